@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import type { AccountService, Principal } from '../services/accounts.js';
+import type { RateLimiter } from './rate-limit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Credential scheme of the route; absent = public. */
+    auth?: string;
+    dialect?: string;
+  }
+}
+
+/** Pulls `{keyId, secret}` out of a request in one dialect's way; null when absent. */
+export type CredentialExtractor = (req: FastifyRequest) => { keyId: string; secret: string } | null;
+
+const splitPair = (v: string | undefined) => {
+  if (!v) return null;
+  const i = v.indexOf(':');
+  if (i <= 0) return null;
+  return { keyId: v.slice(0, i).trim(), secret: v.slice(i + 1).trim() };
+};
+const header = (req: FastifyRequest, name: string) => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. */
+export const higgsfieldCredentials: CredentialExtractor = (req) => {
+  const id = header(req, 'hf-api-key');
+  const secret = header(req, 'hf-secret');
+  if (id && secret) return { keyId: id, secret };
+  const auth = header(req, 'authorization');
+  const m = auth && /^Key\s+(.+)$/i.exec(auth);
+  return m ? splitPair(m[1]) : null;
+};
+
+export const bearerCredentials: CredentialExtractor = (req) => {
+  const auth = header(req, 'authorization');
+  const m = auth && /^Bearer\s+(.+)$/i.exec(auth);
+  return m ? splitPair(m[1]) : null;
+};
+
+export const headerPairCredentials =
+  (name: string): CredentialExtractor =>
+  (req) =>
+    splitPair(header(req, name));
+
+const extractors = new Map<string, CredentialExtractor>([['higgsfield', higgsfieldCredentials]]);
+
+export function registerCredentialScheme(name: string, ex: CredentialExtractor) {
+  extractors.set(name, ex);
+}
+
+/** One preHandler for every surface: authenticate by the route's scheme, then rate-limit the key. */
+export function installAuth(app: FastifyInstance, accounts: AccountService, limiter: RateLimiter) {
+  app.addHook('preHandler', async (req, reply) => {
+    const scheme = req.routeOptions.config?.auth;
+    if (!scheme) return;
+    const creds = extractors.get(scheme)?.(req);
+    const principal = creds ? await accounts.authenticate(creds.keyId, creds.secret) : null;
+    if (!principal) throw new DomainError('unauthorized', creds ? 'Invalid API credentials' : 'Not authenticated: API credentials are missing');
+    const wait = limiter.take(principal.keyId);
+    if (wait > 0) throw new DomainError('rate_limited', 'Rate limit exceeded, retry later', { retryAfterS: wait });
+    req.principal = principal;
+    void reply;
+  });
+}
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new DomainError('unauthorized', 'Not authenticated');
+  return req.principal;
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import type { Db } from '../store/db.js';
+import { idempotencyRepo } from '../store/repos/misc.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Submit routes honour Idempotency-Key. */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    idempotencyKey?: string;
+  }
+}
+
+export const requestHash = (method: string, url: string, body: unknown) =>
+  createHash('sha256').update(method).update(url).update(JSON.stringify(body ?? null)).digest('hex');
+const hashRequest = (req: FastifyRequest) => requestHash(req.method, req.url, req.body);
+
+/**
+ * Idempotency-Key on submits: the same key and body replays the first response, another body
+ * is a 422, and a retry while the first is still being answered is a 409. A failed first
+ * attempt (4xx/5xx) frees the key so the client can retry.
+ */
+export function installIdempotency(app: FastifyInstance, db: Db) {
+  const repo = idempotencyRepo(db);
+  app.addHook('preHandler', async (req, reply) => {
+    if (!req.routeOptions.config?.idempotent || !req.principal) return;
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || key === '') return;
+    if (key.length > 255) throw new DomainError('bad_input', 'Idempotency-Key must be at most 255 characters');
+    const hash = hashRequest(req);
+    const accountId = req.principal.accountId;
+    if (await repo.begin(accountId, key, hash)) {
+      req.idempotencyKey = key;
+      return;
+    }
+    const prior = await repo.get(accountId, key);
+    if (!prior) throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
+    if (prior.request_hash !== hash) throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request body');
+    if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
+    reply.header('idempotent-replayed', 'true');
+    return reply.status(prior.response_status ?? 200).type('application/json').send(prior.response_body);
+  });
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
+    if (!req.idempotencyKey || !req.principal) return payload;
+    const accountId = req.principal.accountId;
+    if (reply.statusCode >= 400) await repo.forget(accountId, req.idempotencyKey);
+    else await repo.complete(accountId, req.idempotencyKey, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload ?? ''));
+    return payload;
+  });
+}

@@ -1,0 +1,50 @@
+import { type Job, jobSetStatus } from '../../domain/job.js';
+import type { StoredJobSet } from '../../store/repos/jobs.js';
+import type { MediaService } from '../../services/media.js';
+
+/** Higgsfield v1 JobSet shape (api-contracts §1.1/§1.4), plus opensoul's documented extras. */
+export function renderV1JobSet(set: StoredJobSet, media: MediaService) {
+  return {
+    id: set.id,
+    type: set.type,
+    created_at: set.createdAt,
+    jobs: set.jobs.map((j) => renderV1Job(j, set, media)),
+    input_params: set.inputParams,
+  };
+}
+
+function renderV1Job(j: Job, set: StoredJobSet, media: MediaService) {
+  return {
+    id: j.id,
+    job_set_type: set.type,
+    status: j.status,
+    results: j.results ? { min: { type: j.results.min.type, url: media.url(j.results.min.key) }, raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) } } : null,
+    ...(j.error ? { error: j.error } : {}),
+    // opensoul extensions (documented in docs/API.md): progress, identity score, poster frame.
+    ...(j.progress ? { progress: { step: j.progress.step, total: j.progress.total } } : {}),
+    ...(typeof j.extras.identity_score === 'number' ? { identity_score: j.extras.identity_score } : {}),
+    ...(j.results?.poster ? { poster_url: media.url(j.results.poster.key) } : {}),
+    created_at: j.createdAt,
+    started_at: j.startedAt,
+    finished_at: j.finishedAt,
+  };
+}
+
+export function v2Urls(base: string, id: string) {
+  return { status_url: `${base}/requests/${id}/status`, cancel_url: `${base}/requests/${id}/cancel` };
+}
+
+/** Higgsfield v2 RequestStatus (api-contracts §1.8). */
+export function renderV2Status(set: StoredJobSet, media: MediaService, base: string) {
+  const status = jobSetStatus(set.jobs);
+  const body: Record<string, unknown> = { status, request_id: set.id, ...v2Urls(base, set.id) };
+  const done = set.jobs.filter((j) => j.status === 'completed' && j.results);
+  if (status === 'completed') {
+    if (set.type === 'image2video') body.video = { url: media.url(done[0].results!.raw.key) };
+    else body.images = done.map((j) => ({ url: media.url(j.results!.raw.key) }));
+  }
+  if (status === 'failed') body.error = set.jobs.find((j) => j.error)?.error ?? 'Generation failed';
+  const scores = set.jobs.map((j) => j.extras.identity_score).filter((s): s is number => typeof s === 'number');
+  if (scores.length) body.identity_scores = scores;
+  return body;
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
+import { FieldReader } from '../../domain/fields.js';
+import { readSoulParams } from '../../domain/soul.js';
+import { SOUL_STYLES } from '../../domain/styles.js';
+import type { AppContext } from '../../context.js';
+import { fromMilli } from '../../domain/pricing.js';
+import { principalOf } from '../auth.js';
+import { renderV1JobSet } from './higgsfield-render.js';
+import type { WebhookTarget } from '../../store/repos/jobs.js';
+
+const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
+
+/** v1 bodies are `{params, webhook?}`; the webhook secret comes back as X-Webhook-Secret-Key. */
+export function readV1Envelope(body: unknown): { params: unknown; webhook: WebhookTarget | null } {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, ['body'], issues);
+  if (!r) throw new ValidationError(issues);
+  if (!r.has('params')) r.string('params', { required: true });
+  r.ignore('params');
+  let webhook: WebhookTarget | null = null;
+  const w = (body as Record<string, unknown>).webhook;
+  r.ignore('webhook');
+  if (w !== undefined && w !== null) {
+    const wr = FieldReader.object(w, ['body', 'webhook'], r.issues);
+    if (wr) {
+      const url = wr.url('url', { required: true });
+      const secret = wr.string('secret', { max: 512 });
+      wr.forbidExtra();
+      r.issues.push(...wr.issues);
+      if (url) webhook = { url, secret: secret ?? null, dialect: 'higgsfield-v1' };
+    }
+  }
+  r.forbidExtra();
+  r.throwIfInvalid();
+  return { params: (body as Record<string, unknown>).params, webhook };
+}
+
+export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
+  app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const { params, webhook } = readV1Envelope(req.body);
+    const soul = readSoulParams(params, ['body', 'params']);
+    const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
+    return renderV1JobSet(set, ctx.media);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/job-sets/:id', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'Read a job set' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const set = await ctx.generation.get(req.params.id, accountId);
+    if (!set) throw new DomainError('not_found', 'Job set not found');
+    return renderV1JobSet(set, ctx.media);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/job-sets/:id/cancel', { config: hf, schema: { tags: ['opensoul'], summary: 'Cancel a job set (opensoul extension): queued jobs end now, running jobs at their next step' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const set = await ctx.generation.cancel(req.params.id, accountId);
+    return renderV1JobSet(set, ctx.media);
+  });
+
+  const styles = () =>
+    SOUL_STYLES.map((s) => ({ id: s.id, name: s.name, description: s.description, preview_url: `${ctx.baseUrl()}/v1/text2image/soul-styles/${s.id}/preview` }));
+  app.get('/v1/text2image/soul-styles', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'List Soul styles' } }, async () => styles());
+  app.get('/v1/text2image/soul-styles/v2', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'List Soul styles (v2 path, same shape)' } }, async () => styles());
+
+  app.get('/v1/account', { config: hf, schema: { tags: ['opensoul'], summary: 'Balance, in-flight requests and limits of the calling account' } }, async (req) => {
+    const { accountId, keyId } = principalOf(req);
+    const account = await ctx.accounts.get(accountId);
+    const inFlight = await ctx.generation.repo().countActiveSets(accountId);
+    return {
+      id: accountId,
+      name: account?.name,
+      key_id: keyId,
+      credits: fromMilli(Number(account?.balance_milli ?? 0)),
+      in_flight_requests: inFlight,
+      limits: { max_concurrent_requests: ctx.config.maxInFlightPerAccount, requests_per_minute: ctx.config.rateLimitPerMinute, upload_max_bytes: ctx.config.uploadMaxBytes, upload_max_pixels: ctx.config.uploadMaxPixels },
+      webhook_signing_secret: account?.webhook_secret,
+    };
+  });
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
+import { readSoulParams } from '../../domain/soul.js';
+import type { AppContext } from '../../context.js';
+import { principalOf } from '../auth.js';
+import { renderV2Status, v2Urls } from './higgsfield-render.js';
+import type { WebhookTarget } from '../../store/repos/jobs.js';
+import { checkUserUrl } from '../../net/safe-fetch.js';
+
+const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
+
+/** `?hf_webhook=` is a user-supplied URL: refuse obviously internal targets at submit. */
+export async function v2Webhook(req: FastifyRequest, ctx: AppContext): Promise<WebhookTarget | null> {
+  const raw = (req.query as Record<string, string | undefined>).hf_webhook;
+  if (!raw) return null;
+  try {
+    await checkUserUrl(raw, { allowPrivate: ctx.config.allowPrivateUrls, allowedHosts: ctx.config.allowedFetchHosts });
+  } catch (e) {
+    throw new DomainError('bad_input', `hf_webhook is not an acceptable URL: ${(e as Error).message}`);
+  }
+  return { url: raw, dialect: 'higgsfield-v2' };
+}
+
+const SOUL_MODELS = ['higgsfield-ai/soul/standard', 'higgsfield-ai/soul/v2/standard', 'higgsfield-ai/soul/cinema', 'higgsfield-ai/soul/reference'];
+
+export function higgsfieldV2Routes(app: FastifyInstance, ctx: AppContext) {
+  for (const model of SOUL_MODELS) {
+    app.post(`/${model}`, { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v2'], summary: `Submit ${model}`, querystring: { type: 'object', properties: { hf_webhook: { type: 'string' } } } } }, async (req, reply) => {
+      const { accountId } = principalOf(req);
+      const soul = readSoulParams(req.body, ['body'], { v2Aliases: true });
+      if (model.endsWith('/reference') && !soul.imageReferenceUrl) {
+        throw new DomainError('bad_input', 'higgsfield-ai/soul/reference needs image_reference {type: "image_url", image_url}');
+      }
+      const set = await ctx.soul.submit(accountId, soul, { model, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) });
+      reply.status(200);
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    });
+  }
+
+  app.get<{ Params: { id: string } }>('/requests/:id/status', { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Request status' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const set = await ctx.generation.getOrThrow(req.params.id, accountId);
+    return renderV2Status(set, ctx.media, ctx.baseUrl());
+  });
+
+  app.post<{ Params: { id: string } }>('/requests/:id/cancel', { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Cancel a request while every job is queued (202 empty), else 400' } }, async (req, reply) => {
+    const { accountId } = principalOf(req);
+    const ok = await ctx.generation.cancelIfQueued(req.params.id, accountId);
+    if (!ok) throw new DomainError('bad_input', 'Request can only be canceled while it is queued');
+    return reply.status(202).send();
+  });
+}

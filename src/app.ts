@@ -1,0 +1,57 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installAuth } from './api/auth.js';
+import { errorHandler } from './api/errors.js';
+import { installIdempotency } from './api/idempotency.js';
+import { installOpenApi } from './api/openapi.js';
+import { RateLimiter } from './api/rate-limit.js';
+import { filesRoutes } from './api/surfaces/files.js';
+import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
+import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
+import { renderV1JobSet, renderV2Status } from './api/surfaces/higgsfield-render.js';
+import { opsRoutes } from './api/surfaces/ops.js';
+import type { AppContext } from './context.js';
+
+/** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
+export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
+
+/** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 2 * 1024 * 1024, trustProxy: true });
+  // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
+  app.setValidatorCompiler(() => () => true);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  // Some clients POST with an empty body and a JSON content type (v2 cancel).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      const err = e as Error & { statusCode?: number; code?: string };
+      err.statusCode = 400;
+      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+      done(err, undefined);
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ route, method: req.method, code: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  installOpenApi(app);
+  installAuth(app, ctx.accounts, new RateLimiter(ctx.config.rateLimitPerMinute));
+  installIdempotency(app, ctx.db.db);
+
+  ctx.webhooks.register('higgsfield-v1', (set) => ({ body: renderV1JobSet(set, ctx.media) }));
+  ctx.webhooks.register('higgsfield-v2', (set) => ({ body: renderV2Status(set, ctx.media, ctx.baseUrl()) }));
+
+  opsRoutes(app, ctx);
+  filesRoutes(app, ctx);
+  higgsfieldV1Routes(app, ctx);
+  higgsfieldV2Routes(app, ctx);
+  for (const s of opts.surfaces ?? []) s(app, ctx);
+  return app;
+}

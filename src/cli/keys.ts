@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { createContext } from '../context.js';
+import { fromMilli } from '../domain/pricing.js';
+
+async function withContext<T>(config: Config, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
+  const ctx = await createContext({ ...config, workers: 0 }, { runners: [] });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.db.close();
+  }
+}
+
+export function registerKeyCommands(program: Command, getConfig: () => Config) {
+  const keys = program.command('keys').description('API keys and accounts');
+  keys
+    .command('create')
+    .description('create an account with a key; prints KEY_ID:KEY_SECRET and nothing else on stdout')
+    .requiredOption('--name <name>', 'account name')
+    .option('--credits <n>', 'initial credits', '0')
+    .option('--account <id>', 'add the key to an existing account instead')
+    .action(async (o: { name: string; credits: string; account?: string }) => {
+      await withContext(getConfig(), async (ctx) => {
+        if (o.account) {
+          const k = await ctx.accounts.createKey(await ctx.accounts.resolveAccount(o.account), o.name);
+          process.stdout.write(`${k.keyId}:${k.secret}\n`);
+          return;
+        }
+        const credits = Number(o.credits);
+        if (!Number.isFinite(credits) || credits < 0) throw new Error('--credits must be a non-negative number');
+        const k = await ctx.accounts.createAccountWithKey(o.name, credits);
+        process.stdout.write(`${k.keyId}:${k.secret}\n`);
+      });
+    });
+  keys
+    .command('list')
+    .description('list keys (secrets are never shown: only their hashes are stored)')
+    .action(async () => {
+      await withContext(getConfig(), async (ctx) => {
+        const rows = await ctx.accounts.listKeys();
+        for (const r of rows) {
+          console.log([r.id, r.name, `account=${r.account_id}`, `credits=${fromMilli(Number(r.balance_milli))}`, r.revoked_at ? `revoked=${r.revoked_at}` : 'active'].join('\t'));
+        }
+      });
+    });
+  keys
+    .command('revoke <keyId>')
+    .description('revoke a key')
+    .action(async (keyId: string) => {
+      await withContext(getConfig(), async (ctx) => {
+        if (!(await ctx.accounts.revokeKey(keyId))) {
+          console.error(`no active key ${keyId}`);
+          process.exitCode = 1;
+        } else console.log(`revoked ${keyId}`);
+      });
+    });
+
+  const credits = program.command('credits').description('account credits');
+  credits
+    .command('grant <accountOrKeyId> <amount>')
+    .description('add (or, negative, remove) credits; written to the ledger')
+    .option('--note <text>', 'ledger note', 'grant')
+    .action(async (id: string, amount: string, o: { note: string }) => {
+      await withContext(getConfig(), async (ctx) => {
+        const n = Number(amount);
+        if (!Number.isFinite(n)) throw new Error('amount must be a number');
+        const balance = await ctx.accounts.grant(id, n, o.note);
+        console.log(`balance: ${balance}`);
+      });
+    });
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { buildApp } from '../app.js';
+import { createContext, type AppContext } from '../context.js';
+import { productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+
+/**
+ * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
+ * so every start can print a working `API key:` line. Delete the file to stop printing it.
+ */
+async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
+  const file = path.join(ctx.config.dataDir, 'bootstrap-credentials');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const keys = await ctx.accounts.listKeys();
+  if (keys.length > 0) return null;
+  const k = await ctx.accounts.createAccountWithKey('bootstrap', ctx.config.bootstrapCredits);
+  const cred = `${k.keyId}:${k.secret}`;
+  fs.writeFileSync(file, cred + '\n', { mode: 0o600 });
+  return cred;
+}
+
+export async function serve(config: Config, opts: { workers: boolean }) {
+  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
+  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), log });
+  const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces() });
+  const address = await app.listen({ host: config.host, port: config.port });
+  if (!config.publicBaseUrl) ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
+  ctx.workers?.start(config.workers);
+  ctx.webhooks.start();
+  const sweep = setInterval(() => void ctx.media.sweep().catch((e) => log('retention sweep failed', { err: String(e) })), 60_000);
+  sweep.unref();
+  console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, workers: ${ctx.workers ? config.workers : 0})`);
+  const cred = await bootstrapCredential(ctx);
+  if (cred) console.log(`API key: ${cred}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: draining (running jobs finish or go back to the queue)`);
+    clearInterval(sweep);
+    await app.close();
+    await ctx.workers?.stop(25_000);
+    ctx.webhooks.stop();
+    await ctx.db.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** A worker-only process for scaled deployments: same queue, no HTTP. */
+export async function worker(config: Config) {
+  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
+  const n = Math.max(1, config.workers);
+  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), log });
+  ctx.workers!.start(n);
+  ctx.webhooks.start();
+  console.log(`opensoul worker running ${n} lease loop(s) against ${ctx.db.engine}`);
+  const stop = async () => {
+    await ctx.workers?.stop(25_000);
+    ctx.webhooks.stop();
+    await ctx.db.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+
+/** Every setting in one typed object; env vars (OPENSOUL_*) then CLI flags override the defaults. */
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute base URL clients reach this server on; media and status URLs are built from it. */
+  publicBaseUrl: string | null;
+  dataDir: string;
+  /** `sqlite` (default, file under dataDir) or a postgres:// URL. */
+  databaseUrl: string;
+  modelsDir: string;
+  /** Model folder to use instead of the hub cache (a diffusers ONNX layout). */
+  modelPath: string | null;
+  defaultModel: string | null;
+  executionProvider: 'cpu' | 'cuda';
+  engineThreads: number;
+  /** In-process workers; 0 = API only (scaled deployments run `opensoul worker`). */
+  workers: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  maxAttempts: number;
+  mediaSecret: string;
+  mediaUrlTtlS: number;
+  outputRetentionS: number;
+  /** Segmind documents 1 hour of result retention for its dialect. */
+  segmindRetentionS: number;
+  maxInFlightPerAccount: number;
+  rateLimitPerMinute: number;
+  uploadMaxBytes: number;
+  uploadMaxPixels: number;
+  fetchTimeoutMs: number;
+  allowPrivateUrls: boolean;
+  allowedFetchHosts: string[];
+  bootstrapCredits: number;
+  promptEnhancerUrl: string | null;
+  promptEnhancerModel: string | null;
+  /** Credits per job; defaults cite their sources in src/domain/pricing.ts. */
+  prices: Partial<Record<string, number>>;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.OPENSOUL_DATA_DIR ?? './data');
+  const base: Config = {
+    host: env.OPENSOUL_HOST ?? '127.0.0.1',
+    port: num(env, 'OPENSOUL_PORT', 8787),
+    publicBaseUrl: env.OPENSOUL_PUBLIC_URL ?? null,
+    dataDir,
+    databaseUrl: env.OPENSOUL_DATABASE_URL ?? 'sqlite',
+    modelsDir: path.resolve(env.OPENSOUL_MODELS_DIR ?? path.join(dataDir, 'models')),
+    modelPath: env.OPENSOUL_MODEL_PATH ? path.resolve(env.OPENSOUL_MODEL_PATH) : null,
+    defaultModel: env.OPENSOUL_MODEL ?? null,
+    executionProvider: env.OPENSOUL_EXECUTION_PROVIDER === 'cuda' ? 'cuda' : 'cpu',
+    engineThreads: num(env, 'OPENSOUL_ENGINE_THREADS', 0),
+    workers: num(env, 'OPENSOUL_WORKERS', 1),
+    leaseMs: num(env, 'OPENSOUL_LEASE_MS', 30_000),
+    heartbeatMs: num(env, 'OPENSOUL_HEARTBEAT_MS', 5_000),
+    maxAttempts: num(env, 'OPENSOUL_MAX_ATTEMPTS', 3),
+    mediaSecret: env.OPENSOUL_MEDIA_SECRET ?? '',
+    mediaUrlTtlS: num(env, 'OPENSOUL_MEDIA_URL_TTL_S', 7 * 24 * 3600),
+    outputRetentionS: num(env, 'OPENSOUL_OUTPUT_RETENTION_S', 7 * 24 * 3600),
+    segmindRetentionS: num(env, 'OPENSOUL_SEGMIND_RETENTION_S', 3600),
+    maxInFlightPerAccount: num(env, 'OPENSOUL_MAX_IN_FLIGHT', 4),
+    rateLimitPerMinute: num(env, 'OPENSOUL_RATE_LIMIT_PER_MINUTE', 600),
+    uploadMaxBytes: num(env, 'OPENSOUL_UPLOAD_MAX_BYTES', 20 * 1024 * 1024),
+    uploadMaxPixels: num(env, 'OPENSOUL_UPLOAD_MAX_PIXELS', 40_000_000),
+    fetchTimeoutMs: num(env, 'OPENSOUL_FETCH_TIMEOUT_MS', 15_000),
+    allowPrivateUrls: bool(env, 'OPENSOUL_ALLOW_PRIVATE_URLS', false),
+    allowedFetchHosts: (env.OPENSOUL_ALLOWED_FETCH_HOSTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    bootstrapCredits: num(env, 'OPENSOUL_BOOTSTRAP_CREDITS', 1000),
+    promptEnhancerUrl: env.OPENSOUL_PROMPT_ENHANCER_URL ?? null,
+    promptEnhancerModel: env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null,
+    prices: env.OPENSOUL_PRICES ? (JSON.parse(env.OPENSOUL_PRICES) as Record<string, number>) : {},
+    logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
+  };
+  return { ...base, ...overrides, dataDir };
+}

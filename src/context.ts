@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { PriceTable } from './domain/pricing.js';
+import { AccountService } from './services/accounts.js';
+import { GenerationService } from './services/generation.js';
+import { MediaService } from './services/media.js';
+import { Metrics } from './services/metrics.js';
+import { SoulService } from './services/soul.js';
+import { WebhookService } from './services/webhooks.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { FsBlobStore } from './storage/fs-store.js';
+import { type OpenedDb, openDatabase } from './store/db.js';
+import type { JobRunner } from './worker/runner.js';
+import { WorkerPool } from './worker/worker.js';
+
+export type ReadinessProbe = () => Promise<{ ready: boolean; model?: string; reason?: string }>;
+
+/** Everything the HTTP surfaces, the CLI and the workers share; built once per process. */
+export interface AppContext {
+  config: Config;
+  db: OpenedDb;
+  store: BlobStore;
+  metrics: Metrics;
+  prices: PriceTable;
+  accounts: AccountService;
+  generation: GenerationService;
+  media: MediaService;
+  webhooks: WebhookService;
+  soul: SoulService;
+  workers: WorkerPool | null;
+  readiness: Record<string, ReadinessProbe>;
+  baseUrl(): string;
+  setBaseUrl(url: string): void;
+  close(): Promise<void>;
+}
+
+/** The media secret signs URLs; generate one on first start and keep it in the data dir. */
+function mediaSecret(config: Config): string {
+  if (config.mediaSecret) return config.mediaSecret;
+  const file = path.join(config.dataDir, 'media-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const s = randomBytes(32).toString('hex');
+    fs.writeFileSync(file, s, { mode: 0o600 });
+    return s;
+  }
+}
+
+export interface ContextOptions {
+  /** Job runners; production passes the engine-backed ones (src/worker/runners), tests their own. */
+  runners: JobRunner[];
+  readiness?: Record<string, ReadinessProbe>;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
+  config = { ...config, mediaSecret: mediaSecret(config) };
+  const db = await openDatabase(config.databaseUrl, config.dataDir);
+  const store = new FsBlobStore(path.join(config.dataDir, 'media'));
+  let base = (config.publicBaseUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
+  const baseUrl = () => base;
+  const metrics = new Metrics();
+  const prices = new PriceTable(config.prices);
+  const accounts = new AccountService(db.db);
+  const generation = new GenerationService(db.db, db.engine, config);
+  const media = new MediaService(db.db, store, config, baseUrl);
+  const webhooks = new WebhookService(db.db, config, metrics);
+  generation.onSetFinished(webhooks.enqueue);
+  const soul = new SoulService(generation, prices);
+  const workers = config.workers > 0 ? new WorkerPool({ config, generation, media, runners: opts.runners, metrics, log: opts.log }) : null;
+  return {
+    config,
+    db,
+    store,
+    metrics,
+    prices,
+    accounts,
+    generation,
+    media,
+    webhooks,
+    soul,
+    workers,
+    readiness: opts.readiness ?? {},
+    baseUrl,
+    setBaseUrl: (url) => {
+      base = url.replace(/\/$/, '');
+    },
+    async close() {
+      webhooks.stop();
+      await workers?.stop(0);
+      await db.close();
+    },
+  };
+}

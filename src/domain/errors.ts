@@ -1,0 +1,65 @@
+/**
+ * Domain errors carry meaning, not wire shape: each surface renders them in its dialect
+ * ({detail} for Higgsfield, {code,message} for WaveSpeed, {error} for Segmind...).
+ */
+export type FieldIssueType =
+  | 'missing'
+  | 'literal_error'
+  | 'string_type'
+  | 'int_type'
+  | 'float_type'
+  | 'bool_type'
+  | 'dict_type'
+  | 'list_type'
+  | 'uuid_parsing'
+  | 'greater_than_equal'
+  | 'less_than_equal'
+  | 'string_too_short'
+  | 'string_too_long'
+  | 'too_short'
+  | 'too_long'
+  | 'extra_forbidden'
+  | 'value_error'
+  | 'url_parsing';
+
+export interface FieldIssue {
+  type: FieldIssueType;
+  loc: (string | number)[];
+  msg: string;
+  input?: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+export class ValidationError extends Error {
+  constructor(public readonly issues: FieldIssue[]) {
+    super(issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
+    this.name = 'ValidationError';
+  }
+}
+
+export type DomainErrorCode =
+  | 'bad_input' // 400
+  | 'unauthorized' // 401
+  | 'insufficient_credits' // 403 (Higgsfield), 406 Segmind, 402-ish elsewhere
+  | 'not_found' // 404
+  | 'gone' // 410
+  | 'conflict' // 409
+  | 'idempotency_mismatch' // 422
+  | 'concurrency_limit' // 400 per Higgsfield
+  | 'rate_limited' // 429
+  | 'payload_too_large' // 413
+  | 'unavailable'; // 503
+
+export class DomainError extends Error {
+  constructor(
+    public readonly code: DomainErrorCode,
+    message: string,
+    public readonly meta: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string) => new DomainError('not_found', `${what} not found`);
+export const badInput = (msg: string) => new DomainError('bad_input', msg);

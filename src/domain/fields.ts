@@ -1,0 +1,188 @@
+import { type FieldIssue, ValidationError } from './errors.js';
+
+type Loc = (string | number)[];
+
+/**
+ * Reads typed fields out of an untrusted JSON object and collects pydantic-style issues, so
+ * every dialect reports bad input the same way (each surface only renders them).
+ */
+export class FieldReader {
+  readonly issues: FieldIssue[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly obj: Record<string, unknown>,
+    private readonly loc: Loc,
+  ) {}
+
+  static object(value: unknown, loc: Loc, issues: FieldIssue[]): FieldReader | null {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      issues.push({ type: 'dict_type', loc, msg: 'Input should be a valid dictionary or object to extract fields from', input: value });
+      return null;
+    }
+    return new FieldReader(value as Record<string, unknown>, loc);
+  }
+
+  private raw(name: string): unknown {
+    this.seen.add(name);
+    return this.obj[name];
+  }
+
+  has(name: string): boolean {
+    return this.obj[name] !== undefined && this.obj[name] !== null;
+  }
+
+  private missing(name: string) {
+    this.issues.push({ type: 'missing', loc: [...this.loc, name], msg: 'Field required', input: this.obj });
+  }
+
+  string(name: string, opts: { required?: boolean; min?: number; max?: number } = {}): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) {
+      if (opts.required) this.missing(name);
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      this.issues.push({ type: 'string_type', loc: [...this.loc, name], msg: 'Input should be a valid string', input: v });
+      return undefined;
+    }
+    if (opts.min !== undefined && v.trim().length < opts.min) {
+      this.issues.push({ type: 'string_too_short', loc: [...this.loc, name], msg: `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`, input: v, ctx: { min_length: opts.min } });
+      return undefined;
+    }
+    if (opts.max !== undefined && v.length > opts.max) {
+      this.issues.push({ type: 'string_too_long', loc: [...this.loc, name], msg: `String should have at most ${opts.max} characters`, input: v, ctx: { max_length: opts.max } });
+      return undefined;
+    }
+    return v;
+  }
+
+  literal<T extends string | number>(name: string, allowed: readonly T[], opts: { required?: boolean } = {}): T | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) {
+      if (opts.required) this.missing(name);
+      return undefined;
+    }
+    if (!allowed.includes(v as T)) {
+      const list = allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a)));
+      const expected = list.length <= 2 ? list.join(' or ') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+      this.issues.push({ type: 'literal_error', loc: [...this.loc, name], msg: `Input should be ${expected}`, input: v, ctx: { expected } });
+      return undefined;
+    }
+    return v as T;
+  }
+
+  number(name: string, opts: { required?: boolean; int?: boolean; min?: number; max?: number } = {}): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) {
+      if (opts.required) this.missing(name);
+      return undefined;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || (opts.int && !Number.isInteger(v))) {
+      this.issues.push(
+        opts.int
+          ? { type: 'int_type', loc: [...this.loc, name], msg: 'Input should be a valid integer', input: v }
+          : { type: 'float_type', loc: [...this.loc, name], msg: 'Input should be a valid number', input: v },
+      );
+      return undefined;
+    }
+    if (opts.min !== undefined && v < opts.min) {
+      this.issues.push({ type: 'greater_than_equal', loc: [...this.loc, name], msg: `Input should be greater than or equal to ${opts.min}`, input: v, ctx: { ge: opts.min } });
+      return undefined;
+    }
+    if (opts.max !== undefined && v > opts.max) {
+      this.issues.push({ type: 'less_than_equal', loc: [...this.loc, name], msg: `Input should be less than or equal to ${opts.max}`, input: v, ctx: { le: opts.max } });
+      return undefined;
+    }
+    return v;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') {
+      this.issues.push({ type: 'bool_type', loc: [...this.loc, name], msg: 'Input should be a valid boolean', input: v });
+      return undefined;
+    }
+    return v;
+  }
+
+  uuid(name: string): string | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) {
+      this.issues.push({ type: 'uuid_parsing', loc: [...this.loc, name], msg: 'Input should be a valid UUID', input: v });
+      return undefined;
+    }
+    return v.toLowerCase();
+  }
+
+  url(name: string, opts: { required?: boolean } = {}): string | undefined {
+    const v = this.string(name, opts);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      return v;
+    } catch {
+      this.issues.push({ type: 'url_parsing', loc: [...this.loc, name], msg: 'Input should be a valid URL', input: v });
+      return undefined;
+    }
+  }
+
+  /** `{type: "image_url", image_url}` objects, as v1 spells image inputs. */
+  imageRef(name: string, opts: { required?: boolean } = {}): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) {
+      if (opts.required) this.missing(name);
+      return undefined;
+    }
+    const r = FieldReader.object(v, [...this.loc, name], this.issues);
+    if (!r) return undefined;
+    r.literal('type', ['image_url'] as const, { required: false });
+    const url = r.url('image_url', { required: true });
+    r.forbidExtra();
+    this.issues.push(...r.issues);
+    return url;
+  }
+
+  list(name: string, opts: { required?: boolean; min?: number; max?: number } = {}): unknown[] | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) {
+      if (opts.required) this.missing(name);
+      return undefined;
+    }
+    if (!Array.isArray(v)) {
+      this.issues.push({ type: 'list_type', loc: [...this.loc, name], msg: 'Input should be a valid list', input: v });
+      return undefined;
+    }
+    if (opts.min !== undefined && v.length < opts.min) {
+      this.issues.push({ type: 'too_short', loc: [...this.loc, name], msg: `List should have at least ${opts.min} item${opts.min === 1 ? '' : 's'} after validation, not ${v.length}`, input: v });
+      return undefined;
+    }
+    if (opts.max !== undefined && v.length > opts.max) {
+      this.issues.push({ type: 'too_long', loc: [...this.loc, name], msg: `List should have at most ${opts.max} items after validation, not ${v.length}`, input: v });
+      return undefined;
+    }
+    return v;
+  }
+
+  /** Mark fields as read without validating them (accepted and ignored for compatibility). */
+  ignore(...names: string[]) {
+    for (const n of names) this.seen.add(n);
+  }
+
+  forbidExtra() {
+    for (const k of Object.keys(this.obj)) {
+      if (!this.seen.has(k)) this.issues.push({ type: 'extra_forbidden', loc: [...this.loc, k], msg: 'Extra inputs are not permitted', input: this.obj[k] });
+    }
+  }
+
+  fail(name: string, msg: string, input?: unknown) {
+    this.issues.push({ type: 'value_error', loc: [...this.loc, name], msg, input });
+  }
+
+  throwIfInvalid() {
+    if (this.issues.length) throw new ValidationError(this.issues);
+  }
+}

@@ -1,0 +1,82 @@
+/** The one domain model of work, shared by every wire dialect. */
+
+export const JOB_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'nsfw', 'canceled']);
+/** Statuses after which the job's price goes back to the account. */
+export const REFUNDED_STATUSES: ReadonlySet<JobStatus> = new Set(['failed', 'nsfw', 'canceled']);
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** What a job does; each kind has one runner in src/worker/runners. */
+export type JobKind = 'soul' | 'dop' | 'soul_id';
+
+/** Wire `type` of a job set (Higgsfield v1 names). */
+export type JobSetType = 'text2image_soul' | 'image2video' | 'soul_id';
+
+export interface MediaRef {
+  type: 'image' | 'video';
+  /** Storage key of the blob; surfaces turn it into a signed URL. */
+  key: string;
+  contentType: string;
+  width?: number;
+  height?: number;
+}
+
+export interface JobResults {
+  raw: MediaRef;
+  min: MediaRef;
+  /** A still frame of a video job. */
+  poster?: MediaRef;
+}
+
+export interface Job {
+  id: string;
+  jobSetId: string;
+  accountId: string;
+  kind: JobKind;
+  index: number;
+  status: JobStatus;
+  priority: number;
+  /** Runner input: the normalised request plus per-job fields (seed of this image, ...). */
+  input: Record<string, unknown>;
+  results: JobResults | null;
+  error: string | null;
+  /** Credits this job cost at submit; refunded exactly on failed, nsfw, canceled. */
+  cost: number;
+  progress: { step: number; total: number } | null;
+  /** Extra figures the runner reports (identity_score, seed, timings). */
+  extras: Record<string, unknown>;
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobSet {
+  id: string;
+  accountId: string;
+  type: JobSetType;
+  /** Which model the caller asked for, e.g. "higgsfield-ai/soul/standard". */
+  model: string;
+  /** The dialect that submitted it; decides e.g. result retention for Segmind. */
+  dialect: string;
+  inputParams: Record<string, unknown>;
+  jobs: Job[];
+  createdAt: string;
+}
+
+/** The status of a whole set, as v2 and the reseller dialects report one. */
+export function jobSetStatus(jobs: Pick<Job, 'status'>[]): JobStatus {
+  if (jobs.length === 0) return 'failed';
+  const s = jobs.map((j) => j.status);
+  if (s.every((x) => x === 'queued')) return 'queued';
+  if (s.some((x) => x === 'queued' || x === 'in_progress')) return 'in_progress';
+  if (s.some((x) => x === 'completed')) return 'completed';
+  if (s.some((x) => x === 'nsfw')) return 'nsfw';
+  if (s.every((x) => x === 'canceled')) return 'canceled';
+  return 'failed';
+}

@@ -1,0 +1,227 @@
+import { performance } from 'node:perf_hooks';
+import type { Tensor } from 'onnxruntime-node';
+import { disposeAll, fixedDim, floatInput, timestepInput, toFloat32, type RunTiming } from '../onnx/index.js';
+import { throwIfAborted } from './abort.js';
+import { applyGuidance, concat, repeat, rgbToTensor, sampleLatentParameters, scale, sdxlTimeIds, tensorToRgb } from './latents.js';
+import type { LoadedDiffusionModel, VaeChoice } from './model-loader.js';
+import { createRng, type Rng } from './random.js';
+import { createImg2ImgSchedule, createScheduler, lcmTimestepCond, type Scheduler } from './schedulers/index.js';
+import { encodePrompt, zeroEmbedding, type PromptEmbedding } from './text-conditioning.js';
+
+export interface GenerateParams {
+  prompt: string;
+  negativePrompt?: string;
+  /** Generation size in pixels (multiples of 8; see soul-size.ts). */
+  width: number;
+  height: number;
+  seed: number;
+  batchSize: number;
+  steps: number;
+  guidanceScale: number;
+  /** img2img: interleaved RGB already fitted to width x height, and the denoise strength. */
+  initRgb?: Buffer;
+  strength?: number;
+  vae: VaeChoice;
+  signal?: AbortSignal;
+  onStep?: (step: number, total: number) => void;
+  /** ONNX Runtime time of every session.run of this call is added here. */
+  timing: RunTiming;
+}
+
+export interface GenerateOutput {
+  /** One interleaved 8-bit RGB buffer (width x height) per image. */
+  images: Buffer[];
+  width: number;
+  height: number;
+  /** Denoising steps actually run (img2img runs fewer than `steps`). */
+  steps: number;
+  /** ONNX time of each step's UNet run(s), in ms. */
+  stepMs: number[];
+  schedulerClass: string;
+}
+
+const LATENT_CHANNELS = 4;
+
+/**
+ * txt2img / img2img on a loaded model. Image k of a batch draws all its noise (initial latent,
+ * posterior sample, ancestral/LCM step noise) from createRng(seed, stream k), so it is the same
+ * image whatever the batch size, and the same seed always gives the same pixels.
+ */
+export async function generate(model: LoadedDiffusionModel, p: GenerateParams): Promise<GenerateOutput> {
+  const { width, height, batchSize: B } = p;
+  if (width % 8 !== 0 || height % 8 !== 0) throw new RangeError(`generation size ${width}x${height} is not a multiple of 8`);
+  const h = height / 8;
+  const w = width / 8;
+  const perImage = LATENT_CHANNELS * h * w;
+  const rngs: Rng[] = Array.from({ length: B }, (_, k) => createRng(p.seed, k));
+  const { family } = model;
+  const cfg = p.guidanceScale > 1 && !family.guidanceViaEmbedding;
+
+  throwIfAborted(p.signal);
+  const cond = await encodePrompt(model, p.prompt, p.timing);
+  let uncond: PromptEmbedding | undefined;
+  if (cfg) {
+    const negative = p.negativePrompt ?? '';
+    const forceZeros = family.zeroNegativeForEmptyPrompt && negative.trim() === '';
+    uncond = forceZeros ? zeroEmbedding(cond) : await encodePrompt(model, negative, p.timing);
+  }
+
+  // Schedule and start latents.
+  let scheduler: Scheduler;
+  let startIndex = 0;
+  let latents: Float32Array;
+  if (p.initRgb) {
+    const schedule = createImg2ImgSchedule(model.schedulerConfig, p.steps, p.strength ?? 0.6);
+    scheduler = schedule.scheduler;
+    startIndex = schedule.startIndex;
+    throwIfAborted(p.signal);
+    const clean = await encodeImage(model, p.initRgb, width, height, p.vae, rngs, p.timing);
+    latents = concat(rngs.map((rng, k) => scheduler.addNoise(clean[k], rng.normal(perImage), startIndex)));
+  } else {
+    scheduler = createScheduler(model.schedulerConfig, p.steps);
+    latents = concat(rngs.map((rng) => scale(rng.normal(perImage), scheduler.initNoiseSigma)));
+  }
+
+  const unet = makeUnetRunner(model, { cond, uncond, batch: B, width, height, guidance: p.guidanceScale, cfg });
+  const total = scheduler.numSteps - startIndex;
+  const stepMs: number[] = [];
+  try {
+    for (let i = startIndex; i < scheduler.numSteps; i++) {
+      throwIfAborted(p.signal);
+      const before = p.timing.ms;
+      const eps = await unet.run(scheduler.scaleModelInput(latents, i), scheduler.timesteps[i], p.timing);
+      stepMs.push(p.timing.ms - before);
+      const next = new Float32Array(latents.length);
+      for (let k = 0; k < B; k++) {
+        const at = k * perImage;
+        next.set(scheduler.step(eps.subarray(at, at + perImage), i, latents.subarray(at, at + perImage), rngs[k]), at);
+      }
+      latents = next;
+      p.onStep?.(i - startIndex + 1, total);
+    }
+  } finally {
+    unet.release();
+  }
+
+  const images: Buffer[] = [];
+  const vae = model.decoder(p.vae);
+  for (let k = 0; k < B; k++) {
+    throwIfAborted(p.signal);
+    const z = scale(latents.subarray(k * perImage, (k + 1) * perImage), 1 / vae.scalingFactor);
+    const info = vae.model.description.inputs[0];
+    const feed = floatInput(info, z, [1, LATENT_CHANNELS, h, w]);
+    let out: Record<string, Tensor> | undefined;
+    try {
+      out = await vae.model.run({ [info.name]: feed }, p.timing);
+      const sample = out.sample ?? out[vae.model.description.outputs[0].name];
+      const [, , oh, ow] = sample.dims;
+      if (oh !== height || ow !== width) throw new Error(`VAE decoder returned ${ow}x${oh}, expected ${width}x${height}`);
+      images.push(tensorToRgb(toFloat32(sample), width, height, vae.outputRange));
+    } finally {
+      disposeAll([feed, ...Object.values(out ?? {})]);
+    }
+  }
+  return { images, width, height, steps: total, stepMs, schedulerClass: scheduler.className };
+}
+
+/** Encodes the init image once, then draws each image's clean latent (z * scaling factor). */
+async function encodeImage(
+  model: LoadedDiffusionModel,
+  rgb: Buffer,
+  width: number,
+  height: number,
+  choice: VaeChoice,
+  rngs: Rng[],
+  timing: RunTiming,
+): Promise<Float32Array[]> {
+  const vae = await model.encoder(choice);
+  if (!vae) throw new Error(`${model.name} has no VAE encoder, so it cannot run image-to-image`);
+  const info = vae.model.description.inputs[0];
+  const feed = floatInput(info, rgbToTensor(rgb, width, height), [1, 3, height, width]);
+  let out: Record<string, Tensor> | undefined;
+  try {
+    out = await vae.model.run({ [info.name]: feed }, timing, [vae.output]);
+    const t = out[vae.output];
+    const data = Float32Array.from(toFloat32(t));
+    const [, channels, lh, lw] = t.dims;
+    if (lh !== height / 8 || lw !== width / 8) throw new Error(`VAE encoder returned a ${lw}x${lh} latent for ${width}x${height}`);
+    if (vae.output === 'latent_parameters' || channels === 2 * LATENT_CHANNELS) {
+      // Mean ++ logvar: each image samples its own posterior draw, as retrieve_latents(sample) does.
+      return rngs.map((rng) => scale(sampleLatentParameters(data, t.dims, rng.normal(LATENT_CHANNELS * lh * lw)), vae.scalingFactor));
+    }
+    if (channels !== LATENT_CHANNELS) throw new Error(`VAE encoder output has ${channels} channels`);
+    // latent_sample exports already sampled inside the graph; TAESD is deterministic.
+    const z = scale(data, vae.scalingFactor);
+    return rngs.map(() => z);
+  } finally {
+    disposeAll([feed, ...Object.values(out ?? {})]);
+  }
+}
+
+interface UnetContext {
+  cond: PromptEmbedding;
+  uncond?: PromptEmbedding;
+  batch: number;
+  width: number;
+  height: number;
+  guidance: number;
+  cfg: boolean;
+}
+
+/**
+ * Builds the step-invariant UNet feeds once (text conditioning, SDXL added conditioning, LCM
+ * w-embedding), split into chunks when the export fixes its batch dimension. Each run feeds the
+ * scaled latents (doubled for CFG: unconditional half first) and returns the guided ε.
+ */
+function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
+  const ui = model.unetInputs;
+  const n = c.cfg ? 2 * c.batch : c.batch;
+  const chunk = Math.min(fixedDim(ui.sample, 0) ?? n, n);
+  if (n % chunk !== 0) throw new Error(`the UNet's fixed batch ${chunk} does not divide ${n}`);
+  const isUncond = (row: number) => c.cfg && row < c.batch;
+  const embedOf = (row: number) => (isUncond(row) ? c.uncond! : c.cond);
+
+  const constant: Record<string, Tensor>[] = [];
+  for (let start = 0; start < n; start += chunk) {
+    const idx = Array.from({ length: chunk }, (_, j) => start + j);
+    const feeds: Record<string, Tensor> = {};
+    feeds[ui.encoderHiddenStates.name] = floatInput(ui.encoderHiddenStates, concat(idx.map((r) => embedOf(r).hidden)), [chunk, c.cond.sequence, c.cond.dim]);
+    if (ui.textEmbeds) {
+      const pooled = idx.map((r) => embedOf(r).pooled);
+      if (pooled.some((x) => !x)) throw new Error('the UNet takes text_embeds but the text encoders gave none');
+      feeds[ui.textEmbeds.name] = floatInput(ui.textEmbeds, concat(pooled as Float32Array[]), [chunk, pooled[0]!.length]);
+    }
+    if (ui.timeIds) feeds[ui.timeIds.name] = floatInput(ui.timeIds, repeat(sdxlTimeIds(c.height, c.width), chunk), [chunk, 6]);
+    if (ui.timestepCond) {
+      const dim = model.timeCondDim ?? 256;
+      feeds[ui.timestepCond.name] = floatInput(ui.timestepCond, lcmTimestepCond(c.guidance, chunk, dim), [chunk, dim]);
+    }
+    constant.push(feeds);
+  }
+  const latentSize = (LATENT_CHANNELS * c.height * c.width) / 64;
+
+  return {
+    async run(scaled: Float32Array, t: number, timing: RunTiming): Promise<Float32Array> {
+      const input = c.cfg ? concat([scaled, scaled]) : scaled;
+      const eps = new Float32Array(n * latentSize);
+      for (let ci = 0; ci < constant.length; ci++) {
+        const start = ci * chunk;
+        const sample = floatInput(ui.sample, input.slice(start * latentSize, (start + chunk) * latentSize), [chunk, LATENT_CHANNELS, c.height / 8, c.width / 8]);
+        const timestep = timestepInput(ui.timestep, t, chunk);
+        let out: Record<string, Tensor> | undefined;
+        try {
+          out = await model.unet.run({ ...constant[ci], [ui.sample.name]: sample, [ui.timestep.name]: timestep }, timing, ['out_sample']);
+          eps.set(toFloat32(out.out_sample), start * latentSize);
+        } finally {
+          disposeAll([sample, timestep, ...Object.values(out ?? {})]);
+        }
+      }
+      if (!c.cfg) return eps;
+      const half = c.batch * latentSize;
+      return applyGuidance(eps.subarray(0, half), eps.subarray(half), c.guidance);
+    },
+    release() {
+      for (const feeds of constant) disposeAll(Object.values(feeds));
+    },
+  };
+}

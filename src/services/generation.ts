@@ -1,0 +1,176 @@
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config.js';
+import { DomainError } from '../domain/errors.js';
+import { type Job, type JobKind, type JobSetType, type JobStatus, REFUNDED_STATUSES, isTerminal, jobSetStatus } from '../domain/job.js';
+import type { Db } from '../store/db.js';
+import { nowIso } from '../store/repos/accounts.js';
+import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
+import { ledgerRepo } from '../store/repos/ledger.js';
+import type { DbEngine } from '../store/db.js';
+
+export interface PlannedJob {
+  id: string;
+  input: Record<string, unknown>;
+  priority: number;
+  costMilli: number;
+}
+
+/** Everything a surface decided about a request, in domain terms. */
+export interface SubmitPlan {
+  id: string;
+  type: JobSetType;
+  kind: JobKind;
+  model: string;
+  dialect: string;
+  inputParams: Record<string, unknown>;
+  jobs: PlannedJob[];
+  webhook: WebhookTarget | null;
+  /** Seconds the set stays readable (Segmind: 1 h); null = until deleted by retention. */
+  visibleForS?: number | null;
+}
+
+export interface JobOutcome {
+  status: Exclude<JobStatus, 'queued' | 'in_progress'>;
+  results?: unknown;
+  error?: string | null;
+  extras?: Record<string, unknown>;
+}
+
+/** Called in the finishing transaction when the last job of a set ends (webhook outbox). */
+export type SetFinishedHook = (db: Db, set: StoredJobSet) => Promise<void>;
+
+/**
+ * The generation use case: submit (charge + create, one transaction), read, cancel, and the
+ * end of each job (refunds, set completion). Every dialect goes through here.
+ */
+export class GenerationService {
+  /** Wakes idle in-process workers the moment work is committed. */
+  readonly wake = new EventEmitter();
+  private readonly setFinishedHooks: SetFinishedHook[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly engine: DbEngine,
+    private readonly config: Config,
+  ) {
+    this.wake.setMaxListeners(1000);
+  }
+
+  onSetFinished(hook: SetFinishedHook) {
+    this.setFinishedHooks.push(hook);
+  }
+
+  repo(db: Db = this.db): JobsRepo {
+    return jobsRepo(db, this.engine);
+  }
+
+  async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {
+    await this.db.transaction().execute(async (trx) => {
+      const total = plan.jobs.reduce((s, j) => s + j.costMilli, 0);
+      // Charging first takes the account row lock on PostgreSQL, serialising the in-flight check.
+      if (total > 0) {
+        const balance = await ledgerRepo(trx).apply({ accountId, deltaMilli: -total, reason: 'charge', jobSetId: plan.id, note: plan.model });
+        if (balance === null) throw new DomainError('insufficient_credits', 'Not enough credits');
+      }
+      const active = await this.repo(trx).countActiveSets(accountId);
+      const max = this.config.maxInFlightPerAccount;
+      if (active >= max) throw new DomainError('concurrency_limit', `Maximum number of concurrent requests (${max}) has been reached`);
+      await this.repo(trx).insertSet({
+        id: plan.id,
+        accountId,
+        type: plan.type,
+        model: plan.model,
+        dialect: plan.dialect,
+        inputParams: plan.inputParams,
+        webhook: plan.webhook,
+        visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
+        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
+      });
+    });
+    this.wake.emit('work');
+    return (await this.get(plan.id, accountId))!;
+  }
+
+  /** A set its owner may see; sets past their visibility window read as missing. */
+  async get(id: string, accountId: string): Promise<StoredJobSet | undefined> {
+    const set = await this.repo().getSet(id, accountId);
+    if (!set) return undefined;
+    if (set.visibleUntil && set.visibleUntil < nowIso()) return undefined;
+    return set;
+  }
+
+  async getOrThrow(id: string, accountId: string): Promise<StoredJobSet> {
+    const set = await this.get(id, accountId);
+    if (!set) throw new DomainError('not_found', 'The request does not exist or belongs to another account');
+    return set;
+  }
+
+  /**
+   * v2 semantics: only while every job is queued; all jobs become canceled and are refunded.
+   * Returns false (400 upstream) once any job has started or ended.
+   */
+  async cancelIfQueued(id: string, accountId: string): Promise<boolean> {
+    const set = await this.getOrThrow(id, accountId);
+    if (!set.jobs.every((j) => j.status === 'queued')) return false;
+    let all = true;
+    for (const j of set.jobs) {
+      const done = await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+      all &&= done;
+    }
+    return all;
+  }
+
+  /** opensoul's own v1 cancel: queued jobs end now; running ones stop at their next step. */
+  async cancel(id: string, accountId: string): Promise<StoredJobSet> {
+    const set = await this.getOrThrow(id, accountId);
+    await this.repo().requestCancel(id);
+    for (const j of set.jobs.filter((x) => x.status === 'queued')) {
+      await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+    }
+    return (await this.get(id, accountId))!;
+  }
+
+  /**
+   * The one way a job ends: guarded transition, exact refund of what this job cost, and, when it
+   * was the last open job of its set, the set-finished hooks, all in one transaction.
+   */
+  async finishJob(job: Pick<Job, 'id' | 'jobSetId' | 'accountId' | 'cost'>, from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      const moved = await repo.finish(job.id, from, outcome);
+      if (!moved) return false;
+      if (REFUNDED_STATUSES.has(outcome.status) && job.cost > 0) {
+        await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+      }
+      const set = await repo.getSet(job.jobSetId);
+      if (set && set.jobs.every((j) => isTerminal(j.status))) {
+        const first = await repo.markSetFinished(set.id);
+        if (Number(first.numUpdatedRows) > 0) for (const hook of this.setFinishedHooks) await hook(trx, set);
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Leases that ran out belong to dead workers: run the job again, or after maxAttempts end it
+   * failed with its refund. Nothing stays in_progress forever and nothing is charged twice.
+   */
+  async recoverExpiredLeases(): Promise<{ requeued: number; failed: number }> {
+    const now = nowIso();
+    let requeued = 0;
+    let failed = 0;
+    for (const job of await this.repo().expiredLeases(now)) {
+      if (job.attempts < this.config.maxAttempts) {
+        if (await this.repo().requeueExpired(job.id, now)) requeued++;
+      } else if (await this.finishJob(job, { status: 'in_progress' }, { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` })) {
+        failed++;
+      }
+    }
+    if (requeued) this.wake.emit('work');
+    return { requeued, failed };
+  }
+
+  static status(set: StoredJobSet): JobStatus {
+    return jobSetStatus(set.jobs);
+  }
+}

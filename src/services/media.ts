@@ -1,0 +1,173 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { MediaRef } from '../domain/job.js';
+import { DomainError } from '../domain/errors.js';
+import { inspectImage, ImageRejectedError } from '../net/image-guard.js';
+import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
+import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { Db } from '../store/db.js';
+import { mediaRepo } from '../store/repos/misc.js';
+import type { StoredBlob } from '../worker/runner.js';
+
+const EXT: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+};
+export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/**
+ * Media in and out: outputs and uploads in the blob store, signed expiring URLs, and the one
+ * way user-supplied image URLs become bytes (own media locally, the rest via the SSRF-safe fetcher).
+ */
+export class MediaService {
+  private readonly repo;
+
+  constructor(
+    db: Db,
+    private readonly store: BlobStore,
+    private readonly config: Config,
+    private readonly baseUrl: () => string,
+  ) {
+    this.repo = mediaRepo(db);
+  }
+
+  newKey(accountId: string, kind: string, contentType: string): string {
+    return `${accountId}/${kind}/${randomUUID()}.${EXT[contentType] ?? 'bin'}`;
+  }
+
+  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string): Promise<MediaRef> {
+    const k = key ?? this.newKey(accountId, kind, blob.contentType);
+    await this.store.put(k, blob.bytes, blob.contentType);
+    await this.repo.insert({
+      key: k,
+      account_id: accountId,
+      kind,
+      content_type: blob.contentType,
+      size: blob.bytes.length,
+      width: blob.width ?? null,
+      height: blob.height ?? null,
+      expires_at: retentionS === null ? null : new Date(Date.now() + retentionS * 1000).toISOString(),
+    });
+    return { type: blob.type, key: k, contentType: blob.contentType, width: blob.width, height: blob.height };
+  }
+
+  /** Absolute, HMAC-signed, expiring URL of a stored blob. */
+  url(key: string): string {
+    const expiresAt = new Date(Date.now() + this.config.mediaUrlTtlS * 1000);
+    return this.baseUrl() + signMediaPath(`/media/${key}`, { secret: this.config.mediaSecret, expiresAt });
+  }
+
+  /** GET /media/*: signature first, then existence; deleted-by-retention answers 410. */
+  async serve(key: string, query: Record<string, string | undefined>): Promise<{ bytes: Buffer; contentType: string }> {
+    const verdict = verifyMediaSignature(`/media/${key}`, query, this.config.mediaSecret, new Date());
+    if (verdict === 'expired') throw new DomainError('gone', 'This link has expired');
+    if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
+    const row = await this.repo.get(key);
+    if (!row) throw new DomainError('not_found', 'Not found');
+    if (row.deleted_at) throw new DomainError('gone', 'This media has been deleted after its retention period');
+    const bytes = await this.store.get(key);
+    if (!bytes) throw new DomainError('gone', 'This media is no longer available');
+    return { bytes, contentType: row.content_type };
+  }
+
+  async createUploadSlot(accountId: string, contentType: string): Promise<{ upload_url: string; public_url: string; content_type: string }> {
+    if (!(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
+      throw new DomainError('bad_input', `content_type must be one of ${UPLOAD_TYPES.join(', ')}`);
+    }
+    const token = randomBytes(24).toString('base64url');
+    const key = this.newKey(accountId, 'upload', contentType);
+    const expiresAt = new Date(Date.now() + 3600_000);
+    await this.repo.insertSlot({ token, accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString() });
+    const uploadPath = signMediaPath(`/uploads/${token}`, { secret: this.config.mediaSecret, expiresAt });
+    return { upload_url: this.baseUrl() + uploadPath, public_url: this.url(key), content_type: contentType };
+  }
+
+  /** The signed PUT: bytes are sniffed and limited; the declared type must match what they are. */
+  async acceptUpload(token: string, query: Record<string, string | undefined>, bytes: Buffer): Promise<MediaRef> {
+    const verdict = verifyMediaSignature(`/uploads/${token}`, query, this.config.mediaSecret, new Date());
+    if (verdict === 'expired') throw new DomainError('gone', 'This upload URL has expired');
+    if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
+    const slot = await this.repo.getSlot(token);
+    if (!slot) throw new DomainError('not_found', 'Not found');
+    const info = await this.inspect(bytes);
+    if (!(await this.repo.useSlot(token))) throw new DomainError('conflict', 'This upload URL has already been used');
+    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key);
+  }
+
+  /** Direct upload (WaveSpeed's multipart and similar). */
+  async upload(accountId: string, bytes: Buffer): Promise<MediaRef> {
+    const info = await this.inspect(bytes);
+    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS);
+  }
+
+  async inspect(bytes: Buffer) {
+    try {
+      return await inspectImage(bytes, { maxBytes: this.config.uploadMaxBytes, maxPixels: this.config.uploadMaxPixels });
+    } catch (e) {
+      if (e instanceof ImageRejectedError) {
+        throw new DomainError(e.code === 'too_large' ? 'payload_too_large' : 'bad_input', e.message);
+      }
+      throw e;
+    }
+  }
+
+  /** Key of one of this server's media URLs, or null for a foreign URL. */
+  ownKey(url: string): string | null {
+    const base = this.baseUrl();
+    if (!url.startsWith(base + '/media/')) return null;
+    const u = new URL(url);
+    return decodeURIComponent(u.pathname.slice('/media/'.length));
+  }
+
+  /**
+   * Bytes of a user-supplied image URL with size and pixel limits. Own media never takes an HTTP
+   * round trip and is only readable by the account that owns it.
+   */
+  async loadImage(url: string, accountId: string, signal?: AbortSignal): Promise<Buffer> {
+    const own = this.ownKey(url);
+    let bytes: Buffer;
+    if (own !== null) {
+      const row = await this.repo.get(own);
+      if (!row || row.account_id !== accountId || row.deleted_at) throw new DomainError('bad_input', `Image not found: ${url}`);
+      const b = await this.store.get(own);
+      if (!b) throw new DomainError('bad_input', `Image not found: ${url}`);
+      bytes = b;
+    } else {
+      try {
+        const res = await safeFetch(url, {
+          maxBytes: this.config.uploadMaxBytes,
+          timeoutMs: this.config.fetchTimeoutMs,
+          allowPrivate: this.config.allowPrivateUrls,
+          allowedHosts: this.config.allowedFetchHosts,
+          signal,
+        });
+        bytes = res.bytes;
+      } catch (e) {
+        if (e instanceof SafeFetchError) throw new DomainError('bad_input', `Could not fetch image ${url}: ${e.message}`);
+        throw e;
+      }
+    }
+    await this.inspect(bytes);
+    return bytes;
+  }
+
+  /** Retention sweeper: delete expired blobs; their URLs then answer 410. */
+  async sweep(): Promise<number> {
+    const rows = await this.repo.expired();
+    for (const r of rows) {
+      await this.store.delete(r.key);
+      await this.repo.markDeleted(r.key);
+    }
+    return rows.length;
+  }
+
+  async deleteKeys(keys: string[]) {
+    for (const k of keys) {
+      await this.store.delete(k);
+      await this.repo.markDeleted(k);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { SoulParams } from '../domain/soul.js';
+import { seedForImage, soulInputParams } from '../domain/soul.js';
+import { outputSize } from '../domain/sizes.js';
+import type { PriceTable } from '../domain/pricing.js';
+import { PriceTable as Prices } from '../domain/pricing.js';
+import type { WebhookTarget } from '../store/repos/jobs.js';
+import type { GenerationService } from './generation.js';
+
+export interface SoulSubmitMeta {
+  model: string;
+  dialect: string;
+  webhook: WebhookTarget | null;
+  /** Reseller dialects price a request from their own table; default is Soul per image. */
+  totalPriceMilli?: number;
+  visibleForS?: number | null;
+  retentionS?: number;
+  priority?: number;
+}
+
+/** Checks a character before anything is charged (existence, ownership, models installed). */
+export type CharacterGate = (accountId: string, characterId: string) => Promise<void>;
+
+/** Soul text-to-image / image-to-image: one job per image of the batch, priced per job. */
+export class SoulService {
+  private characterGate: CharacterGate | null = null;
+
+  constructor(
+    private readonly generation: GenerationService,
+    private readonly prices: PriceTable,
+  ) {}
+
+  setCharacterGate(gate: CharacterGate) {
+    this.characterGate = gate;
+  }
+
+  async submit(accountId: string, p: SoulParams, meta: SoulSubmitMeta) {
+    if (p.customReferenceId) {
+      if (!this.characterGate) throw new Error('character support is not configured');
+      await this.characterGate(accountId, p.customReferenceId);
+    }
+    const { width, height } = outputSize(p.size, p.quality);
+    const total = meta.totalPriceMilli ?? this.prices.milli(p.quality === '720p' ? 'soul.720p' : 'soul.1080p') * p.batchSize;
+    const costs = Prices.split(total, p.batchSize);
+    const imageReference = p.imageReferenceUrl ? { type: 'image_url', image_url: p.imageReferenceUrl } : null;
+    return this.generation.submit(accountId, {
+      id: randomUUID(),
+      type: 'text2image_soul',
+      kind: 'soul',
+      model: meta.model,
+      dialect: meta.dialect,
+      inputParams: soulInputParams(p, imageReference),
+      webhook: meta.webhook,
+      visibleForS: meta.visibleForS ?? null,
+      jobs: costs.map((costMilli, index) => ({
+        id: randomUUID(),
+        priority: meta.priority ?? 0,
+        costMilli,
+        input: {
+          prompt: p.prompt,
+          negativePrompt: p.negativePrompt,
+          width,
+          height,
+          seed: seedForImage(p.seed, index),
+          styleId: p.styleId,
+          styleStrength: p.styleStrength,
+          enhancePrompt: p.enhancePrompt,
+          imageReferenceUrl: p.imageReferenceUrl,
+          imageStrength: p.imageStrength,
+          customReferenceId: p.customReferenceId,
+          customReferenceStrength: p.customReferenceStrength,
+          ...(meta.retentionS ? { retentionS: meta.retentionS } : {}),
+        },
+      })),
+    });
+  }
+}

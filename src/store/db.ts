@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrations.js';
+
+export type Db = Kysely<Database>;
+export type DbEngine = 'sqlite' | 'postgres';
+
+export interface OpenedDb {
+  db: Db;
+  engine: DbEngine;
+  close(): Promise<void>;
+}
+
+/** `sqlite` (file in dataDir), `sqlite::memory:`, `sqlite:/path/file.db` or a postgres:// URL. */
+export async function openDatabase(url: string, dataDir: string): Promise<OpenedDb> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // bigint columns come back as strings by default; our values stay far below 2^53.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrateToLatest(db, 'postgres');
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  let file = url === 'sqlite' ? path.join(dataDir, 'opensoul.db') : url.replace(/^sqlite:/, '');
+  if (file !== ':memory:') {
+    file = path.resolve(file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
+  const sqlite = new SQLite(file);
+  // WAL lets pollers read while a worker writes; busy_timeout absorbs short write contention.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db, 'sqlite');
+  return { db, engine: 'sqlite', close: () => db.destroy() };
+}

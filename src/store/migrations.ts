@@ -1,0 +1,192 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/** Migrations in code (not files) so they ship inside the package and run the same on both engines. */
+function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
+  '0001_init': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('balance_milli', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('webhook_secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('ledger')
+        .addColumn('id', engine === 'postgres' ? 'serial' : 'integer', (c) =>
+          engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('delta_milli', 'bigint', (c) => c.notNull())
+        .addColumn('balance_after_milli', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('job_set_id', 'text')
+        .addColumn('job_id', 'text')
+        .addColumn('note', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ledger_account').on('ledger').columns(['account_id', 'id']).execute();
+      // A job is refunded at most once, enforced by the database rather than by care.
+      await db.schema
+        .createIndex('ledger_one_refund_per_job')
+        .on('ledger')
+        .columns(['job_id', 'reason'])
+        .unique()
+        .where(sql.ref('reason'), '=', 'refund')
+        .execute();
+      await db.schema
+        .createTable('job_sets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('dialect', 'text', (c) => c.notNull())
+        .addColumn('input_params', 'text', (c) => c.notNull())
+        .addColumn('webhook', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('visible_until', 'text')
+        .execute();
+      await db.schema.createIndex('job_sets_account').on('job_sets').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_set_id', 'text', (c) => c.notNull().references('job_sets.id'))
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('results', 'text')
+        .addColumn('error', 'text')
+        .addColumn('cost_milli', 'bigint', (c) => c.notNull())
+        .addColumn('progress_step', 'integer')
+        .addColumn('progress_total', 'integer')
+        .addColumn('extras', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'text')
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('jobs_pick').on('jobs').columns(['status', 'priority', 'seq']).execute();
+      await db.schema.createIndex('jobs_set').on('jobs').columns(['job_set_id', 'idx']).execute();
+      await db.schema.createIndex('jobs_account_status').on('jobs').columns(['account_id', 'status']).execute();
+      await db.schema
+        .createTable('idempotency')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('response_status', 'integer')
+        .addColumn('response_body', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_pk', ['account_id', 'key'])
+        .execute();
+      await db.schema
+        .createTable('media')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema.createIndex('media_expiry').on('media').columns(['deleted_at', 'expires_at']).execute();
+      await db.schema
+        .createTable('upload_slots')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('media_key', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('job_set_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text', (c) => c.notNull())
+        .addColumn('signing', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('first_attempt_at', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('last_status', 'integer')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('delivered_at', 'text')
+        .execute();
+      await db.schema.createIndex('outbox_due').on('outbox').columns(['state', 'next_attempt_at']).execute();
+      await db.schema
+        .createTable('characters')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('thumbnail_key', 'text')
+        .addColumn('centroid', 'text')
+        .addColumn('source_embedding', 'text')
+        .addColumn('quality_report', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('input_images', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('in_progress_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('characters_account').on('characters').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('character_media')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('character_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('media_key', 'text', (c) => c.notNull())
+        .addColumn('face_crop_key', 'text')
+        .addColumn('accepted', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('counters')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  };
+}
+
+class CodeMigrations implements MigrationProvider {
+  constructor(private readonly engine: 'sqlite' | 'postgres') {}
+  async getMigrations() {
+    return buildMigrations(this.engine);
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, engine: 'sqlite' | 'postgres'): Promise<void> {
+  const migrator = new Migrator({ db, provider: new CodeMigrations(engine) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`database migration failed: ${String(error ?? failed?.migrationName)}`);
+}

@@ -1,0 +1,302 @@
+import { sql } from 'kysely';
+import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/job.js';
+import type { Db, DbEngine } from '../db.js';
+import type { JobsTable, JobSetsTable } from '../schema.js';
+import { nowIso } from './accounts.js';
+
+export interface WebhookTarget {
+  url: string;
+  /** v1's shared secret, echoed as X-Webhook-Secret-Key. */
+  secret?: string | null;
+  /** Which surface renders the body ('higgsfield-v1', 'higgsfield-v2', 'wavespeed', ...). */
+  dialect: string;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  index: number;
+  priority: number;
+  input: Record<string, unknown>;
+  costMilli: number;
+}
+
+export interface NewJobSet {
+  id: string;
+  accountId: string;
+  type: JobSetType;
+  model: string;
+  dialect: string;
+  inputParams: Record<string, unknown>;
+  webhook: WebhookTarget | null;
+  visibleUntil: string | null;
+  jobs: NewJob[];
+}
+
+export function rowToJob(r: JobsTable): Job {
+  return {
+    id: r.id,
+    jobSetId: r.job_set_id,
+    accountId: r.account_id,
+    kind: r.kind as JobKind,
+    index: r.idx,
+    status: r.status as JobStatus,
+    priority: r.priority,
+    input: JSON.parse(r.input),
+    results: r.results ? JSON.parse(r.results) : null,
+    error: r.error,
+    cost: Number(r.cost_milli),
+    progress: r.progress_total ? { step: r.progress_step ?? 0, total: r.progress_total } : null,
+    extras: JSON.parse(r.extras),
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export interface StoredJobSet extends JobSet {
+  webhook: WebhookTarget | null;
+  finishedAt: string | null;
+  visibleUntil: string | null;
+}
+
+function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    type: r.type as JobSetType,
+    model: r.model,
+    dialect: r.dialect,
+    inputParams: JSON.parse(r.input_params),
+    webhook: r.webhook ? JSON.parse(r.webhook) : null,
+    jobs,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    visibleUntil: r.visible_until,
+  };
+}
+
+const ACTIVE: JobStatus[] = ['queued', 'in_progress'];
+
+export function jobsRepo(db: Db, engine: DbEngine) {
+  async function nextSeq(): Promise<number> {
+    const row = await db
+      .insertInto('counters')
+      .values({ name: 'job_seq', value: 1 })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`counters.value + 1` }))
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  return {
+    async insertSet(s: NewJobSet): Promise<void> {
+      const created = nowIso();
+      await db
+        .insertInto('job_sets')
+        .values({
+          id: s.id,
+          account_id: s.accountId,
+          type: s.type,
+          model: s.model,
+          dialect: s.dialect,
+          input_params: JSON.stringify(s.inputParams),
+          webhook: s.webhook ? JSON.stringify(s.webhook) : null,
+          created_at: created,
+          finished_at: null,
+          visible_until: s.visibleUntil,
+        })
+        .execute();
+      for (const j of s.jobs) {
+        await db
+          .insertInto('jobs')
+          .values({
+            id: j.id,
+            job_set_id: s.id,
+            account_id: s.accountId,
+            kind: j.kind,
+            idx: j.index,
+            status: 'queued',
+            priority: j.priority,
+            seq: await nextSeq(),
+            input: JSON.stringify(j.input),
+            results: null,
+            error: null,
+            cost_milli: j.costMilli,
+            progress_step: null,
+            progress_total: null,
+            extras: '{}',
+            attempts: 0,
+            lease_owner: null,
+            lease_expires_at: null,
+            cancel_requested: 0,
+            created_at: created,
+            started_at: null,
+            finished_at: null,
+          })
+          .execute();
+      }
+    },
+
+    /** A set as its owner sees it; another account's id reads as missing. */
+    async getSet(id: string, accountId?: string): Promise<StoredJobSet | undefined> {
+      let q = db.selectFrom('job_sets').selectAll().where('id', '=', id);
+      if (accountId) q = q.where('account_id', '=', accountId);
+      const row = await q.executeTakeFirst();
+      if (!row) return undefined;
+      const jobs = await db.selectFrom('jobs').selectAll().where('job_set_id', '=', id).orderBy('idx').execute();
+      return rowToSet(row, jobs.map(rowToJob));
+    },
+
+    async getJob(id: string): Promise<Job | undefined> {
+      const r = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? rowToJob(r) : undefined;
+    },
+
+    /** Job set of one of its jobs' ids: v1 clients sometimes poll with a job id. */
+    async setIdOfJob(jobId: string) {
+      const r = await db.selectFrom('jobs').select('job_set_id').where('id', '=', jobId).executeTakeFirst();
+      return r?.job_set_id;
+    },
+
+    async countActiveSets(accountId: string): Promise<number> {
+      const r = await db
+        .selectFrom('jobs')
+        .select(sql<number>`count(distinct job_set_id)`.as('n'))
+        .where('account_id', '=', accountId)
+        .where('status', 'in', ACTIVE)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async queueDepth(): Promise<{ kind: string; status: string; n: number }[]> {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['kind', 'status', sql<number>`count(*)`.as('n')])
+        .where('status', 'in', ACTIVE)
+        .groupBy(['kind', 'status'])
+        .execute();
+      return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+    },
+
+    /**
+     * Lease the next queued job: highest priority first, FIFO within a priority. One UPDATE
+     * picks and leases atomically; PostgreSQL adds SKIP LOCKED so workers never queue behind
+     * each other.
+     */
+    async claim(workerId: string, leaseMs: number, kinds?: string[]): Promise<Job | undefined> {
+      const now = nowIso();
+      const expires = new Date(Date.now() + leaseMs).toISOString();
+      const kindFilter = kinds?.length ? sql`and kind in (${sql.join(kinds)})` : sql``;
+      const lock = engine === 'postgres' ? sql`for update skip locked` : sql``;
+      const res = await sql<JobsTable>`
+        update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
+          attempts = attempts + 1, started_at = coalesce(started_at, ${now})
+        where id = (
+          select id from jobs where status = 'queued' and cancel_requested = 0 ${kindFilter}
+          order by priority desc, seq asc limit 1 ${lock}
+        ) and status = 'queued'
+        returning *`.execute(db);
+      const row = res.rows[0];
+      return row ? rowToJob(row) : undefined;
+    },
+
+    /** Extend the lease; false when the job is no longer ours (recovered, canceled). */
+    async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<{ owned: boolean; cancel: boolean }> {
+      const expires = new Date(Date.now() + leaseMs).toISOString();
+      const r = await db
+        .updateTable('jobs')
+        .set({ lease_expires_at: expires })
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', workerId)
+        .where('status', '=', 'in_progress')
+        .returning('cancel_requested')
+        .executeTakeFirst();
+      return { owned: !!r, cancel: !!r && r.cancel_requested === 1 };
+    },
+
+    async setProgress(jobId: string, workerId: string, step: number, total: number) {
+      await db
+        .updateTable('jobs')
+        .set({ progress_step: step, progress_total: total })
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', workerId)
+        .execute();
+    },
+
+    /**
+     * Move a job to a terminal status if `from` still holds (guards against a recovered lease
+     * finishing twice). Returns true when this call made the transition.
+     */
+    async finish(
+      jobId: string,
+      from: { status: JobStatus; workerId?: string },
+      to: { status: JobStatus; results?: unknown; error?: string | null; extras?: Record<string, unknown> },
+    ): Promise<boolean> {
+      let q = db
+        .updateTable('jobs')
+        .set({
+          status: to.status,
+          results: to.results === undefined ? null : JSON.stringify(to.results),
+          error: to.error ?? null,
+          ...(to.extras ? { extras: JSON.stringify(to.extras) } : {}),
+          lease_owner: null,
+          lease_expires_at: null,
+          finished_at: nowIso(),
+        })
+        .where('id', '=', jobId)
+        .where('status', '=', from.status);
+      if (from.workerId) q = q.where('lease_owner', '=', from.workerId);
+      const r = await q.executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** Put a leased job back in the queue (drain, or a retryable crash). */
+    async release(jobId: string, workerId: string) {
+      await db
+        .updateTable('jobs')
+        .set({ status: 'queued', lease_owner: null, lease_expires_at: null, progress_step: null, progress_total: null })
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', workerId)
+        .where('status', '=', 'in_progress')
+        .execute();
+    },
+
+    /** in_progress jobs whose lease ran out: their worker died. */
+    expiredLeases(now = nowIso()) {
+      return db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', 'in_progress')
+        .where('lease_expires_at', '<', now)
+        .execute()
+        .then((rows) => rows.map(rowToJob));
+    },
+
+    async requeueExpired(jobId: string, leaseExpiresBefore: string): Promise<boolean> {
+      const r = await db
+        .updateTable('jobs')
+        .set({ status: 'queued', lease_owner: null, lease_expires_at: null, progress_step: null, progress_total: null })
+        .where('id', '=', jobId)
+        .where('status', '=', 'in_progress')
+        .where('lease_expires_at', '<', leaseExpiresBefore)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    requestCancel(jobSetId: string) {
+      return db.updateTable('jobs').set({ cancel_requested: 1 }).where('job_set_id', '=', jobSetId).where('status', 'in', ACTIVE).execute();
+    },
+
+    markSetFinished(jobSetId: string) {
+      return db.updateTable('job_sets').set({ finished_at: nowIso() }).where('id', '=', jobSetId).where('finished_at', 'is', null).executeTakeFirst();
+    },
+
+    async listSetIds(accountId: string, limit: number) {
+      const rows = await db.selectFrom('job_sets').select('id').where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
+      return rows.map((r) => r.id);
+    },
+  };
+}
+export type JobsRepo = ReturnType<typeof jobsRepo>;

@@ -1,0 +1,82 @@
+import type { Db } from '../db.js';
+import type { MediaTable, OutboxTable } from '../schema.js';
+import { nowIso } from './accounts.js';
+
+export function idempotencyRepo(db: Db) {
+  return {
+    get(accountId: string, key: string) {
+      return db.selectFrom('idempotency').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+    },
+    /** false when the key already exists (the primary key decides races). */
+    async begin(accountId: string, key: string, requestHash: string): Promise<boolean> {
+      const r = await db
+        .insertInto('idempotency')
+        .values({ account_id: accountId, key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, created_at: nowIso() })
+        .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      return r !== undefined;
+    },
+    complete(accountId: string, key: string, status: number, body: string) {
+      return db
+        .updateTable('idempotency')
+        .set({ state: 'done', response_status: status, response_body: body })
+        .where('account_id', '=', accountId)
+        .where('key', '=', key)
+        .execute();
+    },
+    forget(accountId: string, key: string) {
+      return db.deleteFrom('idempotency').where('account_id', '=', accountId).where('key', '=', key).execute();
+    },
+  };
+}
+
+export function mediaRepo(db: Db) {
+  return {
+    insert(m: Omit<MediaTable, 'created_at' | 'deleted_at'>) {
+      return db.insertInto('media').values({ ...m, created_at: nowIso(), deleted_at: null }).execute();
+    },
+    get(key: string) {
+      return db.selectFrom('media').selectAll().where('key', '=', key).executeTakeFirst();
+    },
+    expired(now = nowIso(), limit = 500) {
+      return db.selectFrom('media').selectAll().where('deleted_at', 'is', null).where('expires_at', '<', now).limit(limit).execute();
+    },
+    markDeleted(key: string) {
+      return db.updateTable('media').set({ deleted_at: nowIso() }).where('key', '=', key).execute();
+    },
+    insertSlot(s: { token: string; accountId: string; mediaKey: string; contentType: string; expiresAt: string }) {
+      return db
+        .insertInto('upload_slots')
+        .values({ token: s.token, account_id: s.accountId, media_key: s.mediaKey, content_type: s.contentType, expires_at: s.expiresAt, used_at: null })
+        .execute();
+    },
+    getSlot(token: string) {
+      return db.selectFrom('upload_slots').selectAll().where('token', '=', token).executeTakeFirst();
+    },
+    async useSlot(token: string): Promise<boolean> {
+      const r = await db.updateTable('upload_slots').set({ used_at: nowIso() }).where('token', '=', token).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+  };
+}
+
+export function outboxRepo(db: Db) {
+  return {
+    insert(o: Omit<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_error' | 'last_status' | 'created_at' | 'delivered_at'>) {
+      return db
+        .insertInto('outbox')
+        .values({ ...o, state: 'pending', attempts: 0, first_attempt_at: null, last_error: null, last_status: null, created_at: nowIso(), delivered_at: null })
+        .execute();
+    },
+    due(now = nowIso(), limit = 20) {
+      return db.selectFrom('outbox').selectAll().where('state', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit).execute();
+    },
+    update(id: string, patch: Partial<OutboxTable>) {
+      return db.updateTable('outbox').set(patch).where('id', '=', id).execute();
+    },
+    forJobSet(jobSetId: string) {
+      return db.selectFrom('outbox').selectAll().where('job_set_id', '=', jobSetId).execute();
+    },
+  };
+}

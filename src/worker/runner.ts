@@ -1,0 +1,47 @@
+import type { Job, JobKind, MediaRef } from '../domain/job.js';
+
+/** What a runner may put into the media store. */
+export interface StoredBlob {
+  bytes: Buffer;
+  contentType: string;
+  type: 'image' | 'video';
+  width?: number;
+  height?: number;
+}
+
+export interface RunContext {
+  job: Job;
+  /** Aborted when the job is canceled or the worker drains; check between steps. */
+  signal: AbortSignal;
+  /** Persist per-step progress (throttled by the worker). */
+  progress(step: number, total: number): void;
+  /**
+   * Bytes of a user-supplied image URL: this server's own media and uploads are read locally,
+   * everything else goes through the SSRF-safe fetcher with size and pixel limits.
+   */
+  loadImage(url: string): Promise<Buffer>;
+}
+
+export interface RunOutput {
+  raw: StoredBlob;
+  min: StoredBlob;
+  poster?: StoredBlob;
+  /** Ends the job as nsfw instead of completed (refunded). */
+  nsfw?: boolean;
+  extras?: Record<string, unknown>;
+}
+
+export interface JobRunner {
+  kind: JobKind;
+  run(ctx: RunContext): Promise<RunOutput>;
+}
+
+/** A failure whose message is safe and useful to show the API caller. */
+export class JobFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
+
+export type { MediaRef };

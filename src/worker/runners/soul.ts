@@ -1,0 +1,82 @@
+import sharp from 'sharp';
+import { findStyle, buildStyledPrompt } from '../../domain/styles.js';
+import type { DiffusionEngine } from '../../engine/diffusion/index.js';
+import { ModelMissingError } from '../../engine/diffusion/index.js';
+import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
+import { JobFailure, type JobRunner, type RunContext, type RunOutput } from '../runner.js';
+
+/** Post-processing of one generated image (identity transfer + score), plugged in by Soul ID. */
+export type SoulImageHook = (ctx: RunContext, image: Buffer) => Promise<{ image: Buffer; extras?: Record<string, unknown> }>;
+
+export interface SoulRunnerOptions {
+  engine: DiffusionEngine;
+  enhancer?: { endpoint: string | null; model: string | null };
+  /** Applied when the job names a custom_reference_id. */
+  identity?: SoulImageHook;
+}
+
+const PREVIEW_EDGE = 512;
+
+/** Soul job: style + prompt rules, then the diffusion engine, then the optional identity step. */
+export function soulRunner(opts: SoulRunnerOptions): JobRunner {
+  return {
+    kind: 'soul',
+    async run(ctx: RunContext): Promise<RunOutput> {
+      const input = ctx.job.input as {
+        prompt: string;
+        negativePrompt: string | null;
+        width: number;
+        height: number;
+        seed: number;
+        styleId: string | null;
+        styleStrength: number;
+        enhancePrompt: boolean;
+        imageReferenceUrl: string | null;
+        imageStrength: number;
+        customReferenceId: string | null;
+      };
+      const style = input.styleId ? findStyle(input.styleId) : undefined;
+      let userPrompt = input.prompt;
+      if (input.enhancePrompt) {
+        userPrompt = await enhancePrompt(userPrompt, style, {
+          endpoint: opts.enhancer?.endpoint ?? undefined,
+          model: opts.enhancer?.model ?? undefined,
+        });
+      }
+      const styled = buildStyledPrompt(userPrompt, style, input.styleStrength);
+      const negativePrompt = [styled.negativePrompt, input.negativePrompt].filter(Boolean).join(', ');
+      const initImage = input.imageReferenceUrl ? await ctx.loadImage(input.imageReferenceUrl) : undefined;
+      let result;
+      try {
+        result = await opts.engine.render({
+          prompt: styled.prompt,
+          negativePrompt,
+          width: input.width,
+          height: input.height,
+          seed: input.seed,
+          initImage,
+          strength: initImage ? input.imageStrength : undefined,
+          format: 'png',
+          signal: ctx.signal,
+          onStep: (step, total) => ctx.progress(step, total),
+        });
+      } catch (e) {
+        if (e instanceof ModelMissingError) throw new JobFailure(e.message);
+        throw e;
+      }
+      let image = result.images[0];
+      let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) } };
+      if (input.customReferenceId && opts.identity) {
+        const r = await opts.identity(ctx, image);
+        image = r.image;
+        extras = { ...extras, ...r.extras };
+      }
+      const min = await sharp(image).resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer({ resolveWithObject: true });
+      return {
+        raw: { bytes: image, contentType: 'image/png', type: 'image', width: result.width, height: result.height },
+        min: { bytes: min.data, contentType: 'image/jpeg', type: 'image', width: min.info.width, height: min.info.height },
+        extras,
+      };
+    },
+  };
+}

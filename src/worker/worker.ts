@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.js';
+import { DomainError } from '../domain/errors.js';
+import type { Job, JobKind, JobResults } from '../domain/job.js';
+import type { GenerationService } from '../services/generation.js';
+import type { MediaService } from '../services/media.js';
+import type { Metrics } from '../services/metrics.js';
+import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
+
+const PROGRESS_WRITE_MS = 250;
+
+export interface WorkerDeps {
+  config: Config;
+  generation: GenerationService;
+  media: MediaService;
+  runners: JobRunner[];
+  metrics?: Metrics;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+type StopReason = 'canceled' | 'lease_lost' | 'draining';
+
+/**
+ * N lease loops in this process. Each loop claims the next job, heartbeats its lease, runs the
+ * runner for its kind, stores the outputs and ends the job through GenerationService.finishJob.
+ */
+export class WorkerPool {
+  readonly id = `w-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly runners = new Map<JobKind, JobRunner>();
+  private readonly running = new Map<string, AbortController>();
+  private loops: Promise<void>[] = [];
+  private stopping = false;
+  private idleWake: (() => void) | null = null;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: WorkerDeps) {
+    for (const r of deps.runners) this.runners.set(r.kind, r);
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  get loopCount(): number {
+    return this.loops.length;
+  }
+
+  start(count: number) {
+    const onWork = () => this.idleWake?.();
+    this.deps.generation.wake.on('work', onWork);
+    for (let i = 0; i < count; i++) this.loops.push(this.loop(`${this.id}-${i}`));
+    const recover = () => this.deps.generation.recoverExpiredLeases().catch((e) => this.deps.log?.('lease recovery failed', { err: String(e) }));
+    void recover();
+    this.recoveryTimer = setInterval(recover, Math.max(1000, this.deps.config.leaseMs / 2));
+    this.recoveryTimer.unref();
+  }
+
+  /**
+   * Stop taking work. Running jobs get `graceMs` to finish; after that they are aborted and go
+   * back to the queue for another worker.
+   */
+  async stop(graceMs = 30_000) {
+    this.stopping = true;
+    this.idleWake?.();
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    const all = Promise.all(this.loops);
+    const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut) for (const c of this.running.values()) c.abort('draining' satisfies StopReason);
+    await all;
+  }
+
+  private async waitForWork(ms: number) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      const prev = this.idleWake;
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.idleWake = () => {
+        prev?.();
+        done();
+      };
+    });
+    this.idleWake = null;
+  }
+
+  private async loop(workerId: string) {
+    const kinds = [...this.runners.keys()];
+    while (!this.stopping) {
+      let job: Job | undefined;
+      try {
+        job = await this.deps.generation.repo().claim(workerId, this.deps.config.leaseMs, kinds);
+      } catch (e) {
+        this.deps.log?.('claim failed', { err: String(e) });
+      }
+      if (!job) {
+        await this.waitForWork(500);
+        continue;
+      }
+      await this.runJob(job, workerId);
+    }
+  }
+
+  private async runJob(job: Job, workerId: string) {
+    const { config, generation, media, metrics } = this.deps;
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    const started = Date.now();
+    const repo = generation.repo();
+    const heartbeat = setInterval(async () => {
+      try {
+        const hb = await repo.heartbeat(job.id, workerId, config.leaseMs);
+        if (!hb.owned) controller.abort('lease_lost' satisfies StopReason);
+        else if (hb.cancel) controller.abort('canceled' satisfies StopReason);
+      } catch (e) {
+        this.deps.log?.('heartbeat failed', { job: job.id, err: String(e) });
+      }
+    }, config.heartbeatMs);
+    let lastProgress = 0;
+    const ctx = {
+      job,
+      signal: controller.signal,
+      progress: (step: number, total: number) => {
+        const now = Date.now();
+        if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
+        lastProgress = now;
+        void repo.setProgress(job.id, workerId, step, total).catch(() => {});
+      },
+      loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
+    };
+    let status = 'failed';
+    try {
+      const runner = this.runners.get(job.kind);
+      if (!runner) throw new JobFailure(`No runner for job kind ${job.kind}`);
+      const out = await runner.run(ctx);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const results = await this.storeOutputs(job, out);
+      status = out.nsfw ? 'nsfw' : 'completed';
+      await generation.finishJob(job, { status: 'in_progress', workerId }, {
+        status: out.nsfw ? 'nsfw' : 'completed',
+        results: out.nsfw ? null : results,
+        error: out.nsfw ? 'The output was flagged as NSFW' : null,
+        extras: { ...job.extras, ...out.extras },
+      });
+    } catch (err) {
+      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
+      if (reason === 'draining') {
+        status = 'requeued';
+        await repo.release(job.id, workerId);
+      } else if (reason === 'lease_lost') {
+        status = 'lease_lost';
+      } else if (reason === 'canceled') {
+        status = 'canceled';
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'canceled', error: 'Canceled by the user' });
+      } else {
+        const message = err instanceof JobFailure || err instanceof DomainError ? err.message : 'Generation failed because of an internal error';
+        if (!(err instanceof JobFailure || err instanceof DomainError)) this.deps.log?.('job crashed', { job: job.id, err: err instanceof Error ? err.stack : String(err) });
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'failed', error: message });
+      }
+    } finally {
+      clearInterval(heartbeat);
+      this.running.delete(job.id);
+      const seconds = (Date.now() - started) / 1000;
+      metrics?.jobDuration.observe({ kind: job.kind, status }, seconds);
+      metrics?.jobsFinished.inc({ kind: job.kind, status });
+    }
+  }
+
+  private async storeOutputs(job: Job, out: RunOutput): Promise<JobResults> {
+    const { media, config } = this.deps;
+    const keep = (job.input.retentionS as number | undefined) ?? config.outputRetentionS;
+    const raw = await media.put(job.accountId, 'output', out.raw, keep);
+    const min = await media.put(job.accountId, 'output', out.min, keep);
+    const poster = out.poster ? await media.put(job.accountId, 'output', out.poster, keep) : undefined;
+    return { raw, min, ...(poster ? { poster } : {}) };
+  }
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type Surface } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type AppContext, createContext } from '../../src/context.js';
+import type { JobRunner } from '../../src/worker/runner.js';
+import { testSoulRunner } from './test-runner.js';
+
+export interface TestServer {
+  ctx: AppContext;
+  app: FastifyInstance;
+  url: string;
+  dataDir: string;
+  /** A fresh account + key: `{keyId, secret, accountId, credential}`. */
+  account(credits?: number): Promise<{ keyId: string; secret: string; accountId: string; credential: string }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: { config?: Partial<Config>; runners?: JobRunner[]; surfaces?: Surface[]; workers?: boolean } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
+  const config = loadConfig({}, {
+    dataDir,
+    port: 0,
+    workers: 2,
+    heartbeatMs: 200,
+    leaseMs: 2000,
+    // Tests fetch images and post webhooks to servers on loopback.
+    allowPrivateUrls: true,
+    rateLimitPerMinute: 10_000,
+    ...opts.config,
+  });
+  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()] });
+  const app = await buildApp(ctx, { surfaces: opts.surfaces });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  ctx.setBaseUrl(address);
+  if (opts.workers !== false) ctx.workers?.start(config.workers);
+  ctx.webhooks.start(100);
+  return {
+    ctx,
+    app,
+    url: address,
+    dataDir,
+    async account(credits = 100) {
+      const k = await ctx.accounts.createAccountWithKey(`acct-${Math.random().toString(36).slice(2, 8)}`, credits);
+      return { ...k, credential: `${k.keyId}:${k.secret}` };
+    },
+    async close() {
+      await app.close();
+      await ctx.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function hfHeaders(a: { keyId: string; secret: string }) {
+  return { 'hf-api-key': a.keyId, 'hf-secret': a.secret, 'content-type': 'application/json' };
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('waitFor timed out');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,174 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestHash } from '../../src/api/idempotency.js';
+import { verifyStandardWebhook } from '../../src/net/webhook-signing.js';
+import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startServer();
+});
+afterAll(async () => s.close());
+
+const submit = (a: { keyId: string; secret: string }, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: { ...hfHeaders(a), ...headers }, body: JSON.stringify(body) });
+
+describe('Idempotency-Key', () => {
+  it('replays the first response for the same body, 422 for another body, charges once', async () => {
+    const a = await s.account(100);
+    const key = { 'idempotency-key': 'abc-123' };
+    const r1 = await submit(a, { params: { prompt: 'once', seed: 5 } }, key);
+    const r2 = await submit(a, { params: { prompt: 'once', seed: 5 } }, key);
+    const b1 = (await r1.json()) as any;
+    const b2 = (await r2.json()) as any;
+    expect(r2.status).toBe(200);
+    expect(r2.headers.get('idempotent-replayed')).toBe('true');
+    expect(b2.id).toBe(b1.id);
+    const r3 = await submit(a, { params: { prompt: 'different', seed: 5 } }, key);
+    expect(r3.status).toBe(422);
+    expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(97_000);
+  });
+
+  it('409 while the first request with the key is still being answered', async () => {
+    const a = await s.account(100);
+    const body = { params: { prompt: 'x' } };
+    // The first request holds the key (as it does between preHandler and onSend).
+    const hash = requestHash('POST', '/v1/text2image/soul', body);
+    await s.ctx.db.db.insertInto('idempotency').values({ account_id: a.accountId, key: 'busy', request_hash: hash, state: 'in_flight', response_status: null, response_body: null, created_at: new Date().toISOString() }).execute();
+    const r = await submit(a, body, { 'idempotency-key': 'busy' });
+    expect(r.status).toBe(409);
+    expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(100_000);
+  });
+
+  it('a failed first attempt frees the key', async () => {
+    const a = await s.account(1);
+    const r1 = await submit(a, { params: { prompt: 'x', quality: '1080p' } }, { 'idempotency-key': 'retry-me' });
+    expect(r1.status).toBe(403);
+    await s.ctx.accounts.grant(a.accountId, 10);
+    const r2 = await submit(a, { params: { prompt: 'x', quality: '1080p' } }, { 'idempotency-key': 'retry-me' });
+    expect(r2.status).toBe(200);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with Retry-After per key', async () => {
+    const t = await startServer({ config: { rateLimitPerMinute: 3 }, workers: false });
+    try {
+      const a = await t.account(1);
+      const codes: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${t.url}/v1/account`, { headers: hfHeaders(a) });
+        codes.push(r.status);
+        if (r.status === 429) retryAfter = r.headers.get('retry-after');
+      }
+      expect(codes).toEqual([200, 200, 200, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('webhooks', () => {
+  it('v1: retries a receiver that is down, then delivers once with one webhook-id and a valid signature', async () => {
+    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+    let up = false;
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.statusCode = up ? 200 : 503;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      const a = await s.account(100);
+      const r = await submit(a, { params: { prompt: 'hook me' }, webhook: { url: `http://127.0.0.1:${port}/hook`, secret: 's3cret' } });
+      const set = (await r.json()) as any;
+      await waitFor(async () => received.length >= 1);
+      up = true;
+      // Pull the retry forward instead of waiting out the backoff.
+      await s.ctx.db.db.updateTable('outbox').set({ next_attempt_at: new Date().toISOString() }).where('job_set_id', '=', set.id).execute();
+      await waitFor(async () => received.length >= 2);
+      const [first, second] = received;
+      expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
+      expect(second.headers['x-webhook-secret-key']).toBe('s3cret');
+      const body = JSON.parse(second.body);
+      expect(body).toMatchObject({ id: set.id, type: 'text2image_soul' });
+      expect(body.jobs[0].status).toBe('completed');
+      const account = await s.ctx.accounts.get(a.accountId);
+      expect(verifyStandardWebhook(second.headers as Record<string, string>, second.body, account!.webhook_secret)).toBe('ok');
+      const rows = await s.ctx.webhooks.deliveries(set.id);
+      expect(rows[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
+describe('SSRF', () => {
+  it('refuses an image_reference on a private address unless the operator allows it', async () => {
+    const t = await startServer({ config: { allowPrivateUrls: false } });
+    try {
+      const a = await t.account(10);
+      const r = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x', image_reference: { type: 'image_url', image_url: 'http://169.254.169.254/latest/meta-data' } } }) });
+      const set = (await r.json()) as any;
+      const done = await waitFor(async () => {
+        const g = (await (await fetch(`${t.url}/v1/job-sets/${set.id}`, { headers: hfHeaders(a) })).json()) as any;
+        return g.jobs[0].status === 'failed' && g;
+      });
+      expect(done.jobs[0].error).toMatch(/Could not fetch image/);
+      expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
+      const hook = await fetch(`${t.url}/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent('http://127.0.0.1:9/x')}`, { method: 'POST', headers: { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x' }) });
+      expect(hook.status).toBe(400);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('media retention', () => {
+  it('expired outputs are swept and answer 410', async () => {
+    const a = await s.account(10);
+    const r = (await (await submit(a, { params: { prompt: 'short lived' } })).json()) as any;
+    const url = await waitFor(async () => ((await (await fetch(`${s.url}/v1/job-sets/${r.id}`, { headers: hfHeaders(a) })).json()) as any).jobs[0].results?.raw.url);
+    expect((await fetch(url)).status).toBe(200);
+    await s.ctx.db.db.updateTable('media').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('account_id', '=', a.accountId).execute();
+    expect(await s.ctx.media.sweep()).toBeGreaterThanOrEqual(2);
+    expect((await fetch(url)).status).toBe(410);
+  });
+});
+
+describe('uploads', () => {
+  it('sniffs bytes, refuses non-images and single-use slots', async () => {
+    const a = await s.account(1);
+    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+    const bad = await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: Buffer.from('<html>not an image</html>') });
+    expect(bad.status).toBe(400);
+    const { default: sharp } = await import('sharp');
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer();
+    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
+    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(409);
+    expect((await fetch(slot.public_url)).status).toBe(200);
+    const wrongType = await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'text/html' }) });
+    expect(wrongType.status).toBe(400);
+  });
+});
+
+describe('ops', () => {
+  it('healthz, readyz, metrics, openapi and docs', async () => {
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    const ready = (await (await fetch(`${s.url}/readyz`)).json()) as any;
+    expect(ready.checks).toMatchObject({ database: { ok: true }, storage: { ok: true }, workers: { ok: true } });
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toContain('opensoul_http_requests_total');
+    expect(metrics).toContain('opensoul_job_duration_seconds_bucket');
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/text2image/soul', '/requests/{id}/status', '/v1/job-sets/{id}']));
+    expect(await (await fetch(`${s.url}/docs`)).text()).toContain('/v1/text2image/soul');
+  });
+});
