@@ -9,6 +9,7 @@ import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { renderV1JobSet, renderV2Status } from './api/surfaces/higgsfield-render.js';
 import { opsRoutes } from './api/surfaces/ops.js';
+import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
@@ -52,6 +53,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   filesRoutes(app, ctx);
   higgsfieldV1Routes(app, ctx);
   higgsfieldV2Routes(app, ctx);
+  soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   return app;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { PriceTable } from './domain/pricing.js';
 import { AccountService } from './services/accounts.js';
+import { type CharacterEngine, CharacterService } from './services/characters.js';
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
 import { Metrics } from './services/metrics.js';
@@ -29,6 +30,7 @@ export interface AppContext {
   media: MediaService;
   webhooks: WebhookService;
   soul: SoulService;
+  characters: CharacterService;
   workers: WorkerPool | null;
   readiness: Record<string, ReadinessProbe>;
   baseUrl(): string;
@@ -52,7 +54,9 @@ function mediaSecret(config: Config): string {
 
 export interface ContextOptions {
   /** Job runners; production passes the engine-backed ones (src/worker/runners), tests their own. */
-  runners: JobRunner[];
+  runners: JobRunner[] | ((ctx: AppContext) => JobRunner[]);
+  /** Face engine for Soul ID; without it character requests are refused at submit. */
+  characterEngine?: CharacterEngine | null;
   readiness?: Record<string, ReadinessProbe>;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -71,8 +75,9 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const webhooks = new WebhookService(db.db, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
   const soul = new SoulService(generation, prices);
-  const workers = config.workers > 0 ? new WorkerPool({ config, generation, media, runners: opts.runners, metrics, log: opts.log }) : null;
-  return {
+  const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
+  soul.setCharacterGate(characters.gate);
+  const ctx: AppContext = {
     config,
     db,
     store,
@@ -83,7 +88,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     media,
     webhooks,
     soul,
-    workers,
+    characters,
+    workers: null,
     readiness: opts.readiness ?? {},
     baseUrl,
     setBaseUrl: (url) => {
@@ -91,8 +97,13 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     },
     async close() {
       webhooks.stop();
-      await workers?.stop(0);
+      await ctx.workers?.stop(0);
       await db.close();
     },
   };
+  if (config.workers > 0) {
+    const runners = typeof opts.runners === 'function' ? opts.runners(ctx) : opts.runners;
+    ctx.workers = new WorkerPool({ config, generation, media, runners, metrics, log: opts.log });
+  }
+  return ctx;
 }

@@ -1,10 +1,16 @@
 import type { Surface } from './app.js';
+import { dopRoutes } from './api/surfaces/dop.js';
 import type { Config } from './config.js';
-import type { ReadinessProbe } from './context.js';
+import type { AppContext, ReadinessProbe } from './context.js';
 import { createDiffusionEngine, type DiffusionEngine } from './engine/diffusion/index.js';
 import { DEFAULT_MODELS } from './engine/diffusion/default-models.js';
+import { renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
+import { dopRunner } from './worker/runners/dop.js';
 import { soulRunner } from './worker/runners/soul.js';
+import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
+import { faceCharacterEngine } from './engine/face/character-engine.js';
+import type { CharacterEngine } from './services/characters.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */
 let diffusion: DiffusionEngine | null = null;
@@ -19,14 +25,34 @@ function diffusionEngine(config: Config): DiffusionEngine {
   return diffusion;
 }
 
-export function productionRunners(config: Config): JobRunner[] {
-  return [soulRunner({ engine: diffusionEngine(config), enhancer: { endpoint: config.promptEnhancerUrl, model: config.promptEnhancerModel } })];
+let faces: CharacterEngine | null = null;
+export function characterEngine(config: Config): CharacterEngine {
+  faces ??= faceCharacterEngine({ modelsDir: config.modelsDir, provider: config.executionProvider });
+  return faces;
+}
+
+export function productionRunners(config: Config): (ctx: AppContext) => JobRunner[] {
+  return (ctx) => [
+    soulRunner({
+      engine: diffusionEngine(config),
+      enhancer: { endpoint: config.promptEnhancerUrl, model: config.promptEnhancerModel },
+      identity: identityHook(ctx.characters, characterEngine(config)),
+    }),
+    dopRunner(),
+    soulIdRunner(ctx.characters, characterEngine(config)),
+  ];
 }
 
 export function productionReadiness(config: Config): Record<string, ReadinessProbe> {
-  return { diffusion_model: () => diffusionEngine(config).readiness() };
+  return {
+    diffusion_model: () => diffusionEngine(config).readiness(),
+    identity_models: async () => {
+      const s = await characterEngine(config).transferStatus();
+      return { ready: s.ok, reason: s.message };
+    },
+  };
 }
 
 export function productionSurfaces(): Surface[] {
-  return [];
+  return [dopRoutes(renderMotionPreview)];
 }

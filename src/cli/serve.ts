@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
-import { productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+import { characterEngine, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -22,7 +22,7 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
 
 export async function serve(config: Config, opts: { workers: boolean }) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
-  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), log });
+  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
   const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces() });
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicBaseUrl) ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
@@ -54,7 +54,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
 export async function worker(config: Config) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
   const n = Math.max(1, config.workers);
-  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), log });
+  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), log });
   ctx.workers!.start(n);
   ctx.webhooks.start();
   console.log(`opensoul worker running ${n} lease loop(s) against ${ctx.db.engine}`);

@@ -15,6 +15,10 @@ export class FieldReader {
     private readonly loc: Loc,
   ) {}
 
+  get location(): Loc {
+    return this.loc;
+  }
+
   static object(value: unknown, loc: Loc, issues: FieldIssue[]): FieldReader | null {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       issues.push({ type: 'dict_type', loc, msg: 'Input should be a valid dictionary or object to extract fields from', input: value });

@@ -13,7 +13,7 @@ import {
 import { SafeFetchError } from './safe-fetch-error.js';
 
 export { SafeFetchError, type SafeFetchErrorCode } from './safe-fetch-error.js';
-export { checkUserUrl, type LookupFn, type ResolvedAddress } from './outbound-request.js';
+export { checkUserUrl, type LookupFn, type OutboundPolicy, type ResolvedAddress } from './outbound-request.js';
 
 export interface SafeFetchOptions {
   /** Largest body accepted, checked against Content-Length and while streaming. */

@@ -164,6 +164,13 @@ export class MediaService {
     return rows.length;
   }
 
+  /** Bytes of a blob the account owns (null when missing, deleted or foreign). */
+  async readOwn(key: string, accountId: string): Promise<Buffer | null> {
+    const row = await this.repo.get(key);
+    if (!row || row.account_id !== accountId || row.deleted_at) return null;
+    return this.store.get(key);
+  }
+
   async deleteKeys(keys: string[]) {
     for (const k of keys) {
       await this.store.delete(k);

@@ -49,7 +49,12 @@ class Xoshiro128StarStar implements Rng {
   constructor(
     readonly seed: number,
     readonly stream: number,
+    state?: readonly [number, number, number, number],
   ) {
+    if (state) {
+      [this.s0, this.s1, this.s2, this.s3] = state;
+      return;
+    }
     let key = BigInt.asUintN(64, BigInt(seed)) ^ ((BigInt(stream) * STREAM_MULTIPLIER) & MASK64);
     const words: number[] = [];
     for (let i = 0; i < 2; i++) {
@@ -116,4 +121,9 @@ export function createRng(seed: number, stream = 0): Rng {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
   if (!Number.isSafeInteger(stream) || stream < 0) throw new RangeError(`stream must be a non-negative safe integer, got ${stream}`);
   return new Xoshiro128StarStar(seed, stream);
+}
+
+/** A generator started from a raw xoshiro128** state (for checking against published test vectors). */
+export function rngFromXoshiroState(state: readonly [number, number, number, number]): Rng {
+  return new Xoshiro128StarStar(0, 0, state);
 }

@@ -105,7 +105,7 @@ describe('Euler tables', () => {
   it('pins the SD-Turbo 4-step trailing schedule', () => {
     const s = createScheduler({ ...SD, _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' }, 4);
     expect(Array.from(s.timesteps)).toEqual([999, 749, 499, 249]);
-    expectClose(s.sigmas!, [14.6146, 4.0817, 1.6129, 0.6932, 0], 1e-4 / 14);
+    [14.6146, 4.0817, 1.6129, 0.6932, 0].forEach((v, i) => expect(s.sigmas![i]).toBeCloseTo(v, 4));
   });
 
   it('pins the trailing timesteps for 1, 2 and 3 steps', () => {
@@ -281,7 +281,16 @@ describe('scheduler factory', () => {
 describe('LCM guidance embedding (timestep_cond)', () => {
   it('matches diffusers for guidance 1.5, 4 and 8 at dim 256', () => {
     for (const g of ['1.5', '4.0', '8.0']) {
-      expectClose(guidanceScaleEmbedding([Number(g) - 1], 256), golden.guidance_embedding[g], 2e-4);
+      const ours = guidanceScaleEmbedding([Number(g) - 1], 256);
+      const theirs = golden.guidance_embedding[g];
+      expect(ours).toHaveLength(256);
+      for (let i = 0; i < 256; i++) {
+        // Angles reach 7000 rad; torch's float32 exp/mul may land one float32 ulp of the
+        // angle away from ours, so allow that much (plus rounding) and no more.
+        const angle = (Number(g) - 1) * 1000 * Math.exp((-Math.log(10000) * (i % 128)) / 127);
+        const tol = 1e-5 + angle * 2 ** -22;
+        if (Math.abs(ours[i] - theirs[i]) > tol) throw new Error(`g=${g} index ${i}: ${ours[i]} vs ${theirs[i]}`);
+      }
     }
   });
 

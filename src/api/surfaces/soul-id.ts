@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
+import { FieldReader } from '../../domain/fields.js';
+import { readSoulParams } from '../../domain/soul.js';
+import type { AppContext } from '../../context.js';
+import type { CharactersTable } from '../../store/schema.js';
+import { principalOf } from '../auth.js';
+import { v2Urls } from './higgsfield-render.js';
+import { v2Webhook } from './higgsfield-v2.js';
+
+const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
+
+function readCreate(body: unknown): { name: string; urls: string[] } {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, ['body'], issues);
+  if (!r) throw new ValidationError(issues);
+  const name = r.string('name', { required: true, min: 1, max: 100 });
+  const list = r.list('input_images', { required: true, min: 1, max: 100 });
+  const urls: string[] = [];
+  list?.forEach((item, i) => {
+    const it = FieldReader.object(item, ['body', 'input_images', i], r.issues);
+    if (!it) return;
+    it.literal('type', ['image_url'] as const, { required: true });
+    const url = it.url('image_url', { required: true });
+    it.forbidExtra();
+    r.issues.push(...it.issues);
+    if (url) urls.push(url);
+  });
+  r.forbidExtra();
+  r.throwIfInvalid();
+  return { name: name!, urls };
+}
+
+function readPaging(q: Record<string, string | undefined>) {
+  const issues: FieldIssue[] = [];
+  const num = (name: string, def: number, max: number) => {
+    const raw = q[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) issues.push({ type: 'int_type', loc: ['query', name], msg: 'Input should be a valid integer', input: raw });
+    else if (n < 1) issues.push({ type: 'greater_than_equal', loc: ['query', name], msg: 'Input should be greater than or equal to 1', input: raw });
+    else if (n > max) issues.push({ type: 'less_than_equal', loc: ['query', name], msg: `Input should be less than or equal to ${max}`, input: raw });
+    return n;
+  };
+  const page = num('page', 1, 1_000_000);
+  const pageSize = num('page_size', 20, 100);
+  if (issues.length) throw new ValidationError(issues);
+  return { page, pageSize };
+}
+
+export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
+  const characters = ctx.characters;
+  const view = (c: CharactersTable) => ({
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    thumbnail_url: c.thumbnail_key ? ctx.media.url(c.thumbnail_key) : null,
+    created_at: c.created_at,
+    in_progress_at: c.in_progress_at,
+    // opensoul extension: why photos were refused.
+    quality_report: JSON.parse(c.quality_report),
+  });
+
+  app.post('/v1/custom-references', { config: { ...hf, idempotent: true }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const { name, urls } = readCreate(req.body);
+    return view(await characters.create(accountId, name, urls));
+  });
+
+  app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const { page, pageSize } = readPaging(req.query);
+    const { total, items } = await characters.list(accountId, page, pageSize);
+    return { total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), items: items.map(view) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Read a character with its reference media' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const c = await characters.get(req.params.id, accountId);
+    if (!c) throw new DomainError('not_found', 'Custom reference not found');
+    return { ...view(c), reference_media: c.media.map((m) => ({ id: m.id, media_url: ctx.media.url(m.media_key), accepted: m.accepted === 1, face_crop_url: m.face_crop_key ? ctx.media.url(m.face_crop_key) : null })) };
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Delete a character, its photos, crops and embeddings' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    if (!(await characters.delete(req.params.id, accountId))) throw new DomainError('not_found', 'Custom reference not found');
+    return { id: req.params.id, deleted: true };
+  });
+
+  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const soul = readSoulParams(req.body, ['body'], { v2Aliases: true });
+    if (!soul.customReferenceId) throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
+    const set = await ctx.soul.submit(accountId, soul, { model: 'higgsfield-ai/soul/character', dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) });
+    return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+  });
+}

@@ -1,0 +1,130 @@
+import { type FieldIssue, ValidationError } from './errors.js';
+import { FieldReader } from './fields.js';
+import { DEFAULT_TRANSITION_ID, findMotion, type MotionChoice, pickMotionsFromPrompt } from './motions.js';
+import { randomSeed, SEED_MAX, SEED_MIN } from './soul.js';
+
+export const DOP_TIERS = ['lite', 'turbo', 'standard'] as const;
+export type DopTier = (typeof DOP_TIERS)[number];
+
+/** One image-to-video request, whatever dialect it came in. */
+export interface DopParams {
+  tier: DopTier;
+  prompt: string;
+  imageUrl: string;
+  endImageUrl: string | null;
+  motions: MotionChoice[];
+  /** True when the motions came from camera words in the prompt, not from the caller. */
+  motionsFromPrompt: boolean;
+  seed: number;
+  enhancePrompt: boolean;
+}
+
+/** The SDK documents turbo as the priority queue; standard rides with it, lite waits. */
+export const DOP_PRIORITY: Record<DopTier, number> = { lite: 0, turbo: 10, standard: 10 };
+
+function readMotions(r: FieldReader, name: string): MotionChoice[] | undefined {
+  const list = r.list(name, { max: 8 });
+  if (!list) return undefined;
+  const out: MotionChoice[] = [];
+  list.forEach((item, i) => {
+    const m = FieldReader.object(item, [...locOf(r), name, i], r.issues);
+    if (!m) return;
+    const id = m.string('id', { required: true });
+    const strength = m.number('strength', { min: 0, max: 1 });
+    m.forbidExtra();
+    r.issues.push(...m.issues);
+    if (id === undefined) return;
+    if (!findMotion(id)) {
+      r.issues.push({ type: 'value_error', loc: [...locOf(r), name, i, 'id'], msg: `Value error, unknown motion id '${id}' (GET /v1/motions lists them)`, input: id });
+      return;
+    }
+    out.push({ id: findMotion(id)!.id, strength: strength ?? 1 });
+  });
+  return out;
+}
+const locOf = (r: FieldReader) => r.location;
+
+/** Shared meaning checks once the dialect's fields are read. */
+export function finishDop(r: FieldReader, fields: { tier?: DopTier; prompt?: string; imageUrl?: string; endImageUrl?: string; motions?: MotionChoice[]; seed?: number; enhance?: boolean }, endField: string): DopParams {
+  let motions = fields.motions ?? [];
+  let fromPrompt = false;
+  if (fields.endImageUrl) {
+    if (motions.length && !motions.some((m) => findMotion(m.id)!.startEndFrame)) {
+      r.issues.push({ type: 'value_error', loc: [...locOf(r), endField], msg: 'Value error, an end frame needs a motion with start_end_frame: true (a transition), or no motion at all', input: fields.endImageUrl });
+    }
+    if (!motions.length) motions = [{ id: DEFAULT_TRANSITION_ID, strength: 1 }];
+  } else if (motions.some((m) => findMotion(m.id)!.startEndFrame)) {
+    r.issues.push({ type: 'value_error', loc: [...locOf(r), 'motions'], msg: 'Value error, a transition motion needs an end frame (input_images_end)', input: motions });
+  }
+  r.forbidExtra();
+  r.throwIfInvalid();
+  if (!motions.length) {
+    motions = pickMotionsFromPrompt(fields.prompt ?? '');
+    fromPrompt = true;
+  }
+  return {
+    tier: fields.tier ?? 'lite',
+    prompt: fields.prompt ?? '',
+    imageUrl: fields.imageUrl!,
+    endImageUrl: fields.endImageUrl ?? null,
+    motions,
+    motionsFromPrompt: fromPrompt,
+    seed: fields.seed ?? randomSeed(),
+    enhancePrompt: fields.enhance ?? false,
+  };
+}
+
+/** v1 `params` of /v1/image2video/dop. */
+export function readDopV1(body: unknown, loc: (string | number)[]): DopParams {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, loc, issues);
+  if (!r) throw new ValidationError(issues);
+  const model = r.literal('model', ['dop-lite', 'dop-turbo', 'dop-standard'] as const);
+  const prompt = r.string('prompt', { required: true, max: 4000 });
+  const images = r.list('input_images', { required: true, min: 1, max: 1 });
+  const ends = r.list('input_images_end', { max: 1 });
+  const readRef = (list: unknown[] | undefined, name: string) => {
+    if (!list?.length) return undefined;
+    const item = FieldReader.object(list[0], [...loc, name, 0], r.issues);
+    if (!item) return undefined;
+    item.literal('type', ['image_url'] as const);
+    const url = item.url('image_url', { required: true });
+    item.forbidExtra();
+    r.issues.push(...item.issues);
+    return url;
+  };
+  const imageUrl = readRef(images, 'input_images');
+  const endImageUrl = readRef(ends, 'input_images_end');
+  const motions = readMotions(r, 'motions');
+  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
+  const enhance = r.boolean('enhance_prompt');
+  return finishDop(r, { tier: model?.replace('dop-', '') as DopTier | undefined, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'input_images_end');
+}
+
+/** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]. */
+export function readDopV2(body: unknown, tier: DopTier, firstLast: boolean): DopParams {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, ['body'], issues);
+  if (!r) throw new ValidationError(issues);
+  const prompt = r.string('prompt', { required: true, max: 4000 });
+  const imageUrl = r.url('image_url', { required: true });
+  const endImageUrl = firstLast ? r.url('end_image_url', { required: true }) : undefined;
+  const motions = readMotions(r, 'motions');
+  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
+  const enhance = r.boolean('enhance_prompt');
+  const duration = r.number('duration', { min: 5, max: 5 });
+  void duration;
+  return finishDop(r, { tier, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'end_image_url');
+}
+
+export function dopInputParams(p: DopParams): Record<string, unknown> {
+  return {
+    model: `dop-${p.tier}`,
+    prompt: p.prompt,
+    seed: p.seed,
+    motions: p.motions,
+    input_images: [{ type: 'image_url', image_url: p.imageUrl }],
+    input_images_end: p.endImageUrl ? [{ type: 'image_url', image_url: p.endImageUrl }] : null,
+    enhance_prompt: p.enhancePrompt,
+  };
+}

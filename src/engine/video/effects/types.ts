@@ -1,0 +1,30 @@
+import type { RgbImage } from '../warp.js';
+
+export interface EffectContext {
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  seed: number;
+  /** The start still at output size (effects that adapt their colour to the scene read it). */
+  reference: RgbImage;
+}
+
+/** Draws one effect into a finished RGB frame in place; amount 0 must leave the frame untouched. */
+export interface FrameEffect {
+  apply(frame: Uint8Array, frameIndex: number, amount: number): void;
+}
+
+/** Particle sizes and counts scale with the frame so every tier shows the same picture. */
+export function sizeUnit(ctx: EffectContext): number {
+  return Math.min(ctx.width, ctx.height) / 720;
+}
+
+export function areaUnit(ctx: EffectContext): number {
+  return (ctx.width * ctx.height) / (1280 * 720);
+}
+
+/** Wraps v into [0, 1). */
+export function wrap01(v: number): number {
+  return v - Math.floor(v);
+}

@@ -1,0 +1,30 @@
+import sharp from 'sharp';
+import type { DopParams } from '../../domain/dop.js';
+import { DopInputError, renderDop } from '../../engine/video/index.js';
+import { JobFailure, type JobRunner } from '../runner.js';
+
+/** DoP job: fetch the still(s) through the safe loader, render the camera move, encode. */
+export function dopRunner(): JobRunner {
+  return {
+    kind: 'dop',
+    async run(ctx) {
+      const p = ctx.job.input as unknown as DopParams;
+      const image = await ctx.loadImage(p.imageUrl);
+      const endImage = p.endImageUrl ? await ctx.loadImage(p.endImageUrl) : undefined;
+      let out;
+      try {
+        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
+      } catch (e) {
+        if (e instanceof DopInputError) throw new JobFailure(e.message);
+        throw e;
+      }
+      const poster = await sharp(out.poster).metadata();
+      return {
+        raw: { bytes: out.video, contentType: 'video/mp4', type: 'video', width: out.width, height: out.height },
+        min: { bytes: out.preview, contentType: 'video/mp4', type: 'video' },
+        poster: { bytes: out.poster, contentType: 'image/jpeg', type: 'image', width: poster.width, height: poster.height },
+        extras: { seed: p.seed, motions: p.motions, duration_s: out.durationS, fps: out.fps },
+      };
+    },
+  };
+}

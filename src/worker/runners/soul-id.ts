@@ -1,0 +1,55 @@
+import sharp from 'sharp';
+import { DomainError } from '../../domain/errors.js';
+import type { CharacterEngine, CharacterService } from '../../services/characters.js';
+import { JobFailure, type JobRunner } from '../runner.js';
+import type { SoulImageHook } from './soul.js';
+
+/** Builds a character: fetch each photo safely, analyse, store photos/crops/centroid. */
+export function soulIdRunner(characters: CharacterService, engine: CharacterEngine): JobRunner {
+  return {
+    kind: 'soul_id',
+    async run(ctx) {
+      const { characterId, imageUrls } = ctx.job.input as { characterId: string; imageUrls: string[] };
+      await characters.markInProgress(characterId);
+      const photos: Buffer[] = [];
+      const unreadable: { index: number; code: string; message: string }[] = [];
+      for (const [index, url] of imageUrls.entries()) {
+        try {
+          photos.push(await ctx.loadImage(url));
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          unreadable.push({ index, code: 'unreadable_image', message: e.message });
+        }
+        ctx.progress(index + 1, imageUrls.length * 2);
+      }
+      // Indices in the engine's result refer to `photos`; map them back to the request's order.
+      const readableIdx = imageUrls.map((_, i) => i).filter((i) => !unreadable.some((u) => u.index === i));
+      const result = await engine.build(photos, (done, total) => ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2));
+      const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort((a, b) => a.index - b.index);
+      const thumb = await characters.storeBuild(characterId, ctx.job.accountId, photos, { ...result, refused });
+      if (result.status !== 'completed' || !thumb) {
+        await characters.fail(characterId, refused);
+        const reasons = refused.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ');
+        throw new JobFailure(`No usable photo for a character. ${reasons}`);
+      }
+      const bytes = result.thumbnail!;
+      const min = await sharp(bytes).resize(128, 128, { fit: 'inside' }).jpeg().toBuffer();
+      return {
+        raw: { bytes, contentType: 'image/jpeg', type: 'image' },
+        min: { bytes: min, contentType: 'image/jpeg', type: 'image' },
+        extras: { character_id: characterId, accepted: result.accepted.map((i) => readableIdx[i]), refused },
+      };
+    },
+  };
+}
+
+/** Soul post-step for `custom_reference_id`: swap in the character's face and score the result. */
+export function identityHook(characters: CharacterService, engine: CharacterEngine): SoulImageHook {
+  return async (ctx, image) => {
+    const input = ctx.job.input as { customReferenceId: string; customReferenceStrength: number };
+    const who = await characters.identity(input.customReferenceId, ctx.job.accountId);
+    if (!who) throw new JobFailure(`custom_reference_id ${input.customReferenceId} is no longer available`);
+    const r = await engine.transfer(image, { ...who, cacheKey: input.customReferenceId }, input.customReferenceStrength);
+    return { image: r.image, extras: { identity_score: Math.round(r.identityScore * 10_000) / 10_000, faces_swapped: r.faces } };
+  };
+}
