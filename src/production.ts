@@ -8,6 +8,9 @@ import { renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
 import { dopRunner } from './worker/runners/dop.js';
 import { soulRunner } from './worker/runners/soul.js';
+import { pixazoSurface } from './api/surfaces/pixazo.js';
+import { segmindSurface } from './api/surfaces/segmind.js';
+import { waveSpeedSurface } from './api/surfaces/wavespeed.js';
 import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
 import { faceCharacterEngine } from './engine/face/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
@@ -54,5 +57,5 @@ export function productionReadiness(config: Config): Record<string, ReadinessPro
 }
 
 export function productionSurfaces(): Surface[] {
-  return [dopRoutes(renderMotionPreview)];
+  return [dopRoutes(renderMotionPreview), waveSpeedSurface(), segmindSurface(), pixazoSurface()];
 }

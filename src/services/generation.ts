@@ -124,6 +124,8 @@ export class GenerationService {
   async cancel(id: string, accountId: string): Promise<StoredJobSet> {
     const set = await this.getOrThrow(id, accountId);
     await this.repo().requestCancel(id);
+    // Local workers stop at once; remote ones see cancel_requested on their next heartbeat.
+    this.wake.emit('cancel', set.jobs.filter((j) => j.status === 'in_progress').map((j) => j.id));
     for (const j of set.jobs.filter((x) => x.status === 'queued')) {
       await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
     }

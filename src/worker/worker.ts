@@ -49,6 +49,9 @@ export class WorkerPool {
   start(count: number) {
     const onWork = () => this.idleWake?.();
     this.deps.generation.wake.on('work', onWork);
+    this.deps.generation.wake.on('cancel', (jobIds: string[]) => {
+      for (const id of jobIds) this.running.get(id)?.abort('canceled' satisfies StopReason);
+    });
     for (let i = 0; i < count; i++) this.loops.push(this.loop(`${this.id}-${i}`));
     const recover = () => this.deps.generation.recoverExpiredLeases().catch((e) => this.deps.log?.('lease recovery failed', { err: String(e) }));
     void recover();

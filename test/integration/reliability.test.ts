@@ -172,3 +172,25 @@ describe('ops', () => {
     expect(await (await fetch(`${s.url}/docs`)).text()).toContain('/v1/text2image/soul');
   });
 });
+
+describe('cancel (opensoul v1 extension)', () => {
+  it('stops a running job at its next step and refunds it', async () => {
+    const { testSoulRunner } = await import('../helpers/test-runner.js');
+    const t = await startServer({ runners: [testSoulRunner({ steps: 200, stepMs: 20 })] });
+    try {
+      const a = await t.account(10);
+      const set = (await (await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'long', quality: '1080p' } }) })).json()) as any;
+      await waitFor(async () => (await t.ctx.generation.get(set.id, a.accountId))!.jobs[0].progress?.step);
+      const c = await fetch(`${t.url}/v1/job-sets/${set.id}/cancel`, { method: 'POST', headers: hfHeaders(a) });
+      expect(c.status).toBe(200);
+      const done = await waitFor(async () => {
+        const g = await t.ctx.generation.get(set.id, a.accountId);
+        return g!.jobs[0].status === 'canceled' && g;
+      });
+      expect(done.jobs[0].progress!.step).toBeLessThan(200);
+      expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
+    } finally {
+      await t.close();
+    }
+  });
+});

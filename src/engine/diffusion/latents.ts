@@ -92,20 +92,19 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number): Flo
 
 /**
  * One [3, H, W] decoder output to interleaved 8-bit RGB. 'signed' maps [-1, 1] via x/2 + 0.5
- * (diffusers' postprocess); 'unit' takes [0, 1] as is. Clamped, rounded to nearest.
+ * (diffusers' postprocess); 'unit' takes [0, 1] as is. Uint8ClampedArray does the clamping and
+ * rounding (half to even; NaN from a broken fp16 decode becomes 0) in one store, which is what
+ * keeps this pass cheap next to the VAE.
  */
 export function tensorToRgb(x: Float32Array, width: number, height: number, range: 'signed' | 'unit'): Buffer {
   const plane = width * height;
   if (x.length !== plane * 3) throw new Error('decoder output does not match its size');
-  const out = Buffer.allocUnsafe(plane * 3);
-  const a = range === 'signed' ? 0.5 : 1;
-  const b = range === 'signed' ? 0.5 : 0;
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      const v = (x[c * plane + i] * a + b) * 255;
-      // NaN (a broken fp16 decode) becomes black rather than throwing.
-      out[i * 3 + c] = v > 0 ? (v < 255 ? Math.round(v) : 255) : 0;
-    }
+  const out = new Uint8ClampedArray(plane * 3);
+  const a = range === 'signed' ? 127.5 : 255;
+  const b = range === 'signed' ? 127.5 : 0;
+  for (let c = 0; c < 3; c++) {
+    const src = x.subarray(c * plane, (c + 1) * plane);
+    for (let i = 0, o = c; i < plane; i++, o += 3) out[o] = src[i] * a + b;
   }
-  return out;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -199,6 +199,7 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
     constant.push(feeds);
   }
   const latentSize = (LATENT_CHANNELS * c.height * c.width) / 64;
+  const outName = model.unet.description.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : model.unet.description.outputs[0].name;
 
   return {
     async run(scaled: Float32Array, t: number, timing: RunTiming): Promise<Float32Array> {
@@ -210,8 +211,8 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
         const timestep = timestepInput(ui.timestep, t, chunk);
         let out: Record<string, Tensor> | undefined;
         try {
-          out = await model.unet.run({ ...constant[ci], [ui.sample.name]: sample, [ui.timestep.name]: timestep }, timing, ['out_sample']);
-          eps.set(toFloat32(out.out_sample), start * latentSize);
+          out = await model.unet.run({ ...constant[ci], [ui.sample.name]: sample, [ui.timestep.name]: timestep }, timing, [outName]);
+          eps.set(toFloat32(out[outName]), start * latentSize);
         } finally {
           disposeAll([sample, timestep, ...Object.values(out ?? {})]);
         }

@@ -22,7 +22,9 @@ async function runEncoder(
 ): Promise<{ hidden: Float32Array; dims: readonly number[]; pooled?: Float32Array }> {
   const info = findInput(encoder.description, 'input_ids') ?? encoder.description.inputs[0];
   const ids = tokenizer.encodePadded(prompt);
-  const hiddenName = hiddenOutput || 'last_hidden_state';
+  const outputs = encoder.description.outputs.map((o) => o.name);
+  // Exports name the main output last_hidden_state; fall back to the first output otherwise.
+  const hiddenName = hiddenOutput || (outputs.includes('last_hidden_state') ? 'last_hidden_state' : outputs[0]);
   const names = pooledOutput ? [hiddenName, pooledOutput] : [hiddenName];
   const feed = idsInput(info, ids, [1, ids.length]);
   let out: Record<string, Tensor> | undefined;

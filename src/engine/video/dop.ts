@@ -13,7 +13,7 @@ import {
 } from './camera.js';
 import { createEffect, EFFECT_ORDER } from './effects/index.js';
 import { abortError, encodeFrames, type VideoSettings } from './encoder.js';
-import { loadRgb, outputSizeFor, probeImage } from './image-input.js';
+import { loadRgbx, outputSizeFor, probeImage } from './image-input.js';
 import { buildLayers } from './layers.js';
 import { defaultMatteProvider, type MatteProvider } from './matte.js';
 import type { ChosenMotions } from './motion-choice.js';
@@ -93,7 +93,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
   if (job.endImage !== undefined) await probeImage(job.endImage, 'end image');
   checkAbort(job.signal);
   const { width, height } = outputSizeFor(probe.width, probe.height, job.shortSide);
-  const base = await loadRgb(job.image, width, height);
+  const base = await loadRgbx(job.image, width, height);
   checkAbort(job.signal);
 
   const seed = job.seed >>> 0;
@@ -106,7 +106,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
 
   if (transition) {
     if (!job.endImage) throw new Error('transition without an end image');
-    const end = await loadRgb(job.endImage, width, height);
+    const end = await loadRgbx(job.endImage, width, height);
     // Camera moves and effects fade in and out so the clip rests exactly on both stills.
     envelope = (t) => Math.sin(Math.PI * Math.min(1, Math.max(0, t)));
     const cameraMotions = job.chosen.motions.filter((m) => !m.preset.startEndFrame);
@@ -131,7 +131,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
       const over = Math.min(MAX_COVER_SCALE, maxScale, inputDetail);
       const source =
         over >= MIN_OVERSAMPLE
-          ? await loadRgb(job.image, Math.round(width * over), Math.round(height * over))
+          ? await loadRgbx(job.image, Math.round(width * over), Math.round(height * over))
           : base;
       if (matte) {
         mode = { kind: 'parallax', layers: buildLayers(source, matte), cover };
@@ -176,7 +176,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
 
   let poster: Buffer | null = null;
   if (job.poster && firstFrame) {
-    poster = await sharp(firstFrame, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+    poster = await sharp(firstFrame, { raw: { width, height, channels: 4 } }).removeAlpha().jpeg({ quality: 88 }).toBuffer();
   }
   return {
     video: encoded.video,

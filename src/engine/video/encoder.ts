@@ -35,7 +35,7 @@ export interface EncodeResult {
   encodeCpuS: number;
 }
 
-/** Produces frame i as packed RGB (width * height * 3 bytes); may be async. */
+/** Produces frame i as RGBX bytes (width * height * 4, the X byte ignored); may be async. */
 export type FrameSource = (index: number) => Uint8Array | Promise<Uint8Array>;
 
 export function abortError(signal: AbortSignal): Error {
@@ -65,14 +65,14 @@ export async function encodeFrames(job: EncodeJob, source: FrameSource, onFrame?
   const dir = await mkdtemp(path.join(tmpdir(), 'opensoul-dop-'));
   const mainPath = path.join(dir, 'main.mp4');
   const previewPath = path.join(dir, 'preview.mp4');
-  // RGB -> BT.709 limited-range YUV with accurate rounding, then the optional preview branch.
+  // RGBX -> BT.709 limited-range YUV with accurate rounding, then the optional preview branch.
   const toYuv = 'scale=out_color_matrix=bt709:out_range=tv:flags=bicubic+accurate_rnd+full_chroma_int,format=yuv420p';
   const graph = job.preview
     ? `[0:v]${toYuv},split=2[main][p];[p]scale=${job.preview.width}:${job.preview.height}:flags=area[prev]`
     : `[0:v]${toYuv}[main]`;
   const args = [
     '-hide_banner', '-nostats', '-nostdin', '-loglevel', 'info', '-benchmark',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb0', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
     '-filter_complex', graph,
     '-map', '[main]', ...x264Args(job.main, fps, frames), '-y', mainPath,
   ];
@@ -98,7 +98,7 @@ export async function encodeFrames(job: EncodeJob, source: FrameSource, onFrame?
   signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const frameBytes = width * height * 3;
+    const frameBytes = width * height * 4;
     let dead = false;
     exited.then(() => (dead = true), () => (dead = true));
     for (let i = 0; i < frames; i++) {

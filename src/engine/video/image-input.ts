@@ -1,7 +1,7 @@
 /** Decoding and sizing of the input stills, with size and pixel limits. */
 import sharp from 'sharp';
 import { DopInputError } from './errors.js';
-import type { RgbImage } from './warp.js';
+import type { RgbxImage } from './warp.js';
 
 export type DopTier = 'lite' | 'turbo' | 'standard';
 
@@ -62,21 +62,25 @@ export function outputSizeFor(srcW: number, srcH: number, shortSide: number): { 
     : { width: even(shortSide), height: even(shortSide / aspect) };
 }
 
-/** Decodes, orients, flattens and centre-crops/resizes an image to exactly width x height RGB. */
-export async function loadRgb(buf: Buffer, width: number, height: number): Promise<RgbImage> {
+/** Decodes, orients, flattens and centre-crops/resizes an image to exactly width x height RGBX words. */
+export async function loadRgbx(buf: Buffer, width: number, height: number): Promise<RgbxImage> {
   try {
     const { data, info } = await sharp(buf, { limitInputPixels: INPUT_LIMITS.maxPixels })
       .rotate()
       .flatten({ background: '#000000' })
       .resize(width, height, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
-      .removeAlpha()
       .toColourspace('srgb')
+      .removeAlpha()
+      .ensureAlpha(1)
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
+    if (info.channels !== 4 || info.width !== width || info.height !== height) {
       throw new Error(`unexpected decode ${info.width}x${info.height}x${info.channels}`);
     }
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+    // Copy into an aligned word array (the decoder's buffer may start at any byte offset).
+    const words = new Uint32Array(width * height);
+    new Uint8Array(words.buffer).set(data);
+    return { data: words, width, height };
   } catch (err) {
     throw new DopInputError(`image could not be decoded: ${(err as Error).message}`);
   }

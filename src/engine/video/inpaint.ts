@@ -3,7 +3,7 @@
  * averaged down an image pyramid and the averages flow back up into the unknown pixels, so
  * every hole pixel gets a smooth blend of the colours around the hole's border.
  */
-import type { RgbImage } from './warp.js';
+import type { RgbxImage } from './warp.js';
 
 interface Level {
   w: number;
@@ -64,19 +64,20 @@ function sampleUp(l: Level, x: number, y: number, out: Float32Array): void {
 }
 
 /** Returns a copy of img with every pixel where hole[i] != 0 replaced by the diffused fill. */
-export function fillHole(img: RgbImage, hole: Uint8Array): RgbImage {
+export function fillHole(img: RgbxImage, hole: Uint8Array): RgbxImage {
   const n = img.width * img.height;
   const base: Level = { w: img.width, h: img.height, c: new Float32Array(n * 3), wt: new Float32Array(n) };
   let known = 0;
   for (let i = 0; i < n; i++) {
     if (hole[i]) continue;
+    const p = img.data[i];
     base.wt[i] = 1;
-    base.c[i * 3] = img.data[i * 3];
-    base.c[i * 3 + 1] = img.data[i * 3 + 1];
-    base.c[i * 3 + 2] = img.data[i * 3 + 2];
+    base.c[i * 3] = p & 255;
+    base.c[i * 3 + 1] = (p >>> 8) & 255;
+    base.c[i * 3 + 2] = (p >>> 16) & 255;
     known++;
   }
-  const out = new Uint8Array(img.data);
+  const out = new Uint32Array(img.data);
   if (known === 0 || known === n) return { data: out, width: img.width, height: img.height };
   const levels: Level[] = [base];
   while (levels[levels.length - 1].w > 1 || levels[levels.length - 1].h > 1) levels.push(downsample(levels[levels.length - 1]));
@@ -97,9 +98,10 @@ export function fillHole(img: RgbImage, hole: Uint8Array): RgbImage {
   }
   for (let i = 0; i < n; i++) {
     if (!hole[i]) continue;
-    out[i * 3] = Math.round(base.c[i * 3]);
-    out[i * 3 + 1] = Math.round(base.c[i * 3 + 1]);
-    out[i * 3 + 2] = Math.round(base.c[i * 3 + 2]);
+    const r = Math.round(base.c[i * 3]);
+    const g = Math.round(base.c[i * 3 + 1]);
+    const b = Math.round(base.c[i * 3 + 2]);
+    out[i] = (r | (g << 8) | (b << 16) | 0xff000000) >>> 0;
   }
   return { data: out, width: img.width, height: img.height };
 }

@@ -5,7 +5,7 @@
  */
 import type { Matte } from './matte.js';
 import { dilate, fillHole } from './inpaint.js';
-import type { RgbaLayer, RgbImage } from './warp.js';
+import type { PremulLayer, RgbxImage } from './warp.js';
 
 /** Bilinear resize of a one-channel 8-bit matte. */
 export function resizeAlpha(m: Matte, width: number, height: number): Uint8Array {
@@ -31,12 +31,12 @@ export function resizeAlpha(m: Matte, width: number, height: number): Uint8Array
 }
 
 export interface ParallaxLayers {
-  background: RgbImage;
-  subject: RgbaLayer;
+  background: RgbxImage;
+  subject: PremulLayer;
   matteSource: string;
 }
 
-export function buildLayers(img: RgbImage, matte: Matte): ParallaxLayers {
+export function buildLayers(img: RgbxImage, matte: Matte): ParallaxLayers {
   const { width: w, height: h } = img;
   const alpha = resizeAlpha(matte, w, h);
   const core = new Uint8Array(w * h);
@@ -44,7 +44,7 @@ export function buildLayers(img: RgbImage, matte: Matte): ParallaxLayers {
   // The hole reaches past the soft edge so no subject colour is left behind in the background.
   const hole = dilate(core, w, h, Math.round(0.012 * Math.min(w, h)) + 2);
   const background = fillHole(img, hole);
-  const data = new Uint8Array(w * h * 4);
+  const data = new Uint32Array(w * h);
   let x0 = w;
   let y0 = h;
   let x1 = -1;
@@ -54,10 +54,11 @@ export function buildLayers(img: RgbImage, matte: Matte): ParallaxLayers {
       const i = y * w + x;
       const a = alpha[i];
       if (a === 0) continue;
-      data[i * 4] = Math.round((img.data[i * 3] * a) / 255);
-      data[i * 4 + 1] = Math.round((img.data[i * 3 + 1] * a) / 255);
-      data[i * 4 + 2] = Math.round((img.data[i * 3 + 2] * a) / 255);
-      data[i * 4 + 3] = a;
+      const p = img.data[i];
+      const r = Math.round(((p & 255) * a) / 255);
+      const g = Math.round((((p >>> 8) & 255) * a) / 255);
+      const b = Math.round((((p >>> 16) & 255) * a) / 255);
+      data[i] = (r | (g << 8) | (b << 16) | (a << 24)) >>> 0;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;

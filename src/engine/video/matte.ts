@@ -2,8 +2,9 @@
  * Subject/background mattes for 2.5D parallax. A provider returns the subject's alpha at any
  * resolution, or null when it sees no subject; providers are tried in order.
  */
-import type { RgbImage } from './warp.js';
+import type { RgbxImage } from './warp.js';
 import { saliencyMatte } from './saliency-matte.js';
+import { shrinkToRgb } from './shrink.js';
 
 export interface Matte {
   /** Subject alpha 0..255, row-major, width x height (any resolution; callers resample). */
@@ -16,7 +17,7 @@ export interface Matte {
 
 export interface MatteProvider {
   readonly name: string;
-  matte(image: RgbImage): Promise<Matte | null>;
+  matte(image: RgbxImage): Promise<Matte | null>;
 }
 
 /** Share of the frame a matte covers (alpha-weighted), 0..1. */
@@ -36,40 +37,6 @@ export function plausibleMatte(m: Matte | null): m is Matte {
   return c >= MIN_COVERAGE && c <= MAX_COVERAGE;
 }
 
-/** Box-average downscale so the longer side is at most maxSide (never upscales). */
-export function shrinkRgb(img: RgbImage, maxSide: number): RgbImage {
-  const f = Math.max(img.width, img.height) / maxSide;
-  if (f <= 1) return img;
-  const w = Math.max(1, Math.round(img.width / f));
-  const h = Math.max(1, Math.round(img.height / f));
-  const out = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.floor((y * img.height) / h);
-    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * img.height) / h));
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.floor((x * img.width) / w);
-      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * img.width) / w));
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let yy = y0; yy < y1; yy++) {
-        let i = (yy * img.width + x0) * 3;
-        for (let xx = x0; xx < x1; xx++, i += 3) {
-          r += img.data[i];
-          g += img.data[i + 1];
-          b += img.data[i + 2];
-        }
-      }
-      const n = (y1 - y0) * (x1 - x0);
-      const o = (y * w + x) * 3;
-      out[o] = Math.round(r / n);
-      out[o + 1] = Math.round(g / n);
-      out[o + 2] = Math.round(b / n);
-    }
-  }
-  return { data: out, width: w, height: h };
-}
-
 /** Colour-contrast saliency with a centre prior: works on any photo, no model needed. */
 export const saliencyMatteProvider: MatteProvider = {
   name: 'saliency',
@@ -87,7 +54,7 @@ export const personMatteProvider: MatteProvider = {
   async matte(image) {
     const { segmentPerson } = await import('../human/index.js');
     // The model works at 256 px; a small input keeps decoding and transfer cheap.
-    const small = shrinkRgb(image, 384);
+    const small = shrinkToRgb(image, 384);
     const { mask, width, height } = await segmentPerson(small, { model: 'selfie' });
     const alpha = new Uint8Array(mask.length);
     for (let i = 0; i < mask.length; i++) alpha[i] = Math.round(Math.min(1, Math.max(0, mask[i])) * 255);

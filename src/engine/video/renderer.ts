@@ -9,11 +9,11 @@ import type { FrameEffect } from './effects/index.js';
 import type { ParallaxLayers } from './layers.js';
 import { blurColumns, blurRows } from './motion-blur.js';
 import type { TransitionRenderer } from './transitions.js';
-import { warpRgb, warpRgbaOver, type RgbImage } from './warp.js';
+import { warpPremulOver, warpRgbx, type RgbxImage } from './warp.js';
 
 export type FrameMode =
   /** One layer for the whole picture (no parallax asked for, or no subject found). */
-  | { kind: 'flat'; source: RgbImage; nearness: number; cover: number }
+  | { kind: 'flat'; source: RgbxImage; nearness: number; cover: number }
   /** Background and subject layers moving at their own depths. */
   | { kind: 'parallax'; layers: ParallaxLayers; cover: number }
   | { kind: 'transition'; renderer: TransitionRenderer };
@@ -45,43 +45,40 @@ export class FrameRenderer {
   private readonly rowScratch: Uint32Array;
 
   constructor(readonly plan: FramePlan) {
-    this.rowScratch = new Uint32Array(plan.width * 3);
+    this.rowScratch = new Uint32Array(plan.width * 4);
   }
 
-  get frameBytes(): number {
-    return this.plan.width * this.plan.height * 3;
-  }
-
-  /** Renders frame `index` into a new buffer (the encoder keeps it until written). */
+  /** Renders frame `index` as RGBX bytes into a new buffer (the encoder holds it until written). */
   render(index: number): Uint8Array {
-    const out = new Uint8Array(this.frameBytes);
-    this.renderInto(index, out);
-    return out;
+    const words = new Uint32Array(this.plan.width * this.plan.height);
+    this.renderInto(index, words);
+    return new Uint8Array(words.buffer);
   }
 
-  renderInto(index: number, out: Uint8Array): void {
+  renderInto(index: number, out: Uint32Array): void {
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     const { width: w, height: h, frames, camera, mode } = this.plan;
     const t = frameTime(index, frames);
     const dt = frames <= 1 ? 0 : 1 / (frames - 1);
     const state = camera.at(t);
     if (mode.kind === 'transition') {
-      mode.renderer.render(t, state, out, dt);
+      mode.renderer.render(t, state, out, bytes, dt);
     } else if (mode.kind === 'flat') {
       const move = layerMove(state, mode.nearness, w, h, mode.cover);
-      warpRgb(mode.source, out, w, h, moveToAffine(move, w, h, mode.source.width, mode.source.height));
+      warpRgbx(mode.source, out, w, h, moveToAffine(move, w, h, mode.source.width, mode.source.height));
     } else {
       const { background, subject } = mode.layers;
       const bg = layerMove(state, BACKGROUND_NEARNESS, w, h, mode.cover);
-      warpRgb(background, out, w, h, moveToAffine(bg, w, h, background.width, background.height));
+      warpRgbx(background, out, w, h, moveToAffine(bg, w, h, background.width, background.height));
       const fg = layerMove(state, 1, w, h, mode.cover);
-      warpRgbaOver(subject, out, w, h, moveToAffine(fg, w, h, subject.width, subject.height));
+      warpPremulOver(subject, out, w, h, moveToAffine(fg, w, h, subject.width, subject.height));
     }
     if (mode.kind !== 'transition') {
       const blur = camera.blurAt(t, dt);
-      if (Math.abs(blur.x) * w >= 2) blurRows(out, w, h, Math.abs(blur.x) * w, this.rowScratch);
-      if (Math.abs(blur.y) * h >= 2) blurColumns(out, w, h, Math.abs(blur.y) * h);
+      if (Math.abs(blur.x) * w >= 2) blurRows(bytes, w, h, Math.abs(blur.x) * w, this.rowScratch);
+      if (Math.abs(blur.y) * h >= 2) blurColumns(bytes, w, h, Math.abs(blur.y) * h);
     }
     const env = this.plan.effectEnvelope(t);
-    for (const e of this.plan.effects) e.effect.apply(out, index, e.amount * env);
+    for (const e of this.plan.effects) e.effect.apply(bytes, index, e.amount * env);
   }
 }

@@ -4,8 +4,8 @@
  * (Otsu), reduced to the strongest connected region with its holes filled, and feathered.
  */
 import type { Matte } from './matte.js';
-import { shrinkRgb } from './matte.js';
-import type { RgbImage } from './warp.js';
+import { shrinkToRgb, type RgbImage } from './shrink.js';
+import type { RgbxImage } from './warp.js';
 
 const WORK_SIDE = 96;
 
@@ -183,8 +183,8 @@ function fillHoles(mask: Uint8Array, w: number, h: number): void {
 }
 
 /** Pixel-level saliency map in [0, 1] at a small working size. */
-export function saliencyMap(image: RgbImage): { map: Float32Array; width: number; height: number } {
-  const small = shrinkRgb(image, WORK_SIDE);
+export function saliencyMap(image: RgbxImage): { map: Float32Array; width: number; height: number } {
+  const small = shrinkToRgb(image, WORK_SIDE);
   const { width: w, height: h } = small;
   const lab = toLab(small);
   const band = Math.max(2, Math.round(0.06 * Math.min(w, h)));
@@ -218,7 +218,7 @@ export function saliencyMap(image: RgbImage): { map: Float32Array; width: number
 }
 
 /** The matte, or null when no region stands out clearly from the background. */
-export function saliencyMatte(image: RgbImage): Matte | null {
+export function saliencyMatte(image: RgbxImage): Matte | null {
   const { map, width: w, height: h } = saliencyMap(image);
   const t = otsuThreshold(map);
   const mask = new Uint8Array(w * h);

@@ -8,16 +8,19 @@ import { coverNeeded, layerMove, moveToAffine, type Affine, type CameraState, ty
 import { ease, smoothstep } from './easing.js';
 import { blurRows } from './motion-blur.js';
 import { streamFor } from './prng.js';
-import { warpRgb, type RgbImage } from './warp.js';
+import { lerpWord, warpRgbx, type RgbxImage } from './warp.js';
 
 export interface TransitionRenderer {
-  /** Renders clip time t in [0, 1] with the camera state (already enveloped to rest at both ends). */
-  render(t: number, camera: CameraState, out: Uint8Array, dt: number): void;
+  /**
+   * Renders clip time t in [0, 1] with the camera state (already enveloped to rest at both
+   * ends) into out (RGBX words; `bytes` is the same memory).
+   */
+  render(t: number, camera: CameraState, out: Uint32Array, bytes: Uint8Array, dt: number): void;
 }
 
 interface Images {
-  start: RgbImage;
-  end: RgbImage;
+  start: RgbxImage;
+  end: RgbxImage;
   width: number;
   height: number;
 }
@@ -34,7 +37,7 @@ function moveFor(camera: CameraState, w: number, h: number, extraZoom: number, e
   return m;
 }
 
-function affineFor(m: LayerMove, img: RgbImage, w: number, h: number): Affine {
+function affineFor(m: LayerMove, img: RgbxImage, w: number, h: number): Affine {
   return moveToAffine(m, w, h, img.width, img.height);
 }
 
@@ -42,9 +45,9 @@ function isIdentity(m: LayerMove): boolean {
   return m.scale === 1 && m.rotation === 0 && m.dx === 0 && m.dy === 0;
 }
 
-function place(img: RgbImage, m: LayerMove, out: Uint8Array, w: number, h: number): void {
+function place(img: RgbxImage, m: LayerMove, out: Uint32Array, w: number, h: number): void {
   if (isIdentity(m) && img.width === w && img.height === h) out.set(img.data);
-  else warpRgb(img, out, w, h, affineFor(m, img, w, h));
+  else warpRgbx(img, out, w, h, affineFor(m, img, w, h));
 }
 
 /** Smooth noise normalised to a uniform 0..1023 rank per pixel, so the dissolve advances evenly. */
@@ -100,8 +103,8 @@ function dissolveField(w: number, h: number, seed: number): Uint16Array {
 function createMorph(img: Images, strength: number, seed: number): TransitionRenderer {
   const { width: w, height: h } = img;
   const field = dissolveField(w, h, seed);
-  const a = new Uint8Array(w * h * 3);
-  const b = new Uint8Array(w * h * 3);
+  const a = new Uint32Array(w * h);
+  const b = new Uint32Array(w * h);
   const weight = new Uint16Array(1024);
   const soft = 0.35;
   const drift = 0.08 * strength;
@@ -117,13 +120,7 @@ function createMorph(img: Images, strength: number, seed: number): TransitionRen
         const k = Math.min(1, Math.max(0, (e * (1 + soft) - r / 1023) / soft));
         weight[r] = Math.round(k * k * (3 - 2 * k) * 256);
       }
-      for (let i = 0, p = 0; p < field.length; p++, i += 3) {
-        const wb = weight[field[p]];
-        const wa = 256 - wb;
-        out[i] = (a[i] * wa + b[i] * wb + 128) >> 8;
-        out[i + 1] = (a[i + 1] * wa + b[i + 1] * wb + 128) >> 8;
-        out[i + 2] = (a[i + 2] * wa + b[i + 2] * wb + 128) >> 8;
-      }
+      for (let p = 0; p < field.length; p++) out[p] = lerpWord(a[p], b[p], weight[field[p]]);
     },
   };
 }
@@ -135,7 +132,7 @@ function createMorph(img: Images, strength: number, seed: number): TransitionRen
 function createZoomThrough(img: Images, strength: number): TransitionRenderer {
   const { width: w, height: h } = img;
   const depth = Math.log(1.6 + 2.4 * strength); // total log-zoom of the flight
-  const endStage = new Uint8Array(w * h * 3);
+  const endStage = new Uint32Array(w * h);
   return {
     render(t, camera, out) {
       if (t <= 0) return place(img.start, moveFor(camera, w, h, 0, 0, true), out, w, h);
@@ -146,7 +143,7 @@ function createZoomThrough(img: Images, strength: number): TransitionRenderer {
       if (opacity <= 0) return;
       // The end image's footprint shrinks towards the centre by exp(z - depth).
       const endMove = moveFor(camera, w, h, z - depth, 0, false);
-      warpRgb(img.end, endStage, w, h, affineFor(endMove, img.end, w, h));
+      warpRgbx(img.end, endStage, w, h, affineFor(endMove, img.end, w, h));
       const m = affineFor(endMove, img.end, w, h);
       const feather = Math.max(1e-6, 0.18 * Math.min(w, h) * (1 - t));
       const pxPerSrc = endMove.scale * (w / img.end.width);
@@ -158,12 +155,8 @@ function createZoomThrough(img: Images, strength: number): TransitionRenderer {
           const edge = Math.min(sx + 0.5, img.end.width - 0.5 - sx, sy + 0.5, img.end.height - 0.5 - sy) * pxPerSrc;
           if (edge <= 0) continue;
           const k = Math.min(1, edge / feather) * opacity;
-          const wb = Math.round(k * 256);
-          const wa = 256 - wb;
-          const i = (y * w + x) * 3;
-          out[i] = (out[i] * wa + endStage[i] * wb + 128) >> 8;
-          out[i + 1] = (out[i + 1] * wa + endStage[i + 1] * wb + 128) >> 8;
-          out[i + 2] = (out[i + 2] * wa + endStage[i + 2] * wb + 128) >> 8;
+          const i = y * w + x;
+          out[i] = lerpWord(out[i], endStage[i], Math.round(k * 256));
         }
       }
     },
@@ -173,11 +166,11 @@ function createZoomThrough(img: Images, strength: number): TransitionRenderer {
 /** A whip pan: the start image rushes out to the left, the end image rushes in from the right. */
 function createWhip(img: Images, strength: number): TransitionRenderer {
   const { width: w, height: h } = img;
-  const stage = new Uint8Array(w * h * 3);
-  const scratch = new Uint32Array(w * 3);
+  const stage = new Uint32Array(w * h);
+  const scratch = new Uint32Array(w * 4);
   const offset = (t: number) => ease('cubicInOut', (t - 0.3) / 0.4);
   return {
-    render(t, camera, out, dt) {
+    render(t, camera, out, bytes, dt) {
       const o = offset(t);
       const startMove = moveFor(camera, w, h, 0, -o * w, true);
       const endMove = moveFor(camera, w, h, 0, (1 - o) * w, true);
@@ -191,11 +184,11 @@ function createWhip(img: Images, strength: number): TransitionRenderer {
         // Source x of the start image reaches its right edge at the seam.
         const seam = Math.abs(m.a) < 1e-9 ? w : (img.start.width - 0.5 - m.b * y - m.c) / m.a;
         const from = Math.max(0, Math.min(w, Math.ceil(seam)));
-        const row = y * w * 3;
-        out.set(stage.subarray(row + from * 3, row + w * 3), row + from * 3);
+        const row = y * w;
+        out.set(stage.subarray(row + from, row + w), row + from);
       }
       const speed = Math.abs(offset(t + dt / 2) - offset(t - dt / 2)) * w;
-      blurRows(out, w, h, speed * (0.4 + 0.8 * strength), scratch);
+      blurRows(bytes, w, h, speed * (0.4 + 0.8 * strength), scratch);
     },
   };
 }

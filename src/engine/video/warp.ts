@@ -1,55 +1,141 @@
 /**
  * Sub-pixel resampling of layers under an affine map (bilinear), the per-frame hot loop.
- * Images are packed RGB (3 bytes) or premultiplied RGBA (4 bytes) in Uint8Arrays.
+ * Pixels are packed little-endian 32-bit words, bytes R, G, B, X/A in memory (ffmpeg "rgb0"),
+ * so one load fetches a texel and two "SIMD within a register" lerps blend four channels.
  */
 import type { Affine } from './camera.js';
 
-export interface RgbImage {
-  data: Uint8Array;
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+  throw new Error('the DoP renderer packs pixels little-endian; this platform is big-endian');
+}
+
+/** Opaque picture: word = R | G << 8 | B << 16 | 255 << 24. */
+export interface RgbxImage {
+  data: Uint32Array;
   width: number;
   height: number;
 }
 
-/** A premultiplied RGBA layer and the source rectangle where its alpha is non-zero. */
-export interface RgbaLayer {
-  data: Uint8Array;
+/** Premultiplied RGBA layer and the source rectangle where its alpha is non-zero. */
+export interface PremulLayer {
+  data: Uint32Array;
   width: number;
   height: number;
   box: { x0: number; y0: number; x1: number; y1: number };
 }
 
-/** Fills dst (dw x dh RGB) by sampling src through m; outside the source the edge pixels repeat. */
-export function warpRgb(src: RgbImage, dst: Uint8Array, dw: number, dh: number, m: Affine): void {
+/** Lanes 0 and 2 (R, B) of a word; (w >>> 8) & LANES gives lanes 1 and 3 (G, A). */
+const LANES = 0x00ff00ff;
+/** Half a level in each 16-bit lane, so lerps round instead of truncating. */
+const HALF = 0x00800080;
+/** 16.16 fixed point for source coordinates; the identity map stays exact. */
+const ONE = 65536;
+
+/** Lerp of two words with weights (256 - w, w), w in 0..256, all four channels at once. */
+export function lerpWord(p: number, q: number, w: number): number {
+  const iw = 256 - w;
+  const rb = ((((p & LANES) * iw + (q & LANES) * w + HALF) >>> 8) & LANES) >>> 0;
+  const ga = (((((p >>> 8) & LANES) * iw + ((q >>> 8) & LANES) * w + HALF) >>> 8) & LANES) >>> 0;
+  return (rb | (ga << 8)) >>> 0;
+}
+
+/** Packs RGB bytes into opaque words. */
+export function rgbToRgbx(rgb: Uint8Array, width: number, height: number): RgbxImage {
+  const data = new Uint32Array(width * height);
+  for (let i = 0, j = 0; i < data.length; i++, j += 3) data[i] = (rgb[j] | (rgb[j + 1] << 8) | (rgb[j + 2] << 16) | 0xff000000) >>> 0;
+  return { data, width, height };
+}
+
+/** Unpacks words into RGB bytes. */
+export function rgbxToRgb(img: RgbxImage): Uint8Array {
+  const out = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0, j = 0; i < img.data.length; i++, j += 3) {
+    const p = img.data[i];
+    out[j] = p & 255;
+    out[j + 1] = (p >>> 8) & 255;
+    out[j + 2] = (p >>> 16) & 255;
+  }
+  return out;
+}
+
+/** Fills dst (dw x dh words) by sampling src through m; outside the source the edge pixels repeat. */
+export function warpRgbx(src: RgbxImage, dst: Uint32Array, dw: number, dh: number, m: Affine): void {
   const s = src.data;
   const sw = src.width;
   const sh = src.height;
-  const maxX = sw - 1;
-  const maxY = sh - 1;
-  const stride = sw * 3;
-  const { a, b, c, d, e, f } = m;
+  const maxX = (sw - 1) * ONE;
+  const maxY = (sh - 1) * ONE;
+  const lastX = sw - 1;
+  const lastY = sh - 1;
+  const stepX = Math.round(m.a * ONE);
+  const stepY = Math.round(m.d * ONE);
+  if (stepY === 0 && m.b === 0) return warpRgbxRows(src, dst, dw, dh, m, stepX);
   let o = 0;
   for (let y = 0; y < dh; y++) {
-    let sx = b * y + c;
-    let sy = e * y + f;
-    for (let x = 0; x < dw; x++, sx += a, sy += d) {
+    let sx = Math.round((m.b * y + m.c) * ONE);
+    let sy = Math.round((m.e * y + m.f) * ONE);
+    for (let x = 0; x < dw; x++, sx += stepX, sy += stepY, o++) {
       const fx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
       const fy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
-      const x0 = fx | 0;
-      const y0 = fy | 0;
-      const wx = fx - x0;
-      const wy = fy - y0;
-      const i00 = y0 * stride + x0 * 3;
-      const i01 = x0 < maxX ? i00 + 3 : i00;
-      const i10 = y0 < maxY ? i00 + stride : i00;
-      const i11 = x0 < maxX ? i10 + 3 : i10;
-      for (let ch = 0; ch < 3; ch++) {
-        const p00 = s[i00 + ch];
-        const p10 = s[i10 + ch];
-        const top = p00 + (s[i01 + ch] - p00) * wx;
-        const bot = p10 + (s[i11 + ch] - p10) * wx;
-        dst[o + ch] = (top + (bot - top) * wy + 0.5) | 0;
-      }
-      o += 3;
+      const x0 = fx >> 16;
+      const y0 = fy >> 16;
+      const wx = (fx >> 8) & 255;
+      const wy = (fy >> 8) & 255;
+      const ax = 256 - wx;
+      const ay = 256 - wy;
+      const i00 = y0 * sw + x0;
+      const dx = x0 < lastX ? 1 : 0;
+      const i10 = y0 < lastY ? i00 + sw : i00;
+      const p00 = s[i00];
+      const p01 = s[i00 + dx];
+      const p10 = s[i10];
+      const p11 = s[i10 + dx];
+      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
+      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
+      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
+      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
+      dst[o] = rb | (ga << 8);
+    }
+  }
+}
+
+/** warpRgbx without rotation: the source rows and vertical weight are fixed along each output row. */
+function warpRgbxRows(src: RgbxImage, dst: Uint32Array, dw: number, dh: number, m: Affine, stepX: number): void {
+  const s = src.data;
+  const sw = src.width;
+  const maxX = (sw - 1) * ONE;
+  const maxY = (src.height - 1) * ONE;
+  const lastX = sw - 1;
+  const lastY = src.height - 1;
+  let o = 0;
+  for (let y = 0; y < dh; y++) {
+    const syRaw = Math.round((m.e * y + m.f) * ONE);
+    const fy = syRaw < 0 ? 0 : syRaw > maxY ? maxY : syRaw;
+    const y0 = fy >> 16;
+    const wy = (fy >> 8) & 255;
+    const ay = 256 - wy;
+    const row0 = y0 * sw;
+    const row1 = y0 < lastY ? row0 + sw : row0;
+    let sx = Math.round(m.c * ONE);
+    for (let x = 0; x < dw; x++, sx += stepX, o++) {
+      const fx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+      const x0 = fx >> 16;
+      const wx = (fx >> 8) & 255;
+      const ax = 256 - wx;
+      const dx = x0 < lastX ? 1 : 0;
+      const p00 = s[row0 + x0];
+      const p01 = s[row0 + x0 + dx];
+      const p10 = s[row1 + x0];
+      const p11 = s[row1 + x0 + dx];
+      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
+      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
+      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
+      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
+      dst[o] = rb | (ga << 8);
     }
   }
 }
@@ -65,7 +151,7 @@ export function invertAffine(m: Affine): Affine {
 }
 
 /** Destination rectangle (clamped to the frame) that a source rectangle lands in under m. */
-export function destinationBox(box: RgbaLayer['box'], m: Affine, dw: number, dh: number) {
+export function destinationBox(box: PremulLayer['box'], m: Affine, dw: number, dh: number) {
   const inv = invertAffine(m);
   let x0 = Infinity;
   let y0 = Infinity;
@@ -88,58 +174,63 @@ export function destinationBox(box: RgbaLayer['box'], m: Affine, dw: number, dh:
 }
 
 /**
- * Composites a premultiplied RGBA layer sampled through m over dst (RGB). Outside the
- * source the layer is transparent, so the subject never smears at the frame edge.
+ * Composites a premultiplied layer sampled through m over dst. Outside the source the layer
+ * is transparent, so the subject never smears at the frame edge.
  */
-export function warpRgbaOver(src: RgbaLayer, dst: Uint8Array, dw: number, dh: number, m: Affine): void {
+export function warpPremulOver(src: PremulLayer, dst: Uint32Array, dw: number, dh: number, m: Affine): void {
   const s = src.data;
   const sw = src.width;
   const sh = src.height;
-  const stride = sw * 4;
-  const { a, b, c, d, e, f } = m;
   const box = destinationBox(src.box, m, dw, dh);
   if (box.x1 < box.x0 || box.y1 < box.y0) return;
+  const stepX = Math.round(m.a * ONE);
+  const stepY = Math.round(m.d * ONE);
+  // Texels outside the source count as transparent: a one-pixel apron around it is sampled.
+  const maxX = sw * ONE;
+  const maxY = sh * ONE;
   for (let y = box.y0; y <= box.y1; y++) {
-    let sx = a * box.x0 + b * y + c;
-    let sy = d * box.x0 + e * y + f;
-    let o = (y * dw + box.x0) * 3;
-    for (let x = box.x0; x <= box.x1; x++, sx += a, sy += d, o += 3) {
-      // Texels outside the source count as transparent: sample with a one-pixel apron.
-      if (sx <= -1 || sy <= -1 || sx >= sw || sy >= sh) continue;
-      const fx0 = Math.floor(sx);
-      const fy0 = Math.floor(sy);
-      const wx = sx - fx0;
-      const wy = sy - fy0;
-      const inX0 = fx0 >= 0;
-      const inX1 = fx0 + 1 < sw;
-      const inY0 = fy0 >= 0;
-      const inY1 = fy0 + 1 < sh;
-      const base = fy0 * stride + fx0 * 4;
-      const w00 = inX0 && inY0 ? (1 - wx) * (1 - wy) : 0;
-      const w01 = inX1 && inY0 ? wx * (1 - wy) : 0;
-      const w10 = inX0 && inY1 ? (1 - wx) * wy : 0;
-      const w11 = inX1 && inY1 ? wx * wy : 0;
-      const i00 = base;
-      const i01 = base + 4;
-      const i10 = base + stride;
-      const i11 = base + stride + 4;
-      const alpha =
-        (w00 && s[i00 + 3] * w00) + (w01 && s[i01 + 3] * w01) + (w10 && s[i10 + 3] * w10) + (w11 && s[i11 + 3] * w11);
-      if (alpha < 0.5) continue;
-      const keep = 1 - alpha / 255;
-      for (let ch = 0; ch < 3; ch++) {
-        const v =
-          (w00 && s[i00 + ch] * w00) + (w01 && s[i01 + ch] * w01) + (w10 && s[i10 + ch] * w10) + (w11 && s[i11 + ch] * w11);
-        const out = v + dst[o + ch] * keep;
-        dst[o + ch] = out >= 255 ? 255 : (out + 0.5) | 0;
-      }
+    let sx = Math.round((m.a * box.x0 + m.b * y + m.c) * ONE);
+    let sy = Math.round((m.d * box.x0 + m.e * y + m.f) * ONE);
+    let o = y * dw + box.x0;
+    for (let x = box.x0; x <= box.x1; x++, sx += stepX, sy += stepY, o++) {
+      if (sx <= -ONE || sy <= -ONE || sx >= maxX || sy >= maxY) continue;
+      const x0 = sx >> 16; // arithmetic shift floors negatives too
+      const y0 = sy >> 16;
+      const wx = (sx >> 8) & 255;
+      const wy = (sy >> 8) & 255;
+      const inX0 = x0 >= 0;
+      const inX1 = x0 + 1 < sw;
+      const i0 = y0 * sw + x0;
+      const p00 = y0 >= 0 && inX0 ? s[i0] : 0;
+      const p01 = y0 >= 0 && inX1 ? s[i0 + 1] : 0;
+      const p10 = y0 + 1 < sh && inX0 ? s[i0 + sw] : 0;
+      const p11 = y0 + 1 < sh && inX1 ? s[i0 + sw + 1] : 0;
+      if ((p00 | p01 | p10 | p11) === 0) continue;
+      const ax = 256 - wx;
+      const ay = 256 - wy;
+      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
+      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
+      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
+      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
+      const alpha = ga >>> 16;
+      if (alpha === 0) continue;
+      // over: fg + bg * (1 - a); truncating the background keeps every lane within 255.
+      const keep = 256 - (alpha + (alpha >> 7));
+      const d = dst[o];
+      const drb = (((d & LANES) * keep) >>> 8) & LANES;
+      const dg = ((((d >>> 8) & 0xff) * keep) >>> 8) & 0xff;
+      const r = Math.min(255, (rb & 0xff) + (drb & 0xff));
+      const b = Math.min(255, (rb >>> 16) + (drb >>> 16));
+      const g = Math.min(255, (ga & 0xff) + dg);
+      dst[o] = (r | (g << 8) | (b << 16) | 0xff000000) >>> 0;
     }
   }
 }
 
-/** dst = a * (1 - t) + b * t, per pixel with one weight for the whole frame. */
-export function mixFrames(a: Uint8Array, b: Uint8Array, t: number, dst: Uint8Array): void {
-  const wt = Math.round(t * 256);
-  const wa = 256 - wt;
-  for (let i = 0; i < dst.length; i++) dst[i] = (a[i] * wa + b[i] * wt + 128) >> 8;
+/** dst = a * (1 - t) + b * t, one weight for the whole frame. */
+export function mixFrames(a: Uint32Array, b: Uint32Array, t: number, dst: Uint32Array): void {
+  const w = Math.round(t * 256);
+  for (let i = 0; i < dst.length; i++) dst[i] = lerpWord(a[i], b[i], w);
 }

@@ -196,7 +196,7 @@ describe('step trajectories against diffusers', () => {
       const g = golden.trajectories[key];
       const s = createScheduler(config, 4, { eta });
       const rng = replayNoise([0, 1, 2, 3].map(noiseVec));
-      let x = Float32Array.from(g.start, (v) => v * s.initNoiseSigma);
+      let x: Float32Array = Float32Array.from(g.start, (v) => v * s.initNoiseSigma);
       g.steps.forEach((expected, k) => {
         expectClose(s.scaleModelInput(x, k), expected.scaled);
         x = s.step(modelOut(k), k, x, rng);
@@ -208,7 +208,7 @@ describe('step trajectories against diffusers', () => {
   it('img2img from step 2 (add_noise at σ[2], then two steps)', () => {
     const g = golden.trajectories['euler/trailing/epsilon/4/begin2'];
     const s = createScheduler({ ...SD, _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' }, 4);
-    let x = s.addNoise(Float32Array.from(g.start), noiseVec(99), 2);
+    let x: Float32Array = s.addNoise(Float32Array.from(g.start), noiseVec(99), 2);
     g.steps.forEach((expected, k) => {
       expectClose(s.scaleModelInput(x, 2 + k), expected.scaled);
       x = s.step(modelOut(k), 2 + k, x);

@@ -18,7 +18,7 @@ import { decodeRgb, type RgbImage } from '../../human/image-tensor.js';
 import { humanModelsDir } from '../../human/paths.js';
 import { faceTemplate, similarityTransform, warpAffine, type Point } from '../align.js';
 import { detectFaces } from '../detect.js';
-import { cosine, l2normalize } from '../vector.js';
+import { centroid, cosine, l2normalize } from '../vector.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/faces');
 
@@ -109,6 +109,7 @@ for (const framing of [1, 0.8]) {
     { label: `faceres-deep 1024 / ${f} / 0..1`, model: 'faceres-deep', size: 224, framing, scale: to01, dims: 1024 },
     { label: `mobilefacenet 192 / ${f} / -1..1`, model: 'mobilefacenet', size: 112, framing, scale: toPm1, dims: 0 },
     { label: `mobilefacenet 192 / ${f} / 0..1`, model: 'mobilefacenet', size: 112, framing, scale: to01, dims: 0 },
+    { label: `mobilefacenet 192 / ${f} / 0..255`, model: 'mobilefacenet', size: 112, framing, scale: to255, dims: 0 },
     { label: `mobileface 256 / ${f} / 0..255`, model: 'mobileface', size: 112, framing, scale: to255, dims: 256 },
   );
 }
@@ -155,21 +156,36 @@ async function main(): Promise<void> {
   console.log(`${samples.length} face samples, ${ids.size} identities`);
   const models = new Map<string, tf.GraphModel>();
   const rows: string[] = [];
-  for (const v of VARIANTS) {
+  // FILTER=regex limits the variants; DETAIL=1 lists the hardest pairs of each.
+  const filter = process.env.FILTER ? new RegExp(process.env.FILTER) : null;
+  for (const v of VARIANTS.filter((x) => !filter || filter.test(x.label))) {
     if (!models.has(v.model)) models.set(v.model, await loadGraphModelFromDisk(path.join(humanModelsDir(), `${v.model}.json`)));
     const model = models.get(v.model)!;
     const emb = new Map<Sample, Float32Array>();
+    const t0 = performance.now();
     for (const s of samples) emb.set(s, await embed(model, v, crop(s, v.size, v.framing)));
+    const msPerFace = (performance.now() - t0) / samples.length;
+    // Leave-one-out: each real photo of `v` against the centroid of the other eight, and every
+    // other identity's photos against the centroid of all nine.
+    const vPhotos = samples.filter((x) => x.identity === 'v' && x.kind === 'original');
+    const looSame = vPhotos.map((x) => cosine(emb.get(x)!, centroid(vPhotos.filter((y) => y !== x).map((y) => emb.get(y)!))));
+    const vCentroid = centroid(vPhotos.map((y) => emb.get(y)!));
+    const looDiff = samples.filter((x) => x.identity !== 'v' && x.kind === 'original').map((x) => cosine(emb.get(x)!, vCentroid));
     const realSame: number[] = [], synthSame: number[] = [], diff: number[] = [];
+    const named: { c: number; what: string }[] = [];
     for (let i = 0; i < samples.length; i++) {
       for (let j = i + 1; j < samples.length; j++) {
         const a = samples[i], b = samples[j];
         const c = cosine(emb.get(a)!, emb.get(b)!);
         if (a.identity === b.identity) {
-          if (a.kind === 'original' && b.kind === 'original') realSame.push(c);
+          if (a.kind === 'original' && b.kind === 'original') {
+            realSame.push(c);
+            named.push({ c, what: `same ${a.name} ~ ${b.name}` });
+          }
           else if (a.source === b.source) synthSame.push(c);
         } else if (a.kind === 'original' && b.kind === 'original') {
           diff.push(c);
+          named.push({ c: -c, what: `diff ${a.name} ~ ${b.name}` });
         }
       }
     }
@@ -179,12 +195,16 @@ async function main(): Promise<void> {
     const bestReal = bestAccuracy(realSame, diff);
     const f = (x: number) => x.toFixed(3);
     rows.push(
-      `| ${v.label} | ${f(r.mean)} / ${f(r.min)} | ${f(s.mean)} / ${f(s.min)} | ${f(d.mean)} / ${f(d.max)} | ${f(r.min - d.max)} | ${f(s.min - d.max)} | ${dprime.toFixed(2)} | ${(bestReal.acc * 100).toFixed(1)}% @${f(bestReal.threshold)} | ${(best.acc * 100).toFixed(1)}% |`,
+      `| ${v.label} | ${f(r.mean)} / ${f(r.min)} | ${f(s.mean)} / ${f(s.min)} | ${f(d.mean)} / ${f(d.max)} | ${f(r.min - d.max)} | ${f(s.min - d.max)} | ${dprime.toFixed(2)} | ${(bestReal.acc * 100).toFixed(1)}% @${f(bestReal.threshold)} | ${(best.acc * 100).toFixed(1)}% | ${f(Math.min(...looSame))} / ${f(Math.max(...looDiff))} | ${msPerFace.toFixed(0)} |`,
     );
     console.log(rows[rows.length - 1]);
+    if (process.env.DETAIL) {
+      const hardest = [...named.filter((n) => n.c < 0).sort((x, y) => x.c - y.c).slice(0, 6), ...named.filter((n) => n.c >= 0).sort((x, y) => x.c - y.c).slice(0, 6)];
+      for (const n of hardest) console.log(`    ${Math.abs(n.c).toFixed(3)} ${n.what}`);
+    }
   }
-  console.log('\n| descriptor / crop / input | real same mean/min | synthetic same mean/min | different mean/max | real margin | synthetic margin | d\' (real vs diff) | best acc real-vs-diff @thr | best acc all |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| descriptor / crop / input | real same mean/min | synthetic same mean/min | different mean/max | real margin | synthetic margin | d\' (real vs diff) | best acc real-vs-diff @thr | best acc all | LOO centroid: same min / other max | ms per face |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
 

@@ -3,7 +3,7 @@
 /** Blends pixel (x, y) towards colour by alpha (0..1); out-of-frame pixels are ignored. */
 export function blendPixel(frame: Uint8Array, w: number, h: number, x: number, y: number, r: number, g: number, b: number, alpha: number): void {
   if (x < 0 || y < 0 || x >= w || y >= h || alpha <= 0) return;
-  const i = (y * w + x) * 3;
+  const i = (y * w + x) * 4;
   const a = alpha > 1 ? 1 : alpha;
   frame[i] = frame[i] + (r - frame[i]) * a + 0.5;
   frame[i + 1] = frame[i + 1] + (g - frame[i + 1]) * a + 0.5;
@@ -13,7 +13,7 @@ export function blendPixel(frame: Uint8Array, w: number, h: number, x: number, y
 /** Adds light (r, g, b scaled by alpha) to pixel (x, y), saturating at 255. */
 export function addPixel(frame: Uint8Array, w: number, h: number, x: number, y: number, r: number, g: number, b: number, alpha: number): void {
   if (x < 0 || y < 0 || x >= w || y >= h || alpha <= 0) return;
-  const i = (y * w + x) * 3;
+  const i = (y * w + x) * 4;
   frame[i] = Math.min(255, frame[i] + r * alpha + 0.5);
   frame[i + 1] = Math.min(255, frame[i + 1] + g * alpha + 0.5);
   frame[i + 2] = Math.min(255, frame[i + 2] + b * alpha + 0.5);

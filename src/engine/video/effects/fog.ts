@@ -41,12 +41,13 @@ export function createFog(ctx: EffectContext): FrameEffect {
   let g = 0;
   let b = 0;
   const ref = ctx.reference.data;
-  for (let i = 0; i < ref.length; i += 3) {
-    r += ref[i];
-    g += ref[i + 1];
-    b += ref[i + 2];
+  for (let i = 0; i < ref.length; i++) {
+    const p = ref[i];
+    r += p & 255;
+    g += (p >>> 8) & 255;
+    b += (p >>> 16) & 255;
   }
-  const n = ref.length / 3;
+  const n = ref.length;
   const color = [r / n, g / n, b / n].map((c) => 0.35 * c + 0.65 * 225);
   const gw = Math.ceil(w / CELL) + 2;
   const gh = Math.ceil(h / CELL) + 2;
@@ -81,7 +82,7 @@ export function createFog(ctx: EffectContext): FrameEffect {
           const bot = grid[(j0 + 1) * gw + i0] * (1 - wx) + grid[(j0 + 1) * gw + i0 + 1] * wx;
           rowAlpha[x] = top * (1 - wy) + bot * wy;
         }
-        for (let x = 0; x < w; x++, o += 3) {
+        for (let x = 0; x < w; x++, o += 4) {
           const a = rowAlpha[x];
           frame[o] = frame[o] + (color[0] - frame[o]) * a + 0.5;
           frame[o + 1] = frame[o + 1] + (color[1] - frame[o + 1]) * a + 0.5;

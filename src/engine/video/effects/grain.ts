@@ -33,7 +33,7 @@ export function createGrain(ctx: EffectContext): FrameEffect {
       let o = 0;
       for (let y = 0; y < h; y++) {
         const row = ((y + oy) & 255) * TILE;
-        for (let x = 0; x < w; x++, o += 3) {
+        for (let x = 0; x < w; x++, o += 4) {
           const n = tile[row + ((x + ox) & 255)] * sigma;
           // Grain shows most in the mid-tones, least in deep shadows and highlights.
           const luma = (frame[o] * 77 + frame[o + 1] * 150 + frame[o + 2] * 29) >> 8;

@@ -32,7 +32,7 @@ export function createLightSweep(ctx: EffectContext): FrameEffect {
           const li = Math.round(((u + REACH) / (2 * REACH)) * LUT_SIZE);
           if (li < 0 || li > LUT_SIZE) continue;
           const g = profile[li] * gain;
-          const o = (y * w + x) * 3;
+          const o = (y * w + x) * 4;
           frame[o] = frame[o] + (255 - frame[o]) * g + 0.5;
           frame[o + 1] = frame[o + 1] + (246 - frame[o + 1]) * g * 0.97 + 0.5;
           frame[o + 2] = frame[o + 2] + (225 - frame[o + 2]) * g * 0.9 + 0.5;

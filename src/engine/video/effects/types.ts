@@ -1,4 +1,4 @@
-import type { RgbImage } from '../warp.js';
+import type { RgbxImage } from '../warp.js';
 
 export interface EffectContext {
   width: number;
@@ -7,10 +7,13 @@ export interface EffectContext {
   fps: number;
   seed: number;
   /** The start still at output size (effects that adapt their colour to the scene read it). */
-  reference: RgbImage;
+  reference: RgbxImage;
 }
 
-/** Draws one effect into a finished RGB frame in place; amount 0 must leave the frame untouched. */
+/**
+ * Draws one effect into a finished frame in place (bytes R, G, B, X per pixel; X is ignored);
+ * amount 0 must leave the frame untouched.
+ */
 export interface FrameEffect {
   apply(frame: Uint8Array, frameIndex: number, amount: number): void;
 }

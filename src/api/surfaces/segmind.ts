@@ -1,0 +1,145 @@
+/**
+ * Segmind v2 async dialect (api-contracts.md §3, seed 003): `x-api-key`, submit to the queue,
+ * poll status and result, FAILED answered 422, requests readable for 1 hour, `{"error"}` bodies.
+ * Shapes marked UNCONFIRMED in docs/dialects.md are our choices.
+ */
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Surface } from '../../app.js';
+import type { AppContext } from '../../context.js';
+import { DomainError, ValidationError } from '../../domain/errors.js';
+import type { JobStatus } from '../../domain/job.js';
+import type { StoredJobSet } from '../../store/repos/jobs.js';
+import { principalOf } from '../auth.js';
+import type { ErrorRenderer } from '../errors.js';
+import {
+  type DialectSoulSpec,
+  chargedMilli,
+  completedJobs,
+  errorMessage,
+  keyHeaderCredentials,
+  mediaSize,
+  milliToUsd,
+  readDialectSoul,
+  registerDialect,
+  setError,
+  setStatus,
+  setTimings,
+  statusOf,
+} from './reseller-common.js';
+
+const DIALECT = 'segmind';
+const sg = { auth: DIALECT, dialect: DIALECT } as const;
+const SLUG = 'higgsfield-text2image-soul';
+
+const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
+
+export const renderSegmindError: ErrorRenderer = (err) => {
+  const status = err instanceof ValidationError ? 400 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
+  const wait = err instanceof DomainError ? err.meta.retryAfterS : undefined;
+  // Segmind announces the end of a rate limit as a UTC time, not Retry-After.
+  const headers = typeof wait === 'number' ? { 'x-rate-limit-reset-at-utc': new Date(Date.now() + Math.max(1, Math.ceil(wait)) * 1000).toISOString() } : undefined;
+  return { status, body: { error: errorMessage(err) }, headers };
+};
+
+const SOUL_SPEC: DialectSoulSpec = {
+  pass: ['prompt', 'width_and_height', 'enhance_prompt', 'style_id', 'style_strength', 'quality', 'seed'],
+  issueLocs: [
+    [['image_reference', 'image_url'], ['image_url']],
+    [['image_reference'], ['image_url']],
+  ],
+  own: {
+    names: ['image_url'],
+    read(r) {
+      const url = r.url('image_url');
+      return { fields: { image_reference: url ? { type: 'image_url', image_url: url } : undefined } };
+    },
+  },
+};
+
+const urls = (base: string, id: string) => ({
+  poll_url: `${base}/v1/requests/${id}`,
+  status_url: `${base}/v2/requests/${id}/status`,
+  response_url: `${base}/v2/requests/${id}`,
+});
+
+/** Seconds with millisecond precision, as Segmind's metrics read. */
+const sec = (msValue: number) => Math.round(msValue) / 1000;
+
+function timeMetrics(set: StoredJobSet): Record<string, number> {
+  const t = setTimings(set);
+  return t ? { inference_time: sec(t.inferenceMs), queue_time: sec(t.queueMs), total_time: sec(t.totalMs) } : {};
+}
+
+/** The light status body; FAILED is sent with HTTP 422 by the caller. */
+export function renderSegmindStatus(set: StoredJobSet, base: string) {
+  const status = STATUS[setStatus(set)];
+  const running = status === 'QUEUED' || status === 'PROCESSING';
+  const { status_url, response_url } = urls(base, set.id);
+  return {
+    status,
+    request_id: set.id,
+    ...(running ? { status_url, response_url } : {}),
+    ...(status === 'FAILED' ? { error: setError(set) } : {}),
+    metrics: timeMetrics(set),
+  };
+}
+
+/** The full result: images with their files, cost and balance in USD. */
+export async function renderSegmindResult(set: StoredJobSet, ctx: AppContext) {
+  const status = STATUS[setStatus(set)];
+  if (status !== 'COMPLETED') return renderSegmindStatus(set, ctx.baseUrl());
+  const images = await Promise.all(
+    completedJobs(set).map(async (j) => ({
+      url: ctx.media.url(j.results!.raw.key),
+      content_type: j.results!.raw.contentType,
+      file_name: path.posix.basename(j.results!.raw.key),
+      file_size: await mediaSize(ctx, j.results!.raw.key),
+    })),
+  );
+  const account = await ctx.accounts.get(set.accountId);
+  return {
+    status,
+    request_id: set.id,
+    output: images[0]?.url ?? null,
+    images,
+    metrics: { cost: milliToUsd(chargedMilli(set)), remaining_credits: milliToUsd(Number(account?.balance_milli ?? 0)), ...timeMetrics(set) },
+  };
+}
+
+export function segmindSurface(): Surface {
+  return (app: FastifyInstance, ctx: AppContext) => {
+    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError);
+    const tags = ['segmind'];
+
+    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params } = readDialectSoul(req.body, SOUL_SPEC);
+      // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
+      const set = await ctx.soul.submit(accountId, params, { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS });
+      return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
+    });
+
+    const load = async (id: string, accountId: string) => {
+      const set = await ctx.generation.get(id, accountId);
+      if (!set) throw new DomainError('not_found', `Request ${id} not found`);
+      return set;
+    };
+    const send = (reply: FastifyReply, body: { status: string }) => reply.status(body.status === 'FAILED' ? 422 : 200).send(body);
+
+    app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)' } }, async (req, reply) => {
+      const set = await load(req.params.id, principalOf(req).accountId);
+      return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
+    });
+    for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
+      app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)' } }, async (req, reply) => {
+        const set = await load(req.params.id, principalOf(req).accountId);
+        return send(reply, await renderSegmindResult(set, ctx));
+      });
+    }
+
+    app.post('/v2/*', { config: { dialect: DIALECT } }, async (req) => {
+      throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
+    });
+  };
+}

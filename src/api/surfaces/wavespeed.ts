@@ -1,0 +1,262 @@
+/**
+ * WaveSpeedAI v3 dialect (api-contracts.md §2, seed 000): Soul image-to-image and text-to-image,
+ * predictions in the `{code, message, data}` envelope, sync mode, uploads, balance and
+ * `v3,<hex>`-signed webhooks. Shapes marked UNCONFIRMED in docs/dialects.md are our choices.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { Surface } from '../../app.js';
+import type { AppContext } from '../../context.js';
+import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
+import { FieldReader } from '../../domain/fields.js';
+import { type JobStatus, isTerminal } from '../../domain/job.js';
+import { SOUL_SIZES, type SoulSize } from '../../domain/sizes.js';
+import { SOUL_STYLES, findStyle } from '../../domain/styles.js';
+import { UPLOAD_TYPES } from '../../services/media.js';
+import type { StoredJobSet } from '../../store/repos/jobs.js';
+import { principalOf } from '../auth.js';
+import type { ErrorRenderer } from '../errors.js';
+import { retryAfter } from '../errors.js';
+import {
+  type DialectSoulSpec,
+  SetWaiter,
+  bearerKeyCredentials,
+  checkWebhookUrl,
+  clientGone,
+  completedJobs,
+  errorMessage,
+  milliToUsd,
+  readDialectSoul,
+  registerDialect,
+  setError,
+  setStatus,
+  setTimings,
+  statusOf,
+} from './reseller-common.js';
+
+const DIALECT = 'wavespeed';
+const ws = { auth: DIALECT, dialect: DIALECT } as const;
+
+/** Model ids under /api/v3/; the long image-to-image id is how WaveSpeed's catalogue lists it. */
+const MODELS: Record<string, { image: boolean }> = {
+  'higgsfield/soul/image-to-image': { image: true },
+  'higgsfield/soul/text-to-image': { image: false },
+  'higgsfield/higgsfield-soul-image-to-image': { image: true },
+};
+
+const QUALITY = { medium: '720p', high: '1080p' } as const;
+const STATUS: Record<JobStatus, string> = { queued: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
+const SYNC_TIMEOUT_CODE = 5004;
+/** The server-side hold of `enable_sync_mode` (WaveSpeed documents ~90 s). */
+export const DEFAULT_SYNC_WAIT_MS = 90_000;
+
+export const renderWaveSpeedError: ErrorRenderer = (err) => {
+  const status = err instanceof ValidationError ? 400 : statusOf(err.code, { insufficient_credits: 402, concurrency_limit: 429 });
+  const body: Record<string, unknown> = {
+    code: status,
+    message: errorMessage(err),
+    error_code: err instanceof ValidationError ? 'invalid_parameters' : err.code,
+    data: null,
+  };
+  if (err instanceof ValidationError) body.details = err.issues;
+  return { status, body, headers: err instanceof DomainError ? retryAfter(err) : undefined };
+};
+
+const envelope = (data: unknown) => ({ code: 200, message: 'success', data });
+
+/** WaveSpeed sizes are `W*H`; the listed Soul sizes only. */
+function readSize(r: FieldReader): SoulSize | undefined {
+  const v = r.string('size');
+  if (v === undefined) return undefined;
+  const s = v.trim().replace('*', 'x') as SoulSize;
+  if (SOUL_SIZES.includes(s)) return s;
+  const list = SOUL_SIZES.map((x) => `'${x.replace('x', '*')}'`);
+  const expected = `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+  r.issues.push({ type: 'literal_error', loc: [...r.location, 'size'], msg: `Input should be ${expected}`, input: v, ctx: { expected } });
+  return undefined;
+}
+
+/** `style` is a style name as WaveSpeed's form lists them ("Creatures"), or a style id. */
+function readStyle(r: FieldReader): string | undefined {
+  const v = r.string('style');
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^[0-9a-f-]{36}$/i.test(v.trim())) return v.trim();
+  const want = v.trim().toLowerCase();
+  const style = SOUL_STYLES.find((s) => s.name.toLowerCase() === want);
+  if (!style) r.fail('style', `Value error, unknown style '${v}' (GET /v1/text2image/soul-styles lists them)`, v);
+  return style?.id;
+}
+
+function soulSpec(image: boolean): DialectSoulSpec {
+  return {
+    pass: ['prompt', 'aspect_ratio'],
+    rename: { soul_id: 'custom_reference_id' },
+    v2Aliases: true,
+    issueLocs: [
+      [['image_reference', 'image_url'], ['image']],
+      [['image_reference'], ['image']],
+      [['width_and_height'], ['size']],
+      [['style_id'], ['style']],
+    ],
+    own: {
+      names: ['quality', 'size', 'seed', 'style', 'enable_sync_mode', 'webhook_url', ...(image ? ['image', 'strength'] : [])],
+      read(r) {
+        const fields: Record<string, unknown> = {};
+        const patch: { imageStrength?: number } = {};
+        if (image) {
+          const url = r.url('image', { required: true });
+          if (url) fields.image_reference = { type: 'image_url', image_url: url };
+          const strength = r.number('strength', { min: 0, max: 1 });
+          if (strength !== undefined) patch.imageStrength = strength;
+        }
+        fields.quality = QUALITY[r.literal('quality', ['medium', 'high'] as const) ?? 'medium'];
+        fields.width_and_height = readSize(r);
+        fields.style_id = readStyle(r);
+        // WaveSpeed forms send 0 or -1 for "random"; other seeds go to the domain's range check.
+        const seed = r.number('seed', { int: true });
+        if (seed !== undefined && seed > 0) fields.seed = seed;
+        const sync = r.boolean('enable_sync_mode') ?? false;
+        const webhookUrl = r.url('webhook_url');
+        return { fields, patch, extras: { sync, webhookUrl } };
+      },
+    },
+  };
+}
+
+/** The request as WaveSpeed's own fields, rebuilt from the domain echo (webhook `input`). */
+function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
+  const p = set.inputParams as Record<string, any>;
+  const first = set.jobs[0]?.input as Record<string, unknown> | undefined;
+  const imageUrl = p.image_reference?.image_url;
+  const style = typeof p.style_id === 'string' ? findStyle(p.style_id) : undefined;
+  return {
+    prompt: p.prompt,
+    ...(imageUrl ? { image: imageUrl, strength: first?.imageStrength } : {}),
+    ...(p.custom_reference ? { soul_id: p.custom_reference } : {}),
+    size: `${p.width}*${p.height}`,
+    quality: p.quality === '720p' ? 'medium' : 'high',
+    ...(style ? { style: style.name } : {}),
+    seed: p.seed,
+  };
+}
+
+export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { input?: boolean } = {}) {
+  const status = STATUS[setStatus(set)];
+  const outputs = status === 'completed' ? completedJobs(set).map((j) => ctx.media.url(j.results!.raw.key)) : [];
+  const t = setTimings(set);
+  return {
+    id: set.id,
+    model: set.model,
+    ...(opts.input ? { input: waveSpeedInput(set) } : {}),
+    outputs,
+    urls: { get: `${ctx.baseUrl()}/api/v3/predictions/${set.id}/result` },
+    // Withheld (nsfw) images produce no output, so every output listed is a clean one.
+    has_nsfw_contents: outputs.map(() => false),
+    status,
+    created_at: set.createdAt,
+    error: status === 'failed' ? setError(set) : '',
+    timings: t ? { inference: t.inferenceMs } : {},
+  };
+}
+
+const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
+  const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
+  return (app: FastifyInstance, ctx: AppContext) => {
+    registerDialect(DIALECT, bearerKeyCredentials, renderWaveSpeedError);
+    ctx.webhooks.register(DIALECT, (set) => ({ body: renderPrediction(set, ctx, { input: true }), signing: 'wavespeed' }));
+    const waiter = new SetWaiter(ctx);
+    const tags = ['wavespeed'];
+
+    for (const [model, { image }] of Object.entries(MODELS)) {
+      app.post<{ Querystring: { webhook?: string } }>(
+        `/api/v3/${model}`,
+        { config: { ...ws, idempotent: true }, schema: { tags, summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)` } },
+        async (req, reply) => {
+          const { accountId } = principalOf(req);
+          const { params, extras } = readDialectSoul(req.body, soulSpec(image));
+          const hook = req.query.webhook || (extras.webhookUrl as string | undefined);
+          const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
+          const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
+          const set = await ctx.soul.submit(accountId, params, { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize });
+          if (!extras.sync) return envelope(renderPrediction(set, ctx));
+          const end = (await waiter.wait(set.id, accountId, syncWaitMs, clientGone(reply))) ?? set;
+          if (end.jobs.every((j) => isTerminal(j.status))) return envelope(renderPrediction(end, ctx));
+          const seconds = Math.round(syncWaitMs / 100) / 10;
+          return envelope({
+            ...renderPrediction(end, ctx),
+            code: SYNC_TIMEOUT_CODE,
+            error: `Sync mode timed out after ${seconds} seconds. The prediction is still processing asynchronously.`,
+          });
+        },
+      );
+    }
+
+    const prediction = async (id: string, accountId: string) => {
+      const set = await ctx.generation.get(id, accountId);
+      if (!set) throw new DomainError('not_found', 'Prediction not found');
+      return envelope(renderPrediction(set, ctx));
+    };
+    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result' } }, async (req) =>
+      prediction(req.params.id, principalOf(req).accountId),
+    );
+    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)' } }, async (req) =>
+      prediction(req.params.id, principalOf(req).accountId),
+    );
+
+    app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url' } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const issues: FieldIssue[] = [];
+      const r = FieldReader.object(req.body ?? null, ['body'], issues);
+      if (!r) throw new ValidationError(issues);
+      const filename = r.string('filename', { required: true, min: 1, max: 255 });
+      const size = r.number('size', { required: true, int: true, min: 1 });
+      const declared = r.string('content_type');
+      r.forbidExtra();
+      r.throwIfInvalid();
+      const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
+      if (!contentType || !(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
+        throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
+      }
+      if (size! > ctx.config.uploadMaxBytes) throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
+      const slot = await ctx.media.createUploadSlot(accountId, contentType);
+      return envelope({ type: 'image', download_url: slot.public_url, filename, size, upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } } });
+    });
+
+    // Multipart parsing stays inside this scope: no other surface sees its content-type parser.
+    app.register(async (scoped) => {
+      await scoped.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 10, parts: 11 } });
+      scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"' } }, async (req) => {
+        const { accountId } = principalOf(req);
+        if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+        const part = await req.file();
+        if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+        let bytes: Buffer;
+        try {
+          bytes = await part.toBuffer();
+        } catch (e) {
+          if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
+          throw e;
+        }
+        const ref = await ctx.media.upload(accountId, bytes);
+        return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });
+      });
+    });
+
+    app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)' } }, async (req) => {
+      const account = await ctx.accounts.get(principalOf(req).accountId);
+      return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
+    });
+
+    app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)' } }, async (req) => {
+      const account = await ctx.accounts.get(principalOf(req).accountId);
+      return envelope({ secret: account?.webhook_secret });
+    });
+
+    // Any other model id answers in this dialect instead of the platform's default 404.
+    app.post('/api/v3/*', { config: { dialect: DIALECT } }, async (req) => {
+      throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
+    });
+  };
+}

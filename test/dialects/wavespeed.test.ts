@@ -1,0 +1,121 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/server.js';
+import { call, expectGolden } from './golden.js';
+import { authWs, balance, idleServer, liveServer, markRunning, ownImageUrl, waitEnded } from './servers.js';
+
+let live: TestServer;
+let idle: TestServer;
+beforeAll(async () => {
+  [live, idle] = await Promise.all([liveServer(), idleServer({}, { syncWaitMs: 200 })]);
+});
+afterAll(async () => Promise.all([live.close(), idle.close()]));
+
+const T2I = '/api/v3/higgsfield/soul/text-to-image';
+const I2I = '/api/v3/higgsfield/soul/image-to-image';
+const post = (s: TestServer, path: string, credential: string, body: unknown) => call(`${s.url}${path}`, { method: 'POST', headers: authWs(credential), body: JSON.stringify(body) });
+const get = (s: TestServer, path: string, credential: string) => call(`${s.url}${path}`, { headers: authWs(credential) });
+
+describe('WaveSpeed predictions', () => {
+  it('submit answers the created prediction in the envelope; processing while a worker holds it', async () => {
+    const a = await idle.account(10);
+    const r = await post(idle, T2I, a.credential, { prompt: 'a quiet harbour', size: '1536*1152', style: 'Creatures', seed: 7, quality: 'high' });
+    expectGolden('wavespeed/submit-created', r, idle.url);
+    expect(r.body.data.urls.get).toBe(`${idle.url}/api/v3/predictions/${r.body.data.id}/result`);
+    const set = (await idle.ctx.generation.get(r.body.data.id, a.accountId))!;
+    expect(set.inputParams).toMatchObject({ width: 1536, height: 1152, quality: '1080p', style_id: 'b3c8075a-cb4c-42de-b8b3-7099dd2df672', seed: 7 });
+    await markRunning(idle, set.id);
+    expectGolden('wavespeed/prediction-processing', await get(idle, `/api/v3/predictions/${set.id}/result`, a.credential), idle.url);
+  });
+
+  it('completed and failed predictions, on both result paths', async () => {
+    const a = await live.account(10);
+    const image = await ownImageUrl(live, a.accountId);
+    const r = await post(live, I2I, a.credential, { image, prompt: 'editorial portrait', strength: 0.35, aspect_ratio: '3:4', seed: 11 });
+    const set = await waitEnded(live, r.body.data.id, a.accountId);
+    expect(set.jobs[0].input).toMatchObject({ imageReferenceUrl: image, imageStrength: 0.35, width: 1024, height: 1366 });
+    const done = await get(live, `/api/v3/predictions/${set.id}/result`, a.credential);
+    expectGolden('wavespeed/prediction-completed', done, live.url);
+    expect(done.body.data.timings.inference).toBeGreaterThanOrEqual(0);
+    expect((await get(live, `/api/v3/predictions/${set.id}`, a.credential)).body).toEqual(done.body);
+
+    const f = await post(live, T2I, a.credential, { prompt: 'FAIL please', seed: 5 });
+    await waitEnded(live, f.body.data.id, a.accountId);
+    expectGolden('wavespeed/prediction-failed', await get(live, `/api/v3/predictions/${f.body.data.id}/result`, a.credential), live.url);
+    expect(await balance(live, a.accountId)).toBe(10_000 - 1440);
+  });
+
+  it('enable_sync_mode holds the answer until the end, or answers the documented timeout shape', async () => {
+    const a = await live.account(10);
+    const done = await post(live, T2I, a.credential, { prompt: 'sync me', seed: 3, enable_sync_mode: true });
+    expectGolden('wavespeed/sync-completed', done, live.url);
+
+    const b = await idle.account(10);
+    const late = await post(idle, T2I, b.credential, { prompt: 'nobody is working', seed: 3, enable_sync_mode: true });
+    expectGolden('wavespeed/sync-timeout', late, idle.url);
+    expect(late.body.data.error).toMatch(/^Sync mode timed out after 0\.2 seconds/);
+  });
+
+  it('?webhook= must be an acceptable URL', async () => {
+    const a = await live.account(10);
+    const r = await call(`${live.url}${T2I}?webhook=${encodeURIComponent('ftp://example.com/x')}`, { method: 'POST', headers: authWs(a.credential), body: JSON.stringify({ prompt: 'x' }) });
+    expectGolden('wavespeed/error-webhook-url', r, live.url);
+  });
+});
+
+describe('WaveSpeed errors', () => {
+  it('validation issues carry the dialect field names', async () => {
+    const a = await live.account(10);
+    expectGolden('wavespeed/error-validation', await post(live, I2I, a.credential, { size: '100*100', quality: 'ultra', strength: 2, style: 'No Such Style', soul_id: 'abc', batch_size: 4 }), live.url);
+    expectGolden('wavespeed/error-validation-image', await post(live, I2I, a.credential, { prompt: 'x', image: 'not a url', seed: 5_000_000 }), live.url);
+    expectGolden('wavespeed/error-not-an-object', await post(live, T2I, a.credential, [1, 2]), live.url);
+    expectGolden('wavespeed/error-text-to-image-has-no-image', await post(live, T2I, a.credential, { prompt: 'x', image: 'https://example.com/a.png' }), live.url);
+  });
+
+  it('auth, credits, unknown prediction and unknown model', async () => {
+    const a = await live.account(10);
+    expectGolden('wavespeed/error-missing-key', await call(`${live.url}${T2I}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"x"}' }), live.url);
+    expectGolden('wavespeed/error-bad-key', await post(live, T2I, `${a.keyId}:nope`, { prompt: 'x' }), live.url);
+    const poor = await live.account(1);
+    expectGolden('wavespeed/error-insufficient-credits', await post(live, T2I, poor.credential, { prompt: 'x', quality: 'high' }), live.url);
+    expect(await balance(live, poor.accountId)).toBe(1000);
+    expectGolden('wavespeed/error-prediction-not-found', await get(live, '/api/v3/predictions/00000000-0000-4000-8000-000000000000/result', a.credential), live.url);
+    expectGolden('wavespeed/error-unknown-model', await post(live, '/api/v3/wavespeed-ai/flux-dev', a.credential, { prompt: 'x' }), live.url);
+  });
+});
+
+describe('WaveSpeed account routes', () => {
+  it('upload ticket, the PUT it points at, and the legacy multipart upload', async () => {
+    const a = await live.account(10);
+    const ticket = await post(live, '/api/v3/media/uploads', a.credential, { filename: 'face.jpg', size: 1234 });
+    expectGolden('wavespeed/upload-ticket', ticket, live.url);
+    const jpg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ffcc00' } }).jpeg().toBuffer();
+    const put = await fetch(ticket.body.data.upload.url, { method: 'PUT', headers: ticket.body.data.upload.headers, body: jpg });
+    expect(put.status).toBe(200);
+    expect((await fetch(ticket.body.data.download_url)).status).toBe(200);
+    expectGolden('wavespeed/upload-ticket-bad-type', await post(live, '/api/v3/media/uploads', a.credential, { filename: 'clip.gif', size: 10 }), live.url);
+    expectGolden('wavespeed/upload-ticket-too-large', await post(live, '/api/v3/media/uploads', a.credential, { filename: 'a.png', size: 10 ** 9 }), live.url);
+    expectGolden('wavespeed/upload-ticket-validation', await post(live, '/api/v3/media/uploads', a.credential, { size: 'big' }), live.url);
+
+    const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#00ff00' } }).png().toBuffer();
+    const form = new FormData();
+    form.append('file', new Blob([png], { type: 'image/png' }), 'green.png');
+    const bin = await call(`${live.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}` }, body: form });
+    expectGolden('wavespeed/upload-binary', bin, live.url);
+    expect(bin.body.data.size).toBe(png.length);
+    expect(Buffer.from(await (await fetch(bin.body.data.download_url)).arrayBuffer()).equals(png)).toBe(true);
+
+    const notImage = new FormData();
+    notImage.append('file', new Blob([Buffer.from('hello')], { type: 'text/plain' }), 'a.txt');
+    expectGolden('wavespeed/upload-binary-not-an-image', await call(`${live.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}` }, body: notImage }), live.url);
+    expectGolden('wavespeed/upload-binary-not-multipart', await post(live, '/api/v3/media/upload/binary', a.credential, { file: 'x' }), live.url);
+  });
+
+  it('balance in USD and the webhook secret', async () => {
+    const a = await live.account(16);
+    expectGolden('wavespeed/balance', await get(live, '/api/v3/balance', a.credential), live.url);
+    const secret = await get(live, '/api/v3/webhook/secret', a.credential);
+    expectGolden('wavespeed/webhook-secret', secret, live.url);
+    expect(secret.body.data.secret).toBe((await live.ctx.accounts.get(a.accountId))!.webhook_secret);
+  });
+});
