@@ -15,6 +15,8 @@ export interface Config {
   defaultModel: string | null;
   executionProvider: 'cpu' | 'cuda';
   engineThreads: number;
+  /** Denoising steps for Soul jobs; 0 = the model family's default. */
+  soulSteps: number;
   /** In-process workers; 0 = API only (scaled deployments run `opensoul worker`). */
   workers: number;
   leaseMs: number;
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     defaultModel: env.OPENSOUL_MODEL ?? null,
     executionProvider: env.OPENSOUL_EXECUTION_PROVIDER === 'cuda' ? 'cuda' : 'cpu',
     engineThreads: num(env, 'OPENSOUL_ENGINE_THREADS', 0),
+    soulSteps: num(env, 'OPENSOUL_SOUL_STEPS', 0),
     workers: num(env, 'OPENSOUL_WORKERS', 1),
     leaseMs: num(env, 'OPENSOUL_LEASE_MS', 30_000),
     heartbeatMs: num(env, 'OPENSOUL_HEARTBEAT_MS', 5_000),

@@ -39,6 +39,7 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
     soulRunner({
       engine: diffusionEngine(config),
       enhancer: { endpoint: config.promptEnhancerUrl, model: config.promptEnhancerModel },
+      steps: config.soulSteps || undefined,
       identity: identityHook(ctx.characters, characterEngine(config)),
     }),
     dopRunner(),

@@ -101,8 +101,9 @@ function cleanAnswer(text: string): string {
   let t = text.replace(/<think>[\s\S]*?<\/think>/gi, '').trim();
   t = t.replace(/^```[a-z]*\s*|\s*```$/gi, '').trim();
   t = t.split(/\n\s*\n/)[0] ?? '';
-  t = t.replace(/^(enhanced |rewritten )?prompt\s*:\s*/i, '').replace(/\s+/g, ' ').trim();
-  t = t.replace(/^["'“”]+|["'“”]+$/g, '').trim();
+  const unquote = (v: string) => v.replace(/^["'“”]+|["'“”]+$/g, '').trim();
+  t = unquote(t.replace(/\s+/g, ' ').trim());
+  t = unquote(t.replace(/^(enhanced |rewritten )?prompt\s*:\s*/i, ''));
   return t.length > MAX_LLM_CHARS ? t.slice(0, MAX_LLM_CHARS).replace(/,[^,]*$/, '') : t;
 }
 

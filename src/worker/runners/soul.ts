@@ -11,6 +11,8 @@ export type SoulImageHook = (ctx: RunContext, image: Buffer) => Promise<{ image:
 export interface SoulRunnerOptions {
   engine: DiffusionEngine;
   enhancer?: { endpoint: string | null; model: string | null };
+  /** Denoising steps; undefined = the model family's default. */
+  steps?: number;
   /** Applied when the job names a custom_reference_id. */
   identity?: SoulImageHook;
 }
@@ -56,6 +58,7 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
           seed: input.seed,
           initImage,
           strength: initImage ? input.imageStrength : undefined,
+          steps: opts.steps,
           format: 'png',
           signal: ctx.signal,
           onStep: (step, total) => ctx.progress(step, total),
