@@ -472,18 +472,22 @@ interface KeywordEntry {
   id: string;
 }
 
-// Longest phrases first, so "dolly zoom" wins over "dolly" and "zoom", and "whip pan left" over "whip pan".
+// Longest phrases first, so the first hit at a position is the longest one.
 const KEYWORDS: KeywordEntry[] = MOTIONS.flatMap((m) => m.keywords.map((k) => ({ words: tokens(k), id: m.id })))
   .filter((k) => k.words.length > 0)
   .sort((a, b) => b.words.length - a.words.length);
 
-function strengthBefore(words: string[], start: number): number {
-  let strength = 0.8;
-  for (let i = Math.max(0, start - 3); i < start; i++) {
+// Words that end the phrase an adverb can belong to ("light rain and film grain": "light" is the rain's).
+const BREAKS = new Set(['and', 'then', 'while', 'with', 'as', 'but', 'plus', 'before', 'after', 'into', 'to']);
+
+function strengthBefore(words: string[], used: boolean[], start: number): number {
+  const strength = 0.8;
+  for (let i = start - 1; i >= Math.max(0, start - 3); i--) {
     const w = words[i];
+    if (used[i] || BREAKS.has(w)) break;
     const intensified = i > 0 && INTENSIFIERS.has(words[i - 1]);
-    if (GENTLE.has(w)) strength = intensified ? 0.3 : 0.5;
-    else if (STRONG.has(w)) strength = 1;
+    if (GENTLE.has(w)) return intensified ? 0.3 : 0.5;
+    if (STRONG.has(w)) return 1;
   }
   return strength;
 }
@@ -495,16 +499,15 @@ function strengthBefore(words: string[], start: number): number {
 export function pickMotionsFromPrompt(prompt: string): MotionChoice[] {
   const words = tokens(prompt ?? '');
   const used = new Array<boolean>(words.length).fill(false);
-  const found: { id: string; strength: number; at: number }[] = [];
-  for (const entry of KEYWORDS) {
-    const n = entry.words.length;
-    for (let i = 0; i + n <= words.length; i++) {
-      let hit = true;
-      for (let j = 0; j < n && hit; j++) hit = !used[i + j] && words[i + j] === entry.words[j];
-      if (!hit) continue;
-      for (let j = 0; j < n; j++) used[i + j] = true;
-      if (!found.some((f) => f.id === entry.id)) found.push({ id: entry.id, strength: strengthBefore(words, i), at: i });
-    }
+  const found: { id: string; at: number }[] = [];
+  // Leftmost-longest: at each word the longest phrase starting there wins, so "crash zoom into"
+  // is a crash zoom (not "zoom into") and "dolly zoom" is not a dolly plus a zoom.
+  for (let i = 0; i < words.length; i++) {
+    const entry = KEYWORDS.find((k) => k.words.length + i <= words.length && k.words.every((w, j) => words[i + j] === w));
+    if (!entry) continue;
+    for (let j = 0; j < entry.words.length; j++) used[i + j] = true;
+    if (!found.some((f) => f.id === entry.id)) found.push({ id: entry.id, at: i });
+    i += entry.words.length - 1;
   }
-  return found.sort((a, b) => a.at - b.at).map(({ id, strength }) => ({ id, strength }));
+  return found.map(({ id, at }) => ({ id, strength: strengthBefore(words, used, at) }));
 }

@@ -12,7 +12,12 @@ export interface Principal {
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
+/** Verified key rows are reused this long; a revoke in another process takes effect within it. */
+const KEY_CACHE_MS = 5_000;
+
 export class AccountService {
+  private readonly keyCache = new Map<string, { hash: string; accountId: string; revoked: boolean; at: number }>();
+
   constructor(private readonly db: Db) {}
 
   /** A new account with one key; returns the only copy of the secret. */
@@ -39,12 +44,25 @@ export class AccountService {
 
   /** Constant-time check of a key secret; unknown ids still pay for a compare. */
   async authenticate(keyId: string, secret: string): Promise<Principal | null> {
-    const row = /^[0-9a-f-]{36}$/i.test(keyId) ? await accountsRepo(this.db).findKey(keyId) : undefined;
-    const expected = Buffer.from(row?.secret_hash ?? '0'.repeat(64), 'hex');
+    const row = await this.keyRow(keyId);
+    const expected = Buffer.from(row?.hash ?? '0'.repeat(64), 'hex');
     const given = Buffer.from(hashSecret(secret), 'hex');
     const ok = timingSafeEqual(expected, given);
-    if (!row || !ok || row.revoked_at) return null;
-    return { accountId: row.account_id, keyId: row.id };
+    if (!row || !ok || row.revoked) return null;
+    return { accountId: row.accountId, keyId };
+  }
+
+  private async keyRow(keyId: string) {
+    if (!/^[0-9a-f-]{36}$/i.test(keyId)) return undefined;
+    const now = Date.now();
+    const hit = this.keyCache.get(keyId);
+    if (hit && now - hit.at < KEY_CACHE_MS) return hit;
+    const row = await accountsRepo(this.db).findKey(keyId);
+    if (!row) return undefined;
+    const entry = { hash: row.secret_hash, accountId: row.account_id, revoked: !!row.revoked_at, at: now };
+    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    this.keyCache.set(keyId, entry);
+    return entry;
   }
 
   async grant(accountIdOrKeyId: string, credits: number, note = 'grant'): Promise<number> {
@@ -73,6 +91,7 @@ export class AccountService {
   }
 
   revokeKey(keyId: string) {
+    this.keyCache.delete(keyId);
     return accountsRepo(this.db).revokeKey(keyId);
   }
 

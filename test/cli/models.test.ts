@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerModelsCommands, splitPatterns } from '../../src/cli/models.js';
-import { startFakeHub, type FakeHub } from '../engine/hub/fake-hub.js';
+import { fakeFilesFromDir, startFakeHub, type FakeHub, sameBytes } from '../engine/hub/fake-hub.js';
 
 let modelsDir: string;
 let hub: FakeHub;
@@ -78,6 +78,20 @@ describe('opensoul models', () => {
     for (const f of ['model_index.json', 'unet/model.onnx', 'tokenizer/vocab.json', 'scheduler/scheduler_config.json']) {
       expect(existsSync(join(dir, f))).toBe(true);
     }
+  });
+
+  it('pulls a generated fixture model served the way the hub serves it, byte for byte', async () => {
+    const source = join(modelsDir, 'fixture-lcm');
+    await run('models', 'make-fixture', source, '--family', 'lcm');
+    const files = await fakeFilesFromDir(source);
+    expect(files.some((f) => f.path === 'unet/model.onnx' && f.lfs)).toBe(true);
+    await hub.close();
+    hub = await startFakeHub(files, 5);
+    process.env.HF_ENDPOINT = hub.url;
+    out = '';
+    await run('models', 'pull', hub.repo);
+    const dir = out.trim();
+    for (const f of files) expect(sameBytes(await readFile(join(dir, f.path)), f.content), f.path).toBe(true);
   });
 
   it('splits comma and space separated patterns', () => {

@@ -4,7 +4,7 @@ import { verifyStandardWebhook } from '../../src/net/webhook-signing.js';
 import { startLocalServer } from '../../src/net/testing/local-http-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/server.js';
-import { call, expectGolden, normalize } from './golden.js';
+import { call, expectGolden } from './golden.js';
 import { authPixazo, balance, idleServer, liveServer, ownImageUrl, waitEnded } from './servers.js';
 
 let live: TestServer;
@@ -98,4 +98,3 @@ describe('Pixazo errors', () => {
   });
 });
 
-void normalize;

@@ -90,7 +90,7 @@ describe('WaveSpeed account routes', () => {
     const ticket = await post(live, '/api/v3/media/uploads', a.credential, { filename: 'face.jpg', size: 1234 });
     expectGolden('wavespeed/upload-ticket', ticket, live.url);
     const jpg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ffcc00' } }).jpeg().toBuffer();
-    const put = await fetch(ticket.body.data.upload.url, { method: 'PUT', headers: ticket.body.data.upload.headers, body: jpg });
+    const put = await fetch(ticket.body.data.upload.url, { method: 'PUT', headers: ticket.body.data.upload.headers, body: new Uint8Array(jpg) });
     expect(put.status).toBe(200);
     expect((await fetch(ticket.body.data.download_url)).status).toBe(200);
     expectGolden('wavespeed/upload-ticket-bad-type', await post(live, '/api/v3/media/uploads', a.credential, { filename: 'clip.gif', size: 10 }), live.url);
@@ -99,14 +99,14 @@ describe('WaveSpeed account routes', () => {
 
     const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#00ff00' } }).png().toBuffer();
     const form = new FormData();
-    form.append('file', new Blob([png], { type: 'image/png' }), 'green.png');
+    form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'green.png');
     const bin = await call(`${live.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}` }, body: form });
     expectGolden('wavespeed/upload-binary', bin, live.url);
     expect(bin.body.data.size).toBe(png.length);
     expect(Buffer.from(await (await fetch(bin.body.data.download_url)).arrayBuffer()).equals(png)).toBe(true);
 
     const notImage = new FormData();
-    notImage.append('file', new Blob([Buffer.from('hello')], { type: 'text/plain' }), 'a.txt');
+    notImage.append('file', new Blob(['hello'], { type: 'text/plain' }), 'a.txt');
     expectGolden('wavespeed/upload-binary-not-an-image', await call(`${live.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}` }, body: notImage }), live.url);
     expectGolden('wavespeed/upload-binary-not-multipart', await post(live, '/api/v3/media/upload/binary', a.credential, { file: 'x' }), live.url);
   });

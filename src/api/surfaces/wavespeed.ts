@@ -11,7 +11,7 @@ import { DomainError, type FieldIssue, ValidationError } from '../../domain/erro
 import { FieldReader } from '../../domain/fields.js';
 import { type JobStatus, isTerminal } from '../../domain/job.js';
 import { SOUL_SIZES, type SoulSize } from '../../domain/sizes.js';
-import { SOUL_STYLES, findStyle } from '../../domain/styles.js';
+import { findStyle, findStyleByName } from '../../domain/styles.js';
 import { UPLOAD_TYPES } from '../../services/media.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
@@ -81,8 +81,7 @@ function readStyle(r: FieldReader): string | undefined {
   const v = r.string('style');
   if (v === undefined || v.trim() === '') return undefined;
   if (/^[0-9a-f-]{36}$/i.test(v.trim())) return v.trim();
-  const want = v.trim().toLowerCase();
-  const style = SOUL_STYLES.find((s) => s.name.toLowerCase() === want);
+  const style = findStyleByName(v);
   if (!style) r.fail('style', `Value error, unknown style '${v}' (GET /v1/text2image/soul-styles lists them)`, v);
   return style?.id;
 }

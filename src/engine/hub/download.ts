@@ -6,7 +6,7 @@
  * `.part` is resumed with `Range: bytes=N-`; a 200 reply (range ignored) restarts it.
  */
 import { createWriteStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authHeaders, encodePath, type HubClient } from './hub-api.js';
@@ -61,6 +61,10 @@ export async function downloadToPart(
   what: string,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
+  if (expectedSize === 0) {
+    await writeFile(partPath, '');
+    return;
+  }
   let have = await partSize(partPath);
   if (have > expectedSize) {
     await truncate(partPath, 0);

@@ -49,8 +49,9 @@ export function abortError(signal: AbortSignal): Error {
 function x264Args(s: Omit<VideoSettings, 'width' | 'height'>, fps: number, frames: number): string[] {
   return [
     '-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf),
-    // Fixed thread count: x264 output is repeatable only for a given number of threads.
-    '-threads', '2',
+    // One x264 thread: with more, Debian's ffmpeg 5.1 gives different bytes from run to run under
+    // CPU load, and the same request must give the same file. The renderer uses the other core.
+    '-threads', '1',
     '-pix_fmt', 'yuv420p', '-profile:v', 'high',
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
     '-r', String(fps), '-frames:v', String(frames),

@@ -139,14 +139,35 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       }
     },
 
-    /** A set as its owner sees it; another account's id reads as missing. */
+    /**
+     * A set as its owner sees it; another account's id reads as missing. One query (set joined
+     * to its jobs): this is the status-poll hot path.
+     */
     async getSet(id: string, accountId?: string): Promise<StoredJobSet | undefined> {
-      let q = db.selectFrom('job_sets').selectAll().where('id', '=', id);
-      if (accountId) q = q.where('account_id', '=', accountId);
-      const row = await q.executeTakeFirst();
-      if (!row) return undefined;
-      const jobs = await db.selectFrom('jobs').selectAll().where('job_set_id', '=', id).orderBy('idx').execute();
-      return rowToSet(row, jobs.map(rowToJob));
+      let q = db
+        .selectFrom('job_sets as s')
+        .leftJoin('jobs as j', 'j.job_set_id', 's.id')
+        .selectAll('j')
+        .select(['s.id as set_id', 's.account_id as set_account_id', 's.type', 's.model', 's.dialect', 's.input_params', 's.webhook', 's.created_at as set_created_at', 's.finished_at as set_finished_at', 's.visible_until'])
+        .where('s.id', '=', id);
+      if (accountId) q = q.where('s.account_id', '=', accountId);
+      const rows = await q.orderBy('j.idx').execute();
+      if (!rows.length) return undefined;
+      const r = rows[0];
+      const set: JobSetsTable = {
+        id: r.set_id,
+        account_id: r.set_account_id,
+        type: r.type,
+        model: r.model,
+        dialect: r.dialect,
+        input_params: r.input_params,
+        webhook: r.webhook,
+        created_at: r.set_created_at,
+        finished_at: r.set_finished_at,
+        visible_until: r.visible_until,
+      };
+      const jobs = rows.filter((x) => x.id !== null).map((x) => rowToJob(x as JobsTable));
+      return rowToSet(set, jobs);
     },
 
     async getJob(id: string): Promise<Job | undefined> {

@@ -129,6 +129,9 @@ describe('tokenizer folders (diffusers layout)', () => {
     const fromDir = await ClipTokenizer.fromDirectory(sd2);
     expect(fromDir.padTokenId).toBe(0);
     expect(fromDir.maxLength).toBe(77);
+    // The folder's own pad token wins over a family fallback; an explicit id wins over both.
+    expect((await ClipTokenizer.fromDirectory(sd2, { fallbackPadToken: '<|endoftext|>' })).padTokenId).toBe(0);
+    expect((await ClipTokenizer.fromDirectory(sd2, { padTokenId: 49407 })).padTokenId).toBe(49407);
     const fromFiles = await ClipTokenizer.fromFiles(join(sd2, 'vocab.json'), join(sd2, 'merges.txt'));
     expect(fromFiles.padTokenId).toBe(49407);
     for (const [text, ids] of REFERENCE) {
@@ -142,6 +145,11 @@ describe('tokenizer folders (diffusers layout)', () => {
     await writeClipTokenizerFiles(sd1, { padToken: '<|endoftext|>' });
     const t = await ClipTokenizer.fromDirectory(sd1);
     expect(t.padTokenId).toBe(49407);
+    // A folder that declares no pad token takes the family fallback.
+    await rm(join(sd1, 'special_tokens_map.json'));
+    await rm(join(sd1, 'tokenizer_config.json'));
+    expect((await ClipTokenizer.fromDirectory(sd1, { fallbackPadToken: '!' })).padTokenId).toBe(0);
+    expect((await ClipTokenizer.fromDirectory(sd1)).padTokenId).toBe(49407);
     expect(t.encode('a photo of a cat')).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
   });
 

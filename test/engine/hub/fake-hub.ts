@@ -173,3 +173,22 @@ export async function startFakeHub(files: FakeFile[] = tinyModelFiles(), pageSiz
   hub.url = await listen(hubServer);
   return hub;
 }
+
+/** Every file under `dir` as hub files; ONNX graphs and weight files are served as LFS objects. */
+export async function fakeFilesFromDir(dir: string): Promise<FakeFile[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const { join, relative, sep } = await import('node:path');
+  const out: FakeFile[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    const path = relative(dir, full).split(sep).join('/');
+    out.push({ path, content: await readFile(full), lfs: /\.(onnx|onnx_data|pb|bin|data)$/.test(path) });
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Byte equality without vitest's element-wise deep compare (slow on megabyte buffers). */
+export function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.equals(b);
+}

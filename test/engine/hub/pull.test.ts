@@ -15,7 +15,7 @@ import {
   type PullProgressEvent,
 } from '../../../src/engine/hub/index.js';
 import { compileGlobs } from '../../../src/engine/hub/glob.js';
-import { sha256, startFakeHub, tinyModelFiles, type FakeHub } from './fake-hub.js';
+import { sha256, startFakeHub, tinyModelFiles, type FakeHub, sameBytes } from './fake-hub.js';
 
 let cacheDir: string;
 let hub: FakeHub;
@@ -56,7 +56,7 @@ describe('pullModel', () => {
     const result = await pullModel({ ...base(), onProgress: (e) => events.push(e) });
 
     expect(result.dir).toBe(join(cacheDir, 'acme--tiny-sd', 'main'));
-    for (const f of hub.files) expect(await readFile(join(result.dir, f.path))).toEqual(f.content);
+    for (const f of hub.files) expect(sameBytes(await readFile(join(result.dir, f.path)), f.content)).toBe(true);
     expect(await allFiles(result.dir)).toEqual([...hub.files.map((f) => f.path), MANIFEST_FILE].sort());
 
     const manifest = JSON.parse(await readFile(join(result.dir, MANIFEST_FILE), 'utf8'));
@@ -100,7 +100,7 @@ describe('pullModel', () => {
     await rm(join(dir, MANIFEST_FILE));
     const again = await pullModel(base());
     expect(again.downloadedBytes).toBe(90_000);
-    expect(await readFile(target)).toEqual(hub.files.find((f) => f.path === 'vae_decoder/model.onnx')!.content);
+    expect(sameBytes(await readFile(target), hub.files.find((f) => f.path === 'vae_decoder/model.onnx')!.content)).toBe(true);
   });
 
   it('pulls only the files matching --only patterns and merges later pulls', async () => {
@@ -120,7 +120,7 @@ describe('pullModel', () => {
     hub.cutAfter.set('unet/model.onnx', { bytes: 120_000, times: 1 });
     const events: PullProgressEvent[] = [];
     const { dir } = await pullModel({ ...base(), onProgress: (e) => events.push(e) });
-    expect(await readFile(join(dir, 'unet/model.onnx'))).toEqual(hub.files.find((f) => f.path === 'unet/model.onnx')!.content);
+    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(true);
     const unet = hub.requests.filter((r) => r.server === 'cdn' && r.url.includes(hubSha('unet/model.onnx')));
     expect(unet).toHaveLength(2);
     expect(unet[0].range).toBeUndefined();
@@ -148,7 +148,7 @@ describe('pullModel', () => {
     expect(await listModels(cacheDir)).toEqual([]);
 
     const { dir } = await pullModel(base());
-    expect(await readFile(join(dir, 'unet/model.onnx'))).toEqual(hub.files.find((f) => f.path === 'unet/model.onnx')!.content);
+    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(true);
     expect(existsSync(part)).toBe(false);
     expect(hub.requests.filter((r) => r.server === 'cdn' && r.range === 'bytes=150000-')).toHaveLength(1);
   });
@@ -200,6 +200,18 @@ describe('pullModel', () => {
     expect(dir).toBe(join(cacheDir, 'acme--tiny-sd', hub.commit));
     await expect(pullModel({ ...base(), repo: '../etc' })).rejects.toThrow(/not a hub repository id/);
     await expect(pullModel({ ...base(), repo: 'acme/missing' })).rejects.toThrow(/not found/);
+  });
+
+  it('handles empty files and nested folders', async () => {
+    await hub.close();
+    hub = await startFakeHub([
+      { path: '.gitattributes', content: Buffer.alloc(0), lfs: false },
+      { path: 'a/b/c/weights.bin', content: Buffer.from('weights'), lfs: true },
+    ]);
+    const { dir, manifest } = await pullModel(base());
+    expect((await stat(join(dir, '.gitattributes'))).size).toBe(0);
+    expect(await readFile(join(dir, 'a/b/c/weights.bin'), 'utf8')).toBe('weights');
+    expect(manifest.files.map((f) => f.verified)).toEqual(['git-sha1', 'sha256']);
   });
 
   it('refuses listings whose paths would leave the model folder', async () => {

@@ -79,14 +79,17 @@ export class ClipTokenizer {
   /**
    * From a diffusers `tokenizer/` folder: vocab.json + merges.txt, with the pad token and
    * max length read from special_tokens_map.json / tokenizer_config.json when present.
+   * Precedence for the pad token: opts.padTokenId, the folder's pad_token, opts.fallbackPadToken,
+   * then EOS.
    */
-  static async fromDirectory(dir: string, opts: ClipTokenizerOptions = {}): Promise<ClipTokenizer> {
+  static async fromDirectory(dir: string, opts: ClipTokenizerOptions & { fallbackPadToken?: string } = {}): Promise<ClipTokenizer> {
     const settings = await readTokenizerSettings(dir);
     const { vocab, merges } = await readVocabAndMerges(join(dir, 'vocab.json'), join(dir, 'merges.txt'));
     let padTokenId = opts.padTokenId;
-    if (padTokenId === undefined && settings.padToken !== undefined) {
-      padTokenId = vocab.get(settings.padToken);
-      if (padTokenId === undefined) throw new Error(`${dir}: pad token ${JSON.stringify(settings.padToken)} is not in vocab.json`);
+    const padToken = settings.padToken ?? opts.fallbackPadToken;
+    if (padTokenId === undefined && padToken !== undefined) {
+      padTokenId = vocab.get(padToken);
+      if (padTokenId === undefined) throw new Error(`${dir}: pad token ${JSON.stringify(padToken)} is not in vocab.json`);
     }
     return new ClipTokenizer(vocab, merges, { padTokenId, maxLength: opts.maxLength ?? settings.maxLength });
   }
