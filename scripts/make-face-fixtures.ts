@@ -68,7 +68,6 @@ const crops: Crop[] = [
     note: 'other person, grid tile',
   })),
   ...['1b', '1d', '1i', '1p', '2a', '2h', '2n'].map((t) => ({ file: `s-tile-${t}.jpg`, source: 'screenshot-facematch.jpg', region: gridTile(t), note: 'face wearing sunglasses, grid tile' })),
-  { file: 'group4.jpg', source: 'screenshot-facedetect.jpg', region: { left: 306, top: 94, width: 200, height: 148 }, note: 'small group photo (five people)' },
 ];
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { startLocalServer } from '../../src/net/testing/local-http-server.js';
 import { compactToken } from '../../src/api/surfaces/reseller-common.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/server.js';
+import { expectGolden } from './golden.js';
 import { authWs, balance, liveServer } from './servers.js';
 
 let s: TestServer;
@@ -81,6 +82,7 @@ describe('official wavespeed SDK pointed at opensoul', () => {
       const payload = JSON.parse(body);
       expect(payload).toMatchObject({ id: r.data.id, model: 'higgsfield/soul/text-to-image', status: 'completed', error: '', has_nsfw_contents: [false], input: { prompt: 'hook me', seed: 42, quality: 'medium' } });
       expect(payload.code).toBeUndefined();
+      expectGolden('wavespeed/webhook-body', { status: 200, body: payload }, s.url);
       expect(payload.outputs[0]).toContain('/media/');
     } finally {
       await receiver.close();

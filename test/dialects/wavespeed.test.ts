@@ -56,6 +56,12 @@ describe('WaveSpeed predictions', () => {
     expect(late.body.data.error).toMatch(/^Sync mode timed out after 0\.2 seconds/);
   });
 
+  it('a webhook_url body field registers a WaveSpeed-rendered webhook like ?webhook=', async () => {
+    const a = await idle.account(10);
+    const r = await post(idle, T2I, a.credential, { prompt: 'x', webhook_url: 'http://127.0.0.1:9/hook' });
+    expect((await idle.ctx.generation.get(r.body.data.id, a.accountId))!.webhook).toEqual({ url: 'http://127.0.0.1:9/hook', dialect: 'wavespeed' });
+  });
+
   it('?webhook= must be an acceptable URL', async () => {
     const a = await live.account(10);
     const r = await call(`${live.url}${T2I}?webhook=${encodeURIComponent('ftp://example.com/x')}`, { method: 'POST', headers: authWs(a.credential), body: JSON.stringify({ prompt: 'x' }) });

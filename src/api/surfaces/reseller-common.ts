@@ -133,16 +133,22 @@ const headerValue = (req: FastifyRequest, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** A key that is present but malformed is an invalid key (401 "invalid"), not a missing one. */
+const presentKey = (value: string | undefined) => {
+  if (!value || value.trim() === '') return null;
+  return parseKey(value) ?? { keyId: value.trim(), secret: '' };
+};
+
 /** A key carried whole in one header (`x-api-key`, `Ocp-Apim-Subscription-Key`). */
 export const keyHeaderCredentials =
   (name: string): CredentialExtractor =>
   (req) =>
-    parseKey(headerValue(req, name));
+    presentKey(headerValue(req, name));
 
 /** `Authorization: Bearer <key>`. */
 export const bearerKeyCredentials: CredentialExtractor = (req) => {
   const m = /^Bearer\s+(.+)$/i.exec(headerValue(req, 'authorization') ?? '');
-  return m ? parseKey(m[1]) : null;
+  return m ? presentKey(m[1]) : null;
 };
 
 /** One call per dialect: its credential scheme and error renderer share its name. */

@@ -183,8 +183,10 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
           const end = (await waiter.wait(set.id, accountId, syncWaitMs, clientGone(reply))) ?? set;
           if (end.jobs.every((j) => isTerminal(j.status))) return envelope(renderPrediction(end, ctx));
           const seconds = Math.round(syncWaitMs / 100) / 10;
+          // The documented timeout shape says processing: the prediction goes on without the caller.
           return envelope({
             ...renderPrediction(end, ctx),
+            status: 'processing',
             code: SYNC_TIMEOUT_CODE,
             error: `Sync mode timed out after ${seconds} seconds. The prediction is still processing asynchronously.`,
           });

@@ -21,14 +21,20 @@ export interface Rect {
 /**
  * Regions in analysis-crop pixels (eyes at y~76, nose tip y~96, mouth y~116):
  * - forehead: between the brows and the hairline;
- * - periocular: both eyes with lids and brows' lower edge — what sunglasses cover;
+ * - noseBridge: between the eyes;
+ * - periocular: both eyes with their lids — what sunglasses cover;
+ * - underEye: the band under the eyes; cheekLeft / cheekRight: beside the nose;
  * - lowerFace: upper lip, mouth and chin — what a mask or a hand over the mouth covers;
  * - centre: eyes to chin between the cheekbones, for light and sharpness (no background);
  * - leftHalf / rightHalf: the centre split along the nose line, for side shadows.
  */
 export const REGIONS = {
   forehead: { x0: 62, y0: 34, x1: 98, y1: 54 },
+  noseBridge: { x0: 70, y0: 64, x1: 90, y1: 82 },
   periocular: { x0: 50, y0: 66, x1: 110, y1: 86 },
+  underEye: { x0: 50, y0: 84, x1: 110, y1: 94 },
+  cheekLeft: { x0: 42, y0: 86, x1: 60, y1: 108 },
+  cheekRight: { x0: 100, y0: 86, x1: 118, y1: 108 },
   lowerFace: { x0: 62, y0: 104, x1: 98, y1: 138 },
   centre: { x0: 52, y0: 58, x1: 108, y1: 136 },
   leftHalf: { x0: 52, y0: 58, x1: 80, y1: 136 },

@@ -1,6 +1,6 @@
 import type { RgbImage } from '../human/image-tensor.js';
 import { rgbToTensor } from '../human/image-tensor.js';
-import { withHuman } from '../human/loader.js';
+import { getHuman, withHuman } from '../human/loader.js';
 import type { Point } from './align.js';
 import { fivePointsFromMesh, type MeshPoint } from './landmarks.js';
 
@@ -23,6 +23,7 @@ const DEG = 180 / Math.PI;
 
 /** Detects faces (largest first) with human's BlazeFace + FaceMesh + Iris models. */
 export async function detectFaces(image: RgbImage): Promise<DetectedFace[]> {
+  await getHuman(); // the tensor must be created on the wasm backend human selects
   const tensor = rgbToTensor(image);
   try {
     const result = await withHuman((human) => human.detect(tensor as never));

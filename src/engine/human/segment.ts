@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadGraphModelFromDisk } from './disk-models.js';
 import { imageToTensor, type DecodeOptions, type RawImage } from './image-tensor.js';
-import { withHuman } from './loader.js';
+import { getHuman, withHuman } from './loader.js';
 import { humanModelsDir } from './paths.js';
 
 /**
@@ -30,6 +30,7 @@ export interface SegmentOptions extends DecodeOptions {
 /** Segments the person(s) in an image: encoded bytes or raw 1/3/4-channel pixels. */
 export async function segmentPerson(image: Buffer | RawImage, opts: SegmentOptions = {}): Promise<PersonMask> {
   const model = opts.model ?? 'selfie';
+  await getHuman(); // create the input on the wasm backend human selects
   const { tensor, width, height } = await imageToTensor(image, { maxPixels: opts.maxPixels });
   try {
     return await withHuman(async (human) => {

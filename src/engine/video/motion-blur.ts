@@ -6,7 +6,7 @@
 
 /** Box-averages every row over `length` pixels (no-op below 2 pixels). */
 export function blurRows(frame: Uint8Array, w: number, h: number, length: number, scratch?: Uint32Array): void {
-  const r = Math.min(Math.floor(w / 2), Math.round(length / 2));
+  const r = Math.min(Math.floor(w / 2), Math.round((length - 1) / 2));
   if (r < 1) return;
   const line = scratch && scratch.length >= w * 4 ? scratch : new Uint32Array(w * 4);
   const n = 2 * r + 1;
@@ -27,7 +27,7 @@ export function blurRows(frame: Uint8Array, w: number, h: number, length: number
 
 /** The same along columns. */
 export function blurColumns(frame: Uint8Array, w: number, h: number, length: number): void {
-  const r = Math.min(Math.floor(h / 2), Math.round(length / 2));
+  const r = Math.min(Math.floor(h / 2), Math.round((length - 1) / 2));
   if (r < 1) return;
   const col = new Uint32Array(h * 4);
   const n = 2 * r + 1;

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { findStyle, buildStyledPrompt } from '../../domain/styles.js';
+import { DEFAULT_STYLE_ID, findStyle, buildStyledPrompt } from '../../domain/styles.js';
 import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
 import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
@@ -37,7 +37,8 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         imageStrength: number;
         customReferenceId: string | null;
       };
-      const style = input.styleId ? findStyle(input.styleId) : undefined;
+      // Without a style_id the docs' default ("General") applies, as upstream does.
+      const style = findStyle(input.styleId ?? DEFAULT_STYLE_ID);
       let userPrompt = input.prompt;
       if (input.enhancePrompt) {
         userPrompt = await enhancePrompt(userPrompt, style, {
