@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { readSoulParams } from '../src/domain/soul.js';
 import type { JobRunner } from '../src/worker/runner.js';
-import { load, percentile } from './load.js';
+import { load, loadInThread, percentile } from './load.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = 16;
@@ -48,7 +48,11 @@ const pollV2 = await load({ url: `${url}/requests/${setId}/status`, headers: { a
 console.log(`status poll (v2)  ${pollV2.rps.toFixed(0).padStart(7)} req/s  (${pollV2.bad} non-200)`);
 const base = await load({ url: `${bareUrl}/json`, concurrency, seconds });
 console.log(`bare Fastify JSON ${base.rps.toFixed(0).padStart(7)} req/s`);
-console.log(`poll/bare ratio   ${(poll.rps / base.rps).toFixed(2)} (v1)  ${(pollV2.rps / base.rps).toFixed(2)} (v2)   target >= 0.5`);
+console.log(`poll/bare ratio   ${(poll.rps / base.rps).toFixed(2)} (v1)  ${(pollV2.rps / base.rps).toFixed(2)} (v2)   target >= 0.5   [client on the server's event loop]`);
+// Same phases with the client in its own thread: the server's event loop does only server work.
+const pollT = await loadInThread({ url: `${url}/v1/job-sets/${setId}`, headers, concurrency, seconds });
+const baseT = await loadInThread({ url: `${bareUrl}/json`, concurrency, seconds });
+console.log(`status poll (v1)  ${pollT.rps.toFixed(0).padStart(7)} req/s, bare ${baseT.rps.toFixed(0)} req/s, ratio ${(pollT.rps / baseT.rps).toFixed(2)}   [client in a worker thread]`);
 
 // Pick-up latency: drain the backlog first, then submit one job at a time into an idle worker.
 await ctx.db.db.updateTable('jobs').set({ status: 'canceled' }).where('status', '=', 'queued').execute();

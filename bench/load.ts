@@ -39,3 +39,18 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
+
+/** The same load from a worker thread (its own event loop and core). */
+export async function loadInThread(opts: Omit<Parameters<typeof load>[0], 'body'> & { bodyText?: string }): Promise<{ rps: number; ok: number; bad: number }> {
+  const { Worker } = await import('node:worker_threads');
+  // Workers do not inherit tsx's loader: register it, then load the TypeScript worker module.
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); })`;
+  const w = new Worker(boot, { eval: true, workerData: opts });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}

@@ -55,9 +55,12 @@ export function registerCredentialScheme(name: string, ex: CredentialExtractor) 
   extractors.set(name, ex);
 }
 
-/** One preHandler for every surface: authenticate by the route's scheme, then rate-limit the key. */
+/**
+ * Authenticated routes (config.auth set) get one preHandler: authenticate by the route's
+ * scheme, then rate-limit the key. Attached per route so public routes pay nothing.
+ */
 export function installAuth(app: FastifyInstance, accounts: AccountService, limiter: RateLimiter) {
-  app.addHook('preHandler', async (req, reply) => {
+  const authenticate = async (req: FastifyRequest) => {
     const scheme = req.routeOptions.config?.auth;
     if (!scheme) return;
     const creds = extractors.get(scheme)?.(req);
@@ -66,8 +69,15 @@ export function installAuth(app: FastifyInstance, accounts: AccountService, limi
     const wait = limiter.take(principal.keyId);
     if (wait > 0) throw new DomainError('rate_limited', 'Rate limit exceeded, retry later', { retryAfterS: wait });
     req.principal = principal;
-    void reply;
+  };
+  app.addHook('onRoute', (route) => {
+    if (!(route.config as { auth?: string } | undefined)?.auth) return;
+    route.preHandler = [authenticate, ...toList(route.preHandler)];
   });
+}
+
+export function toList<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 export function principalOf(req: FastifyRequest): Principal {

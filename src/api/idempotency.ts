@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { toList } from './auth.js';
 import type { Db } from '../store/db.js';
 import { idempotencyRepo } from '../store/repos/misc.js';
 
@@ -25,8 +26,8 @@ const hashRequest = (req: FastifyRequest) => requestHash(req.method, req.url, re
  */
 export function installIdempotency(app: FastifyInstance, db: Db) {
   const repo = idempotencyRepo(db);
-  app.addHook('preHandler', async (req, reply) => {
-    if (!req.routeOptions.config?.idempotent || !req.principal) return;
+  const before = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.principal) return;
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || key === '') return;
     if (key.length > 255) throw new DomainError('bad_input', 'Idempotency-Key must be at most 255 characters');
@@ -42,12 +43,18 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
     if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
     reply.header('idempotent-replayed', 'true');
     return reply.status(prior.response_status ?? 200).type('application/json').send(prior.response_body);
-  });
-  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
+  };
+  const after = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!req.idempotencyKey || !req.principal) return payload;
     const accountId = req.principal.accountId;
     if (reply.statusCode >= 400) await repo.forget(accountId, req.idempotencyKey);
     else await repo.complete(accountId, req.idempotencyKey, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload ?? ''));
     return payload;
+  };
+  // Only submit routes carry the hooks (they run after the route's auth preHandler).
+  app.addHook('onRoute', (route) => {
+    if (!(route.config as { idempotent?: boolean } | undefined)?.idempotent) return;
+    route.preHandler = [...toList(route.preHandler), before];
+    route.onSend = [...toList(route.onSend), after] as typeof route.onSend;
   });
 }

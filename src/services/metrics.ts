@@ -1,7 +1,8 @@
 /** A small Prometheus text-format registry: counters and histograms with labels. */
 type Labels = Record<string, string>;
 
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort());
+// Label sets are small and built in a fixed order at each call site: join the values.
+const key = (l: Labels) => Object.keys(l).map((k) => `${k}=${l[k]}`).join('\u0000');
 const fmt = (l: Labels) => {
   const e = Object.entries(l);
   return e.length ? `{${e.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}` : '';

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { prepared } from '../prepared.js';
 import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/job.js';
 import type { Db, DbEngine } from '../db.js';
 import type { JobsTable, JobSetsTable } from '../schema.js';
@@ -34,7 +35,7 @@ export interface NewJobSet {
 }
 
 export function rowToJob(r: JobsTable): Job {
-  return {
+  const job: Omit<Job, 'input'> = {
     id: r.id,
     jobSetId: r.job_set_id,
     accountId: r.account_id,
@@ -42,18 +43,38 @@ export function rowToJob(r: JobsTable): Job {
     index: r.idx,
     status: r.status as JobStatus,
     priority: r.priority,
-    input: JSON.parse(r.input),
     results: r.results ? JSON.parse(r.results) : null,
     error: r.error,
     cost: Number(r.cost_milli),
     progress: r.progress_total ? { step: r.progress_step ?? 0, total: r.progress_total } : null,
-    extras: JSON.parse(r.extras),
+    extras: r.extras === '{}' ? {} : JSON.parse(r.extras),
     attempts: r.attempts,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
   };
+  // Runner input is only read by workers; status polls never pay for parsing it.
+  let input: Record<string, unknown> | undefined;
+  return Object.defineProperty(job, 'input', { enumerable: true, get: () => (input ??= JSON.parse(r.input)) }) as Job;
 }
+
+/** Set columns joined to its jobs: the status-poll hot path reads both in one query. */
+function setSelect(db: Db) {
+  return db
+    .selectFrom('job_sets as s')
+    .leftJoin('jobs as j', 'j.job_set_id', 's.id')
+    .selectAll('j')
+    .select(['s.id as set_id', 's.account_id as set_account_id', 's.type', 's.model', 's.dialect', 's.input_params', 's.webhook', 's.created_at as set_created_at', 's.finished_at as set_finished_at', 's.visible_until']);
+}
+
+/** Compiled once per SQL dialect: the text depends only on the dialect, not on the handle. */
+function compileHotQueries(db: Db) {
+  return {
+    setById: prepared((id: string) => setSelect(db).where('s.id', '=', id).orderBy('j.idx')),
+    setOfAccount: prepared((id: string, accountId: string) => setSelect(db).where('s.id', '=', id).where('s.account_id', '=', accountId).orderBy('j.idx')),
+  };
+}
+const hotQueries: Partial<Record<DbEngine, ReturnType<typeof compileHotQueries>>> = {};
 
 export interface StoredJobSet extends JobSet {
   webhook: WebhookTarget | null;
@@ -80,6 +101,7 @@ function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
 const ACTIVE: JobStatus[] = ['queued', 'in_progress'];
 
 export function jobsRepo(db: Db, engine: DbEngine) {
+  const { setById, setOfAccount } = (hotQueries[engine] ??= compileHotQueries(db));
   async function nextSeq(): Promise<number> {
     const row = await db
       .insertInto('counters')
@@ -144,14 +166,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * to its jobs): this is the status-poll hot path.
      */
     async getSet(id: string, accountId?: string): Promise<StoredJobSet | undefined> {
-      let q = db
-        .selectFrom('job_sets as s')
-        .leftJoin('jobs as j', 'j.job_set_id', 's.id')
-        .selectAll('j')
-        .select(['s.id as set_id', 's.account_id as set_account_id', 's.type', 's.model', 's.dialect', 's.input_params', 's.webhook', 's.created_at as set_created_at', 's.finished_at as set_finished_at', 's.visible_until'])
-        .where('s.id', '=', id);
-      if (accountId) q = q.where('s.account_id', '=', accountId);
-      const rows = await q.orderBy('j.idx').execute();
+      const { rows } = await db.executeQuery(accountId ? setOfAccount(id, accountId) : setById(id));
       if (!rows.length) return undefined;
       const r = rows[0];
       const set: JobSetsTable = {

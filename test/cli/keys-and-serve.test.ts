@@ -1,0 +1,54 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-cli-'));
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, OPENSOUL_MODELS_DIR: path.join(dataDir, 'models') } });
+
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+describe('opensoul keys / credits', () => {
+  it('keys create prints KEY_ID:KEY_SECRET and nothing else on stdout; list, grant and revoke work', () => {
+    const created = cli('keys', 'create', '--name', 'alice', '--credits', '12.5');
+    expect(created.status).toBe(0);
+    expect(created.stdout).toMatch(/^[0-9a-f-]{36}:[0-9a-f]{64}\n$/);
+    const [keyId, secret] = created.stdout.trim().split(':');
+    const list = cli('keys', 'list');
+    expect(list.stdout).toContain(keyId);
+    expect(list.stdout).toContain('credits=12.5');
+    expect(list.stdout).not.toContain(secret);
+    const grant = cli('credits', 'grant', keyId, '7.5');
+    expect(grant.stdout.trim()).toBe('balance: 20');
+    expect(cli('keys', 'revoke', keyId).status).toBe(0);
+    expect(cli('keys', 'list').stdout).toMatch(/revoked=/);
+    expect(cli('keys', 'revoke', keyId).status).toBe(1);
+  });
+});
+
+describe('opensoul serve', () => {
+  it('prints where it listens and a working API key line', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-serve-')), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const deadline = Date.now() + 60_000;
+      while (!/API key: \S+/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const url = /listening on (\S+)/.exec(out)![1];
+      const key = /API key: (\S+)/.exec(out)![1];
+      const res = await fetch(`${url}/v1/account`, { headers: { authorization: `Key ${key}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { credits: number }).credits).toBe(1000);
+      const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
+      // No diffusion model is installed here: readiness says so and names the pull command.
+      expect(ready.checks.diffusion_model.ok).toBe(false);
+      expect(ready.checks.diffusion_model.detail).toContain('opensoul models pull');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
