@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { type Config, loadConfig } from './config.js';
 import { registerKeyCommands } from './cli/keys.js';
-import { serve, worker } from './cli/serve.js';
 import { registerModelsCommands } from './cli/models.js';
 
 const program = new Command();
@@ -25,6 +24,8 @@ program
     if (o.port) c.port = Number(o.port);
     if (o.host) c.host = o.host;
     if (typeof o.workers === 'string') c.workers = Number(o.workers);
+    // Engines load only for the commands that run jobs.
+    const { serve } = await import('./cli/serve.js');
     await serve(c, { workers: o.workers !== false });
   });
 
@@ -35,6 +36,7 @@ program
   .action(async (o: { concurrency?: string }) => {
     const c = getConfig();
     if (o.concurrency) c.workers = Number(o.concurrency);
+    const { worker } = await import('./cli/serve.js');
     await worker(c);
   });
 
