@@ -102,6 +102,15 @@ export function soulInputParams(p: SoulParams, imageReference: Record<string, un
   };
 }
 
+/** What one Soul job (one image of a batch) carries to its runner. */
+export type SoulJobInput = Omit<SoulParams, 'size' | 'quality' | 'batchSize'> & {
+  /** Exact output size (the 720p sizes are the listed ones scaled by 2/3). */
+  width: number;
+  height: number;
+  /** Results of this dialect expire sooner (Segmind). */
+  retentionS?: number;
+};
+
 /** Each image of a batch is its own job; seeds step by one so every image differs yet replays. */
 export function seedForImage(base: number, index: number): number {
   return ((base - SEED_MIN + index) % (SEED_MAX - SEED_MIN + 1)) + SEED_MIN;

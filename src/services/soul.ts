@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SoulParams } from '../domain/soul.js';
-import { seedForImage, soulInputParams } from '../domain/soul.js';
+import { type SoulJobInput, seedForImage, soulInputParams } from '../domain/soul.js';
 import { outputSize } from '../domain/sizes.js';
 import type { PriceTable } from '../domain/pricing.js';
 import { PriceTable as Prices } from '../domain/pricing.js';
@@ -16,6 +16,11 @@ export interface SoulSubmitMeta {
   visibleForS?: number | null;
   retentionS?: number;
   priority?: number;
+}
+
+function jobInput(p: SoulParams, width: number, height: number, seed: number, retentionS?: number): SoulJobInput {
+  const { size: _size, quality: _quality, batchSize: _batch, ...rest } = p;
+  return { ...rest, width, height, seed, ...(retentionS ? { retentionS } : {}) };
 }
 
 /** Checks a character before anything is charged (existence, ownership, models installed). */
@@ -56,21 +61,7 @@ export class SoulService {
         id: randomUUID(),
         priority: meta.priority ?? 0,
         costMilli,
-        input: {
-          prompt: p.prompt,
-          negativePrompt: p.negativePrompt,
-          width,
-          height,
-          seed: seedForImage(p.seed, index),
-          styleId: p.styleId,
-          styleStrength: p.styleStrength,
-          enhancePrompt: p.enhancePrompt,
-          imageReferenceUrl: p.imageReferenceUrl,
-          imageStrength: p.imageStrength,
-          customReferenceId: p.customReferenceId,
-          customReferenceStrength: p.customReferenceStrength,
-          ...(meta.retentionS ? { retentionS: meta.retentionS } : {}),
-        },
+        input: jobInput(p, width, height, seedForImage(p.seed, index), meta.retentionS),
       })),
     });
   }

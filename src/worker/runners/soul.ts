@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { SoulJobInput } from '../../domain/soul.js';
 import { DEFAULT_STYLE_ID, findStyle, buildStyledPrompt } from '../../domain/styles.js';
 import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
@@ -24,19 +25,7 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
   return {
     kind: 'soul',
     async run(ctx: RunContext): Promise<RunOutput> {
-      const input = ctx.job.input as {
-        prompt: string;
-        negativePrompt: string | null;
-        width: number;
-        height: number;
-        seed: number;
-        styleId: string | null;
-        styleStrength: number;
-        enhancePrompt: boolean;
-        imageReferenceUrl: string | null;
-        imageStrength: number;
-        customReferenceId: string | null;
-      };
+      const input = ctx.job.input as SoulJobInput;
       // Without a style_id the docs' default ("General") applies, as upstream does.
       const style = findStyle(input.styleId ?? DEFAULT_STYLE_ID);
       let userPrompt = input.prompt;
