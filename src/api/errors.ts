@@ -14,6 +14,7 @@ export const HIGGSFIELD_STATUS: Record<DomainErrorCode, number> = {
   rate_limited: 429,
   payload_too_large: 413,
   unavailable: 503,
+  internal: 500,
 };
 
 export interface RenderedError {
@@ -63,8 +64,8 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   const render = renderers.get(dialectOf(req)) ?? renderHiggsfieldError;
   if (!domain) {
     req.log.error({ err }, 'unhandled error');
-    const r = render(new DomainError('unavailable', 'Internal server error'));
-    return reply.status(500).send(r.body);
+    const r = render(new DomainError('internal', 'Internal server error'));
+    return reply.status(r.status).send(r.body);
   }
   const r = render(domain);
   if (r.headers) reply.headers(r.headers);

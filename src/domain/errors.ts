@@ -48,7 +48,8 @@ export type DomainErrorCode =
   | 'concurrency_limit' // 400 per Higgsfield
   | 'rate_limited' // 429
   | 'payload_too_large' // 413
-  | 'unavailable'; // 503
+  | 'unavailable' // 503
+  | 'internal'; // 500
 
 export class DomainError extends Error {
   constructor(

@@ -265,7 +265,7 @@ export const MOTIONS: readonly MotionPreset[] = Object.freeze([
     description: 'A fast whip of the camera to the right, with motion blur, settling on a new framing',
     keywords: ['whip pan', 'whip pan right', 'swish pan', 'flash pan', 'whip'],
     category: 'camera',
-    camera: [{ shape: ramp('cubicInOut', 0.3, 0.62), pan: 0.3, motionBlur: 1 }],
+    camera: [{ shape: ramp('cubicInOut', 0.3, 0.62), pan: 0.2, motionBlur: 1 }],
   }),
   preset({
     id: '6784bdee-8ba7-4392-a85b-9d011c34d2fd',
@@ -273,7 +273,7 @@ export const MOTIONS: readonly MotionPreset[] = Object.freeze([
     description: 'A fast whip of the camera to the left, with motion blur, settling on a new framing',
     keywords: ['whip pan left', 'swish pan left', 'whip left'],
     category: 'camera',
-    camera: [{ shape: ramp('cubicInOut', 0.3, 0.62), pan: -0.3, motionBlur: 1 }],
+    camera: [{ shape: ramp('cubicInOut', 0.3, 0.62), pan: -0.2, motionBlur: 1 }],
   }),
   preset({
     id: 'a0ef51bd-9b63-4421-a7b8-48de57238103',
@@ -362,7 +362,7 @@ export const MOTIONS: readonly MotionPreset[] = Object.freeze([
     keywords: ['fog', 'mist', 'haze', 'smoke', 'fog drift', 'foggy', 'misty', 'atmospheric', 'wind'],
     category: 'weather',
     camera: [{ shape: ramp('linear'), dolly: 0.04 }],
-    effects: [{ kind: 'fog', amount: 0.6 }],
+    effects: [{ kind: 'fog', amount: 0.85 }],
   }),
   preset({
     id: '9db1068e-db23-4ad5-9807-cfc41bad4b1c',

@@ -164,6 +164,12 @@ export class MediaService {
     return rows.length;
   }
 
+  /** Stored size in bytes, or null when the blob is unknown. */
+  async size(key: string): Promise<number | null> {
+    const row = await this.repo.get(key);
+    return row ? Number(row.size) : null;
+  }
+
   /** Bytes of a blob the account owns (null when missing, deleted or foreign). */
   async readOwn(key: string, accountId: string): Promise<Buffer | null> {
     const row = await this.repo.get(key);

@@ -14,7 +14,6 @@ import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
 import { type SoulParams, readSoulParams } from '../../domain/soul.js';
 import { checkUserUrl } from '../../net/safe-fetch.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
-import { mediaRepo } from '../../store/repos/misc.js';
 import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
 import { type ErrorRenderer, HIGGSFIELD_STATUS, registerErrorRenderer } from '../errors.js';
 
@@ -221,9 +220,8 @@ export function chargedMilli(set: StoredJobSet): number {
 }
 
 /** Size in bytes of a stored blob (media rows keep it). */
-export async function mediaSize(ctx: AppContext, key: string): Promise<number | null> {
-  const row = await mediaRepo(ctx.db.db).get(key);
-  return row ? Number(row.size) : null;
+export function mediaSize(ctx: AppContext, key: string): Promise<number | null> {
+  return ctx.media.size(key);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ function baseConfig(): Partial<Config> {
     gesture: { enabled: false },
     face: {
       enabled: true,
-      detector: { enabled: true, rotation: true, maxDetected: 10, minConfidence: 0.5, iouThreshold: 0.1, return: false },
+      detector: { enabled: true, rotation: true, maxDetected: 10, minConfidence: 0.3, iouThreshold: 0.1, return: false },
       mesh: { enabled: true },
       iris: { enabled: true },
       attention: { enabled: false },

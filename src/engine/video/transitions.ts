@@ -106,7 +106,7 @@ function createMorph(img: Images, strength: number, seed: number): TransitionRen
   const a = new Uint32Array(w * h);
   const b = new Uint32Array(w * h);
   const weight = new Uint16Array(1024);
-  const soft = 0.35;
+  const soft = 0.6;
   const drift = 0.08 * strength;
   return {
     render(t, camera, out) {

@@ -65,8 +65,10 @@ export function createFog(ctx: EffectContext): FrameEffect {
           const u = ((i * CELL) / w) * (aspect / Math.max(1, aspect));
           const n1 = broad(u - drift * ts, v + 0.01 * ts);
           const n2 = fine(u - 2.2 * drift * ts, v - 0.02 * ts);
-          const density = Math.max(0, 0.65 * n1 + 0.35 * n2 - 0.2) / 0.8;
-          grid[j * gw + i] = Math.min(0.85, amount * vertical * (0.15 + 0.85 * density));
+          // Contrast-stretched noise: distinct banks of mist with thinner air between them.
+          const v0 = Math.min(1, Math.max(0, (0.65 * n1 + 0.35 * n2 - 0.25) / 0.5));
+          const density = v0 * v0 * (3 - 2 * v0);
+          grid[j * gw + i] = Math.min(0.85, amount * vertical * (0.2 + 0.8 * density));
         }
       }
       let o = 0;

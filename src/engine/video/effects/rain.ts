@@ -27,7 +27,7 @@ export function createRain(ctx: EffectContext): FrameEffect {
       y: rng(),
       speed: 1.1 + 1.4 * depth,
       length: (14 + 34 * depth) * unit,
-      alpha: 0.12 + 0.3 * depth,
+      alpha: 0.16 + 0.36 * depth,
     });
   }
   const lut = new Uint8Array(256);
