@@ -19,6 +19,13 @@ export interface Config {
   soulSteps: number;
   /** In-process workers; 0 = API only (scaled deployments run `opensoul worker`). */
   workers: number;
+  /**
+   * Redis for BullMQ dispatch (scaled deployments); null = embedded: the jobs table is polled and
+   * in-process workers are woken directly.
+   */
+  redisUrl: string | null;
+  /** Redis key prefix of the dispatch queue, so deployments can share one Redis. */
+  queuePrefix: string;
   leaseMs: number;
   heartbeatMs: number;
   maxAttempts: number;
@@ -73,6 +80,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     engineThreads: num(env, 'OPENSOUL_ENGINE_THREADS', 0),
     soulSteps: num(env, 'OPENSOUL_SOUL_STEPS', 0),
     workers: num(env, 'OPENSOUL_WORKERS', 1),
+    redisUrl: env.OPENSOUL_REDIS_URL || null,
+    queuePrefix: env.OPENSOUL_QUEUE_PREFIX || 'opensoul',
     leaseMs: num(env, 'OPENSOUL_LEASE_MS', 30_000),
     heartbeatMs: num(env, 'OPENSOUL_HEARTBEAT_MS', 5_000),
     maxAttempts: num(env, 'OPENSOUL_MAX_ATTEMPTS', 3),

@@ -15,6 +15,7 @@ import { FsBlobStore } from './storage/fs-store.js';
 import { type OpenedDb, openDatabase } from './store/db.js';
 import type { JobRunner } from './worker/runner.js';
 import { WorkerPool } from './worker/worker.js';
+import { createDispatcher } from './queue/dispatcher.js';
 
 export type ReadinessProbe = () => Promise<{ ready: boolean; model?: string; reason?: string }>;
 
@@ -71,6 +72,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const prices = new PriceTable(config.prices);
   const accounts = new AccountService(db.db);
   const generation = new GenerationService(db.db, db.engine, config);
+  generation.dispatcher = await createDispatcher(config, generation.wake, opts.log);
   const media = new MediaService(db.db, store, config, baseUrl);
   const webhooks = new WebhookService(db.db, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
@@ -98,6 +100,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     async close() {
       webhooks.stop();
       await ctx.workers?.stop(0);
+      await generation.dispatcher.close();
       await db.close();
     },
   };

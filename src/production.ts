@@ -12,7 +12,7 @@ import { pixazoSurface } from './api/surfaces/pixazo.js';
 import { segmindSurface } from './api/surfaces/segmind.js';
 import { waveSpeedSurface } from './api/surfaces/wavespeed.js';
 import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
-import { faceCharacterEngine } from './engine/face/character-engine.js';
+import { faceCharacterEngine } from './engine/identity/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */

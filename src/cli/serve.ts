@@ -30,7 +30,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   ctx.webhooks.start();
   const sweep = setInterval(() => void ctx.media.sweep().catch((e) => log('retention sweep failed', { err: String(e) })), 60_000);
   sweep.unref();
-  console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, workers: ${ctx.workers ? config.workers : 0})`);
+  console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
   const cred = await bootstrapCredential(ctx);
   if (cred) console.log(`API key: ${cred}`);
 
@@ -43,6 +43,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
     await app.close();
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
+    await ctx.generation.dispatcher.close();
     await ctx.db.close();
     process.exit(0);
   };
@@ -57,10 +58,12 @@ export async function worker(config: Config) {
   const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), log });
   ctx.workers!.start(n);
   ctx.webhooks.start();
-  console.log(`opensoul worker running ${n} lease loop(s) against ${ctx.db.engine}`);
+  const via = ctx.generation.dispatcher.kind === 'bullmq' ? 'jobs delivered by BullMQ' : 'lease loops polling';
+  console.log(`opensoul worker running ${n} slot(s), ${via}, against ${ctx.db.engine}`);
   const stop = async () => {
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
+    await ctx.generation.dispatcher.close();
     await ctx.db.close();
     process.exit(0);
   };

@@ -7,6 +7,8 @@ import { nowIso } from '../store/repos/accounts.js';
 import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
 import type { DbEngine } from '../store/db.js';
+import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
+import { dbDispatcher } from '../queue/db-dispatcher.js';
 
 export interface PlannedJob {
   id: string;
@@ -46,6 +48,8 @@ export type SetFinishedHook = (db: Db, set: StoredJobSet) => Promise<void>;
 export class GenerationService {
   /** Wakes idle in-process workers the moment work is committed. */
   readonly wake = new EventEmitter();
+  /** Tells workers a row is queued; the database stays the queue of record. */
+  dispatcher: Dispatcher = dbDispatcher(this.wake);
   private readonly setFinishedHooks: SetFinishedHook[] = [];
 
   constructor(
@@ -87,8 +91,24 @@ export class GenerationService {
         jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
       });
     });
-    this.wake.emit('work');
+    await this.announce(plan.jobs.map((j) => ({ id: j.id, kind: plan.kind, priority: j.priority, attempts: 0 })));
     return (await this.get(plan.id, accountId))!;
+  }
+
+  /** Rows committed as queued (submit, lease recovery, drain): hand them to the dispatcher. */
+  announce(jobs: QueuedRef[]): Promise<void> {
+    return this.dispatcher.announce(jobs);
+  }
+
+  /**
+   * Where dispatch can be lost (Redis unreachable at submit, Redis data loss), re-announce the
+   * head of the queue; dispatchers dedupe, so rows already dispatched are untouched.
+   */
+  async redispatchQueued(olderThanMs: number, limit = 50): Promise<number> {
+    if (this.dispatcher.durable) return 0;
+    const refs = await this.repo().queuedHead(new Date(Date.now() - olderThanMs).toISOString(), limit);
+    await this.announce(refs);
+    return refs.length;
   }
 
   /** A set its owner may see; sets past their visibility window read as missing. */
@@ -159,17 +179,17 @@ export class GenerationService {
    */
   async recoverExpiredLeases(): Promise<{ requeued: number; failed: number }> {
     const now = nowIso();
-    let requeued = 0;
+    const requeued: QueuedRef[] = [];
     let failed = 0;
     for (const job of await this.repo().expiredLeases(now)) {
       if (job.attempts < this.config.maxAttempts) {
-        if (await this.repo().requeueExpired(job.id, now)) requeued++;
+        if (await this.repo().requeueExpired(job.id, now)) requeued.push(job);
       } else if (await this.finishJob(job, { status: 'in_progress' }, { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` })) {
         failed++;
       }
     }
-    if (requeued) this.wake.emit('work');
-    return { requeued, failed };
+    if (requeued.length) await this.announce(requeued.map((j) => ({ id: j.id, kind: j.kind, priority: j.priority, attempts: j.attempts })));
+    return { requeued: requeued.length, failed };
   }
 
   static status(set: StoredJobSet): JobStatus {

@@ -6,6 +6,7 @@ import type { Job, JobKind, JobResults } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import type { Metrics } from '../services/metrics.js';
+import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
 const PROGRESS_WRITE_MS = 250;
@@ -22,17 +23,19 @@ export interface WorkerDeps {
 type StopReason = 'canceled' | 'lease_lost' | 'draining';
 
 /**
- * N lease loops in this process. Each loop claims the next job, heartbeats its lease, runs the
- * runner for its kind, stores the outputs and ends the job through GenerationService.finishJob.
+ * N job slots in this process. The dispatcher's claim source fills them (lease loops over the
+ * jobs table, or ids delivered by BullMQ); each claimed job is heartbeated, run by the runner
+ * for its kind, its outputs stored, and ended through GenerationService.finishJob.
  */
 export class WorkerPool {
   readonly id = `w-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly runners = new Map<JobKind, JobRunner>();
   private readonly running = new Map<string, AbortController>();
-  private loops: Promise<void>[] = [];
-  private stopping = false;
-  private idleWake: (() => void) | null = null;
+  private source: ClaimSource | null = null;
   private recoveryTimer: NodeJS.Timeout | null = null;
+  private readonly onCancel = (jobIds: string[]) => {
+    for (const id of jobIds) this.running.get(id)?.abort('canceled' satisfies StopReason);
+  };
 
   constructor(private readonly deps: WorkerDeps) {
     for (const r of deps.runners) this.runners.set(r.kind, r);
@@ -43,17 +46,19 @@ export class WorkerPool {
   }
 
   get loopCount(): number {
-    return this.loops.length;
+    return this.source?.slots ?? 0;
   }
 
   start(count: number) {
-    const onWork = () => this.idleWake?.();
-    this.deps.generation.wake.on('work', onWork);
-    this.deps.generation.wake.on('cancel', (jobIds: string[]) => {
-      for (const id of jobIds) this.running.get(id)?.abort('canceled' satisfies StopReason);
-    });
-    for (let i = 0; i < count; i++) this.loops.push(this.loop(`${this.id}-${i}`));
-    const recover = () => this.deps.generation.recoverExpiredLeases().catch((e) => this.deps.log?.('lease recovery failed', { err: String(e) }));
+    const { generation, config } = this.deps;
+    generation.wake.on('cancel', this.onCancel);
+    this.source = generation.dispatcher.claimSource();
+    this.source.start(this.claimer(), count);
+    const recover = () =>
+      generation
+        .recoverExpiredLeases()
+        .then(() => generation.redispatchQueued(config.leaseMs))
+        .catch((e) => this.deps.log?.('lease recovery failed', { err: String(e) }));
     void recover();
     this.recoveryTimer = setInterval(recover, Math.max(1000, this.deps.config.leaseMs / 2));
     this.recoveryTimer.unref();
@@ -64,46 +69,30 @@ export class WorkerPool {
    * back to the queue for another worker.
    */
   async stop(graceMs = 30_000) {
-    this.stopping = true;
-    this.idleWake?.();
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
-    const all = Promise.all(this.loops);
+    const all = this.source?.stop() ?? Promise.resolve();
     const timedOut = await Promise.race([all.then(() => false), sleep(graceMs).then(() => true)]);
     if (timedOut) for (const c of this.running.values()) c.abort('draining' satisfies StopReason);
     await all;
+    this.deps.generation.wake.off('cancel', this.onCancel);
   }
 
-  private async waitForWork(ms: number) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      const prev = this.idleWake;
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.idleWake = () => {
-        prev?.();
-        done();
-      };
-    });
-    this.idleWake = null;
-  }
-
-  private async loop(workerId: string) {
+  /** The pool as claim sources see it: guarded claims for the kinds it has runners for, and runJob. */
+  private claimer(): Claimer {
+    const { generation, config, log } = this.deps;
     const kinds = [...this.runners.keys()];
-    while (!this.stopping) {
-      let job: Job | undefined;
-      try {
-        job = await this.deps.generation.repo().claim(workerId, this.deps.config.leaseMs, kinds);
-      } catch (e) {
-        this.deps.log?.('claim failed', { err: String(e) });
-      }
-      if (!job) {
-        await this.waitForWork(500);
-        continue;
-      }
-      await this.runJob(job, workerId);
-    }
+    return {
+      id: this.id,
+      log,
+      claimNext: (workerId) => generation.repo().claim(workerId, config.leaseMs, kinds),
+      claimById: async (id, workerId) => {
+        const job = await generation.repo().claimById(id, workerId, config.leaseMs, kinds);
+        if (job) return job;
+        const row = await generation.repo().getJob(id);
+        return row?.status === 'queued' && !this.runners.has(row.kind) ? 'other_kind' : 'not_queued';
+      },
+      run: (job, workerId) => this.runJob(job, workerId),
+    };
   }
 
   private async runJob(job: Job, workerId: string) {
@@ -151,7 +140,7 @@ export class WorkerPool {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'draining') {
         status = 'requeued';
-        await repo.release(job.id, workerId);
+        if (await repo.release(job.id, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
         status = 'lease_lost';
       } else if (reason === 'canceled') {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type Surface } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type AppContext, createContext } from '../../src/context.js';
-import type { JobRunner } from '../../src/worker/runner.js';
+import { type AppContext, type ContextOptions, createContext } from '../../src/context.js';
+import type { CharacterEngine } from '../../src/services/characters.js';
 import { testSoulRunner } from './test-runner.js';
 
 export interface TestServer {
@@ -18,7 +18,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { config?: Partial<Config>; runners?: JobRunner[]; surfaces?: Surface[]; workers?: boolean } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { config?: Partial<Config>; runners?: ContextOptions['runners']; surfaces?: Surface[]; workers?: boolean; characterEngine?: CharacterEngine } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
   const config = loadConfig({}, {
     dataDir,
@@ -31,7 +33,7 @@ export async function startServer(opts: { config?: Partial<Config>; runners?: Jo
     rateLimitPerMinute: 10_000,
     ...opts.config,
   });
-  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()] });
+  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine });
   const app = await buildApp(ctx, { surfaces: opts.surfaces });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);

@@ -17,14 +17,6 @@ export const MESH = {
   noseTip: 1,
   mouthRight: 61,
   mouthLeft: 291,
-  upperLip: 13,
-  lowerLip: 14,
-  chin: 152,
-  foreheadCentre: 10,
-  rightCheek: 205,
-  leftCheek: 425,
-  rightBrowInner: 55,
-  leftBrowInner: 285,
 } as const;
 
 export type MeshPoint = [number, number, number?];
@@ -59,15 +51,3 @@ export function eyeOpenness(mesh: readonly MeshPoint[]): { right: number; left: 
   const left = dist(mesh[MESH.leftEyeUpper], mesh[MESH.leftEyeLower]) / Math.max(1e-6, dist(mesh[MESH.leftEyeOuter], mesh[MESH.leftEyeInner]));
   return { right, left };
 }
-
-/** Mesh contour of each eye (upper and lower lid), used to sample eye pixels. */
-export const EYE_CONTOURS = {
-  right: [33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7],
-  left: [263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249],
-} as const;
-
-/** Face outline (silhouette) of the mesh, clockwise from the forehead. */
-export const FACE_OVAL = [
-  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127,
-  162, 21, 54, 103, 67, 109,
-] as const;

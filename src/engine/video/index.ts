@@ -60,11 +60,11 @@ export interface DopResult {
   timings: DopTimings;
 }
 
-/** x264 settings per tier: the faster tiers trade a little size for speed. */
+/** x264 settings per tier: one fast preset (encoding is single-threaded for repeatable output); quality by CRF. */
 export const TIER_ENCODING: Record<DopTier, Omit<VideoSettings, 'width' | 'height'>> = {
   lite: { preset: 'veryfast', crf: 23 },
   turbo: { preset: 'veryfast', crf: 21 },
-  standard: { preset: 'faster', crf: 19 },
+  standard: { preset: 'veryfast', crf: 18 },
 };
 export const PREVIEW_SHORT_SIDE = 240;
 const PREVIEW_ENCODING = { preset: 'veryfast', crf: 27 };

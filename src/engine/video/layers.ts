@@ -5,7 +5,7 @@
  */
 import type { Matte } from './matte.js';
 import { dilate, fillHole } from './inpaint.js';
-import type { PremulLayer, RgbxImage } from './warp.js';
+import { padLayer, type PremulLayer, type RgbxImage } from './warp.js';
 
 /** Bilinear resize of a one-channel 8-bit matte. */
 export function resizeAlpha(m: Matte, width: number, height: number): Uint8Array {
@@ -65,5 +65,5 @@ export function buildLayers(img: RgbxImage, matte: Matte): ParallaxLayers {
       if (y > y1) y1 = y;
     }
   }
-  return { background, subject: { data, width: w, height: h, box: { x0, y0, x1, y1 } }, matteSource: matte.source };
+  return { background, subject: padLayer(data, w, h, { x0, y0, x1, y1 }), matteSource: matte.source };
 }

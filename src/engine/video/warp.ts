@@ -16,7 +16,12 @@ export interface RgbxImage {
   height: number;
 }
 
-/** Premultiplied RGBA layer and the source rectangle where its alpha is non-zero. */
+/**
+ * Premultiplied RGBA layer of width x height, stored with a one-pixel transparent border
+ * ((width + 2) x (height + 2) words, pixel (x, y) at index (y + 1) * (width + 2) + x + 1), so
+ * sampling past its edge fades to transparent without per-texel bounds checks.
+ * `box` is the rectangle (unpadded coordinates) where alpha is non-zero.
+ */
 export interface PremulLayer {
   data: Uint32Array;
   width: number;
@@ -175,37 +180,37 @@ export function destinationBox(box: PremulLayer['box'], m: Affine, dw: number, d
 
 /**
  * Composites a premultiplied layer sampled through m over dst. Outside the source the layer
- * is transparent, so the subject never smears at the frame edge.
+ * is transparent (its border), so the subject never smears at the frame edge.
  */
 export function warpPremulOver(src: PremulLayer, dst: Uint32Array, dw: number, dh: number, m: Affine): void {
   const s = src.data;
-  const sw = src.width;
-  const sh = src.height;
+  const pw = src.width + 2;
   const box = destinationBox(src.box, m, dw, dh);
   if (box.x1 < box.x0 || box.y1 < box.y0) return;
   const stepX = Math.round(m.a * ONE);
   const stepY = Math.round(m.d * ONE);
-  // Texels outside the source count as transparent: a one-pixel apron around it is sampled.
-  const maxX = sw * ONE;
-  const maxY = sh * ONE;
+  // Padded coordinates: the transparent border spans [0, 1) and (width, width + 1].
+  const maxX = (src.width + 1) * ONE;
+  const maxY = (src.height + 1) * ONE;
   for (let y = box.y0; y <= box.y1; y++) {
-    let sx = Math.round((m.a * box.x0 + m.b * y + m.c) * ONE);
-    let sy = Math.round((m.d * box.x0 + m.e * y + m.f) * ONE);
+    let sx = Math.round((m.a * box.x0 + m.b * y + m.c) * ONE) + ONE;
+    let sy = Math.round((m.d * box.x0 + m.e * y + m.f) * ONE) + ONE;
     let o = y * dw + box.x0;
     for (let x = box.x0; x <= box.x1; x++, sx += stepX, sy += stepY, o++) {
-      if (sx <= -ONE || sy <= -ONE || sx >= maxX || sy >= maxY) continue;
-      const x0 = sx >> 16; // arithmetic shift floors negatives too
-      const y0 = sy >> 16;
-      const wx = (sx >> 8) & 255;
-      const wy = (sy >> 8) & 255;
-      const inX0 = x0 >= 0;
-      const inX1 = x0 + 1 < sw;
-      const i0 = y0 * sw + x0;
-      const p00 = y0 >= 0 && inX0 ? s[i0] : 0;
-      const p01 = y0 >= 0 && inX1 ? s[i0 + 1] : 0;
-      const p10 = y0 + 1 < sh && inX0 ? s[i0 + sw] : 0;
-      const p11 = y0 + 1 < sh && inX1 ? s[i0 + sw + 1] : 0;
+      const fx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
+      const fy = sy < 0 ? 0 : sy > maxY ? maxY : sy;
+      const x0 = fx >> 16;
+      const y0 = fy >> 16;
+      const i00 = y0 * pw + x0;
+      const dx = fx < maxX ? 1 : 0;
+      const i10 = fy < maxY ? i00 + pw : i00;
+      const p00 = s[i00];
+      const p01 = s[i00 + dx];
+      const p10 = s[i10];
+      const p11 = s[i10 + dx];
       if ((p00 | p01 | p10 | p11) === 0) continue;
+      const wx = (fx >> 8) & 255;
+      const wy = (fy >> 8) & 255;
       const ax = 256 - wx;
       const ay = 256 - wy;
       const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
@@ -216,6 +221,10 @@ export function warpPremulOver(src: PremulLayer, dst: Uint32Array, dw: number, d
       const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
       const alpha = ga >>> 16;
       if (alpha === 0) continue;
+      if (alpha === 255) {
+        dst[o] = (rb | (ga << 8)) >>> 0;
+        continue;
+      }
       // over: fg + bg * (1 - a); truncating the background keeps every lane within 255.
       const keep = 256 - (alpha + (alpha >> 7));
       const d = dst[o];
@@ -227,6 +236,14 @@ export function warpPremulOver(src: PremulLayer, dst: Uint32Array, dw: number, d
       dst[o] = (r | (g << 8) | (b << 16) | 0xff000000) >>> 0;
     }
   }
+}
+
+/** Copies premultiplied pixels (width x height words) into a padded layer. */
+export function padLayer(pixels: Uint32Array, width: number, height: number, box: PremulLayer['box']): PremulLayer {
+  const pw = width + 2;
+  const data = new Uint32Array(pw * (height + 2));
+  for (let y = 0; y < height; y++) data.set(pixels.subarray(y * width, (y + 1) * width), (y + 1) * pw + 1);
+  return { data, width, height, box };
 }
 
 /** dst = a * (1 - t) + b * t, one weight for the whole frame. */

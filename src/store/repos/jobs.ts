@@ -238,6 +238,39 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       return row ? rowToJob(row) : undefined;
     },
 
+    /**
+     * Lease exactly this job if it is still queued (a dispatched id): canceled, running or ended
+     * rows are left alone, so a duplicate delivery claims nothing. A single-row UPDATE by key:
+     * concurrent claimers serialise on the row and only the first sees `queued`.
+     */
+    async claimById(id: string, workerId: string, leaseMs: number, kinds?: string[]): Promise<Job | undefined> {
+      const now = nowIso();
+      const expires = new Date(Date.now() + leaseMs).toISOString();
+      const kindFilter = kinds?.length ? sql`and kind in (${sql.join(kinds)})` : sql``;
+      const res = await sql<JobsTable>`
+        update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
+          attempts = attempts + 1, started_at = coalesce(started_at, ${now})
+        where id = ${id} and status = 'queued' and cancel_requested = 0 ${kindFilter}
+        returning *`.execute(db);
+      const row = res.rows[0];
+      return row ? rowToJob(row) : undefined;
+    },
+
+    /** The head of the queue (what runs next), queued since before `createdBefore`: re-dispatch candidates. */
+    async queuedHead(createdBefore: string, limit: number): Promise<{ id: string; kind: JobKind; priority: number; attempts: number }[]> {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['id', 'kind', 'priority', 'attempts'])
+        .where('status', '=', 'queued')
+        .where('cancel_requested', '=', 0)
+        .where('created_at', '<', createdBefore)
+        .orderBy('priority', 'desc')
+        .orderBy('seq', 'asc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ id: r.id, kind: r.kind as JobKind, priority: r.priority, attempts: r.attempts }));
+    },
+
     /** Extend the lease; false when the job is no longer ours (recovered, canceled). */
     async heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<{ owned: boolean; cancel: boolean }> {
       const expires = new Date(Date.now() + leaseMs).toISOString();
@@ -289,14 +322,15 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     },
 
     /** Put a leased job back in the queue (drain, or a retryable crash). */
-    async release(jobId: string, workerId: string) {
-      await db
+    async release(jobId: string, workerId: string): Promise<boolean> {
+      const r = await db
         .updateTable('jobs')
         .set({ status: 'queued', lease_owner: null, lease_expires_at: null, progress_step: null, progress_total: null })
         .where('id', '=', jobId)
         .where('lease_owner', '=', workerId)
         .where('status', '=', 'in_progress')
-        .execute();
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
     },
 
     /** in_progress jobs whose lease ran out: their worker died. */

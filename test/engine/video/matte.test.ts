@@ -111,9 +111,12 @@ describe('parallax layers', () => {
     const layers = buildLayers(img, matte);
     const c = (h * 0.52) | 0;
     const centre = c * w + w / 2;
-    expect(layers.subject.data[centre] >>> 24).toBe(255);
-    expect(layers.subject.data[centre] & 0xffffff).toBe(img.data[centre] & 0xffffff);
-    expect(layers.subject.data[0]).toBe(0);
+    // The layer is stored with a one-pixel transparent border.
+    const padded = (c + 1) * (w + 2) + w / 2 + 1;
+    expect(layers.subject.data.length).toBe((w + 2) * (h + 2));
+    expect(layers.subject.data[padded] >>> 24).toBe(255);
+    expect(layers.subject.data[padded] & 0xffffff).toBe(img.data[centre] & 0xffffff);
+    expect(layers.subject.data[(w + 2) + 1]).toBe(0);
     expect(layers.background.data[0]).toBe(img.data[0]);
     // The background no longer shows the warm subject at its centre.
     const warm = (p: number) => (p & 255) - ((p >>> 16) & 255);

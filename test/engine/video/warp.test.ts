@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Affine } from '../../../src/engine/video/camera.js';
-import { lerpWord, rgbToRgbx, rgbxToRgb, warpPremulOver, warpRgbx } from '../../../src/engine/video/warp.js';
+import { lerpWord, padLayer, rgbToRgbx, rgbxToRgb, warpPremulOver, warpRgbx } from '../../../src/engine/video/warp.js';
 
 function randomImage(w: number, h: number, seed: number) {
   const rgb = new Uint8Array(w * h * 3);
@@ -69,7 +69,7 @@ describe('warpPremulOver', () => {
       layer[y * w + 2] = layer[y * w + 3] = (128 | (128 << 8) | (128 << 16) | (128 << 24)) >>> 0;
     }
     const dst = new Uint32Array(w * h).fill((0 | (0 << 8) | (200 << 16) | 0xff000000) >>> 0);
-    warpPremulOver({ data: layer, width: w, height: h, box: { x0: 0, y0: 0, x1: 3, y1: h - 1 } }, dst, w, h, identity);
+    warpPremulOver(padLayer(layer, w, h, { x0: 0, y0: 0, x1: 3, y1: h - 1 }), dst, w, h, identity);
     const rgb = rgbxToRgb({ data: dst, width: w, height: h });
     expect(Array.from(rgb.subarray(0, 3))).toEqual([255, 0, 0]);
     const half = Array.from(rgb.subarray(6, 9));
@@ -80,10 +80,21 @@ describe('warpPremulOver', () => {
     expect(Array.from(rgb.subarray(15, 18))).toEqual([0, 0, 200]);
   });
 
+  it('fades to transparent over the layer edge under a sub-pixel shift', () => {
+    const layer = new Uint32Array(16).fill(0xffffffff);
+    const dst = new Uint32Array(36).fill(0xff000000);
+    warpPremulOver(padLayer(layer, 4, 4, { x0: 0, y0: 0, x1: 3, y1: 3 }), dst, 6, 6, { ...identity, c: -0.5, f: -0.5 });
+    // Pixel (0, 0) samples half outside in x and y: a quarter coverage of white.
+    expect(dst[0] & 255).toBeGreaterThanOrEqual(63);
+    expect(dst[0] & 255).toBeLessThanOrEqual(65);
+    expect(dst[7] & 255).toBe(255);
+    expect(dst[5] & 255).toBe(0);
+  });
+
   it('treats the outside of the layer as transparent', () => {
     const layer = new Uint32Array(4).fill(0xffffffff);
     const dst = new Uint32Array(16).fill(0xff000000);
-    warpPremulOver({ data: layer, width: 2, height: 2, box: { x0: 0, y0: 0, x1: 1, y1: 1 } }, dst, 4, 4, identity);
+    warpPremulOver(padLayer(layer, 2, 2, { x0: 0, y0: 0, x1: 1, y1: 1 }), dst, 4, 4, identity);
     expect(dst[0]).toBe(0xffffffff);
     expect(dst[3] & 0xffffff).toBe(0);
     expect(dst[15] & 0xffffff).toBe(0);
