@@ -74,7 +74,7 @@ if (!centroid) throw new Error('the benchmark photos did not make a character');
 const images: { label: string; bytes: Buffer }[] = [
   { label: 'astronaut 512x512', bytes: astronaut },
   { label: 'astronaut 1024x1024', bytes: await sharp(astronaut).resize(1024, 1024).png().toBuffer() },
-  { label: 'no face 1024x1024', bytes: await sharp({ create: { width: 1024, height: 1024, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer() },
+  { label: 'no face 1024x1024', bytes: await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer() },
 ];
 
 async function benchTransfer(label: string, paths: { swapperPath: string; recognizerPath: string }) {

@@ -1,6 +1,6 @@
 /**
  * Soul ID engine: photo analysis, character building, identity scoring and identity transfer.
- * See character.ts for what a character stores and transfer/ for the swap models.
+ * See character.ts for what a character stores; the swap models are in src/engine/identity.
  */
 export { analyzePhoto, ANALYSIS_MAX_SIDE, MAX_PHOTO_PIXELS, type PhotoAnalysis, type AnalyzedFace } from './analyze.js';
 export { buildCharacter, splitByIdentity, MAX_CHARACTER_PHOTOS, type CharacterBuild, type CharacterRefusal, type CharacterRefusalCode } from './character.js';
@@ -10,17 +10,4 @@ export { PHOTO_ISSUE_CODES, THRESHOLDS, type PhotoIssue, type PhotoIssueCode } f
 export { FACE_CROP_SIZE, faceCropTemplate } from './face-crop.js';
 export { detectFaces, type DetectedFace } from './detect.js';
 export { cosine, centroid, l2normalize } from './vector.js';
-export {
-  loadIdentityTransfer,
-  identityModelsStatus,
-  IDENTITY_MODELS,
-  MANUAL_IDENTITY_DIR,
-  MIN_SWAP_FACE,
-  type IdentityTransfer,
-  type ApplyIdentityOptions,
-  type ApplyIdentityResult,
-  type LoadIdentityTransferOptions,
-  type IdentityModelsStatus,
-  type IdentityModelSpec,
-} from './transfer/index.js';
-export { makeFaceFixtureModels, type FaceFixtureModels } from './fixture/index.js';
+// Identity transfer (face swap) lives in src/engine/identity.

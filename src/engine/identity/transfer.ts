@@ -40,6 +40,8 @@ export interface IdentityTransfer {
   embedSource(faceCrops: Buffer[]): Promise<Float32Array>;
   /** Swaps every face in `image` towards the source identity; returns a PNG and the faces swapped. */
   apply(opts: { image: Buffer; sourceEmbedding: Float32Array; strength: number }): Promise<{ image: Buffer; faces: number }>;
+  /** The same on decoded pixels and faces already located (five points each); returns new pixels. */
+  applyToFaces(image: RgbImage, faces: readonly (readonly Point[])[], sourceEmbedding: Float32Array, strength: number): Promise<RgbImage>;
   release(): Promise<void>;
 }
 
@@ -101,6 +103,26 @@ export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promi
     return faces.length ? arcface.embedFace(crop, faces[0].fivePoints) : null;
   }
 
+  function checkInputs(sourceEmbedding: Float32Array, strength: number): void {
+    if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
+    if (sourceEmbedding.length !== arcface.dims) throw new Error(`source embedding has ${sourceEmbedding.length} values, expected ${arcface.dims}`);
+  }
+
+  async function applyToFaces(img: RgbImage, faces: readonly (readonly Point[])[], sourceEmbedding: Float32Array, strength: number): Promise<RgbImage> {
+    checkInputs(sourceEmbedding, strength);
+    const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
+    if (strength === 0 || faces.length === 0) return out;
+    const latent = swapper.latent(sourceEmbedding);
+    for (const points of faces) {
+      const toCrop = similarityTransform(points, template);
+      // Crops come from the untouched input, so overlapping faces do not feed on each other.
+      const crop = warpAffine(img, toCrop, size, size, 'replicate');
+      const swapped = await swapper.swap(crop, latent);
+      pasteFace(out, matchColours(swapped, crop, mask), mask, toCrop, strength);
+    }
+    return out;
+  }
+
   return {
     info: { swapperSize: size, sourceDims: swapper.sourceDims, embeddingDims: arcface.dims, emap: swapper.emap?.from ?? null },
 
@@ -116,23 +138,15 @@ export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promi
     },
 
     async apply({ image, sourceEmbedding, strength }) {
-      if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
-      if (sourceEmbedding.length !== arcface.dims) throw new Error(`source embedding has ${sourceEmbedding.length} values, expected ${arcface.dims}`);
+      checkInputs(sourceEmbedding, strength);
       if (strength === 0) return { image: await unchanged(image), faces: 0 };
       const img = await decodeRgb(image, { maxPixels: MAX_TRANSFER_PIXELS });
       const faces = await facesToSwap(img);
       if (faces.length === 0) return { image: await unchanged(image, img), faces: 0 };
-      const latent = swapper.latent(sourceEmbedding);
-      const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
-      for (const points of faces) {
-        const toCrop = similarityTransform(points, template);
-        // Crops come from the untouched input, so overlapping faces do not feed on each other.
-        const crop = warpAffine(img, toCrop, size, size, 'replicate');
-        const swapped = await swapper.swap(crop, latent);
-        pasteFace(out, matchColours(swapped, crop, mask), mask, toCrop, strength);
-      }
-      return { image: await encodePng(out), faces: faces.length };
+      return { image: await encodePng(await applyToFaces(img, faces, sourceEmbedding, strength)), faces: faces.length };
     },
+
+    applyToFaces,
 
     async release() {
       await Promise.all([arcface.release(), swapper.release()]);

@@ -4,6 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCharacter } from '../../../src/engine/face/character.js';
+import { faceTemplate, similarityTransform, type Point } from '../../../src/engine/face/align.js';
+import { cropQuad } from '../../../src/engine/identity/paste.js';
 import { detectFaces } from '../../../src/engine/face/detect.js';
 import { decodeRgb, type RgbImage } from '../../../src/engine/human/image-tensor.js';
 import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
@@ -16,6 +18,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-identity-transfer-')
 let t: IdentityTransfer;
 let source: Float32Array;
 let faceBox: [number, number, number, number];
+let fivePoints: Point[];
 let original: RgbImage;
 let crops: Buffer[];
 
@@ -24,7 +27,9 @@ beforeAll(async () => {
   crops = (await buildCharacter([astronaut])).faceCrops;
   source = await t.embedSource(crops);
   original = await decodeRgb(astronaut);
-  faceBox = (await detectFaces(original))[0].box;
+  const face = (await detectFaces(original))[0];
+  faceBox = face.box;
+  fivePoints = face.fivePoints;
 });
 afterAll(async () => {
   await t?.release();
@@ -79,9 +84,33 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
     expect(changedInside).toBeLessThan(inside);
   });
 
+  it('strength 1 never writes outside the aligned crop it pasted (fixed points)', async () => {
+    const quad = cropQuad(similarityTransform(fivePoints, faceTemplate(128)), 128);
+    const inQuad = (x: number, y: number) =>
+      quad.every((p, i) => {
+        const q = quad[(i + 1) % 4];
+        return (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]) >= -1; // within a pixel of the edge
+      });
+    const out = (await t.applyToFaces(original, [fivePoints], source, 1)).data;
+    let outside = 0, inside = 0;
+    for (let y = 0; y < original.height; y++) {
+      for (let x = 0; x < original.width; x++) {
+        const i = (y * original.width + x) * 3;
+        if (out[i] === original.data[i] && out[i + 1] === original.data[i + 1] && out[i + 2] === original.data[i + 2]) continue;
+        if (inQuad(x, y)) inside++;
+        else outside++;
+      }
+    }
+    expect(outside).toBe(0);
+    expect(inside).toBeGreaterThan(5000);
+  });
+
   it('an intermediate strength lies between the input and the full swap, pixel by pixel', async () => {
-    const full = await pixels((await t.apply({ image: astronaut, sourceEmbedding: source, strength: 1 })).image);
-    const half = await pixels((await t.apply({ image: astronaut, sourceEmbedding: source, strength: 0.5 })).image);
+    // Fixed five points: the detector's landmarks can move by half a pixel from one call to the next.
+    const points = [fivePoints];
+    const full = (await t.applyToFaces(original, points, source, 1)).data;
+    const half = (await t.applyToFaces(original, points, source, 0.5)).data;
+    expect(Buffer.from((await t.applyToFaces(original, points, source, 0)).data).equals(Buffer.from(original.data))).toBe(true);
     let moved = 0, outside = 0;
     for (let i = 0; i < half.length; i++) {
       const lo = Math.min(original.data[i], full[i]) - 1, hi = Math.max(original.data[i], full[i]) + 1;
@@ -98,6 +127,12 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
     }
     expect(dHalf / dFull).toBeGreaterThan(0.35);
     expect(dHalf / dFull).toBeLessThan(0.65);
+    // Through apply() (detecting again), 0.5 still moves the face roughly half as far as 1.
+    const viaApply = await pixels((await t.apply({ image: astronaut, sourceEmbedding: source, strength: 0.5 })).image);
+    let dApply = 0;
+    for (let i = 0; i < viaApply.length; i++) dApply += Math.abs(viaApply[i] - original.data[i]);
+    expect(dApply / dFull).toBeGreaterThan(0.3);
+    expect(dApply / dFull).toBeLessThan(0.7);
   });
 
   it('a different source identity gives a different face', async () => {
@@ -108,7 +143,7 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
   });
 
   it('no face: the image comes back unchanged and 0 faces are reported', async () => {
-    const noise = await sharp({ create: { width: 320, height: 240, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+    const noise = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
     const r = await t.apply({ image: noise, sourceEmbedding: source, strength: 1 });
     expect(r.faces).toBe(0);
     expect(r.image.equals(noise)).toBe(true);

@@ -1,5 +1,6 @@
 /** Irregular brightness flicker: slow and fast wobble plus occasional dips, fixed per frame by the seed. */
 import { smoothNoise1D, streamFor } from '../prng.js';
+import { applyLut } from './tone.js';
 import type { EffectContext, FrameEffect } from './types.js';
 
 export function createFlicker(ctx: EffectContext): FrameEffect {
@@ -22,7 +23,7 @@ export function createFlicker(ctx: EffectContext): FrameEffect {
       if (Math.abs(dev) < 1e-3) return;
       const m = 1 + dev;
       for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.max(0, Math.round(v * m)));
-      for (let i = 0; i < frame.length; i++) frame[i] = lut[frame[i]];
+      applyLut(frame, lut);
     },
   };
 }

@@ -1,6 +1,7 @@
 /** Rain: slanted streaks in three depth planes, falling at their own speeds, over a dimmed scene. */
 import { streamFor } from '../prng.js';
 import { streak } from './draw.js';
+import { applyLut } from './tone.js';
 import { areaUnit, sizeUnit, wrap01, type EffectContext, type FrameEffect } from './types.js';
 
 interface Drop {
@@ -38,7 +39,7 @@ export function createRain(ctx: EffectContext): FrameEffect {
       // Overcast light: the scene dims and loses a little contrast under rain.
       const dim = 1 - 0.18 * amount;
       for (let v = 0; v < 256; v++) lut[v] = Math.round(v * dim + 12 * amount);
-      for (let i = 0; i < frame.length; i++) frame[i] = lut[frame[i]];
+      applyLut(frame, lut);
       const visible = Math.round(drops.length * Math.min(1, amount * 1.3));
       const margin = 0.1;
       for (let i = 0; i < visible; i++) {
