@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkUserUrl, safeFetch, SafeFetchError, type LookupFn, type SafeFetchOptions } from './safe-fetch.js';
-import { startLocalServer, type LocalServer } from './testing/local-http-server.js';
+import { startLocalServer, type LocalServer } from '../../test/helpers/local-http-server.js';
 
 const PAYLOAD = Buffer.from('not really a png, just bytes \x00\x01\x02', 'latin1');
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalServer, type LocalServer } from './testing/local-http-server.js';
+import { startLocalServer, type LocalServer } from '../../test/helpers/local-http-server.js';
 import {
   deliverWebhook,
   nextRetryDelay,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USD_TO_CREDITS } from '../../src/domain/pricing.js';
 import { verifyStandardWebhook } from '../../src/net/webhook-signing.js';
-import { startLocalServer } from '../../src/net/testing/local-http-server.js';
+import { startLocalServer } from '../helpers/local-http-server.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/server.js';
 import { call, expectGolden } from './golden.js';

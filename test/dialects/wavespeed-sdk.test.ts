@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'wavespeed';
 import { USD_TO_CREDITS } from '../../src/domain/pricing.js';
 import { verifyWaveSpeedWebhook } from '../../src/net/webhook-signing.js';
-import { startLocalServer } from '../../src/net/testing/local-http-server.js';
+import { startLocalServer } from '../helpers/local-http-server.js';
 import { compactToken } from '../../src/api/surfaces/reseller-common.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/server.js';
