@@ -1,3 +1,5 @@
+import { mulberry32 } from '../mulberry32.js';
+
 /**
  * Seeded randomness: every random choice of a render comes from here, so one request
  * (image, motions, seed) always gives the same frames.
@@ -13,17 +15,8 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for particles and phases. Returns [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded [0, 1) generator (mulberry32). */
+export const createRng = mulberry32;
 
 /** A stream for one named purpose ("rain", "shake:2", ...) of one request seed. */
 export function streamFor(seed: number, purpose: string): () => number {
