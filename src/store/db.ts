@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
+import { registerSetReader, sqliteSetReader } from './sqlite-set-reader.js';
 
 export type Db = Kysely<Database>;
 export type DbEngine = 'sqlite' | 'postgres';
@@ -38,6 +39,7 @@ export async function openDatabase(url: string, dataDir: string): Promise<Opened
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, 'sqlite');
+  registerSetReader(db, sqliteSetReader(sqlite));
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
 

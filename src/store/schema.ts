@@ -75,6 +75,9 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
+/** The columns a Job is built from (queue bookkeeping left out). */
+export type JobRowFields = Omit<JobsTable, 'seq' | 'lease_owner' | 'lease_expires_at' | 'cancel_requested'>;
+
 export interface IdempotencyTable {
   account_id: string;
   key: string;

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { prepared } from '../prepared.js';
 import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/job.js';
 import type { Db, DbEngine } from '../db.js';
-import type { JobsTable, JobSetsTable } from '../schema.js';
+import type { JobRowFields, JobsTable, JobSetsTable } from '../schema.js';
+import { setReaderFor } from '../sqlite-set-reader.js';
 import { nowIso } from './accounts.js';
 
 export interface WebhookTarget {
@@ -34,7 +35,7 @@ export interface NewJobSet {
   jobs: NewJob[];
 }
 
-export function rowToJob(r: JobsTable): Job {
+export function rowToJob(r: JobRowFields): Job {
   const job: Omit<Job, 'input'> = {
     id: r.id,
     jobSetId: r.job_set_id,
@@ -166,6 +167,9 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * to its jobs): this is the status-poll hot path.
      */
     async getSet(id: string, accountId?: string): Promise<StoredJobSet | undefined> {
+      const reader = setReaderFor(db);
+      const fast = reader?.read(id, accountId);
+      if (reader && fast !== null) return fast && rowToSet(fast.set, fast.jobs.map(rowToJob));
       const { rows } = await db.executeQuery(accountId ? setOfAccount(id, accountId) : setById(id));
       if (!rows.length) return undefined;
       const r = rows[0];
