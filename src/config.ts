@@ -47,6 +47,22 @@ export interface Config {
   /** Credits per job; defaults cite their sources in src/domain/pricing.ts. */
   prices: Partial<Record<string, number>>;
   logLevel: string;
+  /** S3-compatible bucket for media; null = files under `<dataDir>/media`. */
+  s3: S3Settings | null;
+}
+
+export interface S3Settings {
+  bucket: string;
+  /** `scheme://host[:port][/path]` of the S3 API. */
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | null;
+  /** `endpoint/bucket/key` instead of `bucket.endpoint/key`; what MinIO and most S3-compatibles expect. */
+  forcePathStyle: boolean;
+  /** Prepended to every media key, e.g. `opensoul/` to share a bucket. */
+  prefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,6 +79,34 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
   return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+}
+
+/** OPENSOUL_S3_* settings; null unless OPENSOUL_S3_BUCKET is set. */
+function s3Settings(env: Env): S3Settings | null {
+  const bucket = env.OPENSOUL_S3_BUCKET?.trim();
+  if (!bucket) return null;
+  const region = env.OPENSOUL_S3_REGION || 'us-east-1';
+  const endpoint = (env.OPENSOUL_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  // The token belongs to the key pair it was issued with: never mix an OPENSOUL_S3_* key with AWS_SESSION_TOKEN.
+  const own = Boolean(env.OPENSOUL_S3_ACCESS_KEY_ID);
+  const accessKeyId = own ? env.OPENSOUL_S3_ACCESS_KEY_ID : env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = own ? env.OPENSOUL_S3_SECRET_ACCESS_KEY : env.AWS_SECRET_ACCESS_KEY;
+  const sessionToken = (own ? env.OPENSOUL_S3_SESSION_TOKEN : env.AWS_SESSION_TOKEN) || null;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error('OPENSOUL_S3_BUCKET is set but credentials are missing: set OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+  }
+  const prefix = (env.OPENSOUL_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
+  return {
+    bucket,
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken,
+    forcePathStyle: bool(env, 'OPENSOUL_S3_FORCE_PATH_STYLE', Boolean(env.OPENSOUL_S3_ENDPOINT)),
+    prefix: prefix ? `${prefix}/` : '',
+  };
 }
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -101,6 +145,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     promptEnhancerModel: env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null,
     prices: env.OPENSOUL_PRICES ? (JSON.parse(env.OPENSOUL_PRICES) as Record<string, number>) : {},
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
+    s3: s3Settings(env),
   };
   return { ...base, ...overrides, dataDir };
 }

@@ -12,6 +12,7 @@ import { SoulService } from './services/soul.js';
 import { WebhookService } from './services/webhooks.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-store.js';
+import { S3BlobStore } from './storage/s3-store.js';
 import { type OpenedDb, openDatabase } from './store/db.js';
 import type { JobRunner } from './worker/runner.js';
 import { WorkerPool } from './worker/worker.js';
@@ -65,7 +66,8 @@ export interface ContextOptions {
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
   config = { ...config, mediaSecret: mediaSecret(config) };
   const db = await openDatabase(config.databaseUrl, config.dataDir);
-  const store = new FsBlobStore(path.join(config.dataDir, 'media'));
+  // One bucket shared by every API and worker process is what lets media outlive a single machine.
+  const store: BlobStore = config.s3 ? new S3BlobStore(config.s3) : new FsBlobStore(path.join(config.dataDir, 'media'));
   let base = (config.publicBaseUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const baseUrl = () => base;
   const metrics = new Metrics();

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const keys = { OPENSOUL_S3_ACCESS_KEY_ID: 'AKIDOWN', OPENSOUL_S3_SECRET_ACCESS_KEY: 'own-secret' };
+
+describe('OPENSOUL_S3_* configuration', () => {
+  it('is off without a bucket', () => {
+    expect(loadConfig({ ...keys }).s3).toBeNull();
+  });
+
+  it('defaults to AWS in us-east-1 with virtual-hosted addressing', () => {
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...keys }).s3).toEqual({
+      bucket: 'b',
+      endpoint: 'https://s3.us-east-1.amazonaws.com',
+      region: 'us-east-1',
+      accessKeyId: 'AKIDOWN',
+      secretAccessKey: 'own-secret',
+      sessionToken: null,
+      forcePathStyle: false,
+      prefix: '',
+    });
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_REGION: 'eu-west-3', ...keys }).s3?.endpoint).toBe('https://s3.eu-west-3.amazonaws.com');
+  });
+
+  it('uses path style for a custom endpoint unless told otherwise, and normalises the prefix', () => {
+    const env = { OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_ENDPOINT: 'http://minio:9000/', OPENSOUL_S3_PREFIX: '/opensoul/media/', ...keys };
+    expect(loadConfig(env).s3).toMatchObject({ endpoint: 'http://minio:9000', forcePathStyle: true, prefix: 'opensoul/media/' });
+    expect(loadConfig({ ...env, OPENSOUL_S3_FORCE_PATH_STYLE: 'false' }).s3?.forcePathStyle).toBe(false);
+  });
+
+  it('falls back to the AWS_* credentials, session token included, but never mixes the two sets', () => {
+    const aws = { AWS_ACCESS_KEY_ID: 'AKIDAWS', AWS_SECRET_ACCESS_KEY: 'aws-secret', AWS_SESSION_TOKEN: 'aws-token' };
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws }).s3).toMatchObject({ accessKeyId: 'AKIDAWS', secretAccessKey: 'aws-secret', sessionToken: 'aws-token' });
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3).toMatchObject({ accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null });
+  });
+
+  it('refuses a bucket without credentials or a malformed endpoint', () => {
+    expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b' })).toThrow(/credentials are missing/);
+    expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_ENDPOINT: 'minio:9000', ...keys })).toThrow(/OPENSOUL_S3_ENDPOINT/);
+  });
+});
