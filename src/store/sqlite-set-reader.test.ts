@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { type AppContext, createContext } from '../context.js';
@@ -62,5 +63,40 @@ describe('SQLite fast set reader', () => {
     ).rejects.toThrow('roll back');
     const seen = (await readDuringTransaction) as Awaited<ReturnType<ReturnType<AppContext['generation']['repo']>['getSet']>>;
     expect(seen!.jobs[0].status).toBe('queued');
+  });
+
+  it('answers repeated reads from memory but never across a commit of this process', async () => {
+    const repo = ctx.generation.repo();
+    const before = await repo.getSet(setId);
+    const jobId = before!.jobs[2].id;
+    expect(before!.jobs[2].status).toBe('queued');
+    await ctx.db.db.updateTable('jobs').set({ status: 'failed', error: 'boom' }).where('id', '=', jobId).execute();
+    expect((await repo.getSet(setId))!.jobs[2]).toMatchObject({ status: 'failed', error: 'boom' });
+    await ctx.db.db.updateTable('jobs').set({ status: 'queued', error: null }).where('id', '=', jobId).execute();
+    expect((await repo.getSet(setId))!.jobs[2]).toMatchObject({ status: 'queued', error: null });
+  });
+
+  it('sees commits of another connection (a worker process) on the next read', async () => {
+    const repo = ctx.generation.repo();
+    const jobId = (await repo.getSet(setId))!.jobs[3].id;
+    const other = new Database(path.join(dataDir, 'opensoul.db'));
+    try {
+      other.prepare("update jobs set status = 'completed' where id = ?").run(jobId);
+      expect((await repo.getSet(setId))!.jobs[3].status).toBe('completed');
+      other.prepare("update jobs set status = 'queued' where id = ?").run(jobId);
+      expect((await repo.getSet(setId))!.jobs[3].status).toBe('queued');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('hands out fresh objects: a caller changing its copy changes nothing for the next', async () => {
+    const repo = ctx.generation.repo();
+    const first = await repo.getSet(setId);
+    first!.jobs[0].status = 'canceled';
+    first!.inputParams.prompt = 'changed';
+    const second = await repo.getSet(setId);
+    expect(second!.jobs[0].status).toBe('queued');
+    expect(second!.inputParams.prompt).toBe('reader');
   });
 });

@@ -28,16 +28,49 @@ function toRecord<K extends string>(cols: readonly K[], row: unknown[], offset: 
   return out;
 }
 
+/** Bounds the memory of the read cache; it empties on every commit anyway. */
+const MAX_CACHED_SETS = 4096;
+
+/**
+ * Polls repeat far more often than anything changes, so the rows of a read are kept until the
+ * next commit to the database by anyone: `total_changes()` counts this connection's writes,
+ * `data_version` moves when another connection (an `opensoul worker`, the CLI) commits. Both
+ * are checked on every read, so a cached answer is never older than the last commit.
+ */
 export function sqliteSetReader(sqlite: SQLite.Database): SetReader {
   const byId = sqlite.prepare(`${select} where s.id = ? order by j.idx`).raw(true);
   const byOwner = sqlite.prepare(`${select} where s.id = ? and s.account_id = ? order by j.idx`).raw(true);
+  const ownChanges = sqlite.prepare('select total_changes()').pluck();
+  const othersChanges = sqlite.prepare('pragma data_version').pluck();
   const jobOffset = SET_COLUMNS.length;
+  const cache = new Map<string, unknown[][]>();
+  let seenOwn = -1;
+  let seenOthers = -1;
+
+  function rowsOf(id: string, accountId: string | undefined): unknown[][] {
+    const own = ownChanges.get() as number;
+    const others = othersChanges.get() as number;
+    if (own !== seenOwn || others !== seenOthers || cache.size >= MAX_CACHED_SETS) {
+      cache.clear();
+      seenOwn = own;
+      seenOthers = others;
+    }
+    const key = accountId === undefined ? id : `${id}\u0000${accountId}`;
+    let rows = cache.get(key);
+    if (!rows) {
+      rows = (accountId === undefined ? byId.all(id) : byOwner.all(id, accountId)) as unknown[][];
+      cache.set(key, rows);
+    }
+    return rows;
+  }
+
   return {
     read(id, accountId) {
       // Kysely's transactions await between statements on this same connection.
       if (sqlite.inTransaction) return null;
-      const rows = (accountId === undefined ? byId.all(id) : byOwner.all(id, accountId)) as unknown[][];
+      const rows = rowsOf(id, accountId);
       if (!rows.length) return undefined;
+      // Fresh objects on every read: callers may keep or change what they get.
       const set = toRecord(SET_COLUMNS, rows[0], 0) as unknown as JobSetsTable;
       const jobs: JobRowFields[] = [];
       for (const r of rows) if (r[jobOffset] !== null) jobs.push(toRecord(JOB_COLUMNS, r, jobOffset) as unknown as JobRowFields);
