@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import type { AppContext, ReadinessProbe } from './context.js';
 import { createDiffusionEngine, type DiffusionEngine } from './engine/diffusion/index.js';
 import { DEFAULT_MODELS } from './engine/diffusion/default-models.js';
-import { renderMotionPreview } from './engine/video/index.js';
+import { motionPreviewCacheDir, renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
 import { dopRunner } from './worker/runners/dop.js';
 import { soulRunner } from './worker/runners/soul.js';
@@ -57,6 +57,8 @@ export function productionReadiness(config: Config): Record<string, ReadinessPro
   };
 }
 
-export function productionSurfaces(): Surface[] {
-  return [dopRoutes(renderMotionPreview), waveSpeedSurface(), segmindSurface(), pixazoSurface()];
+export function productionSurfaces(config: Config): Surface[] {
+  // Motion previews are kept under the data dir, so a restart serves them without rendering.
+  const previews = { cacheDir: motionPreviewCacheDir(config.dataDir) };
+  return [dopRoutes((id) => renderMotionPreview(id, previews)), waveSpeedSurface(), segmindSurface(), pixazoSurface()];
 }

@@ -23,7 +23,7 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
 export async function serve(config: Config, opts: { workers: boolean }) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
   const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
-  const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces() });
+  const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicBaseUrl) ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
   ctx.workers?.start(config.workers);

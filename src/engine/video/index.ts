@@ -10,7 +10,7 @@ import type { MatteProvider } from './matte.js';
 import type { VideoSettings } from './encoder.js';
 
 export { DopInputError } from './errors.js';
-export { renderMotionPreview, MOTION_PREVIEW_SHORT_SIDE } from './motion-preview.js';
+export { renderMotionPreview, motionPreviewCacheDir, MOTION_PREVIEW_SHORT_SIDE, type MotionPreviewOptions } from './motion-preview.js';
 export { TIER_SHORT_SIDE, INPUT_LIMITS, type DopTier } from './image-input.js';
 export { DOP_FPS, DOP_DURATION_S, DOP_FRAMES, type DopTimings } from './dop.js';
 export { MAX_MOTIONS } from './motion-choice.js';

@@ -1,27 +1,67 @@
 /**
- * Preview clips of library motions (GET /v1/motions `preview_url`): rendered once per process
- * from a built-in sample still, then served from memory.
+ * Preview clips of library motions (GET /v1/motions `preview_url`): rendered from a built-in
+ * sample still, kept in memory, and (given a cache directory) on disk, so a restart does not
+ * render the whole library again.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { findMotion } from '../../domain/motions.js';
-import { renderClip } from './dop.js';
+import { findMotion, type MotionPreset } from '../../domain/motions.js';
+import { DOP_DURATION_S, DOP_FPS, renderClip, type ClipJob, type ClipResult } from './dop.js';
 import { DopInputError } from './errors.js';
 
 export const MOTION_PREVIEW_SHORT_SIDE = 256;
 const PREVIEW_SEED = 20_240_601;
+const PREVIEW_ENCODING = { preset: 'veryfast', crf: 26 } as const;
 
 const SAMPLE_PATH = fileURLToPath(new URL('../../../assets/motions/sample.jpg', import.meta.url));
+/** The renderer's code: this module's directory (src/engine/video and below)... */
+const ENGINE_DIR = path.dirname(fileURLToPath(import.meta.url));
+/** ...and the one module outside it that frames depend on (the seeded generator). */
+const SHARED_MODULES = ['mulberry32'];
 
-let samples: Promise<{ start: Buffer; end: Buffer }> | null = null;
+let engineDigest: Promise<string> | null = null;
 
-function loadSamples(): Promise<{ start: Buffer; end: Buffer }> {
+/**
+ * Hash of the renderer's source files, so any change to the engine gives previews a new
+ * version (and clips cached on disk by older code are not served) without anyone having to
+ * remember to bump a number.
+ */
+function rendererDigest(): Promise<string> {
+  engineDigest ??= (async () => {
+    const code = (f: string) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts');
+    const own = (await readdir(ENGINE_DIR, { recursive: true })).filter(code);
+    const shared = (await readdir(path.dirname(ENGINE_DIR)))
+      .filter((f) => code(f) && SHARED_MODULES.includes(f.replace(/\.\w+$/, '')))
+      .map((f) => path.join('..', f));
+    const files = [...own, ...shared].sort();
+    const hash = createHash('sha256');
+    for (const f of files) hash.update(f).update('\0').update(await readFile(path.join(ENGINE_DIR, f))).update('\0');
+    return hash.digest('hex');
+  })().catch((err) => {
+    engineDigest = null;
+    throw err;
+  });
+  return engineDigest;
+}
+
+interface Samples {
+  start: Buffer;
+  end: Buffer;
+  /** Hash of the sample still, part of every preview's version. */
+  digest: string;
+}
+
+let samples: Promise<Samples> | null = null;
+
+function loadSamples(): Promise<Samples> {
   samples ??= (async () => {
     const start = await readFile(SAMPLE_PATH);
     // The end frame of transition previews: the same still mirrored with its colours turned.
     const end = await sharp(start).flop().modulate({ hue: 150, saturation: 1.1 }).jpeg({ quality: 90 }).toBuffer();
-    return { start, end };
+    return { start, end, digest: createHash('sha256').update(start).digest('hex') };
   })().catch((err) => {
     samples = null;
     throw err;
@@ -29,31 +69,121 @@ function loadSamples(): Promise<{ start: Buffer; end: Buffer }> {
   return samples;
 }
 
-const cache = new Map<string, Promise<Buffer>>();
+export interface MotionPreviewOptions {
+  /** Directory for rendered clips (see motionPreviewCacheDir); without one, memory only. */
+  cacheDir?: string;
+  /** The clip renderer; tests pass a counting wrapper. */
+  render?: (job: ClipJob) => Promise<ClipResult>;
+}
 
-/** A small MP4 (256 px short side, 5 s, 24 fps) showing the motion; unknown ids throw DopInputError. */
-export function renderMotionPreview(motionId: string): Promise<Buffer> {
+/** Where a server keeps preview clips: `<dataDir>/cache/motion-previews`. */
+export function motionPreviewCacheDir(dataDir: string): string {
+  return path.join(dataDir, 'cache', 'motion-previews');
+}
+
+/**
+ * Short hash of everything that decides a preview's bytes: renderer code, sample still, the
+ * motion's definition and the render settings.
+ */
+function previewVersion(preset: MotionPreset, sampleDigest: string, engine: string): string {
+  const params = {
+    renderer: engine,
+    sample: sampleDigest,
+    // What the renderer reads of the motion (the id seeds its shakes); not names or keywords.
+    motion: { id: preset.id, camera: preset.camera, effects: preset.effects, transition: preset.transition ?? null, startEndFrame: preset.startEndFrame },
+    shortSide: MOTION_PREVIEW_SHORT_SIDE,
+    seed: PREVIEW_SEED,
+    encoding: PREVIEW_ENCODING,
+    fps: DOP_FPS,
+    durationS: DOP_DURATION_S,
+  };
+  return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12);
+}
+
+/** The file a motion's preview is cached in (`<motionId>-<version>.mp4`); unknown ids throw DopInputError. */
+export async function motionPreviewFile(cacheDir: string, motionId: string): Promise<string> {
+  const preset = findMotion(motionId);
+  if (!preset) throw new DopInputError(`unknown motion id "${motionId}"`);
+  const [{ digest }, engine] = await Promise.all([loadSamples(), rendererDigest()]);
+  return path.join(cacheDir, `${preset.id}-${previewVersion(preset, digest, engine)}.mp4`);
+}
+
+/** An MP4 starts with its `ftyp` box; anything else (a torn or foreign file) is not served. */
+function looksLikeMp4(bytes: Buffer): boolean {
+  return bytes.length > 8 && bytes.toString('latin1', 4, 8) === 'ftyp';
+}
+
+/** The cached clip, or null: missing, torn or unreadable files are rendered again. */
+async function readCached(file: string): Promise<Buffer | null> {
+  const bytes = await readFile(file).catch(() => null);
+  return bytes && looksLikeMp4(bytes) ? bytes : null;
+}
+
+/**
+ * Writes via a temporary file and a rename, so a reader (or a crash) never sees half a clip;
+ * then removes this motion's clips of other versions. The cache only saves work: a failed
+ * write is dropped and the clip is still served.
+ */
+async function writeCached(file: string, bytes: Buffer): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    return;
+  }
+  const name = path.basename(file);
+  const prefix = name.slice(0, name.lastIndexOf('-') + 1);
+  const stale = (await readdir(dir).catch(() => [] as string[])).filter((f) => f !== name && f.startsWith(prefix) && f.endsWith('.mp4'));
+  await Promise.all(stale.map((f) => rm(path.join(dir, f), { force: true }).catch(() => undefined)));
+}
+
+/** One promise per (cache dir, motion), so concurrent first requests render once. */
+const memory = new Map<string, Promise<Buffer>>();
+
+/** Forgets the clips held in memory (as a restart would); disk copies stay. */
+export function clearMotionPreviewMemory(): void {
+  memory.clear();
+}
+
+/**
+ * A small MP4 (256 px short side, 5 s, 24 fps) showing the motion, from memory, else from the
+ * cache directory, else rendered (and stored there). Unknown ids throw DopInputError.
+ */
+export function renderMotionPreview(motionId: string, opts: MotionPreviewOptions = {}): Promise<Buffer> {
   const preset = findMotion(motionId);
   if (!preset) return Promise.reject(new DopInputError(`unknown motion id "${motionId}"`));
-  let clip = cache.get(preset.id);
+  const key = `${opts.cacheDir ?? ''}\n${preset.id}`;
+  let clip = memory.get(key);
   if (!clip) {
     clip = (async () => {
+      // Without a version (engine code unreadable) the disk cache is skipped, not the preview.
+      const file = opts.cacheDir ? await motionPreviewFile(opts.cacheDir, preset.id).catch(() => null) : null;
+      const cached = file ? await readCached(file) : null;
+      if (cached) return cached;
       const { start, end } = await loadSamples();
       const motion = { preset, strength: 1 };
-      const result = await renderClip({
+      const result = await (opts.render ?? renderClip)({
         image: start,
         endImage: preset.startEndFrame ? end : undefined,
         chosen: { motions: [motion], transition: preset.startEndFrame ? motion : null, origin: 'request' },
         shortSide: MOTION_PREVIEW_SHORT_SIDE,
         seed: PREVIEW_SEED,
-        main: { preset: 'veryfast', crf: 26 },
+        main: { ...PREVIEW_ENCODING },
         poster: false,
       });
+      if (file) await writeCached(file, result.video);
       return result.video;
     })();
     // A failed render is not cached, so a later request can try again.
-    clip.catch(() => cache.delete(preset.id));
-    cache.set(preset.id, clip);
+    const mine = clip;
+    clip.catch(() => {
+      if (memory.get(key) === mine) memory.delete(key);
+    });
+    memory.set(key, clip);
   }
   return clip;
 }

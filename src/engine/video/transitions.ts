@@ -7,7 +7,7 @@ import type { TransitionKind } from '../../domain/motions.js';
 import { coverNeeded, layerMove, moveToAffine, type Affine, type CameraState, type LayerMove } from './camera.js';
 import { ease, smoothstep } from './easing.js';
 import { blurRows } from './motion-blur.js';
-import { streamFor } from './prng.js';
+import { createFlowMorph } from './morph.js';
 import { lerpWord, warpRgbx, type RgbxImage } from './warp.js';
 
 export interface TransitionRenderer {
@@ -50,77 +50,19 @@ function place(img: RgbxImage, m: LayerMove, out: Uint32Array, w: number, h: num
   else warpRgbx(img, out, w, h, affineFor(m, img, w, h));
 }
 
-/** Smooth noise normalised to a uniform 0..1023 rank per pixel, so the dissolve advances evenly. */
-function dissolveField(w: number, h: number, seed: number): Uint16Array {
-  const rng = streamFor(seed, 'morph:field');
-  const octaves = [
-    { cell: Math.max(8, Math.round(Math.min(w, h) / 5)), weight: 0.65 },
-    { cell: Math.max(4, Math.round(Math.min(w, h) / 14)), weight: 0.35 },
-  ].map((o) => {
-    const gw = Math.ceil(w / o.cell) + 2;
-    const gh = Math.ceil(h / o.cell) + 2;
-    const lattice = new Float32Array(gw * gh);
-    for (let i = 0; i < lattice.length; i++) lattice[i] = rng();
-    return { ...o, gw, lattice };
-  });
-  const raw = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (const o of octaves) {
-        const gx = x / o.cell;
-        const gy = y / o.cell;
-        const x0 = Math.floor(gx);
-        const y0 = Math.floor(gy);
-        const wx = smoothstep(0, 1, gx - x0);
-        const wy = smoothstep(0, 1, gy - y0);
-        const l = o.lattice;
-        const a = l[y0 * o.gw + x0];
-        const b = l[y0 * o.gw + x0 + 1];
-        const c = l[(y0 + 1) * o.gw + x0];
-        const d = l[(y0 + 1) * o.gw + x0 + 1];
-        v += o.weight * ((a + (b - a) * wx) * (1 - wy) + (c + (d - c) * wx) * wy);
-      }
-      raw[y * w + x] = v;
-    }
-  }
-  // Histogram equalisation to ranks 0..1023.
-  const bins = 4096;
-  const hist = new Uint32Array(bins);
-  for (const v of raw) hist[Math.min(bins - 1, Math.floor(v * bins))]++;
-  const cdf = new Uint16Array(bins);
-  let acc = 0;
-  for (let i = 0; i < bins; i++) {
-    acc += hist[i];
-    cdf[i] = Math.min(1023, Math.floor((acc / raw.length) * 1024));
-  }
-  const field = new Uint16Array(w * h);
-  for (let i = 0; i < raw.length; i++) field[i] = cdf[Math.min(bins - 1, Math.floor(raw[i] * bins))];
-  return field;
-}
-
-/** The start image melts into the end image along a seeded organic pattern while both drift. */
-function createMorph(img: Images, strength: number, seed: number): TransitionRenderer {
+/**
+ * Shapes travel from the start image to the end image along their dense correspondence while
+ * the two cross-fade; `strength` scales how far they travel (0 leaves a plain cross-fade).
+ */
+function createMorph(img: Images, strength: number): TransitionRenderer {
   const { width: w, height: h } = img;
-  const field = dissolveField(w, h, seed);
-  const a = new Uint32Array(w * h);
-  const b = new Uint32Array(w * h);
-  const weight = new Uint16Array(1024);
-  const soft = 0.6;
-  const drift = 0.08 * strength;
+  const morph = createFlowMorph(img.start, img.end, strength);
   return {
     render(t, camera, out) {
-      const e = ease('sine', t);
       if (t <= 0) return place(img.start, moveFor(camera, w, h, 0, 0, true), out, w, h);
       if (t >= 1) return place(img.end, moveFor(camera, w, h, 0, 0, true), out, w, h);
-      place(img.start, moveFor(camera, w, h, drift * e, 0, true), a, w, h);
-      place(img.end, moveFor(camera, w, h, drift * (1 - e), 0, true), b, w, h);
-      // Per-rank blend weight: ranks below the advancing front have switched to the end image.
-      for (let r = 0; r < 1024; r++) {
-        const k = Math.min(1, Math.max(0, (e * (1 + soft) - r / 1023) / soft));
-        weight[r] = Math.round(k * k * (3 - 2 * k) * 256);
-      }
-      for (let p = 0; p < field.length; p++) out[p] = lerpWord(a[p], b[p], weight[field[p]]);
+      const move = moveFor(camera, w, h, 0, 0, true);
+      morph.render(ease('sine', t), isIdentity(move) ? null : affineFor(move, img.start, w, h), out);
     },
   };
 }
@@ -196,7 +138,7 @@ function createWhip(img: Images, strength: number): TransitionRenderer {
 export function createTransition(kind: TransitionKind, img: Images, strength: number, seed: number): TransitionRenderer {
   switch (kind) {
     case 'morph':
-      return createMorph(img, strength, seed);
+      return createMorph(img, strength);
     case 'zoomThrough':
       return createZoomThrough(img, strength);
     case 'whip':

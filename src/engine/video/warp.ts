@@ -37,6 +37,22 @@ const HALF = 0x00800080;
 const ONE = 65536;
 
 /** Lerp of two words with weights (256 - w, w), w in 0..256, all four channels at once. */
+/**
+ * Bilinear blend of four neighbouring words with 8-bit weights (wx, wy in 0..255 toward p01/p10),
+ * two 16-bit lanes per multiply. Small enough for V8 to inline into every sampling loop.
+ */
+export function bilerp(p00: number, p01: number, p10: number, p11: number, wx: number, wy: number): number {
+  const ax = 256 - wx;
+  const ay = 256 - wy;
+  const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
+  const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+  const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
+  const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
+  const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
+  const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
+  return rb | (ga << 8);
+}
+
 export function lerpWord(p: number, q: number, w: number): number {
   const iw = 256 - w;
   const rb = ((((p & LANES) * iw + (q & LANES) * w + HALF) >>> 8) & LANES) >>> 0;
@@ -86,8 +102,6 @@ export function warpRgbx(src: RgbxImage, dst: Uint32Array, dw: number, dh: numbe
       const y0 = fy >> 16;
       const wx = (fx >> 8) & 255;
       const wy = (fy >> 8) & 255;
-      const ax = 256 - wx;
-      const ay = 256 - wy;
       const i00 = y0 * sw + x0;
       const dx = x0 < lastX ? 1 : 0;
       const i10 = y0 < lastY ? i00 + sw : i00;
@@ -95,13 +109,7 @@ export function warpRgbx(src: RgbxImage, dst: Uint32Array, dw: number, dh: numbe
       const p01 = s[i00 + dx];
       const p10 = s[i10];
       const p11 = s[i10 + dx];
-      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
-      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
-      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
-      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
-      dst[o] = rb | (ga << 8);
+      dst[o] = bilerp(p00, p01, p10, p11, wx, wy);
     }
   }
 }
@@ -120,7 +128,6 @@ function warpRgbxRows(src: RgbxImage, dst: Uint32Array, dw: number, dh: number, 
     const fy = syRaw < 0 ? 0 : syRaw > maxY ? maxY : syRaw;
     const y0 = fy >> 16;
     const wy = (fy >> 8) & 255;
-    const ay = 256 - wy;
     const row0 = y0 * sw;
     const row1 = y0 < lastY ? row0 + sw : row0;
     let sx = Math.round(m.c * ONE);
@@ -128,19 +135,12 @@ function warpRgbxRows(src: RgbxImage, dst: Uint32Array, dw: number, dh: number, 
       const fx = sx < 0 ? 0 : sx > maxX ? maxX : sx;
       const x0 = fx >> 16;
       const wx = (fx >> 8) & 255;
-      const ax = 256 - wx;
       const dx = x0 < lastX ? 1 : 0;
       const p00 = s[row0 + x0];
       const p01 = s[row0 + x0 + dx];
       const p10 = s[row1 + x0];
       const p11 = s[row1 + x0 + dx];
-      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
-      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
-      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
-      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
-      dst[o] = rb | (ga << 8);
+      dst[o] = bilerp(p00, p01, p10, p11, wx, wy);
     }
   }
 }
@@ -211,20 +211,15 @@ export function warpPremulOver(src: PremulLayer, dst: Uint32Array, dw: number, d
       if ((p00 | p01 | p10 | p11) === 0) continue;
       const wx = (fx >> 8) & 255;
       const wy = (fy >> 8) & 255;
-      const ax = 256 - wx;
-      const ay = 256 - wy;
-      const trb = (((p00 & LANES) * ax + (p01 & LANES) * wx + HALF) >>> 8) & LANES;
-      const tga = ((((p00 >>> 8) & LANES) * ax + ((p01 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const brb = (((p10 & LANES) * ax + (p11 & LANES) * wx + HALF) >>> 8) & LANES;
-      const bga = ((((p10 >>> 8) & LANES) * ax + ((p11 >>> 8) & LANES) * wx + HALF) >>> 8) & LANES;
-      const rb = ((trb * ay + brb * wy + HALF) >>> 8) & LANES;
-      const ga = ((tga * ay + bga * wy + HALF) >>> 8) & LANES;
-      const alpha = ga >>> 16;
+      const w = bilerp(p00, p01, p10, p11, wx, wy);
+      const alpha = w >>> 24;
       if (alpha === 0) continue;
       if (alpha === 255) {
-        dst[o] = (rb | (ga << 8)) >>> 0;
+        dst[o] = w >>> 0;
         continue;
       }
+      const rb = w & LANES;
+      const ga = (w >>> 8) & LANES;
       // over: fg + bg * (1 - a); truncating the background keeps every lane within 255.
       const keep = 256 - (alpha + (alpha >> 7));
       const d = dst[o];
