@@ -3,7 +3,6 @@ import { installAuth } from './api/auth.js';
 import { errorHandler } from './api/errors.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
-import { RateLimiter } from './api/rate-limit.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
@@ -43,7 +42,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   });
 
   installOpenApi(app);
-  installAuth(app, ctx.accounts, new RateLimiter(ctx.config.rateLimitPerMinute));
+  installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
 
   ctx.webhooks.register('higgsfield-v1', (set) => ({ body: renderV1JobSet(set, ctx.media) }));

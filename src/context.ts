@@ -13,6 +13,8 @@ import { WebhookService } from './services/webhooks.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-store.js';
 import { S3BlobStore } from './storage/s3-store.js';
+import { MemoryRateLimiter, type RateLimiter } from './api/rate-limit.js';
+import { RedisRateLimiter } from './api/redis-rate-limit.js';
 import { type OpenedDb, openDatabase } from './store/db.js';
 import type { JobRunner } from './worker/runner.js';
 import { WorkerPool } from './worker/worker.js';
@@ -34,6 +36,8 @@ export interface AppContext {
   soul: SoulService;
   characters: CharacterService;
   workers: WorkerPool | null;
+  /** Per-key request budget: in this process, or shared through Redis when one is configured. */
+  rateLimiter: RateLimiter;
   readiness: Record<string, ReadinessProbe>;
   baseUrl(): string;
   setBaseUrl(url: string): void;
@@ -79,6 +83,9 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const webhooks = new WebhookService(db.db, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
   const soul = new SoulService(generation, prices);
+  const rateLimiter: RateLimiter = config.redisUrl
+    ? new RedisRateLimiter({ redisUrl: config.redisUrl, prefix: config.queuePrefix, perMinute: config.rateLimitPerMinute, log: opts.log })
+    : new MemoryRateLimiter(config.rateLimitPerMinute);
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
   const ctx: AppContext = {
@@ -94,6 +101,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     soul,
     characters,
     workers: null,
+    rateLimiter,
     readiness: opts.readiness ?? {},
     baseUrl,
     setBaseUrl: (url) => {
@@ -103,6 +111,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
       webhooks.stop();
       await ctx.workers?.stop(0);
       await generation.dispatcher.close();
+      await rateLimiter.close?.();
       await db.close();
     },
   };

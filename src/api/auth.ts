@@ -66,7 +66,7 @@ export function installAuth(app: FastifyInstance, accounts: AccountService, limi
     const creds = extractors.get(scheme)?.(req);
     const principal = creds ? await accounts.authenticate(creds.keyId, creds.secret) : null;
     if (!principal) throw new DomainError('unauthorized', creds ? 'Invalid API credentials' : 'Not authenticated: API credentials are missing');
-    const wait = limiter.take(principal.keyId);
+    const wait = await limiter.take(principal.keyId);
     if (wait > 0) throw new DomainError('rate_limited', 'Rate limit exceeded, retry later', { retryAfterS: wait });
     req.principal = principal;
   };

@@ -1,13 +1,18 @@
+/** Seconds until the key may make a request: 0 when allowed now. */
+export interface RateLimiter {
+  take(key: string): number | Promise<number>;
+  close?(): Promise<void>;
+}
+
 /**
- * Per-key token bucket: `perMinute` sustained, the same number as burst. In-process state:
- * each API process limits on its own (documented for scaled deployments).
+ * Per-key token bucket: `perMinute` sustained, the same number as burst. State in this process:
+ * the embedded default, and the fallback of the shared limiter while Redis is unreachable.
  */
-export class RateLimiter {
+export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly perMinute: number) {}
 
-  /** 0 when allowed, else seconds until a token is available. */
   take(key: string, now = Date.now()): number {
     if (this.perMinute <= 0) return 0;
     const rate = this.perMinute / 60_000;

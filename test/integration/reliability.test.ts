@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/api/idempotency.js';
 import { verifyStandardWebhook } from '../../src/net/webhook-signing.js';
@@ -66,6 +70,30 @@ describe('rate limit', () => {
       expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     } finally {
       await t.close();
+    }
+  });
+
+  it('shares each key\'s budget across API processes through Redis', async () => {
+    // Two API processes: one database, one Redis.
+    const dbFile = path.join(os.tmpdir(), `opensoul-rl-${randomBytes(4).toString('hex')}.db`);
+    const shared = { databaseUrl: `sqlite:${dbFile}`, redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`, rateLimitPerMinute: 4 };
+    const one = await startServer({ config: shared, workers: false });
+    const two = await startServer({ config: shared, workers: false });
+    try {
+      const a = await one.account(1);
+      const codes: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 6; i++) {
+        const r = await fetch(`${(i % 2 ? two : one).url}/v1/account`, { headers: hfHeaders(a) });
+        codes.push(r.status);
+        if (r.status === 429) retryAfter = r.headers.get('retry-after');
+      }
+      expect(codes).toEqual([200, 200, 200, 200, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await one.close();
+      await two.close();
+      for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
     }
   });
 });
