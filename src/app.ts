@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installAuth } from './api/auth.js';
-import { errorHandler } from './api/errors.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
+import { parseJsonBody } from './api/json-body.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
 import { filesRoutes } from './api/surfaces/files.js';
@@ -16,22 +17,24 @@ export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 2 * 1024 * 1024, trustProxy: true });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: true,
+    // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.
+    maxParamLength: 1024,
+    frameworkErrors: frameworkErrorHandler,
+  });
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  app.setNotFoundHandler(notFoundHandler);
   // Some clients POST with an empty body and a JSON content type (v2 cancel).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(String(body)));
     } catch (e) {
-      const err = e as Error & { statusCode?: number; code?: string };
-      err.statusCode = 400;
-      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(err, undefined);
+      done(e as Error, undefined);
     }
   });
 

@@ -42,8 +42,25 @@ export function registerErrorRenderer(dialect: string, r: ErrorRenderer) {
   renderers.set(dialect, r);
 }
 
+/** URL prefixes owned by a dialect: unknown paths under them still answer in its shape. */
+const pathOwners: [prefix: string, dialect: string][] = [];
+
+export function registerDialectPaths(dialect: string, prefixes: string[]) {
+  for (const p of prefixes) if (!pathOwners.some(([q]) => q === p)) pathOwners.push([p, dialect]);
+  pathOwners.sort((a, b) => b[0].length - a[0].length);
+}
+
 export function dialectOf(req: FastifyRequest): string {
-  return ((req.routeOptions?.config as { dialect?: string } | undefined)?.dialect) ?? 'higgsfield';
+  const routed = (req.routeOptions?.config as { dialect?: string } | undefined)?.dialect;
+  if (routed) return routed;
+  const path = req.url.split('?')[0];
+  return pathOwners.find(([p]) => path.startsWith(p))?.[1] ?? 'higgsfield';
+}
+
+/** 404 for any method on an unknown path, in the shape of the dialect that owns the prefix. */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(new DomainError('not_found', 'Not Found'));
+  return reply.status(r.status).send(r.body);
 }
 
 /** Fastify's own errors (bad JSON, body too large, unsupported type) become domain errors first. */
@@ -51,7 +68,8 @@ function toDomain(err: FastifyError | Error): DomainError | ValidationError | nu
   if (err instanceof DomainError || err instanceof ValidationError) return err;
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fe.statusCode === 400 && fe instanceof SyntaxError)) {
-    return new ValidationError([{ type: 'value_error', loc: ['body'], msg: `JSON decode error: ${fe.message}` }]);
+    // FastAPI's shape for a body that is not JSON.
+    return new ValidationError([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: fe.message } }]);
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError('payload_too_large', 'Request body is too large');
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`);
@@ -63,11 +81,18 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   const domain = toDomain(err);
   const render = renderers.get(dialectOf(req)) ?? renderHiggsfieldError;
   if (!domain) {
-    req.log.error({ err }, 'unhandled error');
+    // Always on stderr: the request logger is off unless debugging, and a 500 must leave a trace.
+    console.error(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}:`, err);
     const r = render(new DomainError('internal', 'Internal server error'));
     return reply.status(r.status).send(r.body);
   }
   const r = render(domain);
   if (r.headers) reply.headers(r.headers);
+  return reply.status(r.status).send(r.body);
+}
+
+/** Errors Fastify raises before routing (a malformed URL): 400 in the owning dialect's shape. */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(new DomainError('bad_input', `Malformed request: ${err.message}`));
   return reply.status(r.status).send(r.body);
 }

@@ -19,6 +19,15 @@ export const requestHash = (method: string, url: string, body: unknown) =>
   createHash('sha256').update(method).update(url).update(JSON.stringify(body ?? null)).digest('hex');
 const hashRequest = (req: FastifyRequest) => requestHash(req.method, req.url, req.body);
 
+/** A first attempt still in flight after this died with its process; a retry may take the key. */
+export const IN_FLIGHT_LOCK_MS = 60_000;
+/** How long a finished request's response is replayed. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+export function purgeIdempotencyKeys(db: Db, now = Date.now()) {
+  return idempotencyRepo(db).purgeOlderThan(new Date(now - IDEMPOTENCY_TTL_MS).toISOString());
+}
+
 /**
  * Idempotency-Key on submits: the same key and body replays the first response, another body
  * is a 422, and a retry while the first is still being answered is a 409. A failed first
@@ -39,7 +48,12 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
     }
     const prior = await repo.get(accountId, key);
     if (!prior) throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
-    if (prior.request_hash !== hash) throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request body');
+    const abandoned = prior.state === 'in_flight' && Date.parse(prior.created_at) < Date.now() - IN_FLIGHT_LOCK_MS;
+    if (abandoned && (await repo.takeOver(accountId, key, prior.created_at, hash))) {
+      req.idempotencyKey = key;
+      return;
+    }
+    if (prior.request_hash !== hash) throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request (endpoint or body)');
     if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
     reply.header('idempotent-replayed', 'true');
     return reply.status(prior.response_status ?? 200).type('application/json').send(prior.response_body);

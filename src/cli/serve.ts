@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
 import { characterEngine, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+import { purgeIdempotencyKeys } from '../api/idempotency.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -25,10 +26,17 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
   const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
-  if (!config.publicBaseUrl) ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
+  if (!config.publicBaseUrl) {
+    ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
+    // Media, status and upload URLs carry this base: other machines cannot reach a loopback one.
+    if (config.host === '0.0.0.0' || config.host === '::') log(`listening on all interfaces but OPENSOUL_PUBLIC_URL is not set: URLs in responses will use ${ctx.baseUrl()}, which other machines cannot reach`);
+  }
   ctx.workers?.start(config.workers);
   ctx.webhooks.start();
-  const sweep = setInterval(() => void ctx.media.sweep().catch((e) => log('retention sweep failed', { err: String(e) })), 60_000);
+  const sweep = setInterval(() => {
+    void ctx.media.sweep().catch((e) => log('retention sweep failed', { err: String(e) }));
+    void purgeIdempotencyKeys(ctx.db.db).catch((e) => log('idempotency purge failed', { err: String(e) }));
+  }, 60_000);
   sweep.unref();
   console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
   const cred = await bootstrapCredential(ctx);

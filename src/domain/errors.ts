@@ -20,7 +20,9 @@ export type FieldIssueType =
   | 'too_long'
   | 'extra_forbidden'
   | 'value_error'
-  | 'url_parsing';
+  | 'url_parsing'
+  | 'json_invalid'
+  | 'string_pattern_mismatch';
 
 export interface FieldIssue {
   type: FieldIssueType;

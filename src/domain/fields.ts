@@ -61,6 +61,17 @@ export class FieldReader {
     return v;
   }
 
+  /** A shared secret echoed back as an HTTP header value: printable ASCII only, or it can never be sent. */
+  headerSecret(name: string, opts: { required?: boolean; min?: number } = {}): string | undefined {
+    const v = this.string(name, { ...opts, max: 512 });
+    if (v === undefined) return undefined;
+    if (!/^[\x20-\x7e]*$/.test(v)) {
+      this.issues.push({ type: 'string_pattern_mismatch', loc: [...this.loc, name], msg: 'String should match pattern \'^[\\x20-\\x7e]*$\' (printable ASCII: it is sent back as a header)', input: v, ctx: { pattern: '^[\\x20-\\x7e]*$' } });
+      return undefined;
+    }
+    return v;
+  }
+
   literal<T extends string | number>(name: string, allowed: readonly T[], opts: { required?: boolean } = {}): T | undefined {
     const v = this.raw(name);
     if (v === undefined || v === null) {

@@ -84,6 +84,25 @@ describe('withheld (nsfw) images', () => {
   });
 });
 
+describe('unknown paths', () => {
+  it('answer 404 in the shape of the dialect that owns the prefix, for every method', async () => {
+    const cases: [method: string, path: string, body: unknown][] = [
+      ['GET', '/api/v3/foo', { code: 404, message: 'Not Found', error_code: 'not_found', data: null }],
+      ['DELETE', '/api/v3/predictions', { code: 404, message: 'Not Found', error_code: 'not_found', data: null }],
+      ['GET', '/v2/higgsfield-text2image-soul', { error: 'Not Found' }],
+      ['PUT', '/v2/foo/bar', { error: 'Not Found' }],
+      ['GET', '/ai-model-api-polling/getGenerationResults', { error: 'Not Found' }],
+      ['GET', '/ai-model-api/v1/generateSoul', { error: 'Not Found' }],
+      ['GET', '/nothing/here', { detail: 'Not Found' }],
+      ['GET', '/v1/job-sets', { detail: 'Not Found' }],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await call(`${s.url}${path}?x=1`, { method });
+      expect({ method, path, status: r.status, body: r.body }).toEqual({ method, path, status: 404, body });
+    }
+  });
+});
+
 describe('isolation', () => {
   it("another account's id is not found, in each dialect's own shape", async () => {
     const owner = await s.account(10);

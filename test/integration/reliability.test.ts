@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestHash } from '../../src/api/idempotency.js';
+import { IDEMPOTENCY_TTL_MS, IN_FLIGHT_LOCK_MS, purgeIdempotencyKeys, requestHash } from '../../src/api/idempotency.js';
 import { verifyStandardWebhook } from '../../src/net/webhook-signing.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
@@ -42,6 +42,32 @@ describe('Idempotency-Key', () => {
     const r = await submit(a, body, { 'idempotency-key': 'busy' });
     expect(r.status).toBe(409);
     expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(100_000);
+  });
+
+  it('a key whose first request died in flight is taken over after the lock expires, once', async () => {
+    const a = await s.account(100);
+    const body = { params: { prompt: 'x' } };
+    const hash = requestHash('POST', '/v1/text2image/soul', body);
+    const longAgo = new Date(Date.now() - IN_FLIGHT_LOCK_MS - 1000).toISOString();
+    await s.ctx.db.db.insertInto('idempotency').values({ account_id: a.accountId, key: 'orphan', request_hash: hash, state: 'in_flight', response_status: null, response_body: null, created_at: longAgo }).execute();
+    const [r1, r2] = await Promise.all([submit(a, body, { 'idempotency-key': 'orphan' }), submit(a, body, { 'idempotency-key': 'orphan' })]);
+    // One retry takes the key and submits; the other sees it in flight (or replays the answer).
+    expect([r1.status, r2.status].sort()).toEqual(r1.status === r2.status ? [200, 200] : [200, 409]);
+    const sets = await s.ctx.generation.repo().listSetIds(a.accountId, 10);
+    expect(sets).toHaveLength(1);
+    const r3 = await submit(a, body, { 'idempotency-key': 'orphan' });
+    expect(r3.status).toBe(200);
+    expect(r3.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('finished keys are forgotten after a day', async () => {
+    const a = await s.account(100);
+    const body = { params: { prompt: 'x' } };
+    expect((await submit(a, body, { 'idempotency-key': 'daily' })).status).toBe(200);
+    await purgeIdempotencyKeys(s.ctx.db.db, Date.now() + IDEMPOTENCY_TTL_MS + 1000);
+    const again = await submit(a, body, { 'idempotency-key': 'daily' });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
   });
 
   it('a failed first attempt frees the key', async () => {
@@ -153,9 +179,21 @@ describe('SSRF', () => {
       expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
       const hook = await fetch(`${t.url}/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent('http://127.0.0.1:9/x')}`, { method: 'POST', headers: { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x' }) });
       expect(hook.status).toBe(400);
+      // v1 webhook targets are checked at submit as well, before anything is charged.
+      const v1 = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x' }, webhook: { url: 'http://169.254.169.254/x', secret: 's' } }) });
+      expect(v1.status).toBe(400);
+      expect(await v1.json()).toEqual({ detail: expect.stringMatching(/^webhook\.url is not an acceptable URL/) });
+      expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
     } finally {
       await t.close();
     }
+  });
+
+  it('refuses a webhook secret that could never be sent as a header', async () => {
+    const a = await s.account(10);
+    const r = await submit(a, { params: { prompt: 'x' }, webhook: { url: 'http://127.0.0.1:9/hook', secret: 'a\r\nX-Injected: 1' } });
+    expect(r.status).toBe(422);
+    expect(((await r.json()) as any).detail).toEqual([expect.objectContaining({ type: 'string_pattern_mismatch', loc: ['body', 'webhook', 'secret'] })]);
   });
 });
 

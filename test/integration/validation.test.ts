@@ -51,6 +51,28 @@ describe('validation in the FastAPI shape', () => {
     expect(r.body.detail.map((d: any) => d.type)).toEqual(['missing', 'extra_forbidden']);
     const bad = await post('/v1/text2image/soul', '{"params": ');
     expect(bad.status).toBe(422);
+    expect(bad.body.detail).toEqual([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: expect.any(String) } }]);
+  });
+
+  it('deeply nested JSON is refused by the parser, with or without an Idempotency-Key', async () => {
+    const deep = `{"params": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    for (const headers of [hfHeaders(a), { ...hfHeaders(a), 'idempotency-key': 'deep-1' }]) {
+      const r = await post('/v1/text2image/soul', deep, headers);
+      expect(r.status).toBe(422);
+      expect(r.body.detail[0]).toMatchObject({ type: 'json_invalid', ctx: { error: 'JSON nested deeper than 64 levels' } });
+    }
+    // Brackets inside strings are text, not nesting.
+    const r = await post('/v1/text2image/soul', { params: { prompt: '['.repeat(500), quality: '720p' } });
+    expect(r.status).toBe(200);
+  });
+
+  it('malformed URLs and over-long ids answer in the Higgsfield shape', async () => {
+    const long = await fetch(`${s.url}/v1/job-sets/${'a'.repeat(300)}`, { headers: hfHeaders(a) });
+    expect(long.status).toBe(404);
+    expect(await long.json()).toEqual({ detail: expect.any(String) });
+    const bad = await fetch(`${s.url}/v1/job-sets/%E0%A4%A`, { headers: hfHeaders(a) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ detail: expect.stringMatching(/^Malformed request/) });
   });
 
   it('v2 flat bodies report loc without params', async () => {

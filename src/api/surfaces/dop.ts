@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { DopService } from '../../services/dop.js';
 import { principalOf } from '../auth.js';
 import { renderV1JobSet, v2Urls } from './higgsfield-render.js';
-import { readV1Envelope } from './higgsfield-v1.js';
+import { readV1Submit } from './higgsfield-v1.js';
 import { v2Webhook } from './higgsfield-v2.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
@@ -20,7 +20,7 @@ export function dopRoutes(preview: MotionPreviewRenderer) {
 
     app.post('/v1/image2video/dop', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a DoP image-to-video job set' } }, async (req) => {
       const { accountId } = principalOf(req);
-      const { params, webhook } = readV1Envelope(req.body);
+      const { params, webhook } = await readV1Submit(req.body, ctx);
       const p = readDopV1(params, ['body', 'params']);
       return renderV1JobSet(await dop.submit(accountId, p, { model: `dop-${p.tier}`, dialect: 'higgsfield', webhook }), ctx.media);
     });

@@ -6,12 +6,20 @@ import { SOUL_STYLES } from '../../domain/styles.js';
 import type { AppContext } from '../../context.js';
 import { fromMilli } from '../../domain/pricing.js';
 import { principalOf } from '../auth.js';
+import { checkWebhookUrl } from '../webhook-url.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
 /** v1 bodies are `{params, webhook?}`; the webhook secret comes back as X-Webhook-Secret-Key. */
+/** The envelope, with the webhook URL checked like every dialect's (internal targets refused). */
+export async function readV1Submit(body: unknown, ctx: AppContext): Promise<{ params: unknown; webhook: WebhookTarget | null }> {
+  const envelope = readV1Envelope(body);
+  if (envelope.webhook) await checkWebhookUrl(ctx, envelope.webhook.url, 'webhook.url');
+  return envelope;
+}
+
 export function readV1Envelope(body: unknown): { params: unknown; webhook: WebhookTarget | null } {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
@@ -25,7 +33,7 @@ export function readV1Envelope(body: unknown): { params: unknown; webhook: Webho
     const wr = FieldReader.object(w, ['body', 'webhook'], r.issues);
     if (wr) {
       const url = wr.url('url', { required: true });
-      const secret = wr.string('secret', { max: 512 });
+      const secret = wr.headerSecret('secret');
       wr.forbidExtra();
       r.issues.push(...wr.issues);
       if (url) webhook = { url, secret: secret ?? null, dialect: 'higgsfield-v1' };
@@ -39,7 +47,7 @@ export function readV1Envelope(body: unknown): { params: unknown; webhook: Webho
 export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
     const { accountId } = principalOf(req);
-    const { params, webhook } = readV1Envelope(req.body);
+    const { params, webhook } = await readV1Submit(req.body, ctx);
     const soul = readSoulParams(params, ['body', 'params']);
     const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
     return renderV1JobSet(set, ctx.media);

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.js';
 import { principalOf } from '../auth.js';
 import { renderV2Status, v2Urls } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
-import { checkUserUrl } from '../../net/safe-fetch.js';
+import { checkWebhookUrl } from '../webhook-url.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -13,11 +13,7 @@ const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 export async function v2Webhook(req: FastifyRequest, ctx: AppContext): Promise<WebhookTarget | null> {
   const raw = (req.query as Record<string, string | undefined>).hf_webhook;
   if (!raw) return null;
-  try {
-    await checkUserUrl(raw, { allowPrivate: ctx.config.allowPrivateUrls, allowedHosts: ctx.config.allowedFetchHosts });
-  } catch (e) {
-    throw new DomainError('bad_input', `hf_webhook is not an acceptable URL: ${(e as Error).message}`);
-  }
+  await checkWebhookUrl(ctx, raw, 'hf_webhook');
   return { url: raw, dialect: 'higgsfield-v2' };
 }
 

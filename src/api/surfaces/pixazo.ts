@@ -14,7 +14,8 @@ import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
-import { type DialectSoulSpec, checkWebhookUrl, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
+import { checkWebhookUrl } from '../webhook-url.js';
+import { type DialectSoulSpec, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
 
 const DIALECT = 'pixazo';
 const px = { auth: DIALECT, dialect: DIALECT } as const;
@@ -56,7 +57,7 @@ function soulSpec(body: unknown): DialectSoulSpec {
         if (r.has('image_reference_image_url') && !r.has('image_reference_type')) requireField(r, 'image_reference_type', body);
 
         const webhookUrl = r.url('webhook_url');
-        const webhookSecret = r.string('webhook_secret', { min: 1, max: 512 });
+        const webhookSecret = r.headerSecret('webhook_secret', { min: 1 });
         if (r.has('webhook_url')) requireField(r, 'webhook_secret', body);
         return {
           fields: { style_id: b ?? a, image_reference: url && type ? { type, image_url: url } : undefined },
@@ -75,7 +76,7 @@ export function renderPixazoSubmit(set: StoredJobSet, ctx: AppContext) {
 
 export function pixazoSurface(): Surface {
   return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, keyHeaderCredentials('ocp-apim-subscription-key'), renderPixazoError);
+    registerDialect(DIALECT, keyHeaderCredentials('ocp-apim-subscription-key'), renderPixazoError, ['/ai-model-api/', '/ai-model-api-polling/']);
     // Callbacks carry the Higgsfield job set, with webhook_secret as X-Webhook-Secret-Key.
     ctx.webhooks.register(DIALECT, (set) => ({ body: renderV1JobSet(set, ctx.media) }));
     const tags = ['pixazo'];

@@ -12,10 +12,9 @@ import { FieldReader } from '../../domain/fields.js';
 import { type Job, type JobStatus, isTerminal, jobSetStatus } from '../../domain/job.js';
 import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
 import { type SoulParams, readSoulParams } from '../../domain/soul.js';
-import { checkUserUrl } from '../../net/safe-fetch.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
-import { type ErrorRenderer, HIGGSFIELD_STATUS, registerErrorRenderer } from '../errors.js';
+import { type ErrorRenderer, HIGGSFIELD_STATUS, registerDialectPaths, registerErrorRenderer } from '../errors.js';
 
 type Loc = (string | number)[];
 
@@ -68,7 +67,7 @@ export function readDialectSoul(body: unknown, spec: DialectSoulSpec): DialectSo
   for (const [k, v] of Object.entries(src)) {
     if (ownNames.has(k)) continue;
     if (pass.has(k)) domain[k] = v;
-    else if (k in rename) domain[rename[k]] = v;
+    else if (Object.hasOwn(rename, k)) domain[rename[k]] = v;
     else r.issues.push({ type: 'extra_forbidden', loc: [...loc, k], msg: 'Extra inputs are not permitted', input: v });
   }
   for (const [k, v] of Object.entries(own.fields ?? {})) if (v !== undefined) domain[k] = v;
@@ -150,10 +149,11 @@ export const bearerKeyCredentials: CredentialExtractor = (req) => {
   return m ? presentKey(m[1]) : null;
 };
 
-/** One call per dialect: its credential scheme and error renderer share its name. */
-export function registerDialect(name: string, credentials: CredentialExtractor, renderError: ErrorRenderer) {
+/** One call per dialect: its credential scheme and error renderer share its name; it owns its URL prefixes. */
+export function registerDialect(name: string, credentials: CredentialExtractor, renderError: ErrorRenderer, pathPrefixes: string[]) {
   registerCredentialScheme(name, credentials);
   registerErrorRenderer(name, renderError);
+  registerDialectPaths(name, pathPrefixes);
 }
 
 /** HTTP status of a domain error in a reseller dialect: Higgsfield's, with the dialect's exceptions. */
@@ -167,17 +167,6 @@ export function errorMessage(err: DomainError | ValidationError): string {
   return err.issues.map((i) => `${i.loc.filter((p, n) => !(n === 0 && p === 'body')).join('.') || 'body'}: ${i.msg}`).join('; ');
 }
 
-/** Webhook URLs are user-supplied targets: refuse obviously internal ones at submit. */
-export async function checkWebhookUrl(ctx: AppContext, url: string, field: string): Promise<string> {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('only http(s) URLs are accepted');
-    await checkUserUrl(url, { allowPrivate: ctx.config.allowPrivateUrls, allowedHosts: ctx.config.allowedFetchHosts });
-  } catch (e) {
-    throw new DomainError('bad_input', `${field} is not an acceptable URL: ${(e as Error).message}`);
-  }
-  return url;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Figures every rendering of a job set needs

@@ -109,7 +109,7 @@ export async function renderSegmindResult(set: StoredJobSet, ctx: AppContext) {
 
 export function segmindSurface(): Surface {
   return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError);
+    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/']);
     const tags = ['segmind'];
 
     app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {

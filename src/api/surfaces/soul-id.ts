@@ -36,7 +36,8 @@ function readPaging(q: Record<string, string | undefined>) {
   const num = (name: string, def: number, max: number) => {
     const raw = q[name];
     if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
+    // Digits only, as FastAPI's int parsing: no 1e2, 0x10 or 1.0.
+    const n = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(n)) issues.push({ type: 'int_type', loc: ['query', name], msg: 'Input should be a valid integer', input: raw });
     else if (n < 1) issues.push({ type: 'greater_than_equal', loc: ['query', name], msg: 'Input should be greater than or equal to 1', input: raw });
     else if (n > max) issues.push({ type: 'less_than_equal', loc: ['query', name], msg: `Input should be less than or equal to ${max}`, input: raw });

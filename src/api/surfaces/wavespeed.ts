@@ -17,11 +17,11 @@ import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
+import { checkWebhookUrl } from '../webhook-url.js';
 import {
   type DialectSoulSpec,
   SetWaiter,
   bearerKeyCredentials,
-  checkWebhookUrl,
   clientGone,
   completedJobs,
   errorMessage,
@@ -163,7 +163,7 @@ const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg',
 export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
   return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, bearerKeyCredentials, renderWaveSpeedError);
+    registerDialect(DIALECT, bearerKeyCredentials, renderWaveSpeedError, ['/api/v3/']);
     ctx.webhooks.register(DIALECT, (set) => ({ body: renderPrediction(set, ctx, { input: true }), signing: 'wavespeed' }));
     const waiter = new SetWaiter(ctx);
     const tags = ['wavespeed'];

@@ -17,6 +17,25 @@ export function idempotencyRepo(db: Db) {
         .executeTakeFirst();
       return r !== undefined;
     },
+    /**
+     * Takes over a key whose first request never finished (its process died between begin and
+     * complete): only an in_flight row that is still the one seen, so two retries cannot both win.
+     */
+    async takeOver(accountId: string, key: string, seenCreatedAt: string, requestHash: string): Promise<boolean> {
+      const r = await db
+        .updateTable('idempotency')
+        .set({ request_hash: requestHash, created_at: nowIso() })
+        .where('account_id', '=', accountId)
+        .where('key', '=', key)
+        .where('state', '=', 'in_flight')
+        .where('created_at', '=', seenCreatedAt)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Keys are remembered for a day (as Stripe does); older rows are deleted. */
+    purgeOlderThan(cutoffIso: string) {
+      return db.deleteFrom('idempotency').where('created_at', '<', cutoffIso).executeTakeFirst();
+    },
     complete(accountId: string, key: string, status: number, body: string) {
       return db
         .updateTable('idempotency')

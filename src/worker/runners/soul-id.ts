@@ -18,7 +18,7 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
           photos.push(await ctx.loadImage(url));
         } catch (e) {
           if (!(e instanceof DomainError)) throw e;
-          unreadable.push({ index, code: 'unreadable_image', message: e.message });
+          unreadable.push({ index, code: 'image_unreadable', message: e.message });
         }
         ctx.progress(index + 1, imageUrls.length * 2);
       }
