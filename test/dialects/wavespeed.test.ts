@@ -33,7 +33,8 @@ describe('WaveSpeed predictions', () => {
     const image = await ownImageUrl(live, a.accountId);
     const r = await post(live, I2I, a.credential, { image, prompt: 'editorial portrait', strength: 0.35, aspect_ratio: '3:4', seed: 11 });
     const set = await waitEnded(live, r.body.data.id, a.accountId);
-    expect(set.jobs[0].input).toMatchObject({ imageReferenceUrl: image, imageStrength: 0.35, width: 1024, height: 1366 });
+    // strength is WaveSpeed's fidelity to the source: 0.35 leaves 1 - 0.8 * 0.35 = 0.72 denoise.
+    expect(set.jobs[0].input).toMatchObject({ imageReferenceUrl: image, imageStrength: 0.72, width: 1024, height: 1366 });
     const done = await get(live, `/api/v3/predictions/${set.id}/result`, a.credential);
     expectGolden('wavespeed/prediction-completed', done, live.url);
     expect(done.body.data.timings.inference).toBeGreaterThanOrEqual(0);

@@ -106,7 +106,7 @@ function soulSpec(image: boolean): DialectSoulSpec {
           const url = r.url('image', { required: true });
           if (url) fields.image_reference = { type: 'image_url', image_url: url };
           const strength = r.number('strength', { min: 0, max: 1 });
-          if (strength !== undefined) patch.imageStrength = strength;
+          if (strength !== undefined) patch.imageStrength = denoiseOfFidelity(strength);
         }
         fields.quality = QUALITY[r.literal('quality', ['medium', 'high'] as const) ?? 'medium'];
         fields.width_and_height = readSize(r);
@@ -122,6 +122,16 @@ function soulSpec(image: boolean): DialectSoulSpec {
   };
 }
 
+/**
+ * WaveSpeed's `strength` is fidelity: "how closely the result follows the source image" (seed
+ * 000). The engine's img2img strength is the opposite, how much noise replaces it. Fidelity 1
+ * keeps a light restyle (0.2 denoise) rather than a copy; 0.5 lands on Soul's default 0.6.
+ */
+const MIN_DENOISE = 0.2;
+export const denoiseOfFidelity = (fidelity: number) => round6(1 - (1 - MIN_DENOISE) * fidelity);
+export const fidelityOfDenoise = (denoise: number) => round6((1 - denoise) / (1 - MIN_DENOISE));
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
 /** The request as WaveSpeed's own fields, rebuilt from the domain echo (webhook `input`). */
 function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
   const p = set.inputParams as Record<string, any>;
@@ -130,7 +140,7 @@ function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
   const style = typeof p.style_id === 'string' ? findStyle(p.style_id) : undefined;
   return {
     prompt: p.prompt,
-    ...(imageUrl ? { image: imageUrl, strength: first?.imageStrength } : {}),
+    ...(imageUrl ? { image: imageUrl, strength: typeof first?.imageStrength === 'number' ? fidelityOfDenoise(first.imageStrength) : undefined } : {}),
     ...(p.custom_reference ? { soul_id: p.custom_reference } : {}),
     size: `${p.width}*${p.height}`,
     quality: p.quality === '720p' ? 'medium' : 'high',
