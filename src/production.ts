@@ -2,7 +2,9 @@ import type { Surface } from './app.js';
 import { dopRoutes } from './api/surfaces/dop.js';
 import type { Config } from './config.js';
 import type { AppContext, ReadinessProbe } from './context.js';
-import { createDiffusionEngine, type DiffusionEngine } from './engine/diffusion/index.js';
+import { createDiffusionEngine, locateInHubCache, type DiffusionEngine } from './engine/diffusion/index.js';
+import { createStylePreviews, modelFolderFingerprint, stylePreviewCacheDir } from './engine/diffusion/style-preview.js';
+import { stylePreviewRoutes } from './api/surfaces/style-previews.js';
 import { DEFAULT_MODELS } from './engine/diffusion/default-models.js';
 import { motionPreviewCacheDir, renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
@@ -17,11 +19,12 @@ import type { CharacterEngine } from './services/characters.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */
 let diffusion: DiffusionEngine | null = null;
+const soulModelRepo = (config: Config) => config.defaultModel ?? DEFAULT_MODELS[config.executionProvider].repo;
 function diffusionEngine(config: Config): DiffusionEngine {
   diffusion ??= createDiffusionEngine({
     modelPath: config.modelPath ?? undefined,
     modelsDir: config.modelsDir,
-    defaultModel: config.defaultModel ?? DEFAULT_MODELS[config.executionProvider].repo,
+    defaultModel: soulModelRepo(config),
     provider: config.executionProvider,
     threads: config.engineThreads || undefined,
   });
@@ -57,8 +60,22 @@ export function productionReadiness(config: Config): Record<string, ReadinessPro
   };
 }
 
+/** The installed Soul model's folder (as the engine finds it) and provider, for preview versions. */
+async function soulModelIdentity(config: Config): Promise<string | undefined> {
+  const dir = config.modelPath ?? (await locateInHubCache(config.modelsDir, soulModelRepo(config)));
+  return dir ? `${config.executionProvider}:${await modelFolderFingerprint(dir)}` : undefined;
+}
+
 export function productionSurfaces(config: Config): Surface[] {
-  // Motion previews are kept under the data dir, so a restart serves them without rendering.
+  // Motion and style previews are kept under the data dir, so a restart serves them without rendering.
   const previews = { cacheDir: motionPreviewCacheDir(config.dataDir) };
-  return [dopRoutes((id) => renderMotionPreview(id, previews)), waveSpeedSurface(), segmindSurface(), pixazoSurface()];
+  // Style previews draw on the same engine instance as Soul jobs: one model in memory, one queue.
+  const styles = createStylePreviews({ engine: diffusionEngine(config), cacheDir: stylePreviewCacheDir(config.dataDir), model: () => soulModelIdentity(config) });
+  return [
+    dopRoutes((id) => renderMotionPreview(id, previews)),
+    stylePreviewRoutes((id) => styles.get(id)),
+    waveSpeedSurface(),
+    segmindSurface(),
+    pixazoSurface(),
+  ];
 }

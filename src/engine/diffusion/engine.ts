@@ -22,6 +22,8 @@ export interface SoulRenderRequest {
   /** img2img denoise strength in (0, 1]; default 0.6. */
   strength?: number;
   steps?: number;
+  /** Without `steps`: at most this many of the family's default steps (previews stay cheap on 25-step families). */
+  maxSteps?: number;
   guidanceScale?: number;
   format?: OutputFormat;
   signal?: AbortSignal;
@@ -109,6 +111,7 @@ function validate(req: SoulRenderRequest): void {
   if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > MAX_SEED) throw new RangeError('seed must be a non-negative safe integer');
   if (req.batchSize !== undefined && req.batchSize !== 1 && req.batchSize !== 4) throw new RangeError('batchSize must be 1 or 4');
   if (req.steps !== undefined && (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > MAX_STEPS)) throw new RangeError(`steps must be an integer in [1, ${MAX_STEPS}]`);
+  if (req.maxSteps !== undefined && (!Number.isInteger(req.maxSteps) || req.maxSteps < 1 || req.maxSteps > MAX_STEPS)) throw new RangeError(`maxSteps must be an integer in [1, ${MAX_STEPS}]`);
   if (req.guidanceScale !== undefined && !(req.guidanceScale >= 0 && req.guidanceScale <= MAX_GUIDANCE)) throw new RangeError(`guidanceScale must be in [0, ${MAX_GUIDANCE}]`);
   if (req.strength !== undefined && !(req.strength > 0 && req.strength <= 1)) throw new RangeError('strength must be in (0, 1]');
   if (req.format !== undefined && !['png', 'jpeg', 'webp'].includes(req.format)) throw new RangeError('format must be png, jpeg or webp');
@@ -182,7 +185,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
     const family = model.family;
     const gen = generationSize(req, { width: model.nativeWidth, height: model.nativeHeight }, family.latentMultiple);
     const strength = req.strength ?? 0.6;
-    let steps = req.steps ?? family.defaultSteps;
+    let steps = req.steps ?? (req.maxSteps ? Math.min(family.defaultSteps, req.maxSteps) : family.defaultSteps);
     // Non-LCM img2img runs floor(steps*strength) steps: keep at least one.
     if (req.initImage && !family.guidanceViaEmbedding) steps = Math.max(steps, minStepsForStrength(steps, strength));
     const guidance = req.guidanceScale ?? family.defaultGuidance;

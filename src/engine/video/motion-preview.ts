@@ -3,12 +3,13 @@
  * sample still, kept in memory, and (given a cache directory) on disk, so a restart does not
  * render the whole library again.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { findMotion, type MotionPreset } from '../../domain/motions.js';
+import { PreviewCache, sourceDigest } from '../preview-cache.js';
 import { DOP_DURATION_S, DOP_FPS, renderClip, type ClipJob, type ClipResult } from './dop.js';
 import { DopInputError } from './errors.js';
 
@@ -24,23 +25,9 @@ const SHARED_MODULES = ['mulberry32'];
 
 let engineDigest: Promise<string> | null = null;
 
-/**
- * Hash of the renderer's source files, so any change to the engine gives previews a new
- * version (and clips cached on disk by older code are not served) without anyone having to
- * remember to bump a number.
- */
+/** Hash of the renderer's source files (see sourceDigest), part of every preview's version. */
 function rendererDigest(): Promise<string> {
-  engineDigest ??= (async () => {
-    const code = (f: string) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts');
-    const own = (await readdir(ENGINE_DIR, { recursive: true })).filter(code);
-    const shared = (await readdir(path.dirname(ENGINE_DIR)))
-      .filter((f) => code(f) && SHARED_MODULES.includes(f.replace(/\.\w+$/, '')))
-      .map((f) => path.join('..', f));
-    const files = [...own, ...shared].sort();
-    const hash = createHash('sha256');
-    for (const f of files) hash.update(f).update('\0').update(await readFile(path.join(ENGINE_DIR, f))).update('\0');
-    return hash.digest('hex');
-  })().catch((err) => {
+  engineDigest ??= sourceDigest(ENGINE_DIR, SHARED_MODULES.map((m) => path.join('..', m))).catch((err) => {
     engineDigest = null;
     throw err;
   });
@@ -113,40 +100,12 @@ function looksLikeMp4(bytes: Buffer): boolean {
   return bytes.length > 8 && bytes.toString('latin1', 4, 8) === 'ftyp';
 }
 
-/** The cached clip, or null: missing, torn or unreadable files are rendered again. */
-async function readCached(file: string): Promise<Buffer | null> {
-  const bytes = await readFile(file).catch(() => null);
-  return bytes && looksLikeMp4(bytes) ? bytes : null;
-}
-
-/**
- * Writes via a temporary file and a rename, so a reader (or a crash) never sees half a clip;
- * then removes this motion's clips of other versions. The cache only saves work: a failed
- * write is dropped and the clip is still served.
- */
-async function writeCached(file: string, bytes: Buffer): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    return;
-  }
-  const name = path.basename(file);
-  const prefix = name.slice(0, name.lastIndexOf('-') + 1);
-  const stale = (await readdir(dir).catch(() => [] as string[])).filter((f) => f !== name && f.startsWith(prefix) && f.endsWith('.mp4'));
-  await Promise.all(stale.map((f) => rm(path.join(dir, f), { force: true }).catch(() => undefined)));
-}
-
-/** One promise per (cache dir, motion), so concurrent first requests render once. */
-const memory = new Map<string, Promise<Buffer>>();
+/** Clips per (cache dir, motion), in memory and on disk. */
+const cache = new PreviewCache(looksLikeMp4);
 
 /** Forgets the clips held in memory (as a restart would); disk copies stay. */
 export function clearMotionPreviewMemory(): void {
-  memory.clear();
+  cache.clear();
 }
 
 /**
@@ -156,14 +115,11 @@ export function clearMotionPreviewMemory(): void {
 export function renderMotionPreview(motionId: string, opts: MotionPreviewOptions = {}): Promise<Buffer> {
   const preset = findMotion(motionId);
   if (!preset) return Promise.reject(new DopInputError(`unknown motion id "${motionId}"`));
-  const key = `${opts.cacheDir ?? ''}\n${preset.id}`;
-  let clip = memory.get(key);
-  if (!clip) {
-    clip = (async () => {
-      // Without a version (engine code unreadable) the disk cache is skipped, not the preview.
-      const file = opts.cacheDir ? await motionPreviewFile(opts.cacheDir, preset.id).catch(() => null) : null;
-      const cached = file ? await readCached(file) : null;
-      if (cached) return cached;
+  return cache.get(
+    `${opts.cacheDir ?? ''}\n${preset.id}`,
+    // Without a version (engine code unreadable) the disk cache is skipped, not the preview.
+    async () => (opts.cacheDir ? await motionPreviewFile(opts.cacheDir, preset.id).catch(() => null) : null),
+    async () => {
       const { start, end } = await loadSamples();
       const motion = { preset, strength: 1 };
       const result = await (opts.render ?? renderClip)({
@@ -175,15 +131,7 @@ export function renderMotionPreview(motionId: string, opts: MotionPreviewOptions
         main: { ...PREVIEW_ENCODING },
         poster: false,
       });
-      if (file) await writeCached(file, result.video);
       return result.video;
-    })();
-    // A failed render is not cached, so a later request can try again.
-    const mine = clip;
-    clip.catch(() => {
-      if (memory.get(key) === mine) memory.delete(key);
-    });
-    memory.set(key, clip);
-  }
-  return clip;
+    },
+  );
 }
