@@ -82,6 +82,10 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const media = new MediaService(db.db, store, config, baseUrl);
   const webhooks = new WebhookService(db.db, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
+  generation.onJobFinished((job, status) => {
+    metrics.jobsFinished.inc({ kind: job.kind, status });
+    if (job.startedAt) metrics.jobDuration.observe({ kind: job.kind, status }, (Date.now() - Date.parse(job.startedAt)) / 1000);
+  });
   const soul = new SoulService(generation, prices);
   const rateLimiter: RateLimiter = config.redisUrl
     ? new RedisRateLimiter({ redisUrl: config.redisUrl, prefix: config.queuePrefix, perMinute: config.rateLimitPerMinute, log: opts.log })
@@ -117,7 +121,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   };
   if (config.workers > 0) {
     const runners = typeof opts.runners === 'function' ? opts.runners(ctx) : opts.runners;
-    ctx.workers = new WorkerPool({ config, generation, media, runners, metrics, log: opts.log });
+    ctx.workers = new WorkerPool({ config, generation, media, runners, log: opts.log });
   }
   return ctx;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
+import { type Job, type MediaRef, isTerminal } from '../domain/job.js';
 import type { PriceTable } from '../domain/pricing.js';
 import type { Db } from '../store/db.js';
 import { nowIso } from '../store/repos/accounts.js';
 import type { CharactersTable } from '../store/schema.js';
-import type { GenerationService } from './generation.js';
+import type { GenerationService, SetFinishedHook } from './generation.js';
 import type { MediaService } from './media.js';
 
 /** One refused photo: a machine-readable code and a sentence the user can act on. */
@@ -47,7 +48,9 @@ export class CharacterService {
     private readonly media: MediaService,
     private readonly prices: PriceTable,
     private readonly engine: CharacterEngine | null,
-  ) {}
+  ) {
+    generation.onSetFinished(this.dropOrphanBuildOutputs);
+  }
 
   async create(accountId: string, name: string, imageUrls: string[]) {
     const id = randomUUID();
@@ -86,16 +89,68 @@ export class CharacterService {
     return { total, items };
   }
 
-  /** Removes the photos, crops, thumbnail and embeddings; the id then reads as missing. */
+  /**
+   * Removes the photos, crops, thumbnail and embeddings, and the job set that built them (its
+   * output is the face crop, its input the photo URLs); the ids then read as missing.
+   */
   async delete(id: string, accountId: string): Promise<boolean> {
-    const c = await this.get(id, accountId);
-    if (!c) return false;
-    const keys = [...c.media.map((m) => m.media_key), ...c.media.map((m) => m.face_crop_key).filter((k): k is string => !!k), ...(c.thumbnail_key ? [c.thumbnail_key] : [])];
+    if (!(await this.get(id, accountId))) return false;
+    const repo = this.generation.repo();
+    const builds = await repo.jobsByInput(accountId, 'soul_id', 'characterId', id);
+    // A build still under way is stopped first, through the one cancel path: a queued job ends
+    // now with its refund; a running one stops at its next step and finishJob refunds it then
+    // (if it gets as far as storeBuild, that finds the character gone and records nothing).
+    for (const setId of new Set(builds.filter((j) => !isTerminal(j.status)).map((j) => j.jobSetId))) {
+      try {
+        await this.generation.cancel(setId, accountId);
+      } catch (e) {
+        if (!(e instanceof DomainError && e.code === 'not_found')) throw e;
+      }
+    }
+    // Deleting the character row first takes its lock (PostgreSQL), ordering this against
+    // storeBuild's guarded UPDATE: either its rows are committed and removed here, or it sees no row.
+    const keys = await this.db.transaction().execute(async (trx) => {
+      const row = await trx.deleteFrom('characters').where('id', '=', id).where('account_id', '=', accountId).returning('thumbnail_key').executeTakeFirst();
+      if (!row) return null;
+      const media = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
+      return [row.thumbnail_key, ...media.flatMap((m) => [m.media_key, m.face_crop_key])].filter((k): k is string => !!k);
+    });
+    if (!keys) return false; // a concurrent delete got there first
+    // Read the build sets again: one that ended meanwhile has its outputs now; one that ends
+    // later is cleaned by dropOrphanBuildOutputs. A second in the past, because sets stay
+    // readable while visible_until is not yet strictly before now.
+    const hideAt = new Date(Date.now() - 1000).toISOString();
+    for (const setId of new Set(builds.map((j) => j.jobSetId))) {
+      const set = await repo.getSet(setId, accountId);
+      if (!set) continue;
+      keys.push(...set.jobs.flatMap(outputKeys));
+      const inputs = new Map(set.jobs.map((j) => [j.id, { ...j.input, imageUrls: [] }]));
+      await repo.redactSet(setId, { input_images: [] }, inputs, hideAt);
+    }
     await this.media.deleteKeys(keys);
-    await this.db.deleteFrom('character_media').where('character_id', '=', id).execute();
-    await this.db.deleteFrom('characters').where('id', '=', id).execute();
     return true;
   }
+
+  /**
+   * Set-finished hook, inside finishJob's transaction: a build that completes after its
+   * character was deleted (its worker had not yet seen the cancel) must not keep the face crop
+   * it just stored as its output.
+   */
+  private readonly dropOrphanBuildOutputs: SetFinishedHook = async (trx, set) => {
+    if (set.type !== 'soul_id') return;
+    const orphaned: string[] = [];
+    for (const j of set.jobs) {
+      const keys = outputKeys(j);
+      if (!keys.length) continue;
+      // An UPDATE rather than a SELECT: it takes the row lock (PostgreSQL), so a concurrent
+      // delete has either removed the row already or waits and then reads these outputs itself.
+      const r = await trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', String(j.input.characterId)).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) orphaned.push(...keys);
+    }
+    // Not awaited: on SQLite this transaction holds the only connection. Outputs also carry a
+    // retention expiry, so the sweeper removes them should this fail.
+    if (orphaned.length) void this.media.deleteKeys(orphaned).catch(() => {});
+  };
 
   /** Soul requests naming a character: it must be ours, completed, and transfer models installed. */
   readonly gate = async (accountId: string, characterId: string) => {
@@ -113,29 +168,57 @@ export class CharacterService {
     return this.db.updateTable('characters').set({ status: 'in_progress', in_progress_at: nowIso() }).where('id', '=', id).where('status', 'in', ['queued', 'in_progress']).execute();
   }
 
-  async storeBuild(id: string, accountId: string, photos: Buffer[], result: CharacterBuildResult) {
+  /**
+   * Stores the photos, crops and thumbnail and records them on the character, in one
+   * transaction. `deleted` when the character was deleted meanwhile: then nothing is recorded
+   * and the blobs written here are deleted again (the job's refund is finishJob's, at its end).
+   */
+  async storeBuild(id: string, accountId: string, photos: Buffer[], result: CharacterBuildResult): Promise<{ deleted: true } | { deleted: false; thumb: MediaRef | null }> {
+    // Deleted while the engine ran (the usual case): write no blob at all.
+    if (!(await this.db.selectFrom('characters').select('id').where('id', '=', id).executeTakeFirst())) return { deleted: true };
+    const written: string[] = [];
+    const put = async (bytes: Buffer, contentType: string) => {
+      const ref = await this.media.put(accountId, 'character', { bytes, contentType, type: 'image' }, null);
+      written.push(ref.key);
+      return ref;
+    };
     const acceptedSet = new Map(result.accepted.map((idx, i) => [idx, i]));
-    const put = (bytes: Buffer, contentType: string) => this.media.put(accountId, 'character', { bytes, contentType, type: 'image' }, null);
+    const rows: { id: string; character_id: string; account_id: string; idx: number; media_key: string; face_crop_key: string | null; accepted: number }[] = [];
     for (let i = 0; i < photos.length; i++) {
       const info = await this.media.inspect(photos[i]);
       const photo = await put(photos[i], info.contentType);
       const cropIndex = acceptedSet.get(i);
       const crop = cropIndex !== undefined && result.faceCrops[cropIndex] ? await put(result.faceCrops[cropIndex], 'image/jpeg') : null;
-      await this.db.insertInto('character_media').values({ id: randomUUID(), character_id: id, account_id: accountId, idx: i, media_key: photo.key, face_crop_key: crop?.key ?? null, accepted: cropIndex !== undefined ? 1 : 0 }).execute();
+      rows.push({ id: randomUUID(), character_id: id, account_id: accountId, idx: i, media_key: photo.key, face_crop_key: crop?.key ?? null, accepted: cropIndex !== undefined ? 1 : 0 });
     }
     const thumb = result.thumbnail ? await put(result.thumbnail, 'image/jpeg') : null;
-    await this.db
-      .updateTable('characters')
-      .set({
-        status: result.status,
-        thumbnail_key: thumb?.key ?? null,
-        centroid: result.centroid ? JSON.stringify(Array.from(result.centroid)) : null,
-        quality_report: JSON.stringify(result.refused),
-        finished_at: nowIso(),
-      })
-      .where('id', '=', id)
-      .execute();
-    return thumb;
+    const replaced = await this.db.transaction().execute(async (trx) => {
+      // The guarded UPDATE comes first and takes the row lock (PostgreSQL): a delete that won
+      // leaves no row to update; one that comes later waits, then removes what this commits.
+      const prev = await trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).returning('thumbnail_key').executeTakeFirst();
+      if (!prev) return null;
+      // A re-run (drained or recovered job) replaces the earlier run's media instead of orphaning it.
+      const old = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
+      for (const r of rows) await trx.insertInto('character_media').values(r).execute();
+      await trx
+        .updateTable('characters')
+        .set({
+          status: result.status,
+          thumbnail_key: thumb?.key ?? null,
+          centroid: result.centroid ? JSON.stringify(Array.from(result.centroid)) : null,
+          quality_report: JSON.stringify(result.refused),
+          finished_at: nowIso(),
+        })
+        .where('id', '=', id)
+        .execute();
+      return [prev.thumbnail_key, ...old.flatMap((m) => [m.media_key, m.face_crop_key])].filter((k): k is string => !!k);
+    });
+    if (!replaced) {
+      await this.media.deleteKeys(written);
+      return { deleted: true };
+    }
+    await this.media.deleteKeys(replaced);
+    return { deleted: false, thumb };
   }
 
   async fail(id: string, refused: PhotoRefusal[]) {
@@ -154,4 +237,9 @@ export class CharacterService {
     }
     return { centroid: Float32Array.from(JSON.parse(c.centroid) as number[]), faceCrops: crops };
   }
+}
+
+/** Blob keys of a job's outputs. */
+function outputKeys(j: Job): string[] {
+  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : [])] : [];
 }

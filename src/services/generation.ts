@@ -40,6 +40,12 @@ export interface JobOutcome {
 
 /** Called in the finishing transaction when the last job of a set ends (webhook outbox). */
 export type SetFinishedHook = (db: Db, set: StoredJobSet) => Promise<void>;
+/** Called after the commit that ended a job, however it ended (worker, cancel, lease recovery). */
+export type JobFinishedHook = (job: FinishingJob, status: JobStatus) => void;
+export type FinishingJob = Pick<Job, 'id' | 'jobSetId' | 'accountId' | 'cost' | 'kind' | 'startedAt'>;
+
+/** Rolls a transaction back when one of several guarded transitions did not apply. */
+class NotAllMoved extends Error {}
 
 /**
  * The generation use case: submit (charge + create, one transaction), read, cancel, and the
@@ -51,6 +57,7 @@ export class GenerationService {
   /** Tells workers a row is queued; the database stays the queue of record. */
   dispatcher: Dispatcher = dbDispatcher(this.wake);
   private readonly setFinishedHooks: SetFinishedHook[] = [];
+  private readonly jobFinishedHooks: JobFinishedHook[] = [];
 
   constructor(
     private readonly db: Db,
@@ -62,6 +69,10 @@ export class GenerationService {
 
   onSetFinished(hook: SetFinishedHook) {
     this.setFinishedHooks.push(hook);
+  }
+
+  onJobFinished(hook: JobFinishedHook) {
+    this.jobFinishedHooks.push(hook);
   }
 
   repo(db: Db = this.db): JobsRepo {
@@ -132,12 +143,14 @@ export class GenerationService {
   async cancelIfQueued(id: string, accountId: string): Promise<boolean> {
     const set = await this.getOrThrow(id, accountId);
     if (!set.jobs.every((j) => j.status === 'queued')) return false;
-    let all = true;
-    for (const j of set.jobs) {
-      const done = await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
-      all &&= done;
+    // All or nothing: a worker claiming one job in between rolls every cancel and refund back.
+    try {
+      await this.finishJobs(set.jobs, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+      return true;
+    } catch (e) {
+      if (e instanceof NotAllMoved) return false;
+      throw e;
     }
-    return all;
   }
 
   /** opensoul's own v1 cancel: queued jobs end now; running ones stop at their next step. */
@@ -156,21 +169,35 @@ export class GenerationService {
    * The one way a job ends: guarded transition, exact refund of what this job cost, and, when it
    * was the last open job of its set, the set-finished hooks, all in one transaction.
    */
-  async finishJob(job: Pick<Job, 'id' | 'jobSetId' | 'accountId' | 'cost'>, from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const repo = this.repo(trx);
-      const moved = await repo.finish(job.id, from, outcome);
-      if (!moved) return false;
-      if (REFUNDED_STATUSES.has(outcome.status) && job.cost > 0) {
-        await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
-      }
-      const set = await repo.getSet(job.jobSetId);
-      if (set && set.jobs.every((j) => isTerminal(j.status))) {
-        const first = await repo.markSetFinished(set.id);
-        if (Number(first.numUpdatedRows) > 0) for (const hook of this.setFinishedHooks) await hook(trx, set);
-      }
+  async finishJob(job: FinishingJob, from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<boolean> {
+    try {
+      await this.finishJobs([job], from, outcome);
       return true;
+    } catch (e) {
+      if (e instanceof NotAllMoved) return false;
+      throw e;
+    }
+  }
+
+  /** finishJob for several jobs in one transaction; throws NotAllMoved (nothing applied) unless every one moved. */
+  private async finishJobs(jobs: FinishingJob[], from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      for (const job of jobs) {
+        if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
+        if (REFUNDED_STATUSES.has(outcome.status) && job.cost > 0) {
+          await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+        }
+      }
+      for (const setId of new Set(jobs.map((j) => j.jobSetId))) {
+        const set = await repo.getSet(setId);
+        if (set && set.jobs.every((j) => isTerminal(j.status))) {
+          const first = await repo.markSetFinished(set.id);
+          if (Number(first.numUpdatedRows) > 0) for (const hook of this.setFinishedHooks) await hook(trx, set);
+        }
+      }
     });
+    for (const job of jobs) for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
   }
 
   /**
@@ -182,7 +209,10 @@ export class GenerationService {
     const requeued: QueuedRef[] = [];
     let failed = 0;
     for (const job of await this.repo().expiredLeases(now)) {
-      if (job.attempts < this.config.maxAttempts) {
+      if (job.cancelRequested) {
+        // Canceled while its worker was dying: workers never claim a flagged job, so end it here.
+        await this.finishJob(job, { status: 'in_progress' }, { status: 'canceled', error: 'Canceled by the user' });
+      } else if (job.attempts < this.config.maxAttempts) {
         if (await this.repo().requeueExpired(job.id, now)) requeued.push(job);
       } else if (await this.finishJob(job, { status: 'in_progress' }, { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` })) {
         failed++;

@@ -5,7 +5,6 @@ import { DomainError } from '../domain/errors.js';
 import type { Job, JobKind, JobResults } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
-import type { Metrics } from '../services/metrics.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
@@ -16,7 +15,6 @@ export interface WorkerDeps {
   generation: GenerationService;
   media: MediaService;
   runners: JobRunner[];
-  metrics?: Metrics;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -96,10 +94,9 @@ export class WorkerPool {
   }
 
   private async runJob(job: Job, workerId: string) {
-    const { config, generation, media, metrics } = this.deps;
+    const { config, generation, media } = this.deps;
     const controller = new AbortController();
     this.running.set(job.id, controller);
-    const started = Date.now();
     const repo = generation.repo();
     const heartbeat = setInterval(async () => {
       try {
@@ -122,14 +119,12 @@ export class WorkerPool {
       },
       loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
     };
-    let status = 'failed';
     try {
       const runner = this.runners.get(job.kind);
       if (!runner) throw new JobFailure(`No runner for job kind ${job.kind}`);
       const out = await runner.run(ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
       const results = await this.storeOutputs(job, out);
-      status = out.nsfw ? 'nsfw' : 'completed';
       await generation.finishJob(job, { status: 'in_progress', workerId }, {
         status: out.nsfw ? 'nsfw' : 'completed',
         results: out.nsfw ? null : results,
@@ -139,12 +134,10 @@ export class WorkerPool {
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'draining') {
-        status = 'requeued';
         if (await repo.release(job.id, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
-        status = 'lease_lost';
+        // Another worker owns it now; this run's result is dropped.
       } else if (reason === 'canceled') {
-        status = 'canceled';
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'canceled', error: 'Canceled by the user' });
       } else {
         const message = err instanceof JobFailure || err instanceof DomainError ? err.message : 'Generation failed because of an internal error';
@@ -154,9 +147,6 @@ export class WorkerPool {
     } finally {
       clearInterval(heartbeat);
       this.running.delete(job.id);
-      const seconds = (Date.now() - started) / 1000;
-      metrics?.jobDuration.observe({ kind: job.kind, status }, seconds);
-      metrics?.jobsFinished.inc({ kind: job.kind, status });
     }
   }
 

@@ -345,7 +345,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
         .where('status', '=', 'in_progress')
         .where('lease_expires_at', '<', now)
         .execute()
-        .then((rows) => rows.map(rowToJob));
+        .then((rows) => rows.map((r) => Object.assign(rowToJob(r), { cancelRequested: !!r.cancel_requested })));
     },
 
     async requeueExpired(jobId: string, leaseExpiresBefore: string): Promise<boolean> {
@@ -365,6 +365,24 @@ export function jobsRepo(db: Db, engine: DbEngine) {
 
     markSetFinished(jobSetId: string) {
       return db.updateTable('job_sets').set({ finished_at: nowIso() }).where('id', '=', jobSetId).where('finished_at', 'is', null).executeTakeFirst();
+    },
+
+    /**
+     * The `kind` jobs of an account whose input has `field` = `value` (a Soul ID build names its
+     * character). Input is JSON text on both engines: LIKE only narrows (ids need no escaping;
+     * anything else skips it), the parsed input decides.
+     */
+    async jobsByInput(accountId: string, kind: JobKind, field: string, value: string): Promise<Job[]> {
+      let q = db.selectFrom('jobs').selectAll().where('account_id', '=', accountId).where('kind', '=', kind);
+      if (/^[A-Za-z0-9-]+$/.test(value)) q = q.where('input', 'like', `%"${value}"%`);
+      const rows = await q.execute();
+      return rows.map(rowToJob).filter((j) => j.input[field] === value);
+    },
+
+    /** Rewrite what a set and its jobs were asked (scrubbing personal data); `hideAt` makes the set read as missing. */
+    async redactSet(jobSetId: string, inputParams: Record<string, unknown>, jobInputs: Map<string, Record<string, unknown>>, hideAt: string) {
+      await db.updateTable('job_sets').set({ input_params: JSON.stringify(inputParams), visible_until: hideAt }).where('id', '=', jobSetId).execute();
+      for (const [id, input] of jobInputs) await db.updateTable('jobs').set({ input: JSON.stringify(input) }).where('id', '=', id).where('job_set_id', '=', jobSetId).execute();
     },
 
     async listSetIds(accountId: string, limit: number) {

@@ -24,9 +24,16 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
       }
       // Indices in the engine's result refer to `photos`; map them back to the request's order.
       const readableIdx = imageUrls.map((_, i) => i).filter((i) => !unreadable.some((u) => u.index === i));
+      // Canceled (e.g. the character was deleted) or draining: stop at each step, before storing anything.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       const result = await engine.build(photos, (done, total) => ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2));
       const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort((a, b) => a.index - b.index);
-      const thumb = await characters.storeBuild(characterId, ctx.job.accountId, photos, { ...result, refused });
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const stored = await characters.storeBuild(characterId, ctx.job.accountId, photos, { ...result, refused });
+      // Deleted meanwhile: nothing was kept. The job ends canceled if this worker has heard of the
+      // cancel, else (a remote worker hears at its next heartbeat) failed; finishJob refunds either once.
+      if (stored.deleted) throw new JobFailure('The character was deleted before its build finished');
+      const thumb = stored.thumb;
       if (result.status !== 'completed' || !thumb) {
         await characters.fail(characterId, refused);
         const reasons = refused.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ');
