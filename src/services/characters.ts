@@ -31,6 +31,8 @@ export interface CharacterEngine {
   /** Identity transfer models installed? The message names the pull command when not. */
   transferStatus(): Promise<{ ok: boolean; message: string }>;
   transfer(image: Buffer, character: { centroid: Float32Array; faceCrops: Buffer[]; cacheKey: string }, strength: number): Promise<{ image: Buffer; identityScore: number; faces: number }>;
+  /** Drops what the engine keeps in memory for a character (its source embedding). */
+  forget?(cacheKey: string): void;
 }
 
 export interface CharacterView extends CharactersTable {
@@ -116,6 +118,7 @@ export class CharacterService {
       return [row.thumbnail_key, ...media.flatMap((m) => [m.media_key, m.face_crop_key])].filter((k): k is string => !!k);
     });
     if (!keys) return false; // a concurrent delete got there first
+    this.engine?.forget?.(id);
     // Read the build sets again: one that ended meanwhile has its outputs now; one that ends
     // later is cleaned by dropOrphanBuildOutputs. A second in the past, because sets stay
     // readable while visible_until is not yet strictly before now.

@@ -62,6 +62,9 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
   }
 
   return {
+    forget(key) {
+      embeddings.delete(key);
+    },
     async build(photos, onProgress): Promise<CharacterBuildResult> {
       onProgress?.(0, photos.length);
       const b = await buildCharacter(photos);

@@ -81,6 +81,9 @@ describe('faceCharacterEngine', () => {
     await expect(engine.transfer(astronaut, character('c3', []), 1)).rejects.toThrow(/at least one face crop/);
     // A failed embedding is not cached: c3 works once it has crops.
     await expect(engine.transfer(astronaut, character('c3'), 1)).resolves.toMatchObject({ faces: 1 });
+    // A deleted character's embedding leaves memory: the crops are needed again.
+    engine.forget!('c2');
+    await expect(engine.transfer(astronaut, character('c2', []), 1)).rejects.toThrow(/at least one face crop/);
   });
 
   it('transferStatus: ok with the models; without them the message names the pull commands', async () => {
