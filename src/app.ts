@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
+import { registerWebhookRenderers } from './api/webhook-renderers.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
-import { renderV1JobSet, renderV2Status } from './api/surfaces/higgsfield-render.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
@@ -48,8 +48,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
 
-  ctx.webhooks.register('higgsfield-v1', (set) => ({ body: renderV1JobSet(set, ctx.media) }));
-  ctx.webhooks.register('higgsfield-v2', (set) => ({ body: renderV2Status(set, ctx.media, ctx.baseUrl()) }));
+  registerWebhookRenderers(ctx);
 
   opsRoutes(app, ctx);
   filesRoutes(app, ctx);

@@ -5,6 +5,7 @@ import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
 import { characterEngine, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
+import { registerWebhookRenderers } from '../api/webhook-renderers.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -64,6 +65,7 @@ export async function worker(config: Config) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
   const n = Math.max(1, config.workers);
   const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), log });
+  registerWebhookRenderers(ctx);
   ctx.workers!.start(n);
   ctx.webhooks.start();
   const via = ctx.generation.dispatcher.kind === 'bullmq' ? 'jobs delivered by BullMQ' : 'lease loops polling';

@@ -174,6 +174,15 @@ function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, Migratio
         .execute();
     },
   },
+  // Outbox rows are claimed with a lease before delivery: serve and every worker process run
+  // the delivery loop, and without a claim each of them posted the same row.
+  '0002_outbox_claims': {
+    async up(db: Kysely<any>) {
+      // One column per statement: SQLite's ALTER TABLE adds a single column at a time.
+      await db.schema.alterTable('outbox').addColumn('claimed_by', 'text').execute();
+      await db.schema.alterTable('outbox').addColumn('lease_until', 'text').execute();
+    },
+  },
   };
 }
 

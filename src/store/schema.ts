@@ -127,6 +127,10 @@ export interface OutboxTable {
   last_status: number | null;
   created_at: string;
   delivered_at: string | null;
+  /** The claim (process + claim number) delivering this row now; null when nobody is. */
+  claimed_by: string | null;
+  /** When that claim lapses, so a row whose deliverer died is picked up by another process. */
+  lease_until: string | null;
 }
 
 export interface CharactersTable {

@@ -5,11 +5,13 @@ import { Queue, QueueEvents } from 'bullmq';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
+import { registerWebhookRenderers } from '../../src/api/webhook-renderers.js';
 import { QUEUE_NAME } from '../../src/queue/bullmq-dispatcher.js';
 import { redisOptions } from '../../src/queue/redis-options.js';
 import type { JobRunner } from '../../src/worker/runner.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
+import { PG_ADMIN, pgAdmin as admin } from '../helpers/pg-admin.js';
 
 export interface Backend {
   name: string;
@@ -23,18 +25,8 @@ export const BACKENDS: Backend[] = [
   { name: 'postgres + bullmq', database: 'postgres', dispatch: 'bullmq' },
 ];
 
-const PG_ADMIN = process.env.OPENSOUL_TEST_PG_ADMIN ?? 'postgres://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function admin<T = unknown>(query: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  try {
-    return (await c.query(query, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 /**
  * pg.Pool#end resolves before its sockets have closed; terminating those (drop … with force)
@@ -110,6 +102,7 @@ export async function deploy(backend: Backend, opts: { api?: Partial<Config> } =
       const n = w.workers ?? 1;
       const config = loadConfig({}, { ...api.ctx.config, ...shared, dataDir: api.dataDir, workers: n, ...w.config });
       const ctx = await createContext(config, { runners: w.runners ?? [testSoulRunner()] });
+      registerWebhookRenderers(ctx); // as src/cli/serve.ts#worker does
       ctx.workers!.start(n);
       workers.push(ctx);
       return ctx;

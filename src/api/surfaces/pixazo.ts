@@ -77,8 +77,6 @@ export function renderPixazoSubmit(set: StoredJobSet, ctx: AppContext) {
 export function pixazoSurface(): Surface {
   return (app: FastifyInstance, ctx: AppContext) => {
     registerDialect(DIALECT, keyHeaderCredentials('ocp-apim-subscription-key'), renderPixazoError, ['/ai-model-api/', '/ai-model-api-polling/']);
-    // Callbacks carry the Higgsfield job set, with webhook_secret as X-Webhook-Secret-Key.
-    ctx.webhooks.register(DIALECT, (set) => ({ body: renderV1JobSet(set, ctx.media) }));
     const tags = ['pixazo'];
 
     app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)' } }, async (req) => {

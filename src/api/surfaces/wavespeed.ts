@@ -174,7 +174,6 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
   return (app: FastifyInstance, ctx: AppContext) => {
     registerDialect(DIALECT, bearerKeyCredentials, renderWaveSpeedError, ['/api/v3/']);
-    ctx.webhooks.register(DIALECT, (set) => ({ body: renderPrediction(set, ctx, { input: true }), signing: 'wavespeed' }));
     const waiter = new SetWaiter(ctx);
     const tags = ['wavespeed'];
 

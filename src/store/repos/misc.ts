@@ -1,5 +1,5 @@
 import type { Db } from '../db.js';
-import type { MediaTable, OutboxTable } from '../schema.js';
+import type { MediaTable } from '../schema.js';
 import { nowIso } from './accounts.js';
 
 export function idempotencyRepo(db: Db) {
@@ -76,26 +76,6 @@ export function mediaRepo(db: Db) {
     async useSlot(token: string): Promise<boolean> {
       const r = await db.updateTable('upload_slots').set({ used_at: nowIso() }).where('token', '=', token).where('used_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
-    },
-  };
-}
-
-export function outboxRepo(db: Db) {
-  return {
-    insert(o: Omit<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_error' | 'last_status' | 'created_at' | 'delivered_at'>) {
-      return db
-        .insertInto('outbox')
-        .values({ ...o, state: 'pending', attempts: 0, first_attempt_at: null, last_error: null, last_status: null, created_at: nowIso(), delivered_at: null })
-        .execute();
-    },
-    due(now = nowIso(), limit = 20) {
-      return db.selectFrom('outbox').selectAll().where('state', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit).execute();
-    },
-    update(id: string, patch: Partial<OutboxTable>) {
-      return db.updateTable('outbox').set(patch).where('id', '=', id).execute();
-    },
-    forJobSet(jobSetId: string) {
-      return db.selectFrom('outbox').selectAll().where('job_set_id', '=', jobSetId).execute();
     },
   };
 }
