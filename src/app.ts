@@ -22,7 +22,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     frameworkErrors: frameworkErrorHandler,
   });
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
