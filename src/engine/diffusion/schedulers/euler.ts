@@ -58,7 +58,9 @@ export class EulerScheduler implements Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
     const sigma = this.sigmaAt(stepIndex);
     const denom = f32(Math.sqrt(f32(f32(sigma * sigma) + 1)));
-    return mapIndex(sample.length, (i) => sample[i] / denom);
+    const out = new Float32Array(sample.length);
+    for (let i = 0; i < sample.length; i++) out[i] = sample[i] / denom;
+    return out;
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource): Float32Array {
@@ -66,9 +68,13 @@ export class EulerScheduler implements Scheduler {
     const sigma = this.sigmaAt(stepIndex);
     const sigmaNext = this.sigmas[stepIndex + 1];
     const x0 = this.originalSample(modelOutput, sample, sigma);
+    const n = sample.length;
+    const out = new Float32Array(n);
+    // Plain loops, not mapIndex: this runs on every latent element of every step.
     if (this.kind === 'euler') {
       const dt = sigmaNext - sigma;
-      return mapIndex(sample.length, (i) => sample[i] + ((sample[i] - x0(i)) / sigma) * dt);
+      for (let i = 0; i < n; i++) out[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt;
+      return out;
     }
     const sigmaUp = Math.sqrt((sigmaNext * sigmaNext * (sigma * sigma - sigmaNext * sigmaNext)) / (sigma * sigma));
     const sigmaDown = Math.sqrt(sigmaNext * sigmaNext - sigmaUp * sigmaUp);
@@ -79,7 +85,8 @@ export class EulerScheduler implements Scheduler {
       if (!rng) throw new Error('EulerAncestralDiscreteScheduler.step needs a noise source');
       noise = rng.normal(sample.length);
     }
-    return mapIndex(sample.length, (i) => sample[i] + ((sample[i] - x0(i)) / sigma) * dt + (noise ? noise[i] * sigmaUp : 0));
+    for (let i = 0; i < n; i++) out[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt + (noise ? noise[i] * sigmaUp : 0);
+    return out;
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
@@ -95,17 +102,24 @@ export class EulerScheduler implements Scheduler {
     return this.sigmas[stepIndex];
   }
 
-  private originalSample(modelOutput: Float32Array, sample: Float32Array, sigma: number): (i: number) => number {
+  /** x0 per element, kept in float64 as the step arithmetic is. */
+  private originalSample(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float64Array {
+    const n = sample.length;
+    const x0 = new Float64Array(n);
     switch (this.predictionType) {
       case 'epsilon':
-        return (i) => sample[i] - sigma * modelOutput[i];
+        for (let i = 0; i < n; i++) x0[i] = sample[i] - sigma * modelOutput[i];
+        break;
       case 'v_prediction': {
         const c = -sigma / Math.sqrt(sigma * sigma + 1);
         const s = 1 / (sigma * sigma + 1);
-        return (i) => modelOutput[i] * c + sample[i] * s;
+        for (let i = 0; i < n; i++) x0[i] = modelOutput[i] * c + sample[i] * s;
+        break;
       }
       case 'sample':
-        return (i) => modelOutput[i];
+        for (let i = 0; i < n; i++) x0[i] = modelOutput[i];
+        break;
     }
+    return x0;
   }
 }
