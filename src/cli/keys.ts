@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createContext } from '../context.js';
 import { fromMilli } from '../domain/pricing.js';
+import { compactToken } from '../api/surfaces/reseller-common.js';
 
 async function withContext<T>(config: Config, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
   const ctx = await createContext({ ...config, workers: 0 }, { runners: [] });
@@ -20,17 +21,17 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
     .requiredOption('--name <name>', 'account name')
     .option('--credits <n>', 'initial credits', '0')
     .option('--account <id>', 'add the key to an existing account instead')
-    .action(async (o: { name: string; credits: string; account?: string }) => {
+    .option('--compact', 'print the key as one opaque token (os_…) for clients that take a single word, e.g. WaveSpeed or Segmind SDKs')
+    .action(async (o: { name: string; credits: string; account?: string; compact?: boolean }) => {
+      const print = (k: { keyId: string; secret: string }) => process.stdout.write(`${o.compact ? compactToken(k.keyId, k.secret) : `${k.keyId}:${k.secret}`}\n`);
       await withContext(getConfig(), async (ctx) => {
         if (o.account) {
-          const k = await ctx.accounts.createKey(await ctx.accounts.resolveAccount(o.account), o.name);
-          process.stdout.write(`${k.keyId}:${k.secret}\n`);
+          print(await ctx.accounts.createKey(await ctx.accounts.resolveAccount(o.account), o.name));
           return;
         }
         const credits = Number(o.credits);
         if (!Number.isFinite(credits) || credits < 0) throw new Error('--credits must be a non-negative number');
-        const k = await ctx.accounts.createAccountWithKey(o.name, credits);
-        process.stdout.write(`${k.keyId}:${k.secret}\n`);
+        print(await ctx.accounts.createAccountWithKey(o.name, credits));
       });
     });
   keys

@@ -27,6 +27,15 @@ describe('opensoul keys / credits', () => {
     expect(cli('keys', 'list').stdout).toMatch(/revoked=/);
     expect(cli('keys', 'revoke', keyId).status).toBe(1);
   });
+
+  it('keys create --compact prints one os_ token that names the same kind of key', () => {
+    const created = cli('keys', 'create', '--name', 'bob', '--compact');
+    expect(created.status).toBe(0);
+    expect(created.stdout).toMatch(/^os_[0-9a-f]{32}[0-9a-f]{64}\n$/);
+    const id = created.stdout.slice(3, 35);
+    const dashed = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+    expect(cli('keys', 'list').stdout).toContain(dashed);
+  });
 });
 
 describe('opensoul serve', () => {
