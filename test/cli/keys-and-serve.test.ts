@@ -23,6 +23,11 @@ describe('opensoul keys / credits', () => {
     expect(list.stdout).not.toContain(secret);
     const grant = cli('credits', 'grant', keyId, '7.5');
     expect(grant.stdout.trim()).toBe('balance: 20');
+    const ledger = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(ledger.map((c) => c.slice(1, 4))).toEqual([
+      ['grant', '7.5', '20'],
+      ['grant', '12.5', '12.5'],
+    ]);
     expect(cli('keys', 'revoke', keyId).status).toBe(0);
     expect(cli('keys', 'list').stdout).toMatch(/revoked=/);
     expect(cli('keys', 'revoke', keyId).status).toBe(1);

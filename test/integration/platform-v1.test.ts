@@ -73,6 +73,13 @@ describe('v1 text2image/soul over HTTP', () => {
     await waitFor(async () => (await balance(a.accountId)) === 20);
     const ledger = await s.ctx.accounts.ledger(a.accountId);
     expect(ledger.filter((l) => l.reason === 'refund').map((l) => Number(l.delta_milli)).sort()).toEqual([1500, 3000]);
+    // The account audits the same movements over HTTP, newest first, each tied to its job.
+    const own = (await (await fetch(`${s.url}/v1/account/ledger`, { headers: hfHeaders(a) })).json()) as { items: any[] };
+    expect(own.items.map((i) => [i.reason, i.credits]).sort()).toEqual([['charge', -1.5], ['charge', -3], ['grant', 20], ['refund', 1.5], ['refund', 3]].sort());
+    expect(own.items[0].balance_after).toBe(20);
+    expect(own.items.filter((i) => i.reason === 'refund').every((i) => i.job_id && [f.body.id, n.body.id].includes(i.job_set_id))).toBe(true);
+    const bad = await fetch(`${s.url}/v1/account/ledger?limit=0`, { headers: hfHeaders(a) });
+    expect(bad.status).toBe(422);
   });
 
   it('answers 403 Not enough credits without creating anything', async () => {

@@ -85,4 +85,25 @@ export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
       webhook_signing_secret: account?.webhook_secret,
     };
   });
+
+  app.get<{ Querystring: { limit?: string } }>('/v1/account/ledger', { config: hf, schema: { tags: ['opensoul'], summary: 'Credit movements of the calling account, newest first (charges, refunds, grants)' } }, async (req) => {
+    const { accountId } = principalOf(req);
+    const raw = req.query.limit ?? '100';
+    const limit = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(limit >= 1 && limit <= 1000)) {
+      throw new ValidationError([{ type: 'less_than_equal', loc: ['query', 'limit'], msg: 'Input should be an integer from 1 to 1000', input: raw, ctx: { ge: 1, le: 1000 } }]);
+    }
+    const rows = await ctx.accounts.ledger(accountId, limit);
+    return {
+      items: rows.map((r) => ({
+        at: r.created_at,
+        reason: r.reason,
+        credits: fromMilli(Number(r.delta_milli)),
+        balance_after: fromMilli(Number(r.balance_after_milli)),
+        job_set_id: r.job_set_id,
+        job_id: r.job_id,
+        note: r.note,
+      })),
+    };
+  });
 }
