@@ -54,6 +54,15 @@ describe('validation in the FastAPI shape', () => {
     expect(bad.body.detail).toEqual([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: expect.any(String) } }]);
   });
 
+  it('an unknown top-level field does not hide what is wrong inside params', async () => {
+    const r = await post('/v1/text2image/soul', { params: { prompt: 'x', batch_size: 2 }, surprise: 1 });
+    expect(r.status).toBe(422);
+    expect(r.body.detail.map((d: any) => [d.type, d.loc.join('.')])).toEqual([
+      ['literal_error', 'body.params.batch_size'],
+      ['extra_forbidden', 'body.surprise'],
+    ]);
+  });
+
   it('deeply nested JSON is refused by the parser, with or without an Idempotency-Key', async () => {
     const deep = `{"params": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
     for (const headers of [hfHeaders(a), { ...hfHeaders(a), 'idempotency-key': 'deep-1' }]) {

@@ -20,8 +20,7 @@ export function dopRoutes(preview: MotionPreviewRenderer) {
 
     app.post('/v1/image2video/dop', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a DoP image-to-video job set' } }, async (req) => {
       const { accountId } = principalOf(req);
-      const { params, webhook } = await readV1Submit(req.body, ctx);
-      const p = readDopV1(params, ['body', 'params']);
+      const { params: p, webhook } = await readV1Submit(req.body, ctx, (params) => readDopV1(params, ['body', 'params']));
       return renderV1JobSet(await dop.submit(accountId, p, { model: `dop-${p.tier}`, dialect: 'higgsfield', webhook }), ctx.media);
     });
 

@@ -12,19 +12,32 @@ import type { WebhookTarget } from '../../store/repos/jobs.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
-/** v1 bodies are `{params, webhook?}`; the webhook secret comes back as X-Webhook-Secret-Key. */
 /** The envelope, with the webhook URL checked like every dialect's (internal targets refused). */
-export async function readV1Submit(body: unknown, ctx: AppContext): Promise<{ params: unknown; webhook: WebhookTarget | null }> {
-  const envelope = readV1Envelope(body);
+export async function readV1Submit<P>(body: unknown, ctx: AppContext, readParams: (params: unknown) => P): Promise<{ params: P; webhook: WebhookTarget | null }> {
+  const envelope = readV1Envelope(body, readParams);
   if (envelope.webhook) await checkWebhookUrl(ctx, envelope.webhook.url, 'webhook.url');
   return envelope;
 }
 
-export function readV1Envelope(body: unknown): { params: unknown; webhook: WebhookTarget | null } {
+/**
+ * v1 bodies are `{params, webhook?}`; the webhook secret comes back as X-Webhook-Secret-Key.
+ * Issues of the envelope and of `params` are reported together, as FastAPI validates the whole
+ * model at once: an unknown top-level field does not hide what is wrong inside params.
+ */
+export function readV1Envelope<P>(body: unknown, readParams: (params: unknown) => P): { params: P; webhook: WebhookTarget | null } {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
+  let params: P | undefined;
   if (!r.has('params')) r.string('params', { required: true });
+  else {
+    try {
+      params = readParams((body as Record<string, unknown>).params);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      r.issues.push(...e.issues);
+    }
+  }
   r.ignore('params');
   let webhook: WebhookTarget | null = null;
   const w = (body as Record<string, unknown>).webhook;
@@ -41,14 +54,13 @@ export function readV1Envelope(body: unknown): { params: unknown; webhook: Webho
   }
   r.forbidExtra();
   r.throwIfInvalid();
-  return { params: (body as Record<string, unknown>).params, webhook };
+  return { params: params as P, webhook };
 }
 
 export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
     const { accountId } = principalOf(req);
-    const { params, webhook } = await readV1Submit(req.body, ctx);
-    const soul = readSoulParams(params, ['body', 'params']);
+    const { params: soul, webhook } = await readV1Submit(req.body, ctx, (params) => readSoulParams(params, ['body', 'params']));
     const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
     return renderV1JobSet(set, ctx.media);
   });
