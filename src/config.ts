@@ -49,6 +49,11 @@ export interface Config {
   logLevel: string;
   /** S3-compatible bucket for media; null = files under `<dataDir>/media`. */
   s3: S3Settings | null;
+  /**
+   * With a bucket: signed `/media` GETs are still checked here, then answered with a 302 to a
+   * short-lived presigned bucket URL, so the bytes no longer pass through the API process.
+   */
+  s3Redirect: boolean;
 }
 
 export interface S3Settings {
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     prices: env.OPENSOUL_PRICES ? (JSON.parse(env.OPENSOUL_PRICES) as Record<string, number>) : {},
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
     s3: s3Settings(env),
+    s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
   };
   return { ...base, ...overrides, dataDir };
 }

@@ -17,6 +17,8 @@ const EXT: Record<string, string> = {
   'video/mp4': 'mp4',
 };
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+/** Lifetime of the presigned bucket URL a media GET redirects to (OPENSOUL_S3_REDIRECT). */
+const REDIRECT_TTL_S = 300;
 
 /**
  * Media in and out: outputs and uploads in the blob store, signed expiring URLs, and the one
@@ -60,27 +62,39 @@ export class MediaService {
     return this.baseUrl() + signMediaPath(`/media/${key}`, { secret: this.config.mediaSecret, expiresAt });
   }
 
-  /** GET /media/*: signature first, then existence; deleted-by-retention answers 410. */
-  async serve(key: string, query: Record<string, string | undefined>): Promise<{ bytes: Buffer; contentType: string }> {
-    const verdict = verifyMediaSignature(`/media/${key}`, query, this.config.mediaSecret, new Date());
+  /**
+   * GET /media/*: signature first, then existence; deleted-by-retention answers 410. With
+   * OPENSOUL_S3_REDIRECT and a store that can presign, the answer is a redirect to the bucket
+   * instead of the bytes; every check above still runs here first.
+   */
+  async serve(key: string, query: Record<string, string | undefined>): Promise<{ bytes: Buffer; contentType: string } | { redirect: string }> {
+    const now = new Date();
+    const verdict = verifyMediaSignature(`/media/${key}`, query, this.config.mediaSecret, now);
     if (verdict === 'expired') throw new DomainError('gone', 'This link has expired');
     if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
     const row = await this.repo.get(key);
     if (!row) throw new DomainError('not_found', 'Not found');
     if (row.deleted_at) throw new DomainError('gone', 'This media has been deleted after its retention period');
+    if (this.config.s3Redirect && this.store.presignGet) {
+      // Short-lived, and never outliving our own URL: the bucket URL is a bearer credential that
+      // bypasses the expiry and retention checks above. 'ok' means exp is digits and in the future.
+      const remainingS = Math.floor((Number(query.exp) * 1000 - now.getTime()) / 1000);
+      return { redirect: this.store.presignGet(key, Math.max(1, Math.min(REDIRECT_TTL_S, remainingS))) };
+    }
     const bytes = await this.store.get(key);
     if (!bytes) throw new DomainError('gone', 'This media is no longer available');
     return { bytes, contentType: row.content_type };
   }
 
-  async createUploadSlot(accountId: string, contentType: string): Promise<{ upload_url: string; public_url: string; content_type: string }> {
+  /** `maxBytes`: a size the client declared for the file; the PUT refuses more (null = global limit only). */
+  async createUploadSlot(accountId: string, contentType: string, maxBytes: number | null = null): Promise<{ upload_url: string; public_url: string; content_type: string }> {
     if (!(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
       throw new DomainError('bad_input', `content_type must be one of ${UPLOAD_TYPES.join(', ')}`);
     }
     const token = randomBytes(24).toString('base64url');
     const key = this.newKey(accountId, 'upload', contentType);
     const expiresAt = new Date(Date.now() + 3600_000);
-    await this.repo.insertSlot({ token, accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString() });
+    await this.repo.insertSlot({ token, accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
     const uploadPath = signMediaPath(`/uploads/${token}`, { secret: this.config.mediaSecret, expiresAt });
     return { upload_url: this.baseUrl() + uploadPath, public_url: this.url(key), content_type: contentType };
   }
@@ -92,6 +106,10 @@ export class MediaService {
     if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
     const slot = await this.repo.getSlot(token);
     if (!slot) throw new DomainError('not_found', 'Not found');
+    // Before useSlot: a too-large body leaves the URL usable for the right file.
+    if (slot.max_bytes !== null && bytes.length > Number(slot.max_bytes)) {
+      throw new DomainError('payload_too_large', `Request body is too large: this upload URL accepts at most ${slot.max_bytes} bytes`);
+    }
     const info = await this.inspect(bytes);
     if (!(await this.repo.useSlot(token))) throw new DomainError('conflict', 'This upload URL has already been used');
     return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key);

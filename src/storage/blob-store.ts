@@ -5,4 +5,9 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Cheap probe for /readyz. */
   check(): Promise<void>;
+  /**
+   * A URL that fetches the object directly until it expires; only stores that can serve clients
+   * themselves (S3) have it, so the media GET can redirect instead of proxying the bytes.
+   */
+  presignGet?(key: string, expiresSeconds: number): string;
 }

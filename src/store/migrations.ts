@@ -183,6 +183,13 @@ function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, Migratio
       await db.schema.alterTable('outbox').addColumn('lease_until', 'text').execute();
     },
   },
+  // WaveSpeed upload tickets declare the file size; the PUT they hand out must not take more.
+  // Null = only the global upload limit (Higgsfield's generate-upload-url, older slots).
+  '0003_upload_slot_max_bytes': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('upload_slots').addColumn('max_bytes', 'bigint').execute();
+    },
+  },
   };
 }
 

@@ -108,6 +108,8 @@ export interface UploadSlotsTable {
   content_type: string;
   expires_at: string;
   used_at: string | null;
+  /** Largest body the PUT accepts; null = only the global upload limit. */
+  max_bytes: number | null;
 }
 
 export interface OutboxTable {

@@ -118,6 +118,38 @@ describe('WaveSpeed account routes', () => {
     expectGolden('wavespeed/upload-binary-not-multipart', await post(live, '/api/v3/media/upload/binary', a.credential, { file: 'x' }), live.url);
   });
 
+  it('the upload PUT refuses more than the ticket declared, without using up the ticket', async () => {
+    const a = await live.account(10);
+    // Gaussian noise does not compress: about 790 kB of valid PNG.
+    const big = await sharp({ create: { width: 586, height: 512, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer();
+    expect(big.length).toBeGreaterThan(700_000);
+    const small = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#123456' } }).png().toBuffer();
+    expect(small.length).toBeLessThanOrEqual(100);
+    const put = (url: string, bytes: Buffer) => call(url, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: new Uint8Array(bytes) });
+
+    const tiny = await post(live, '/api/v3/media/uploads', a.credential, { filename: 'a.png', size: 100 });
+    expect(tiny.status).toBe(200);
+    const refused = await put(tiny.body.data.upload.url, big);
+    // The same dialect-neutral answer as a body over the global limit.
+    expect(refused.status).toBe(413);
+    expect(refused.body.detail).toMatch(/^Request body is too large/);
+    expect(refused.body.detail).toContain('100 bytes');
+    expect((await fetch(tiny.body.data.download_url)).status).toBe(404);
+    // Refusing did not consume the ticket: the declared file still goes through, once.
+    expect((await put(tiny.body.data.upload.url, small)).status).toBe(200);
+    expect(Buffer.from(await (await fetch(tiny.body.data.download_url)).arrayBuffer()).equals(small)).toBe(true);
+    expect((await put(tiny.body.data.upload.url, small)).status).toBe(409);
+
+    const exact = await post(live, '/api/v3/media/uploads', a.credential, { filename: 'big.png', size: big.length });
+    expect((await put(exact.body.data.upload.url, big)).status).toBe(200);
+    expect(Buffer.from(await (await fetch(exact.body.data.download_url)).arrayBuffer()).equals(big)).toBe(true);
+
+    // Higgsfield's generate-upload-url declares no size: only the global limit applies.
+    const hf = await call(`${live.url}/files/generate-upload-url`, { method: 'POST', headers: { 'hf-api-key': a.keyId, 'hf-secret': a.secret, 'content-type': 'application/json' }, body: JSON.stringify({ content_type: 'image/png' }) });
+    expect(hf.status).toBe(200);
+    expect((await put(hf.body.upload_url, big)).status).toBe(200);
+  });
+
   it('balance in USD and the webhook secret', async () => {
     const a = await live.account(16);
     expectGolden('wavespeed/balance', await get(live, '/api/v3/balance', a.credential), live.url);

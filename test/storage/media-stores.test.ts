@@ -3,11 +3,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { signMediaPath } from '../../src/net/signed-url.js';
 import { type FakeS3, fakeS3Settings, startFakeS3 } from '../helpers/fake-s3.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 // The same upload → job → serve → retention flow over HTTP, once per blob store: whatever works
-// on the data dir must work with media in a bucket.
+// on the data dir must work with media in a bucket, and with OPENSOUL_S3_REDIRECT (clients follow
+// the 302 to the bucket; the worker still reads references from the store).
 let s3: FakeS3;
 beforeAll(async () => {
   s3 = await startFakeS3({ buckets: ['opensoul-media'] });
@@ -20,9 +22,15 @@ const stores: [string, () => Partial<Config>][] = [
     's3',
     () => ({ s3: fakeS3Settings(s3, 'opensoul-media', 'media/') }),
   ],
+  [
+    's3 with redirect',
+    () => ({ s3: fakeS3Settings(s3, 'opensoul-media', 'media/'), s3Redirect: true }),
+  ],
 ];
 
 describe.each(stores)('media over HTTP on the %s store', (name, config) => {
+  const onS3 = name.startsWith('s3');
+  const redirects = name === 's3 with redirect';
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer({ config: config() });
@@ -31,7 +39,7 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 
   /** Where the bytes of a media key actually are, read behind the server's back. */
   const stored = (key: string): Buffer | undefined =>
-    name === 's3' ? s3.buckets.get('opensoul-media')!.get(`media/${key}`)?.bytes : fs.existsSync(path.join(s.dataDir, 'media', key)) ? fs.readFileSync(path.join(s.dataDir, 'media', key)) : undefined;
+    onS3 ? s3.buckets.get('opensoul-media')!.get(`media/${key}`)?.bytes : fs.existsSync(path.join(s.dataDir, 'media', key)) ? fs.readFileSync(path.join(s.dataDir, 'media', key)) : undefined;
   const keyOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice('/media/'.length));
 
   it('is ready', async () => {
@@ -63,12 +71,63 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     expect(out.headers.get('content-type')).toBe('image/png');
     const outBytes = Buffer.from(await out.arrayBuffer());
     expect(stored(keyOf(set.jobs[0].results.raw.url))?.equals(outBytes)).toBe(true);
+    // Without following: the bytes from us, or a redirect whose target is the bucket.
+    const direct = await fetch(set.jobs[0].results.raw.url, { redirect: 'manual' });
+    expect(direct.status).toBe(redirects ? 302 : 200);
+    if (redirects) expect(direct.headers.get('location')!.startsWith(`${s3.endpoint}/opensoul-media/media/`)).toBe(true);
+    else expect(Buffer.from(await direct.arrayBuffer()).equals(outBytes)).toBe(true);
 
     await s.ctx.db.db.updateTable('media').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('account_id', '=', a.accountId).execute();
     expect(await s.ctx.media.sweep()).toBeGreaterThanOrEqual(3);
-    expect((await fetch(set.jobs[0].results.raw.url)).status).toBe(410);
+    const gone = await fetch(set.jobs[0].results.raw.url, { redirect: 'manual' });
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get('location')).toBeNull();
     expect(stored(keyOf(set.jobs[0].results.raw.url))).toBeUndefined();
     expect(stored(keyOf(slot.public_url))).toBeUndefined();
+  });
+
+  it('checks signature, expiry and deletion before serving or redirecting', async () => {
+    const a = await s.account(1);
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff006e' } }).png().toBuffer();
+    const ref = await s.ctx.media.put(a.accountId, 'output', { type: 'image', bytes: png, contentType: 'image/png', width: 4, height: 4 }, 3600);
+    const url = s.ctx.media.url(ref.key);
+    const signed = (expiresInS: number) => s.url + signMediaPath(`/media/${ref.key}`, { secret: s.ctx.config.mediaSecret, expiresAt: new Date(Date.now() + expiresInS * 1000) });
+
+    const res = await fetch(url, { redirect: 'manual' });
+    if (redirects) {
+      expect(res.status).toBe(302);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const location = new URL(res.headers.get('location')!);
+      expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
+      // The fake S3 verifies the presigned signature itself.
+      const fromBucket = await fetch(location);
+      expect(fromBucket.status).toBe(200);
+      expect(fromBucket.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await fromBucket.arrayBuffer()).equals(png)).toBe(true);
+      // A bucket URL never outlives the signed URL it came from.
+      const short = await fetch(signed(30), { redirect: 'manual' });
+      expect(short.status).toBe(302);
+      expect(Number(new URL(short.headers.get('location')!).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(30);
+    } else {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    }
+
+    const tampered = new URL(url);
+    tampered.searchParams.set('sig', tampered.searchParams.get('sig')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')));
+    const bad = await fetch(tampered, { redirect: 'manual' });
+    expect(bad.status).toBe(404);
+    expect(bad.headers.get('location')).toBeNull();
+
+    const expired = await fetch(signed(-10), { redirect: 'manual' });
+    expect(expired.status).toBe(410);
+    expect(expired.headers.get('location')).toBeNull();
+
+    await s.ctx.media.deleteKeys([ref.key]);
+    const deleted = await fetch(url, { redirect: 'manual' });
+    expect(deleted.status).toBe(410);
+    expect(deleted.headers.get('location')).toBeNull();
   });
 
   if (name !== 's3') return;

@@ -34,6 +34,11 @@ describe('OPENSOUL_S3_* configuration', () => {
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3).toMatchObject({ accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null });
   });
 
+  it('redirects media GETs to the bucket only when OPENSOUL_S3_REDIRECT is set', () => {
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...keys }).s3Redirect).toBe(false);
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_REDIRECT: 'true', ...keys }).s3Redirect).toBe(true);
+  });
+
   it('refuses a bucket without credentials or a malformed endpoint', () => {
     expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b' })).toThrow(/credentials are missing/);
     expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_ENDPOINT: 'minio:9000', ...keys })).toThrow(/OPENSOUL_S3_ENDPOINT/);

@@ -25,8 +25,10 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext) {
   });
 
   app.get<{ Params: { '*': string }; Querystring: Record<string, string> }>('/media/*', { schema: { tags: ['media'], summary: 'Signed, expiring media URL' } }, async (req, reply) => {
-    const { bytes, contentType } = await ctx.media.serve(req.params['*'], req.query);
-    return reply.type(contentType).header('cache-control', 'private, max-age=3600').send(bytes);
+    const served = await ctx.media.serve(req.params['*'], req.query);
+    // The presigned target expires within minutes: a cached redirect would outlive it.
+    if ('redirect' in served) return reply.status(302).header('location', served.redirect).header('cache-control', 'no-store').send();
+    return reply.type(served.contentType).header('cache-control', 'private, max-age=3600').send(served.bytes);
   });
 
   void DomainError;

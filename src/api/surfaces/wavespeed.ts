@@ -230,7 +230,8 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
         throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
       }
       if (size! > ctx.config.uploadMaxBytes) throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
-      const slot = await ctx.media.createUploadSlot(accountId, contentType);
+      // The declared size becomes the PUT's limit, so the ticket means what it says.
+      const slot = await ctx.media.createUploadSlot(accountId, contentType, size!);
       return envelope({ type: 'image', download_url: slot.public_url, filename, size, upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } } });
     });
 

@@ -64,10 +64,10 @@ export function mediaRepo(db: Db) {
     markDeleted(key: string) {
       return db.updateTable('media').set({ deleted_at: nowIso() }).where('key', '=', key).execute();
     },
-    insertSlot(s: { token: string; accountId: string; mediaKey: string; contentType: string; expiresAt: string }) {
+    insertSlot(s: { token: string; accountId: string; mediaKey: string; contentType: string; expiresAt: string; maxBytes: number | null }) {
       return db
         .insertInto('upload_slots')
-        .values({ token: s.token, account_id: s.accountId, media_key: s.mediaKey, content_type: s.contentType, expires_at: s.expiresAt, used_at: null })
+        .values({ token: s.token, account_id: s.accountId, media_key: s.mediaKey, content_type: s.contentType, expires_at: s.expiresAt, used_at: null, max_bytes: s.maxBytes })
         .execute();
     },
     getSlot(token: string) {
