@@ -7,6 +7,8 @@ export type FieldIssueType =
   | 'literal_error'
   | 'string_type'
   | 'int_type'
+  | 'int_parsing'
+  | 'float_parsing'
   | 'float_type'
   | 'bool_type'
   | 'dict_type'

@@ -2,6 +2,10 @@ import { type FieldIssue, ValidationError } from './errors.js';
 
 type Loc = (string | number)[];
 
+/** Strings pydantic's lax mode reads as an int / a float (surrounding whitespace allowed). */
+const LAX_INT = /^\s*[+-]?\d+\s*$/;
+const LAX_FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 /**
  * Reads typed fields out of an untrusted JSON object and collects pydantic-style issues, so
  * every dialect reports bad input the same way (each surface only renders them).
@@ -88,10 +92,24 @@ export class FieldReader {
   }
 
   number(name: string, opts: { required?: boolean; int?: boolean; min?: number; max?: number } = {}): number | undefined {
-    const v = this.raw(name);
-    if (v === undefined || v === null) {
+    const raw = this.raw(name);
+    if (raw === undefined || raw === null) {
       if (opts.required) this.missing(name);
       return undefined;
+    }
+    // Pydantic's lax mode (FastAPI's default) takes numbers written as strings: "42", " 0.5 ".
+    let v = raw;
+    if (typeof raw === 'string') {
+      const pattern = opts.int ? LAX_INT : LAX_FLOAT;
+      if (!pattern.test(raw)) {
+        this.issues.push(
+          opts.int
+            ? { type: 'int_parsing', loc: [...this.loc, name], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw }
+            : { type: 'float_parsing', loc: [...this.loc, name], msg: 'Input should be a valid number, unable to parse string as a number', input: raw },
+        );
+        return undefined;
+      }
+      v = Number(raw.trim());
     }
     if (typeof v !== 'number' || !Number.isFinite(v) || (opts.int && !Number.isInteger(v))) {
       this.issues.push(
@@ -102,11 +120,11 @@ export class FieldReader {
       return undefined;
     }
     if (opts.min !== undefined && v < opts.min) {
-      this.issues.push({ type: 'greater_than_equal', loc: [...this.loc, name], msg: `Input should be greater than or equal to ${opts.min}`, input: v, ctx: { ge: opts.min } });
+      this.issues.push({ type: 'greater_than_equal', loc: [...this.loc, name], msg: `Input should be greater than or equal to ${opts.min}`, input: raw, ctx: { ge: opts.min } });
       return undefined;
     }
     if (opts.max !== undefined && v > opts.max) {
-      this.issues.push({ type: 'less_than_equal', loc: [...this.loc, name], msg: `Input should be less than or equal to ${opts.max}`, input: v, ctx: { le: opts.max } });
+      this.issues.push({ type: 'less_than_equal', loc: [...this.loc, name], msg: `Input should be less than or equal to ${opts.max}`, input: raw, ctx: { le: opts.max } });
       return undefined;
     }
     return v;

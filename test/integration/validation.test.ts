@@ -54,6 +54,20 @@ describe('validation in the FastAPI shape', () => {
     expect(bad.body.detail).toEqual([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: expect.any(String) } }]);
   });
 
+  it('numbers written as strings are read as pydantic lax mode does, and unparsable ones say so', async () => {
+    const ok = await post('/v1/text2image/soul', { params: { prompt: 'x', seed: ' 42 ', style_strength: '0.5', quality: '720p' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.input_params).toMatchObject({ seed: 42, style_strength: 0.5 });
+    const bad = await post('/v1/text2image/soul', { params: { prompt: 'x', seed: '4.2', style_strength: 'half', batch_size: '4' } });
+    expect(bad.status).toBe(422);
+    // A literal is matched as given (pydantic does not coerce "4" into Literal[1, 4]).
+    expect(bad.body.detail.map((d: any) => [d.type, d.loc.at(-1), d.input])).toEqual([
+      ['literal_error', 'batch_size', '4'],
+      ['int_parsing', 'seed', '4.2'],
+      ['float_parsing', 'style_strength', 'half'],
+    ]);
+  });
+
   it('an unknown top-level field does not hide what is wrong inside params', async () => {
     const r = await post('/v1/text2image/soul', { params: { prompt: 'x', batch_size: 2 }, surprise: 1 });
     expect(r.status).toBe(422);
