@@ -80,7 +80,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const generation = new GenerationService(db.db, db.engine, config);
   generation.dispatcher = await createDispatcher(config, generation.wake, opts.log);
   const media = new MediaService(db.db, store, config, baseUrl);
-  const webhooks = new WebhookService(db.db, config, metrics);
+  const webhooks = new WebhookService(db.db, db.engine, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
   generation.onJobFinished((job, status) => {
     metrics.jobsFinished.inc({ kind: job.kind, status });

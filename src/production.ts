@@ -66,11 +66,32 @@ async function soulModelIdentity(config: Config): Promise<string | undefined> {
   return dir ? `${config.executionProvider}:${await modelFolderFingerprint(dir)}` : undefined;
 }
 
+/**
+ * The engine keeps the model it loaded for the life of the process, so its identity is read
+ * (a stat of every model file) once it is found, not on every first preview request.
+ */
+function onceFound(read: () => Promise<string | undefined>): () => Promise<string | undefined> {
+  let found: Promise<string | undefined> | null = null;
+  return () => {
+    found ??= read().then(
+      (id) => {
+        if (!id) found = null; // not installed yet: look again next time
+        return id;
+      },
+      (err) => {
+        found = null;
+        throw err;
+      },
+    );
+    return found;
+  };
+}
+
 export function productionSurfaces(config: Config): Surface[] {
   // Motion and style previews are kept under the data dir, so a restart serves them without rendering.
   const previews = { cacheDir: motionPreviewCacheDir(config.dataDir) };
   // Style previews draw on the same engine instance as Soul jobs: one model in memory, one queue.
-  const styles = createStylePreviews({ engine: diffusionEngine(config), cacheDir: stylePreviewCacheDir(config.dataDir), model: () => soulModelIdentity(config) });
+  const styles = createStylePreviews({ engine: diffusionEngine(config), cacheDir: stylePreviewCacheDir(config.dataDir), model: onceFound(() => soulModelIdentity(config)) });
   return [
     dopRoutes((id) => renderMotionPreview(id, previews)),
     stylePreviewRoutes((id) => styles.get(id)),

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorCode, ValidationError } from '../domain/errors.js';
+import { JsonBodyError } from './json-body.js';
 
 /** HTTP status of each domain error in the Higgsfield dialect (the reference surface). */
 export const HIGGSFIELD_STATUS: Record<DomainErrorCode, number> = {
@@ -57,20 +58,26 @@ export function dialectOf(req: FastifyRequest): string {
   return pathOwners.find(([p]) => path.startsWith(p))?.[1] ?? 'higgsfield';
 }
 
-/** 404 for any method on an unknown path, in the shape of the dialect that owns the prefix. */
-export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
-  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(new DomainError('not_found', 'Not Found'));
+/** Renders a domain error in the request's dialect (routed, or owning the URL prefix) and sends it. */
+function sendError(req: FastifyRequest, reply: FastifyReply, err: DomainError | ValidationError) {
+  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(err);
+  if (r.headers) reply.headers(r.headers);
   return reply.status(r.status).send(r.body);
 }
 
-/** Fastify's own errors (bad JSON, body too large, unsupported type) become domain errors first. */
+/** 404 for any method on an unknown path, in the shape of the dialect that owns the prefix. */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  return sendError(req, reply, new DomainError('not_found', 'Not Found'));
+}
+
+/** Fastify's own errors (body too large, unsupported type) and our JSON parser's become domain errors first. */
 function toDomain(err: FastifyError | Error): DomainError | ValidationError | null {
   if (err instanceof DomainError || err instanceof ValidationError) return err;
-  const fe = err as FastifyError;
-  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fe.statusCode === 400 && fe instanceof SyntaxError)) {
+  if (err instanceof JsonBodyError) {
     // FastAPI's shape for a body that is not JSON.
-    return new ValidationError([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: fe.message } }]);
+    return new ValidationError([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: err.message } }]);
   }
+  const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError('payload_too_large', 'Request body is too large');
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new DomainError('bad_input', fe.message);
@@ -79,20 +86,15 @@ function toDomain(err: FastifyError | Error): DomainError | ValidationError | nu
 
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const domain = toDomain(err);
-  const render = renderers.get(dialectOf(req)) ?? renderHiggsfieldError;
   if (!domain) {
     // Always on stderr: the request logger is off unless debugging, and a 500 must leave a trace.
     console.error(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}:`, err);
-    const r = render(new DomainError('internal', 'Internal server error'));
-    return reply.status(r.status).send(r.body);
+    return sendError(req, reply, new DomainError('internal', 'Internal server error'));
   }
-  const r = render(domain);
-  if (r.headers) reply.headers(r.headers);
-  return reply.status(r.status).send(r.body);
+  return sendError(req, reply, domain);
 }
 
 /** Errors Fastify raises before routing (a malformed URL): 400 in the owning dialect's shape. */
 export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(new DomainError('bad_input', `Malformed request: ${err.message}`));
-  return reply.status(r.status).send(r.body);
+  return sendError(req, reply, new DomainError('bad_input', `Malformed request: ${err.message}`));
 }

@@ -21,10 +21,8 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
   return false;
 }
 
-export class JsonBodyError extends Error {
-  readonly statusCode = 400;
-  readonly code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-}
+/** A body that is not JSON (or nests too deep); rendered as FastAPI's `json_invalid` issue. */
+export class JsonBodyError extends Error {}
 
 /** Parsed body, undefined for an empty one (some clients POST `{}`-less with a JSON type). */
 export function parseJsonBody(text: string): unknown {

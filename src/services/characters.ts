@@ -145,10 +145,7 @@ export class CharacterService {
     for (const j of set.jobs) {
       const keys = outputKeys(j);
       if (!keys.length) continue;
-      // An UPDATE rather than a SELECT: it takes the row lock (PostgreSQL), so a concurrent
-      // delete has either removed the row already or waits and then reads these outputs itself.
-      const r = await trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', String(j.input.characterId)).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) orphaned.push(...keys);
+      if (!(await lockCharacterRow(trx, String(j.input.characterId)))) orphaned.push(...keys);
     }
     // Not awaited: on SQLite this transaction holds the only connection. Outputs also carry a
     // retention expiry, so the sweeper removes them should this fail.
@@ -196,9 +193,8 @@ export class CharacterService {
     }
     const thumb = result.thumbnail ? await put(result.thumbnail, 'image/jpeg') : null;
     const replaced = await this.db.transaction().execute(async (trx) => {
-      // The guarded UPDATE comes first and takes the row lock (PostgreSQL): a delete that won
-      // leaves no row to update; one that comes later waits, then removes what this commits.
-      const prev = await trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).returning('thumbnail_key').executeTakeFirst();
+      // First, so a delete that won leaves no row; one that comes later waits, then removes what this commits.
+      const prev = await lockCharacterRow(trx, id);
       if (!prev) return null;
       // A re-run (drained or recovered job) replaces the earlier run's media instead of orphaning it.
       const old = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
@@ -245,4 +241,13 @@ export class CharacterService {
 /** Blob keys of a job's outputs. */
 function outputKeys(j: Job): string[] {
   return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : [])] : [];
+}
+
+/**
+ * A no-op UPDATE of the character row inside a transaction: it takes the row lock on
+ * PostgreSQL (a SELECT would not), ordering this transaction against a concurrent delete.
+ * undefined when the character is gone.
+ */
+function lockCharacterRow(trx: Db, id: string) {
+  return trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).returning('thumbnail_key').executeTakeFirst();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db, DbEngine } from '../store/db.js';
 import { accountsRepo, nowIso } from '../store/repos/accounts.js';
 import type { StoredJobSet } from '../store/repos/jobs.js';
 import { outboxRepo } from '../store/repos/outbox.js';
@@ -52,12 +52,13 @@ export class WebhookService {
 
   constructor(
     private readonly db: Db,
+    private readonly engine: DbEngine,
     private readonly config: Config,
     private readonly metrics?: Metrics,
     opts: WebhookDeliveryOptions = {},
   ) {
     this.opts = { ...DELIVERY_DEFAULTS, ...opts };
-    this.repo = outboxRepo(db);
+    this.repo = outboxRepo(db, engine);
   }
 
   register(dialect: string, renderer: WebhookRenderer) {
@@ -75,7 +76,7 @@ export class WebhookService {
     }
     const r = render(set);
     if (!r) return; // the dialect sends nothing for this set
-    await outboxRepo(trx).insert({
+    await outboxRepo(trx, this.engine).insert({
       id: randomUUID().replace(/-/g, ''),
       account_id: set.accountId,
       job_set_id: set.id,

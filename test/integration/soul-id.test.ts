@@ -118,7 +118,7 @@ describe('Soul ID over HTTP', () => {
     expect(new Set(all)).toEqual(new Set(ids));
     const beyond = await page('?page=4&page_size=1');
     expect(beyond.body).toMatchObject({ total: 3, page: 4, total_pages: 3, items: [] });
-    for (const q of ['?page=0', '?page=abc', '?page_size=0', '?page_size=101', '?page=1.5']) expect((await page(q)).status).toBe(422);
+    for (const q of ['?page=0', '?page=abc', '?page_size=0', '?page_size=101', '?page=1.5', '?page=1e2', '?page_size=0x10']) expect((await page(q)).status).toBe(422);
   });
 
   it('a Soul request with custom_reference_id completes with an identity score (v1 and v2)', async () => {

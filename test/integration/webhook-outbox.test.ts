@@ -133,10 +133,10 @@ describe.each(['sqlite', 'postgres'] as const)('webhook outbox over %s', (databa
     const setId = await submitV1(one.url, a, 'orphaned', hooks.url('/hook'));
     const row = await waitFor(async () => (await one.ctx.webhooks.deliveries(setId))[0]);
     // One delivery loop per process: `dead` claims with a short lease and never hears back.
-    const dead = new WebhookService(one.ctx.db.db, one.ctx.config, undefined, { leaseMs: 1500 });
+    const dead = new WebhookService(one.ctx.db.db, one.ctx.db.engine, one.ctx.config, undefined, { leaseMs: 1500 });
     const other = await openDatabase(databaseUrl, one.dataDir);
     cleanup.push(() => other.close());
-    const live = new WebhookService(other.db, one.ctx.config);
+    const live = new WebhookService(other.db, other.engine, one.ctx.config);
     const deadPass = dead.deliverDue();
     await waitFor(async () => received.length === 1);
     const claimed = (await one.ctx.webhooks.deliveries(setId))[0];

@@ -30,6 +30,4 @@ export function filesRoutes(app: FastifyInstance, ctx: AppContext) {
     if ('redirect' in served) return reply.status(302).header('location', served.redirect).header('cache-control', 'no-store').send();
     return reply.type(served.contentType).header('cache-control', 'private, max-age=3600').send(served.bytes);
   });
-
-  void DomainError;
 }

@@ -9,6 +9,7 @@ import { principalOf } from '../auth.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
+import { queryInts } from '../query-ints.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -100,11 +101,7 @@ export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
 
   app.get<{ Querystring: { limit?: string } }>('/v1/account/ledger', { config: hf, schema: { tags: ['opensoul'], summary: 'Credit movements of the calling account, newest first (charges, refunds, grants)' } }, async (req) => {
     const { accountId } = principalOf(req);
-    const raw = req.query.limit ?? '100';
-    const limit = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(limit >= 1 && limit <= 1000)) {
-      throw new ValidationError([{ type: 'less_than_equal', loc: ['query', 'limit'], msg: 'Input should be an integer from 1 to 1000', input: raw, ctx: { ge: 1, le: 1000 } }]);
-    }
+    const { limit } = queryInts(req.query, { limit: { def: 100, min: 1, max: 1000 } });
     const rows = await ctx.accounts.ledger(accountId, limit);
     return {
       items: rows.map((r) => ({

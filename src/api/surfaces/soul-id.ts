@@ -7,6 +7,7 @@ import type { CharactersTable } from '../../store/schema.js';
 import { principalOf } from '../auth.js';
 import { v2Urls } from './higgsfield-render.js';
 import { v2Webhook } from './higgsfield-v2.js';
+import { queryInts } from '../query-ints.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -31,24 +32,6 @@ function readCreate(body: unknown): { name: string; urls: string[] } {
   return { name: name!, urls };
 }
 
-function readPaging(q: Record<string, string | undefined>) {
-  const issues: FieldIssue[] = [];
-  const num = (name: string, def: number, max: number) => {
-    const raw = q[name];
-    if (raw === undefined || raw === '') return def;
-    // Digits only, as FastAPI's int parsing: no 1e2, 0x10 or 1.0.
-    const n = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(n)) issues.push({ type: 'int_type', loc: ['query', name], msg: 'Input should be a valid integer', input: raw });
-    else if (n < 1) issues.push({ type: 'greater_than_equal', loc: ['query', name], msg: 'Input should be greater than or equal to 1', input: raw });
-    else if (n > max) issues.push({ type: 'less_than_equal', loc: ['query', name], msg: `Input should be less than or equal to ${max}`, input: raw });
-    return n;
-  };
-  const page = num('page', 1, 1_000_000);
-  const pageSize = num('page_size', 20, 100);
-  if (issues.length) throw new ValidationError(issues);
-  return { page, pageSize };
-}
-
 export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
   const characters = ctx.characters;
   const view = (c: CharactersTable) => ({
@@ -70,7 +53,7 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated' } }, async (req) => {
     const { accountId } = principalOf(req);
-    const { page, pageSize } = readPaging(req.query);
+    const { page, page_size: pageSize } = queryInts(req.query, { page: { def: 1, min: 1, max: 1_000_000 }, page_size: { def: 20, min: 1, max: 100 } });
     const { total, items } = await characters.list(accountId, page, pageSize);
     return { total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), items: items.map(view) };
   });

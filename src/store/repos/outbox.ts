@@ -7,15 +7,7 @@ import { nowIso } from './accounts.js';
 export type OutboxAttemptPatch = Pick<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_status' | 'last_error'> &
   Partial<Pick<OutboxTable, 'next_attempt_at' | 'delivered_at'>>;
 
-/**
- * The engine behind a Kysely instance, from its public compiler: PostgreSQL numbers its
- * placeholders ($1), SQLite does not (?). Lets callers that only hold a Db pick PG-only SQL.
- */
-function engineOf(db: Db): DbEngine {
-  return sql`select ${1}`.compile(db).sql.includes('$1') ? 'postgres' : 'sqlite';
-}
-
-export function outboxRepo(db: Db, engine: DbEngine = engineOf(db)) {
+export function outboxRepo(db: Db, engine: DbEngine) {
   return {
     insert(o: Omit<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_error' | 'last_status' | 'created_at' | 'delivered_at' | 'claimed_by' | 'lease_until'>) {
       return db
