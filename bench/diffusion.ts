@@ -3,7 +3,10 @@
  * wall time / sum of ONNX Runtime session.run time (target <= 1.05), on generated fixture models
  * and on every real model installed in the models cache (CPU; CUDA too when it starts).
  *
- *   npx tsx bench/diffusion.ts [--runs 3] [--steps 4] [--size 512] [--threads N] [--models-dir DIR]
+ *   npx tsx bench/diffusion.ts [--runs 3] [--steps 4] [--size 512] [--threads N] [--spinning] [--models-dir DIR]
+ *
+ * The ratio is the mean pipeline time over the mean ONNX time; the median of the per-run ratios is
+ * printed beside it because a shared machine's occasional descheduling lifts the mean.
  *
  * "pipeline" = tokenize + encode text + denoise + VAE decode (the engine's own work);
  * "end-to-end" adds the Lanczos resize to the output size and PNG encoding.
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '4' },
     size: { type: 'string', default: '512' },
     threads: { type: 'string' },
+    spinning: { type: 'boolean', default: false },
     'models-dir': { type: 'string' },
   },
 });
@@ -35,6 +39,11 @@ const threads = values.threads ? Number(values.threads) : availableParallelism()
 const config = loadConfig();
 const modelsDir = values['models-dir'] ? resolve(values['models-dir']) : config.modelsDir;
 
+const spinning = values.spinning ?? false;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -48,6 +57,7 @@ interface Row {
   pipelineMs: number;
   totalMs: number;
   pipelineRatio: number;
+  pipelineRatioMedian: number;
   totalRatio: number;
   loadMs: number;
   rssMiB: number;
@@ -55,7 +65,7 @@ interface Row {
 
 async function bench(label: string, modelPath: string, provider: ExecutionProviderName, extra: { batchSize?: 1 | 4; guidanceScale?: number } = {}): Promise<Row | null> {
   const logs: string[] = [];
-  const engine = createDiffusionEngine({ modelPath, modelsDir, defaultModel: label, provider, threads, log: (m) => logs.push(m) });
+  const engine = createDiffusionEngine({ modelPath, modelsDir, defaultModel: label, provider, threads, spinning, log: (m) => logs.push(m) });
   try {
     const req = { prompt: 'a lighthouse on a cliff at dusk, dramatic clouds, 35mm photo', width: size, height: size, seed: 7, steps, ...extra };
     const warm = await engine.render(req); // loads sessions and warms ORT's allocators
@@ -78,6 +88,7 @@ async function bench(label: string, modelPath: string, provider: ExecutionProvid
       pipelineMs: pipe,
       totalMs: total,
       pipelineRatio: pipe / onnx,
+      pipelineRatioMedian: median(t.map((x) => x.pipelineMs / x.onnxMs)),
       totalRatio: total / onnx,
       loadMs: warm.timings.loadMs,
       rssMiB: peakRssMiB(),
@@ -88,8 +99,8 @@ async function bench(label: string, modelPath: string, provider: ExecutionProvid
 }
 
 function print(rows: Row[]): void {
-  const head = ['model', 'ep', 'gen size', 'ms/step', 'onnx ms', 'pipeline ms', 'wall/onnx (pipeline)', 'total ms', 'wall/onnx (end-to-end)', 'load ms', 'peak RSS MiB'];
-  const body = rows.map((r) => [r.model, r.provider, r.gen, fmt(r.stepMs, 2), fmt(r.onnxMs), fmt(r.pipelineMs), fmt(r.pipelineRatio, 3), fmt(r.totalMs), fmt(r.totalRatio, 3), fmt(r.loadMs, 0), fmt(r.rssMiB, 0)]);
+  const head = ['model', 'ep', 'gen size', 'ms/step', 'onnx ms', 'pipeline ms', 'wall/onnx (pipeline)', 'median run', 'total ms', 'wall/onnx (end-to-end)', 'load ms', 'peak RSS MiB'];
+  const body = rows.map((r) => [r.model, r.provider, r.gen, fmt(r.stepMs, 2), fmt(r.onnxMs), fmt(r.pipelineMs), fmt(r.pipelineRatio, 3), fmt(r.pipelineRatioMedian, 3), fmt(r.totalMs), fmt(r.totalRatio, 3), fmt(r.loadMs, 0), fmt(r.rssMiB, 0)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(line(head));
@@ -97,7 +108,7 @@ function print(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`diffusion bench: ${runs} runs, ${steps} steps, ${size}x${size} output, ${threads} threads, node ${process.version}`);
+  console.log(`diffusion bench: ${runs} runs, ${steps} steps, ${size}x${size} output, ${threads} threads, ORT spinning ${spinning ? 'on' : 'off'}, node ${process.version}`);
   const rows: Row[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'opensoul-bench-'));
   try {

@@ -15,6 +15,8 @@ export interface Config {
   defaultModel: string | null;
   executionProvider: 'cpu' | 'cuda';
   engineThreads: number;
+  /** ORT thread pools spin-wait between operators (faster only with cores to spare). */
+  engineSpinning: boolean;
   /** Denoising steps for Soul jobs; 0 = the model family's default. */
   soulSteps: number;
   /** In-process workers; 0 = API only (scaled deployments run `opensoul worker`). */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     defaultModel: env.OPENSOUL_MODEL ?? null,
     executionProvider: env.OPENSOUL_EXECUTION_PROVIDER === 'cuda' ? 'cuda' : 'cpu',
     engineThreads: num(env, 'OPENSOUL_ENGINE_THREADS', 0),
+    engineSpinning: bool(env, 'OPENSOUL_ENGINE_SPINNING', false),
     soulSteps: num(env, 'OPENSOUL_SOUL_STEPS', 0),
     workers: num(env, 'OPENSOUL_WORKERS', 1),
     redisUrl: env.OPENSOUL_REDIS_URL || null,

@@ -27,6 +27,7 @@ function diffusionEngine(config: Config): DiffusionEngine {
     defaultModel: soulModelRepo(config),
     provider: config.executionProvider,
     threads: config.engineThreads || undefined,
+    spinning: config.engineSpinning,
   });
   return diffusion;
 }

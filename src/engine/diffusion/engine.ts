@@ -71,6 +71,8 @@ export interface DiffusionEngineOptions {
   provider: ExecutionProviderName;
   /** Intra-op threads per session; default: ORT's choice. */
   threads?: number;
+  /** Spin-wait in ORT's thread pools (see OnnxSessionOptions.spinning); default off. */
+  spinning?: boolean;
   /** VAE to decode with: 'auto' = TAESD when the folder has one and the provider is CPU. */
   vae?: 'auto' | VaeChoice;
   /** Where a hub repo ("owner/name[@revision]") lives inside modelsDir; default: the hub cache layout. */
@@ -167,7 +169,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
     if (loading) return { model: loading, fresh: false };
     loading = (async () => {
       const dir = await requireModelDir();
-      return loadDiffusionModel(dir, { provider: opts.provider, intraOpThreads: opts.threads, log });
+      return loadDiffusionModel(dir, { provider: opts.provider, intraOpThreads: opts.threads, spinning: opts.spinning, log });
     })();
     // A failed load (not installed yet, broken files) is retried by the next job.
     loading.catch(() => {

@@ -79,7 +79,10 @@ export async function generate(model: LoadedDiffusionModel, p: GenerateParams): 
     latents = concat(rngs.map((rng, k) => scheduler.addNoise(clean[k], rng.normal(perImage), startIndex)));
   } else {
     scheduler = createScheduler(model.schedulerConfig, p.steps);
-    latents = concat(rngs.map((rng) => scale(rng.normal(perImage), scheduler.initNoiseSigma)));
+    latents = new Float32Array(B * perImage);
+    rngs.forEach((rng, k) => rng.fillNormal(latents.subarray(k * perImage, (k + 1) * perImage)));
+    const sigma = scheduler.initNoiseSigma;
+    for (let i = 0; i < latents.length; i++) latents[i] *= sigma;
   }
 
   const unet = makeUnetRunner(model, { cond, uncond, batch: B, width, height, guidance: p.guidanceScale, cfg });
@@ -89,14 +92,14 @@ export async function generate(model: LoadedDiffusionModel, p: GenerateParams): 
     for (let i = startIndex; i < scheduler.numSteps; i++) {
       throwIfAborted(p.signal);
       const before = p.timing.ms;
-      const eps = await unet.run(scheduler.scaleModelInput(latents, i), scheduler.timesteps[i], p.timing);
+      scheduler.scaleModelInput(latents, i, unet.input);
+      const eps = await unet.run(scheduler.timesteps[i], p.timing);
       stepMs.push(p.timing.ms - before);
-      const next = new Float32Array(latents.length);
+      // In place: each image's latents become the next step's, with no per-step buffers.
       for (let k = 0; k < B; k++) {
-        const at = k * perImage;
-        next.set(scheduler.step(eps.subarray(at, at + perImage), i, latents.subarray(at, at + perImage), rngs[k]), at);
+        const image = latents.subarray(k * perImage, (k + 1) * perImage);
+        scheduler.step(eps.subarray(k * perImage, (k + 1) * perImage), i, image, rngs[k], image);
       }
-      latents = next;
       p.onStep?.(i - startIndex + 1, total);
     }
   } finally {
@@ -200,26 +203,38 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
   }
   const latentSize = (LATENT_CHANNELS * c.height * c.width) / 64;
   const outName = model.unet.description.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : model.unet.description.outputs[0].name;
+  // Buffers reused by every step: the UNet input (both CFG halves), the chunked ε and the guided ε.
+  const half = c.batch * latentSize;
+  const samples = new Float32Array(n * latentSize);
+  const chunked = constant.length > 1 ? new Float32Array(n * latentSize) : undefined;
+  const guided = c.cfg ? new Float32Array(half) : undefined;
 
   return {
-    async run(scaled: Float32Array, t: number, timing: RunTiming): Promise<Float32Array> {
-      const input = c.cfg ? concat([scaled, scaled]) : scaled;
-      const eps = new Float32Array(n * latentSize);
+    /** Where the step's scaled latents go before run() (the unconditional half under CFG). */
+    input: samples.subarray(0, half),
+    /** Runs the UNet on `input` at timestep t and returns the (guided) ε, valid until the next run. */
+    async run(t: number, timing: RunTiming): Promise<Float32Array> {
+      if (c.cfg) samples.copyWithin(half, 0, half);
+      let eps: Float32Array | undefined;
       for (let ci = 0; ci < constant.length; ci++) {
-        const start = ci * chunk;
-        const sample = floatInput(ui.sample, input.slice(start * latentSize, (start + chunk) * latentSize), [chunk, LATENT_CHANNELS, c.height / 8, c.width / 8]);
+        const start = ci * chunk * latentSize;
+        const sample = floatInput(ui.sample, samples.subarray(start, start + chunk * latentSize), [chunk, LATENT_CHANNELS, c.height / 8, c.width / 8]);
         const timestep = timestepInput(ui.timestep, t, chunk);
         let out: Record<string, Tensor> | undefined;
         try {
           out = await model.unet.run({ ...constant[ci], [ui.sample.name]: sample, [ui.timestep.name]: timestep }, timing, [outName]);
-          eps.set(toFloat32(out[outName]), start * latentSize);
+          const data = toFloat32(out[outName]);
+          if (data.length !== chunk * latentSize) throw new Error(`the UNet returned ${data.length} values, expected ${chunk * latentSize}`);
+          // One chunk: ORT's output array is ours to keep (disposing a CPU tensor only drops its reference).
+          if (chunked) chunked.set(data, start);
+          else eps = data;
         } finally {
           disposeAll([sample, timestep, ...Object.values(out ?? {})]);
         }
       }
-      if (!c.cfg) return eps;
-      const half = c.batch * latentSize;
-      return applyGuidance(eps.subarray(0, half), eps.subarray(half), c.guidance);
+      eps = chunked ?? eps!;
+      if (!guided) return eps;
+      return applyGuidance(eps.subarray(0, half), eps.subarray(half), c.guidance, guided);
     },
     release() {
       for (const feeds of constant) disposeAll(Object.values(feeds));

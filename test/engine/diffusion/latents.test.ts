@@ -63,6 +63,8 @@ describe('latent math', () => {
     expect(Array.from(t)).toEqual([-1, 10 / 127.5 - 1, 128 / 127.5 - 1, 20 / 127.5 - 1, 1, 30 / 127.5 - 1].map(Math.fround));
     expect(Array.from(tensorToRgb(t, 2, 1, 'signed'))).toEqual(Array.from(rgb));
     expect(Array.from(tensorToRgb(Float32Array.of(0, 1, 0.5, 2, -1, NaN), 2, 1, 'unit'))).toEqual([0, 128, 0, 255, 255, 0]);
+    // Overflowing fp16 decodes: ±Infinity clamp to the ends rather than wrap.
+    expect(Array.from(tensorToRgb(Float32Array.of(Infinity, -Infinity, 1e30), 1, 1, 'signed'))).toEqual([255, 0, 255]);
   });
 
   it('joins SDXL encoder states on the channel axis and builds time_ids', () => {

@@ -21,7 +21,7 @@ describe('createRng', () => {
     const rng = createRng(1);
     const raw = [rng.nextUint32(), rng.nextUint32(), rng.nextUint32()];
     expect(raw).toEqual([1695105466, 1423115009, 634581793]);
-    expect(Array.from(createRng(123456).normal(4)).map((v) => Number(v.toFixed(6)))).toEqual([0.417956, 1.602559, -0.81467, -1.097362]);
+    expect(Array.from(createRng(123456).normal(4)).map((v) => Number(v.toFixed(6)))).toEqual([-2.019328, 1.222618, 0.287782, 0.542296]);
   });
 
   it('continues one sequence across calls: normal(3) + normal(3) equals normal(6)', () => {
@@ -53,6 +53,28 @@ describe('createRng', () => {
     expect(beyond2 / n).toBeGreaterThan(0.042);
     expect(beyond2 / n).toBeLessThan(0.049);
     expect(x.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('reaches the tails at the normal rates (ziggurat tail and wedges)', () => {
+    const n = 1_000_000;
+    const x = createRng(77).normal(n);
+    let fourth = 0;
+    let beyondR = 0;
+    let beyond4 = 0;
+    let negative = 0;
+    for (const v of x) {
+      fourth += v ** 4;
+      if (Math.abs(v) > 3.6541528853610088) beyondR++;
+      if (Math.abs(v) > 4) beyond4++;
+      if (v < 0) negative++;
+    }
+    // E[z⁴] = 3 (sd of the estimate √(96/n) ≈ 0.01); P(|z| > r) = 2.58e-4, P(|z| > 4) = 6.33e-5.
+    expect(Math.abs(fourth / n - 3)).toBeLessThan(0.05);
+    expect(beyondR).toBeGreaterThan(258 - 80);
+    expect(beyondR).toBeLessThan(258 + 80);
+    expect(beyond4).toBeGreaterThan(63 - 40);
+    expect(beyond4).toBeLessThan(63 + 40);
+    expect(Math.abs(negative / n - 0.5)).toBeLessThan(0.0025);
   });
 
   it('gives uniforms in [0, 1) with the expected mean', () => {

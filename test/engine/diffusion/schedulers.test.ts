@@ -203,6 +203,23 @@ describe('step trajectories against diffusers', () => {
         expectClose(x, expected.out);
       });
     });
+
+    it(`${key}: stepping in place into caller buffers gives the same numbers`, () => {
+      const s = createScheduler(config, 4, { eta });
+      const start = Float32Array.from(golden.trajectories[key].start, (v) => v * s.initNoiseSigma);
+      const fresh = replayNoise([0, 1, 2, 3].map(noiseVec));
+      const inPlace = replayNoise([0, 1, 2, 3].map(noiseVec));
+      let x: Float32Array = start.slice();
+      const y = start.slice();
+      const scaled = new Float32Array(y.length);
+      for (let k = 0; k < 4; k++) {
+        expect(s.scaleModelInput(y, k, scaled)).toBe(scaled);
+        expect(Array.from(scaled)).toEqual(Array.from(s.scaleModelInput(x, k)));
+        x = s.step(modelOut(k), k, x, fresh);
+        expect(s.step(modelOut(k), k, y, inPlace, y)).toBe(y);
+        expect(Array.from(y)).toEqual(Array.from(x));
+      }
+    });
   }
 
   it('img2img from step 2 (add_noise at σ[2], then two steps)', () => {
@@ -231,6 +248,7 @@ describe('step trajectories against diffusers', () => {
     const s = createScheduler({ ...SD, _class_name: 'EulerDiscreteScheduler' }, 2);
     expect(() => s.step(modelOut(0), 2, vec(() => 0))).toThrow(RangeError);
     expect(() => s.step(new Float32Array(3), 0, vec(() => 0))).toThrow(/length/);
+    expect(() => s.step(modelOut(0), 0, vec(() => 0), undefined, new Float32Array(3))).toThrow(/output buffer/);
   });
 });
 

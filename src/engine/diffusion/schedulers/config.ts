@@ -55,12 +55,25 @@ export function checkStepCount(numSteps: number, numTrainTimesteps: number): voi
 }
 
 /** Element-wise helper: out[i] = fn(i). */
-export function mapIndex(length: number, fn: (i: number) => number): Float32Array {
-  const out = new Float32Array(length);
+export function mapIndex(length: number, fn: (i: number) => number, out: Float32Array = new Float32Array(length)): Float32Array {
+  checkOutput(out, length);
   for (let i = 0; i < length; i++) out[i] = fn(i);
   return out;
 }
 
 export function checkSameLength(a: Float32Array, b: Float32Array, what: string): void {
   if (a.length !== b.length) throw new Error(`${what}: length ${a.length} ≠ ${b.length}`);
+}
+
+/** A caller-supplied output buffer must be exactly the step's size. */
+export function checkOutput(out: Float32Array, length: number): void {
+  if (out.length !== length) throw new Error(`output buffer: length ${out.length} ≠ ${length}`);
+}
+
+/** Identity input scaling (LCM, DDIM): the sample itself, or a copy into `out`. */
+export function identityScale(sample: Float32Array, out?: Float32Array): Float32Array {
+  if (!out) return sample;
+  checkOutput(out, sample.length);
+  out.set(sample);
+  return out;
 }

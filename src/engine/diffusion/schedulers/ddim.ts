@@ -5,7 +5,7 @@
  *   x0 and ε̂ from the prediction; σ_t = η·√((1 − ᾱ_prev)/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_prev))
  *   x' = √ᾱ_prev·x0 + √(1 − ᾱ_prev − σ_t²)·ε̂ (+ σ_t·z when η > 0)
  */
-import { DDPM_DEFAULTS, checkSameLength, checkStepCount, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import { DDPM_DEFAULTS, checkSameLength, checkStepCount, identityScale, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
 import { alphasCumprod, spacedTimesteps } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -45,12 +45,12 @@ export class DdimScheduler implements Scheduler {
     this.timesteps = spacedTimesteps(spacing, numSteps, params.numTrainTimesteps, config.steps_offset ?? 0, { roundLinspace: true });
   }
 
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
+  scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     this.timestepAt(stepIndex);
-    return sample;
+    return identityScale(sample, out);
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource, out?: Float32Array): Float32Array {
     checkSameLength(modelOutput, sample, 'step');
     const t = this.timestepAt(stepIndex);
     const prevT = t - this.stepRatio;
@@ -85,7 +85,7 @@ export class DdimScheduler implements Scheduler {
       // diffusers clips x0 but keeps ε̂ from the raw prediction (use_clipped_model_output=False).
       if (clip !== undefined) x0 = Math.min(clip, Math.max(-clip, x0));
       return sqrtAlphaPrev * x0 + dirScale * eps + (noise ? std * noise[i] : 0);
-    });
+    }, out);
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {

@@ -6,7 +6,7 @@
  *   Ancestral:  σ_up = √(σ_next²(σ² − σ_next²)/σ²), σ_down = √(σ_next² − σ_up²)
  *               x' = x + (x − x0)/σ · (σ_down − σ) + z·σ_up
  */
-import { DDPM_DEFAULTS, checkSameLength, checkStepCount, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import { DDPM_DEFAULTS, checkOutput, checkSameLength, checkStepCount, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
 import { alphasCumprod, interpolateTable, spacedTimesteps, trainingSigmas } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -55,25 +55,29 @@ export class EulerScheduler implements Scheduler {
     this.initNoiseSigma = spacing === 'leading' ? f32(Math.sqrt(f32(maxSigma * maxSigma) + 1)) : maxSigma;
   }
 
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
+  scaleModelInput(sample: Float32Array, stepIndex: number, out: Float32Array = new Float32Array(sample.length)): Float32Array {
+    checkOutput(out, sample.length);
     const sigma = this.sigmaAt(stepIndex);
     const denom = f32(Math.sqrt(f32(f32(sigma * sigma) + 1)));
-    const out = new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) out[i] = sample[i] / denom;
     return out;
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource, out: Float32Array = new Float32Array(sample.length)): Float32Array {
     checkSameLength(modelOutput, sample, 'step');
+    checkOutput(out, sample.length);
     const sigma = this.sigmaAt(stepIndex);
     const sigmaNext = this.sigmas[stepIndex + 1];
-    const x0 = this.originalSample(modelOutput, sample, sigma);
+    const [p, q] = this.originalSampleCoefficients(sigma);
     const n = sample.length;
-    const out = new Float32Array(n);
-    // Plain loops, not mapIndex: this runs on every latent element of every step.
+    // Plain loops with x0 = p·ε̂ + q·x inline (float64, as before): this runs on every latent
+    // element of every step, so it allocates nothing and may write over `sample`.
     if (this.kind === 'euler') {
       const dt = sigmaNext - sigma;
-      for (let i = 0; i < n; i++) out[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt;
+      for (let i = 0; i < n; i++) {
+        const x = sample[i];
+        out[i] = x + ((x - (p * modelOutput[i] + q * x)) / sigma) * dt;
+      }
       return out;
     }
     const sigmaUp = Math.sqrt((sigmaNext * sigmaNext * (sigma * sigma - sigmaNext * sigmaNext)) / (sigma * sigma));
@@ -85,7 +89,10 @@ export class EulerScheduler implements Scheduler {
       if (!rng) throw new Error('EulerAncestralDiscreteScheduler.step needs a noise source');
       noise = rng.normal(sample.length);
     }
-    for (let i = 0; i < n; i++) out[i] = sample[i] + ((sample[i] - x0[i]) / sigma) * dt + (noise ? noise[i] * sigmaUp : 0);
+    for (let i = 0; i < n; i++) {
+      const x = sample[i];
+      out[i] = x + ((x - (p * modelOutput[i] + q * x)) / sigma) * dt + (noise ? noise[i] * sigmaUp : 0);
+    }
     return out;
   }
 
@@ -102,24 +109,19 @@ export class EulerScheduler implements Scheduler {
     return this.sigmas[stepIndex];
   }
 
-  /** x0 per element, kept in float64 as the step arithmetic is. */
-  private originalSample(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float64Array {
-    const n = sample.length;
-    const x0 = new Float64Array(n);
+  /**
+   * x0 = p·ε̂ + q·x for the prediction type: epsilon (−σ, 1), v_prediction (−σ/√(σ²+1), 1/(σ²+1)),
+   * sample (1, 0). Each product is exact where the coefficient is ±1 or 0, so this is the same
+   * float64 value as the textbook forms.
+   */
+  private originalSampleCoefficients(sigma: number): [number, number] {
     switch (this.predictionType) {
       case 'epsilon':
-        for (let i = 0; i < n; i++) x0[i] = sample[i] - sigma * modelOutput[i];
-        break;
-      case 'v_prediction': {
-        const c = -sigma / Math.sqrt(sigma * sigma + 1);
-        const s = 1 / (sigma * sigma + 1);
-        for (let i = 0; i < n; i++) x0[i] = modelOutput[i] * c + sample[i] * s;
-        break;
-      }
+        return [-sigma, 1];
+      case 'v_prediction':
+        return [-sigma / Math.sqrt(sigma * sigma + 1), 1 / (sigma * sigma + 1)];
       case 'sample':
-        for (let i = 0; i < n; i++) x0[i] = modelOutput[i];
-        break;
+        return [1, 0];
     }
-    return x0;
   }
 }

@@ -7,7 +7,7 @@
  * c_skip = σd²/(s² + σd²), c_out = s/√(s² + σd²), s = t·timestep_scaling, σd = 0.5;
  * then x' = √ᾱ_prev·denoised + √(1 − ᾱ_prev)·z, except on the last step, which returns denoised.
  */
-import { checkSameLength, checkStepCount, mapIndex, noiseScheduleParams, predictionType } from './config.js';
+import { checkSameLength, checkStepCount, identityScale, mapIndex, noiseScheduleParams, predictionType } from './config.js';
 import { alphasCumprod } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -66,9 +66,9 @@ export class LcmScheduler implements Scheduler {
     }
   }
 
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
+  scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     this.timestepAt(stepIndex);
-    return sample;
+    return identityScale(sample, out);
   }
 
   /** (c_skip, c_out) of the consistency boundary condition at timestep t. */
@@ -77,7 +77,7 @@ export class LcmScheduler implements Scheduler {
     return { cSkip: SIGMA_DATA ** 2 / (s * s + SIGMA_DATA ** 2), cOut: s / Math.sqrt(s * s + SIGMA_DATA ** 2) };
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource): Float32Array {
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource, out?: Float32Array): Float32Array {
     checkSameLength(modelOutput, sample, 'step');
     const t = this.timestepAt(stepIndex);
     const last = stepIndex === this.numSteps - 1;
@@ -95,13 +95,13 @@ export class LcmScheduler implements Scheduler {
       else v = modelOutput[i];
       return clip === undefined ? v : Math.min(clip, Math.max(-clip, v));
     };
-    const denoised = mapIndex(sample.length, (i) => cOut * x0(i) + cSkip * sample[i]);
+    const denoised = mapIndex(sample.length, (i) => cOut * x0(i) + cSkip * sample[i], out);
     if (last) return denoised;
     if (!rng) throw new Error('LCMScheduler.step needs a noise source before the last step');
     const noise = rng.normal(sample.length);
     const a = Math.sqrt(alphaPrev);
     const b = Math.sqrt(1 - alphaPrev);
-    return mapIndex(sample.length, (i) => a * denoised[i] + b * noise[i]);
+    return mapIndex(sample.length, (i) => a * denoised[i] + b * noise[i], denoised);
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {

@@ -56,10 +56,17 @@ export interface Scheduler {
   readonly sigmas?: Float64Array;
   /** Initial txt2img latents are N(0, 1) · initNoiseSigma. */
   readonly initNoiseSigma: number;
-  /** Input scaling before the UNet (Euler: x / √(σ² + 1); identity for LCM and DDIM). */
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array;
-  /** One denoising step: the sample for stepIndex + 1. `rng` is required by stochastic steps. */
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource): Float32Array;
+  /**
+   * Input scaling before the UNet (Euler: x / √(σ² + 1); identity for LCM and DDIM). With `out`
+   * the result is written there (a copy for identity schedulers) and `out` is returned.
+   */
+  scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array;
+  /**
+   * One denoising step: the sample for stepIndex + 1. `rng` is required by stochastic steps.
+   * Every element depends only on the same element of the inputs, so `out` may be `sample`
+   * itself: the pipeline steps its latents in place instead of allocating per step.
+   */
+  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource, out?: Float32Array): Float32Array;
   /** Noise a clean latent to the level of timesteps[stepIndex] (img2img start). */
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array;
 }
