@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { enlargeToCover } from './enlarge.js';
 import { withPngText } from './png-text.js';
 import type { Size } from './soul-size.js';
 
@@ -35,13 +36,17 @@ export class InitImageError extends Error {
 }
 
 /**
- * Resizes a generated RGB image to the exact output size (Lanczos-3; cover-crop when the
- * generation aspect differs slightly) and encodes it. PNGs carry `parameters` in a text chunk.
+ * Brings a generated RGB image to the exact output size (cover-crop when the generation aspect
+ * differs slightly) and encodes it: a centred enlargement when it must grow, else Lanczos-3.
+ * PNGs carry `parameters` in a text chunk.
  */
 export async function encodeOutput(rgb: Buffer, from: Size, to: Size, format: OutputFormat, parameters: string): Promise<Buffer> {
-  let img = sharp(rgb, { raw: { width: from.width, height: from.height, channels: 3 } });
-  if (from.width !== to.width || from.height !== to.height) {
-    img = img.resize(to.width, to.height, { fit: 'cover', kernel: 'lanczos3' });
+  let img: sharp.Sharp;
+  if (Math.max(to.width / from.width, to.height / from.height) > 1) {
+    img = sharp(await enlargeToCover(rgb, from, to), { raw: { ...to, channels: 3 } });
+  } else {
+    img = sharp(rgb, { raw: { width: from.width, height: from.height, channels: 3 } });
+    if (from.width !== to.width || from.height !== to.height) img = img.resize(to.width, to.height, { fit: 'cover', kernel: 'lanczos3' });
   }
   switch (format) {
     case 'png':

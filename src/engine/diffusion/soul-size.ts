@@ -7,10 +7,9 @@
  * generate at the model's native area with the requested aspect ratio, then resize to the exact
  * output size.
  *
- * The last step is a Lanczos-3 resize in sharp (libvips), not ESRGAN super-resolution:
- * @upscalerjs/esrgan-* would run on tfjs-wasm on the CPU, far too slow for 2048px outputs (it
- * would cost more than the diffusion itself), while libvips' Lanczos is a single fast pass that
- * keeps the model's own detail.
+ * The last step is libvips (enlarge.ts: a centre-aligned bicubic enlargement; Lanczos-3 when
+ * shrinking), not ESRGAN super-resolution: @upscalerjs/esrgan-* on tfjs-wasm is 60-200x slower
+ * and measured less faithful (docs/models.md, bench/upscale.ts).
  */
 
 export interface Size {
