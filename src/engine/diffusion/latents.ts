@@ -2,6 +2,7 @@
  * Latent-space arithmetic of the pipelines, on flat NCHW Float32Arrays. Pure functions, unit
  * tested against the formulas in engine-facts.md §1.2, §1.4 and §2.6.
  */
+import { planarToRgbWasm } from './rgb-wasm.js';
 
 /** Classifier-free guidance: eps = uncond + g * (cond - uncond), into `out` when given. */
 export function applyGuidance(uncond: Float32Array, cond: Float32Array, scale: number, out: Float32Array = new Float32Array(cond.length)): Float32Array {
@@ -91,11 +92,26 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number): Flo
 
 /**
  * One [3, H, W] decoder output to interleaved 8-bit RGB. 'signed' maps [-1, 1] via x/2 + 0.5
- * (diffusers' postprocess); 'unit' takes [0, 1] as is. The store through a Uint8ClampedArray view
- * clamps and rounds half to even as numpy's round() does (NaN from a broken fp16 decode becomes 0);
- * one pass writing each pixel's three bytes together keeps this cheap next to the VAE.
+ * (diffusers' postprocess); 'unit' takes [0, 1] as is. byte = clamp(floor(x * a + b + 0.5)) in
+ * doubles: NaN from a broken fp16 decode becomes 0, ±Infinity the ends. Runs the wasm SIMD kernel
+ * (rgb-wasm.ts) where the runtime has one, several times faster than the JS loop it falls back to;
+ * both give the same bytes.
  */
 export function tensorToRgb(x: Float32Array, width: number, height: number, range: 'signed' | 'unit'): Buffer {
+  const plane = width * height;
+  if (x.length !== plane * 3) throw new Error('decoder output does not match its size');
+  const a = range === 'signed' ? 127.5 : 255;
+  const b = range === 'signed' ? 127.5 : 0;
+  return planarToRgbWasm(x, plane, a, b) ?? tensorToRgbJs(x, width, height, range);
+}
+
+/**
+ * The plain-JS path of tensorToRgb (runtimes without wasm SIMD). The store through a
+ * Uint8ClampedArray view clamps and rounds half to even; for float32 inputs that equals half-up
+ * rounding (an exact tie x * a + b = k + 0.5 only occurs at 127.5, where both give 128), so the
+ * bytes match the wasm kernel's. One pass writing each pixel's three bytes together.
+ */
+export function tensorToRgbJs(x: Float32Array, width: number, height: number, range: 'signed' | 'unit'): Buffer {
   const plane = width * height;
   if (x.length !== plane * 3) throw new Error('decoder output does not match its size');
   const out = Buffer.allocUnsafe(plane * 3);
