@@ -5,7 +5,7 @@
  *   npx tsx bench/rgb.ts [--iters 200] [--sizes 512,1024]
  *
  * Each figure is the median over batches of 10 calls, after a warm-up that lets V8 optimize the
- * JS loop and grows the wasm memory to the largest size.
+ * JS loop (the wasm kernel's memory is a fixed 1 MiB it streams strips through).
  */
 import { parseArgs } from 'node:util';
 import { tensorToRgb, tensorToRgbJs } from '../src/engine/diffusion/latents.js';

@@ -216,6 +216,8 @@ describe('webhook delivery in one process', () => {
     const account = await s.ctx.accounts.get(a.accountId);
     expect(verifyStandardWebhook(headerBag(hook.headers), hook.body, account!.webhook_secret)).toBe('ok');
     expect(verifyStandardWebhook(headerBag(hook.headers), Buffer.concat([hook.body, Buffer.from(' ')]), account!.webhook_secret)).not.toBe('ok');
+    // The receiver sees the POST before the deliverer records its answer: wait for that record.
+    await waitFor(async () => (await s!.ctx.webhooks.deliveries(submitted.request_id))[0]?.state === 'delivered');
     const [row] = await s.ctx.webhooks.deliveries(submitted.request_id);
     expect(hook.headers['webhook-id']).toBe(row.id);
     expect(row).toMatchObject({ state: 'delivered', attempts: 1 });

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { enlargeToCover } from './enlarge.js';
+import { coverScale, enlargedToCover } from './enlarge.js';
 import { withPngText } from './png-text.js';
 import type { Size } from './soul-size.js';
 
@@ -42,8 +42,8 @@ export class InitImageError extends Error {
  */
 export async function encodeOutput(rgb: Buffer, from: Size, to: Size, format: OutputFormat, parameters: string): Promise<Buffer> {
   let img: sharp.Sharp;
-  if (Math.max(to.width / from.width, to.height / from.height) > 1) {
-    img = sharp(await enlargeToCover(rgb, from, to), { raw: { ...to, channels: 3 } });
+  if (coverScale(from, to) > 1) {
+    img = await enlargedToCover(rgb, from, to);
   } else {
     img = sharp(rgb, { raw: { width: from.width, height: from.height, channels: 3 } });
     if (from.width !== to.width || from.height !== to.height) img = img.resize(to.width, to.height, { fit: 'cover', kernel: 'lanczos3' });

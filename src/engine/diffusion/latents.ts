@@ -90,6 +90,9 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number): Flo
   return out;
 }
 
+/** byte = x * a + b per decoder output range: [-1, 1] via x/2 + 0.5, or [0, 1] as is. */
+const BYTE_MAP = { signed: [127.5, 127.5], unit: [255, 0] } as const;
+
 /**
  * One [3, H, W] decoder output to interleaved 8-bit RGB. 'signed' maps [-1, 1] via x/2 + 0.5
  * (diffusers' postprocess); 'unit' takes [0, 1] as is. byte = clamp(floor(x * a + b + 0.5)) in
@@ -100,10 +103,10 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number): Flo
 export function tensorToRgb(x: Float32Array, width: number, height: number, range: 'signed' | 'unit'): Buffer {
   const plane = width * height;
   if (x.length !== plane * 3) throw new Error('decoder output does not match its size');
-  const a = range === 'signed' ? 127.5 : 255;
-  const b = range === 'signed' ? 127.5 : 0;
+  const [a, b] = BYTE_MAP[range];
   return planarToRgbWasm(x, plane, a, b) ?? tensorToRgbJs(x, width, height, range);
 }
+
 
 /**
  * The plain-JS path of tensorToRgb (runtimes without wasm SIMD). The store through a
@@ -116,8 +119,7 @@ export function tensorToRgbJs(x: Float32Array, width: number, height: number, ra
   if (x.length !== plane * 3) throw new Error('decoder output does not match its size');
   const out = Buffer.allocUnsafe(plane * 3);
   const bytes = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
-  const a = range === 'signed' ? 127.5 : 255;
-  const b = range === 'signed' ? 127.5 : 0;
+  const [a, b] = BYTE_MAP[range];
   for (let i = 0, o = 0, g = plane, bl = 2 * plane; i < plane; i++, g++, bl++, o += 3) {
     bytes[o] = x[i] * a + b;
     bytes[o + 1] = x[g] * a + b;

@@ -5,11 +5,9 @@
  */
 
 export const I32 = 0x7f;
-export const I64 = 0x7e;
-export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof I64 | typeof F32 | typeof F64 | typeof V128;
+export type ValType = typeof I32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128 (sizes, indices, counts, SIMD sub-opcodes). */
 export function uleb(n: number): number[] {
@@ -45,7 +43,6 @@ export function sleb(n: number): number[] {
 export const op = {
   block: 0x02,
   loop: 0x03,
-  br: 0x0c,
   brIf: 0x0d,
   end: 0x0b,
   localGet: 0x20,
@@ -55,7 +52,6 @@ export const op = {
   i32Eqz: 0x45,
   i32Add: 0x6a,
   i32Sub: 0x6b,
-  i32Mul: 0x6c,
   voidBlock: 0x40,
 } as const;
 
@@ -109,7 +105,7 @@ export interface FuncSpec {
 }
 
 export interface ModuleSpec {
-  /** Exported under this name; sized in 64 KiB pages, grown from JS as needed. */
+  /** Exported under this name; sized in 64 KiB pages (a minimum only, no maximum). */
   memory: { name: string; minPages: number };
   funcs: readonly FuncSpec[];
 }
