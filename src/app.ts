@@ -8,6 +8,7 @@ import { installOpenApi } from './api/openapi.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
+import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
@@ -27,6 +28,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   });
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas document the shape (OpenAPI); bodies are sent as built, never filtered by them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Some clients POST with an empty body and a JSON content type (v2 cancel).
@@ -54,6 +57,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   filesRoutes(app, ctx);
   higgsfieldV1Routes(app, ctx);
   higgsfieldV2Routes(app, ctx);
+  jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   return app;
