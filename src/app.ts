@@ -5,6 +5,7 @@ import { parseJsonBody } from './api/json-body.js';
 import { registerWebhookRenderers } from './api/webhook-renderers.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
+import { installQuotes } from './api/quote.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
@@ -50,6 +51,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   installOpenApi(app);
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
+  installQuotes(app);
 
   registerWebhookRenderers(ctx);
 
