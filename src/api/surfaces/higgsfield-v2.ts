@@ -7,6 +7,8 @@ import { renderV2Status, v2Urls } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
+import { setEventStreams } from '../set-event-stream.js';
+import { eventStreamSchema } from './job-sets.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -43,6 +45,16 @@ export function higgsfieldV2Routes(app: FastifyInstance, ctx: AppContext) {
     const set = await ctx.generation.getOrThrow(req.params.id, accountId);
     return renderV2Status(set, ctx.media, ctx.baseUrl());
   });
+
+  const stream = setEventStreams(app, ctx);
+  app.get<{ Params: { id: string } }>(
+    '/requests/:id/status/stream',
+    { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Request status as Server-Sent Events (fal-style): status, progress, done; Last-Event-ID resumes', ...eventStreamSchema('the body of GET /requests/{id}/status') } },
+    async (req, reply) => {
+      const { accountId } = principalOf(req);
+      await stream(req, reply, { setId: req.params.id, accountId, render: (set) => renderV2Status(set, ctx.media, ctx.baseUrl()), notFound: 'The request does not exist or belongs to another account' });
+    },
+  );
 
   app.post<{ Params: { id: string } }>('/requests/:id/cancel', { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Cancel a request while every job is queued (202 empty), else 400' } }, async (req, reply) => {
     const { accountId } = principalOf(req);
