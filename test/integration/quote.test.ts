@@ -97,4 +97,18 @@ describe('POST /v1/quote', () => {
     ]);
     expect((await fetch(`${s.url}/v1/quote`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
   });
+
+  it('is documented in the OpenAPI with the other studio routes (query parameters, response shapes)', async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as any;
+    const quoteOp = doc.paths['/v1/quote'].post;
+    expect(Object.keys(quoteOp.responses[200].content['application/json'].schema.properties).sort()).toEqual(['amount', 'credits', 'currency', 'jobs', 'usd']);
+    const list = doc.paths['/v1/job-sets'].get;
+    expect(list.parameters.map((p: any) => `${p.in}:${p.name}`)).toEqual(['query:limit', 'query:cursor', 'query:kind', 'query:status']);
+    expect(list.responses[200].content['application/json'].schema.properties.next_cursor).toBeDefined();
+    for (const path of ['/v1/job-sets/{id}/events', '/requests/{id}/status/stream']) {
+      const op = doc.paths[path].get;
+      expect(op.responses[200].content['text/event-stream'], path).toBeDefined();
+      expect(op.parameters.map((p: any) => `${p.in}:${p.name}`), path).toEqual(['path:id', 'header:last-event-id']);
+    }
+  });
 });
