@@ -142,6 +142,10 @@ function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
 const ACTIVE: JobStatus[] = ['queued', 'in_progress'];
 
 export function jobsRepo(db: Db, engine: DbEngine) {
+  // The queue's partial index (migration 0006) holds claimable rows in claim order. SQLite's
+  // planner prefers a (status …) index plus a sort once ANALYZE has run, so it is named there;
+  // the conditions stay literals because a partial index only serves queries that imply its WHERE.
+  const claimIndex = engine === 'sqlite' ? sql`indexed by jobs_claim_order` : sql``;
   const { setById, setOfAccount } = (hotQueries[engine] ??= compileHotQueries(db));
   async function nextSeq(): Promise<number> {
     const row = await db
@@ -280,7 +284,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
         update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
           attempts = attempts + 1, started_at = coalesce(started_at, ${now})
         where id = (
-          select id from jobs where status = 'queued' and cancel_requested = 0 ${kindFilter}
+          select id from jobs ${claimIndex} where status = 'queued' and cancel_requested = 0 ${kindFilter}
           order by priority desc, seq asc limit 1 ${lock}
         ) and status = 'queued'
         returning *`.execute(db);
@@ -308,16 +312,10 @@ export function jobsRepo(db: Db, engine: DbEngine) {
 
     /** The head of the queue (what runs next), queued since before `createdBefore`: re-dispatch candidates. */
     async queuedHead(createdBefore: string, limit: number): Promise<{ id: string; kind: JobKind; priority: number; attempts: number }[]> {
-      const rows = await db
-        .selectFrom('jobs')
-        .select(['id', 'kind', 'priority', 'attempts'])
-        .where('status', '=', 'queued')
-        .where('cancel_requested', '=', 0)
-        .where('created_at', '<', createdBefore)
-        .orderBy('priority', 'desc')
-        .orderBy('seq', 'asc')
-        .limit(limit)
-        .execute();
+      const { rows } = await sql<{ id: string; kind: string; priority: number; attempts: number }>`
+        select id, kind, priority, attempts from jobs ${claimIndex}
+        where status = 'queued' and cancel_requested = 0 and created_at < ${createdBefore}
+        order by priority desc, seq asc limit ${limit}`.execute(db);
       return rows.map((r) => ({ id: r.id, kind: r.kind as JobKind, priority: r.priority, attempts: r.attempts }));
     },
 
