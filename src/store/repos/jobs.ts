@@ -457,7 +457,9 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       if (f.status) q = q.where('status', '=', f.status);
       if (f.cursor) {
         const c = f.cursor;
-        q = q.where((eb) => eb.or([eb('created_at', '<', c.createdAt), eb.and([eb('created_at', '=', c.createdAt), eb('id', '<', c.id)])]));
+        // `created_at <= c` alone bounds the index range (the OR form left both engines scanning
+        // from the newest row down to the cursor); the OR then only sorts out the ties.
+        q = q.where('created_at', '<=', c.createdAt).where((eb) => eb.or([eb('created_at', '<', c.createdAt), eb('id', '<', c.id)]));
       }
       q = q.where((eb) => eb.or([eb('visible_until', 'is', null), eb('visible_until', '>=', f.visibleAt)]));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit);
