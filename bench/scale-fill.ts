@@ -37,8 +37,8 @@ export async function fillTables(opened: OpenedDb, shape: FillShape): Promise<vo
 
   await sql`insert into accounts (id, name, balance_milli, webhook_secret, created_at)
     select 'acct-' || (x - 1), 'bench', 1000000000000, 'whsec_bench', ${epoch('0')} from ${series(accountCount(n))}`.execute(db);
-  await sql`insert into job_sets (id, account_id, type, model, dialect, input_params, webhook, created_at, finished_at, visible_until)
-    select 'set-' || x, ${account}, 'text2image_soul', 'higgsfield-ai/soul/standard', 'higgsfield-v1',
+  await sql`insert into job_sets (id, account_id, kind, status, type, model, dialect, input_params, webhook, created_at, finished_at, visible_until)
+    select 'set-' || x, ${account}, 'soul', ${status}, 'text2image_soul', 'higgsfield-ai/soul/standard', 'higgsfield-v1',
       '{"prompt":"a lighthouse at dawn","width_and_height":"1536x1536","quality":"720p","seed":' || x || '}', null,
       ${epoch('x')}, case when x % 10 = 0 or (x % 10 = 5 and x < 80) then null else ${epoch('x + 30')} end, null
     from ${series(n)}`.execute(db);
