@@ -172,8 +172,8 @@ export class FieldReader {
     }
     const r = FieldReader.object(v, [...this.loc, name], this.issues);
     if (!r) return undefined;
-    r.literal('type', ['image_url'] as const, { required: false });
-    const url = r.url('image_url', { required: true });
+    readField(r, 'type', IMAGE_REF_FIELDS.type);
+    const url = readField(r, 'image_url', IMAGE_REF_FIELDS.image_url);
     r.forbidExtra();
     this.issues.push(...r.issues);
     return url;
@@ -200,6 +200,11 @@ export class FieldReader {
     return v;
   }
 
+  /** Reads a field as its spec declares (see readField). */
+  read<S extends FieldSpec>(name: string, spec: S): ValueOf<S> | undefined {
+    return readField(this, name, spec);
+  }
+
   /** Mark fields as read without validating them (accepted and ignored for compatibility). */
   ignore(...names: string[]) {
     for (const n of names) this.seen.add(n);
@@ -219,3 +224,118 @@ export class FieldReader {
     if (this.issues.length) throw new ValidationError(this.issues);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Field specs: one declaration read by FieldReader.read and described by fieldSchema, so the
+// OpenAPI document states exactly the enums, ranges and defaults the readers enforce.
+
+export type JsonSchema = Record<string, unknown>;
+
+interface SpecCommon {
+  required?: boolean;
+  description?: string;
+  example?: unknown;
+  /** Extra JSON Schema for checks the reader makes by lookup (a catalog's ids). */
+  schema?: JsonSchema;
+}
+export type StringSpec = SpecCommon & { kind: 'string'; min?: number; max?: number; default?: string };
+export type LiteralSpec<T extends string | number = string | number> = SpecCommon & { kind: 'literal'; values: readonly T[]; default?: T };
+export type NumberSpec = SpecCommon & { kind: 'number'; int?: boolean; min?: number; max?: number; default?: number };
+export type BooleanSpec = SpecCommon & { kind: 'boolean'; default?: boolean };
+export type UuidSpec = SpecCommon & { kind: 'uuid' };
+export type UrlSpec = SpecCommon & { kind: 'url' };
+export type SecretSpec = SpecCommon & { kind: 'headerSecret'; min?: number };
+export type ImageRefSpec = SpecCommon & { kind: 'imageRef' };
+export type ListSpec = SpecCommon & { kind: 'list'; min?: number; max?: number; items: FieldSpec };
+export type ObjectSpec = SpecCommon & { kind: 'object'; fields: Record<string, FieldSpec> };
+export type FieldSpec = StringSpec | LiteralSpec | NumberSpec | BooleanSpec | UuidSpec | UrlSpec | SecretSpec | ImageRefSpec | ListSpec | ObjectSpec;
+
+export type ValueOf<S> = S extends LiteralSpec<infer T> ? T : S extends NumberSpec ? number : S extends BooleanSpec ? boolean : S extends ListSpec ? unknown[] : S extends ObjectSpec ? Record<string, unknown> : string;
+
+/** Reads one field as its spec says (objects are read field by field by their owner). */
+export function readField<S extends FieldSpec>(r: FieldReader, name: string, spec: S): ValueOf<S> | undefined {
+  const s = spec as FieldSpec;
+  switch (s.kind) {
+    case 'string':
+      return r.string(name, s) as ValueOf<S> | undefined;
+    case 'literal':
+      return r.literal(name, s.values, s) as ValueOf<S> | undefined;
+    case 'number':
+      return r.number(name, s) as ValueOf<S> | undefined;
+    case 'boolean':
+      return r.boolean(name) as ValueOf<S> | undefined;
+    case 'uuid':
+      return r.uuid(name) as ValueOf<S> | undefined;
+    case 'url':
+      return r.url(name, s) as ValueOf<S> | undefined;
+    case 'headerSecret':
+      return r.headerSecret(name, s) as ValueOf<S> | undefined;
+    case 'imageRef':
+      return r.imageRef(name, s) as ValueOf<S> | undefined;
+    case 'list':
+      return r.list(name, s) as ValueOf<S> | undefined;
+    case 'object':
+      throw new Error(`object field ${name} is read by its owner`);
+  }
+}
+
+/** JSON Schema (OpenAPI 3.0 dialect) of one field spec. */
+export function fieldSchema(spec: FieldSpec): JsonSchema {
+  const out: JsonSchema = {};
+  switch (spec.kind) {
+    case 'string':
+      Object.assign(out, { type: 'string', minLength: spec.min, maxLength: spec.max });
+      break;
+    case 'literal':
+      Object.assign(out, { type: typeof spec.values[0] === 'number' ? 'integer' : 'string', enum: [...spec.values] });
+      break;
+    case 'number':
+      Object.assign(out, { type: spec.int ? 'integer' : 'number', minimum: spec.min, maximum: spec.max });
+      break;
+    case 'boolean':
+      out.type = 'boolean';
+      break;
+    case 'uuid':
+      Object.assign(out, { type: 'string', format: 'uuid' });
+      break;
+    case 'url':
+      Object.assign(out, { type: 'string', format: 'uri', pattern: '^https?://' });
+      break;
+    case 'headerSecret':
+      Object.assign(out, { type: 'string', minLength: spec.min, maxLength: 512, pattern: '^[\\x20-\\x7e]*$' });
+      break;
+    case 'imageRef':
+      Object.assign(out, objectSchema(IMAGE_REF_FIELDS));
+      break;
+    case 'list':
+      Object.assign(out, { type: 'array', minItems: spec.min, maxItems: spec.max, items: fieldSchema(spec.items) });
+      break;
+    case 'object':
+      Object.assign(out, objectSchema(spec.fields));
+      break;
+  }
+  if (spec.description) out.description = spec.description;
+  if ('default' in spec && spec.default !== undefined) out.default = spec.default;
+  if (spec.example !== undefined) out.example = spec.example;
+  Object.assign(out, spec.schema);
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** A closed object of specs (readers forbid extra fields, so does the schema). */
+export function objectSchema(fields: Record<string, FieldSpec>, extra: JsonSchema = {}): JsonSchema {
+  const required = Object.entries(fields).filter(([, s]) => s.required).map(([n]) => n);
+  return {
+    type: 'object',
+    ...(required.length ? { required } : {}),
+    properties: Object.fromEntries(Object.entries(fields).map(([n, s]) => [n, fieldSchema(s)])),
+    additionalProperties: false,
+    ...extra,
+  };
+}
+
+/** `{type: "image_url", image_url}` as FieldReader.imageRef reads it. */
+export const IMAGE_REF_FIELDS = {
+  type: { kind: 'literal', values: ['image_url'] as const },
+  image_url: { kind: 'url', required: true },
+} as const satisfies Record<string, FieldSpec>;

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
-import { FieldReader } from '../../domain/fields.js';
+import { FieldReader, type FieldSpec } from '../../domain/fields.js';
+import { SOUL_FIELDS } from '../../domain/soul.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
@@ -28,8 +29,18 @@ export const renderPixazoError: ErrorRenderer = (err) => {
   return { status, body: { error: errorMessage(err) }, headers: err instanceof DomainError ? retryAfter(err) : undefined };
 };
 
+/** Pixazo's own fields; the rest are the domain's under the same names. */
+const OWN_FIELDS = {
+  style_id: { ...SOUL_FIELDS.style_id, description: 'A style of GET /v1/text2image/soul-styles (also accepted as soul_style_id)' },
+  soul_style_id: { ...SOUL_FIELDS.style_id, description: 'Same as style_id' },
+  image_reference_type: { kind: 'literal', values: ['image_url'] as const, description: 'Sent with image_reference_image_url' },
+  image_reference_image_url: { kind: 'url', description: 'Image-to-image source', schema: { maxLength: MAX_URL } },
+  webhook_url: { kind: 'url', description: 'Needs webhook_secret' },
+  webhook_secret: { kind: 'headerSecret', min: 1, description: 'Sent back in the webhook request headers' },
+} as const satisfies Record<string, FieldSpec>;
+
 /** Built per request: an issue on the style goes back to whichever of its two names was sent. */
-function soulSpec(body: unknown): DialectSoulSpec {
+export function soulSpec(body: unknown): DialectSoulSpec {
   const styleName = body && typeof body === 'object' && 'soul_style_id' in body ? 'soul_style_id' : 'style_id';
   return {
     pass: ['prompt', 'width_and_height', 'enhance_prompt', 'style_strength', 'quality', 'seed', 'custom_reference_id', 'custom_reference_strength', 'batch_size'],
@@ -39,17 +50,17 @@ function soulSpec(body: unknown): DialectSoulSpec {
       [['image_reference'], ['image_reference_image_url']],
       [['style_id'], [styleName]],
     ],
+    require: ['width_and_height'],
     own: {
-      names: ['style_id', 'soul_style_id', 'image_reference_type', 'image_reference_image_url', 'webhook_url', 'webhook_secret'],
+      fields: OWN_FIELDS,
       read(r) {
-        requireField(r, 'width_and_height', body);
         // The published example says soul_style_id, the parameter table style_id: both are read.
-        const a = r.uuid('style_id');
-        const b = r.uuid('soul_style_id');
+        const a = r.read('style_id', OWN_FIELDS.style_id);
+        const b = r.read('soul_style_id', OWN_FIELDS.soul_style_id);
         if (a && b && a !== b) r.fail('soul_style_id', 'Value error, style_id and soul_style_id name different styles', b);
 
-        const type = r.literal('image_reference_type', ['image_url'] as const);
-        let url = r.url('image_reference_image_url');
+        const type = r.read('image_reference_type', OWN_FIELDS.image_reference_type);
+        let url = r.read('image_reference_image_url', OWN_FIELDS.image_reference_image_url);
         if (url && url.length > MAX_URL) {
           r.issues.push({ type: 'string_too_long', loc: [...r.location, 'image_reference_image_url'], msg: `String should have at most ${MAX_URL} characters`, input: url, ctx: { max_length: MAX_URL } });
           url = undefined;
@@ -57,8 +68,8 @@ function soulSpec(body: unknown): DialectSoulSpec {
         if (r.has('image_reference_type') && !r.has('image_reference_image_url')) requireField(r, 'image_reference_image_url', body);
         if (r.has('image_reference_image_url') && !r.has('image_reference_type')) requireField(r, 'image_reference_type', body);
 
-        const webhookUrl = r.url('webhook_url');
-        const webhookSecret = r.headerSecret('webhook_secret', { min: 1 });
+        const webhookUrl = r.read('webhook_url', OWN_FIELDS.webhook_url);
+        const webhookSecret = r.read('webhook_secret', OWN_FIELDS.webhook_secret);
         if (r.has('webhook_url')) requireField(r, 'webhook_secret', body);
         return {
           fields: { style_id: b ?? a, image_reference: url && type ? { type, image_url: url } : undefined },

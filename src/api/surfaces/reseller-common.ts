@@ -8,10 +8,10 @@ import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { DomainError, type DomainErrorCode, type FieldIssue, ValidationError } from '../../domain/errors.js';
-import { FieldReader } from '../../domain/fields.js';
+import { FieldReader, type FieldSpec, type JsonSchema, objectSchema } from '../../domain/fields.js';
 import { type Job, type JobStatus, isTerminal, jobSetStatus } from '../../domain/job.js';
 import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
-import { type SoulParams, readSoulParams } from '../../domain/soul.js';
+import { SOUL_FIELDS, SOUL_V2_ALIAS_FIELDS, type SoulParams, readSoulParams } from '../../domain/soul.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
 import { type ErrorRenderer, HIGGSFIELD_STATUS, registerDialectPaths, registerErrorRenderer } from '../errors.js';
@@ -23,7 +23,8 @@ type Loc = (string | number)[];
 
 /** A dialect's own fields: read (and checked, in dialect names) by `read`, handed to the domain. */
 export interface OwnFields {
-  names: string[];
+  /** The dialect's own fields, read by `read` through these specs (and documented from them). */
+  fields: Record<string, FieldSpec>;
   /**
    * Returns readSoulParams-named fields, a patch for what the domain reader cannot take, and
    * extras the route needs (webhook, sync mode), so every issue comes back in one answer.
@@ -40,6 +41,8 @@ export interface DialectSoulSpec {
   /** Domain field paths -> dialect paths, for issues on fields `own` converted. */
   issueLocs?: [Loc, Loc][];
   v2Aliases?: boolean;
+  /** Dialect fields required although the domain has a default for them. */
+  require?: string[];
 }
 
 export interface DialectSoulRequest {
@@ -60,7 +63,8 @@ export function readDialectSoul(body: unknown, spec: DialectSoulSpec): DialectSo
   const src = body as Record<string, unknown>;
   const pass = new Set(spec.pass ?? []);
   const rename = spec.rename ?? {};
-  const ownNames = new Set(spec.own?.names ?? []);
+  const ownNames = new Set(Object.keys(spec.own?.fields ?? {}));
+  for (const name of spec.require ?? []) requireField(r, name, body);
   const own = spec.own?.read(r) ?? {};
 
   const domain: Record<string, unknown> = {};
@@ -83,6 +87,17 @@ export function readDialectSoul(body: unknown, spec: DialectSoulSpec): DialectSo
   issues.unshift(...r.issues);
   if (issues.length || !params) throw new ValidationError(issues);
   return { params: { ...params, ...own.patch }, extras: own.extras ?? {} };
+}
+
+/** JSON Schema of a dialect body: the domain's specs under the dialect's names, plus its own. */
+export function dialectSoulSchema(spec: DialectSoulSpec): JsonSchema {
+  const domain: Record<string, FieldSpec> = { ...SOUL_FIELDS, ...(spec.v2Aliases ? SOUL_V2_ALIAS_FIELDS : {}) };
+  const fields: Record<string, FieldSpec> = {};
+  for (const n of spec.pass ?? []) fields[n] = domain[n];
+  for (const [from, to] of Object.entries(spec.rename ?? {})) fields[from] = domain[to];
+  Object.assign(fields, spec.own?.fields);
+  for (const n of spec.require ?? []) fields[n] = { ...fields[n], required: true };
+  return objectSchema(fields);
 }
 
 /** A pydantic `missing` issue for a field the dialect requires and the domain does not. */

@@ -9,6 +9,7 @@ import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../domain/errors.js';
 import type { JobStatus } from '../../domain/job.js';
+import type { FieldSpec } from '../../domain/fields.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
@@ -43,16 +44,18 @@ export const renderSegmindError: ErrorRenderer = (err) => {
   return { status, body: { error: errorMessage(err) }, headers };
 };
 
-const SOUL_SPEC: DialectSoulSpec = {
+const IMAGE_URL = { kind: 'url', description: 'Image-to-image source' } as const satisfies FieldSpec;
+
+export const SOUL_SPEC: DialectSoulSpec = {
   pass: ['prompt', 'width_and_height', 'enhance_prompt', 'style_id', 'style_strength', 'quality', 'seed'],
   issueLocs: [
     [['image_reference', 'image_url'], ['image_url']],
     [['image_reference'], ['image_url']],
   ],
   own: {
-    names: ['image_url'],
+    fields: { image_url: IMAGE_URL },
     read(r) {
-      const url = r.url('image_url');
+      const url = r.read('image_url', IMAGE_URL);
       return { fields: { image_reference: url ? { type: 'image_url', image_url: url } : undefined } };
     },
   },

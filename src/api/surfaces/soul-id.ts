@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
-import { FieldReader } from '../../domain/fields.js';
+import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS, objectSchema } from '../../domain/fields.js';
 import { readSoulParams } from '../../domain/soul.js';
 import type { AppContext } from '../../context.js';
 import type { CharactersTable } from '../../store/schema.js';
@@ -14,18 +14,25 @@ import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
+const PHOTO_FIELDS = { ...IMAGE_REF_FIELDS, type: { ...IMAGE_REF_FIELDS.type, required: true } } as const satisfies Record<string, FieldSpec>;
+/** POST /v1/custom-references, as readCreate enforces it. */
+export const CREATE_FIELDS = {
+  name: { kind: 'string', required: true, min: 1, max: 100, example: 'Ada' },
+  input_images: { kind: 'list', required: true, min: 1, max: 100, items: { kind: 'object', fields: PHOTO_FIELDS }, description: 'Photos of one face' },
+} as const satisfies Record<string, FieldSpec>;
+
 function readCreate(body: unknown): { name: string; urls: string[] } {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
-  const name = r.string('name', { required: true, min: 1, max: 100 });
-  const list = r.list('input_images', { required: true, min: 1, max: 100 });
+  const name = r.read('name', CREATE_FIELDS.name);
+  const list = r.read('input_images', CREATE_FIELDS.input_images);
   const urls: string[] = [];
   list?.forEach((item, i) => {
     const it = FieldReader.object(item, ['body', 'input_images', i], r.issues);
     if (!it) return;
-    it.literal('type', ['image_url'] as const, { required: true });
-    const url = it.url('image_url', { required: true });
+    it.read('type', PHOTO_FIELDS.type);
+    const url = it.read('image_url', PHOTO_FIELDS.image_url);
     it.forbidExtra();
     r.issues.push(...it.issues);
     if (url) urls.push(url);

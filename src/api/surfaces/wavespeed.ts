@@ -8,10 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
-import { FieldReader } from '../../domain/fields.js';
+import { FieldReader, type FieldSpec } from '../../domain/fields.js';
 import { type JobStatus, isTerminal } from '../../domain/job.js';
 import { SOUL_SIZES, type SoulSize } from '../../domain/sizes.js';
-import { findStyle, findStyleByName } from '../../domain/styles.js';
+import { DEFAULT_IMAGE_STRENGTH, SOUL_FIELDS } from '../../domain/soul.js';
+import { SOUL_STYLES, findStyle, findStyleByName } from '../../domain/styles.js';
 import { UPLOAD_TYPES } from '../../services/media.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
@@ -68,7 +69,7 @@ const envelope = (data: unknown) => ({ code: 200, message: 'success', data });
 
 /** WaveSpeed sizes are `W*H`; the listed Soul sizes only. */
 function readSize(r: FieldReader): SoulSize | undefined {
-  const v = r.string('size');
+  const v = r.read('size', OWN_FIELDS.size);
   if (v === undefined) return undefined;
   const s = v.trim().replace('*', 'x') as SoulSize;
   if (SOUL_SIZES.includes(s)) return s;
@@ -80,48 +81,12 @@ function readSize(r: FieldReader): SoulSize | undefined {
 
 /** `style` is a style name as WaveSpeed's form lists them ("Creatures"), or a style id. */
 function readStyle(r: FieldReader): string | undefined {
-  const v = r.string('style');
+  const v = r.read('style', OWN_FIELDS.style);
   if (v === undefined || v.trim() === '') return undefined;
   if (/^[0-9a-f-]{36}$/i.test(v.trim())) return v.trim();
   const style = findStyleByName(v);
   if (!style) r.fail('style', `Value error, unknown style '${v}' (GET /v1/text2image/soul-styles lists them)`, v);
   return style?.id;
-}
-
-function soulSpec(image: boolean): DialectSoulSpec {
-  return {
-    pass: ['prompt', 'aspect_ratio'],
-    rename: { soul_id: 'custom_reference_id' },
-    v2Aliases: true,
-    issueLocs: [
-      [['image_reference', 'image_url'], ['image']],
-      [['image_reference'], ['image']],
-      [['width_and_height'], ['size']],
-      [['style_id'], ['style']],
-    ],
-    own: {
-      names: ['quality', 'size', 'seed', 'style', 'enable_sync_mode', 'webhook_url', ...(image ? ['image', 'strength'] : [])],
-      read(r) {
-        const fields: Record<string, unknown> = {};
-        const patch: { imageStrength?: number } = {};
-        if (image) {
-          const url = r.url('image', { required: true });
-          if (url) fields.image_reference = { type: 'image_url', image_url: url };
-          const strength = r.number('strength', { min: 0, max: 1 });
-          if (strength !== undefined) patch.imageStrength = denoiseOfFidelity(strength);
-        }
-        fields.quality = QUALITY[r.literal('quality', ['medium', 'high'] as const) ?? 'medium'];
-        fields.width_and_height = readSize(r);
-        fields.style_id = readStyle(r);
-        // WaveSpeed forms send 0 or -1 for "random"; other seeds go to the domain's range check.
-        const seed = r.number('seed', { int: true });
-        if (seed !== undefined && seed > 0) fields.seed = seed;
-        const sync = r.boolean('enable_sync_mode') ?? false;
-        const webhookUrl = r.url('webhook_url');
-        return { fields, patch, extras: { sync, webhookUrl } };
-      },
-    },
-  };
 }
 
 /**
@@ -133,6 +98,57 @@ const MIN_DENOISE = 0.2;
 export const denoiseOfFidelity = (fidelity: number) => round6(1 - (1 - MIN_DENOISE) * fidelity);
 export const fidelityOfDenoise = (denoise: number) => round6((1 - denoise) / (1 - MIN_DENOISE));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** WaveSpeed's own Soul fields (prompt, aspect_ratio and soul_id are the domain's). */
+const OWN_FIELDS = {
+  quality: { kind: 'literal', values: ['medium', 'high'] as const, default: 'medium', description: 'medium = 720p, high = 1080p' },
+  size: { kind: 'string', description: 'W*H, one of the listed Soul sizes', schema: { enum: SOUL_SIZES.map((x) => x.replace('x', '*')) }, example: '1536*2048' },
+  seed: { kind: 'number', int: true, description: '0 or -1: random', schema: { minimum: -1, maximum: SOUL_FIELDS.seed.max } },
+  style: { kind: 'string', description: 'A style name (as GET /v1/text2image/soul-styles lists them) or a style id', example: SOUL_STYLES[0]?.name },
+  enable_sync_mode: { kind: 'boolean', default: false, description: 'Hold the answer until the prediction ends (at most about 90 s)' },
+  webhook_url: { kind: 'url', description: 'Same as ?webhook=' },
+} as const satisfies Record<string, FieldSpec>;
+const IMAGE_FIELDS = {
+  image: { kind: 'url', required: true, description: 'Source image' },
+  strength: { kind: 'number', min: 0, max: 1, description: 'Fidelity: how closely the result follows the source image', default: fidelityOfDenoise(DEFAULT_IMAGE_STRENGTH) },
+} as const satisfies Record<string, FieldSpec>;
+
+export function soulSpec(image: boolean): DialectSoulSpec {
+  return {
+    pass: ['prompt', 'aspect_ratio'],
+    rename: { soul_id: 'custom_reference_id' },
+    v2Aliases: true,
+    issueLocs: [
+      [['image_reference', 'image_url'], ['image']],
+      [['image_reference'], ['image']],
+      [['width_and_height'], ['size']],
+      [['style_id'], ['style']],
+    ],
+    own: {
+      fields: { ...OWN_FIELDS, ...(image ? IMAGE_FIELDS : {}) },
+      read(r) {
+        const fields: Record<string, unknown> = {};
+        const patch: { imageStrength?: number } = {};
+        if (image) {
+          const url = r.read('image', IMAGE_FIELDS.image);
+          if (url) fields.image_reference = { type: 'image_url', image_url: url };
+          const strength = r.read('strength', IMAGE_FIELDS.strength);
+          if (strength !== undefined) patch.imageStrength = denoiseOfFidelity(strength);
+        }
+        fields.quality = QUALITY[r.read('quality', OWN_FIELDS.quality) ?? OWN_FIELDS.quality.default];
+        fields.width_and_height = readSize(r);
+        fields.style_id = readStyle(r);
+        // WaveSpeed forms send 0 or -1 for "random"; other seeds go to the domain's range check.
+        const seed = r.read('seed', OWN_FIELDS.seed);
+        if (seed !== undefined && seed > 0) fields.seed = seed;
+        const sync = r.read('enable_sync_mode', OWN_FIELDS.enable_sync_mode) ?? OWN_FIELDS.enable_sync_mode.default;
+        const webhookUrl = r.read('webhook_url', OWN_FIELDS.webhook_url);
+        return { fields, patch, extras: { sync, webhookUrl } };
+      },
+    },
+  };
+}
+
 
 /** The request as WaveSpeed's own fields, rebuilt from the domain echo (webhook `input`). */
 function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
