@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
@@ -18,7 +18,7 @@ import type { AppContext } from './context.js';
 export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 2 * 1024 * 1024,
@@ -27,6 +27,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
     routerOptions: { maxParamLength: 1024 },
     frameworkErrors: frameworkErrorHandler,
   });
+  // Tests list every route the app registers (the OpenAPI coverage check).
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
   app.setValidatorCompiler(() => () => true);
   // Response schemas document the shape (OpenAPI); bodies are sent as built, never filtered by them.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp, type Surface } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, type ContextOptions, createContext } from '../../src/context.js';
@@ -19,7 +19,7 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { config?: Partial<Config>; runners?: ContextOptions['runners']; surfaces?: Surface[]; workers?: boolean; characterEngine?: CharacterEngine } = {},
+  opts: { config?: Partial<Config>; runners?: ContextOptions['runners']; surfaces?: Surface[]; workers?: boolean; characterEngine?: CharacterEngine; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
   const config = loadConfig({}, {
@@ -34,7 +34,7 @@ export async function startServer(
     ...opts.config,
   });
   const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine });
-  const app = await buildApp(ctx, { surfaces: opts.surfaces });
+  const app = await buildApp(ctx, { surfaces: opts.surfaces, onRoute: opts.onRoute });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);
   if (opts.workers !== false) ctx.workers?.start(config.workers);

@@ -5,19 +5,13 @@ import { SET_LIST_MAX_LIMIT, listJobSets, readSetListQuery } from '../../service
 import { principalOf } from '../auth.js';
 import { renderV1SetListItem, renderV1SetWithStatus } from './higgsfield-render.js';
 import { setEventStreams } from '../set-event-stream.js';
+import { closed, v1JobSetWithStatusProperties } from '../schemas.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
-const listItemSchema = {
-  type: 'object',
-  description: 'The v1 JobSet (as GET /v1/job-sets/{id}) plus opensoul fields',
-  properties: {
-    id: { type: 'string' },
-    type: { type: 'string' },
-    created_at: { type: 'string' },
-    jobs: { type: 'array', items: { type: 'object' } },
-    input_params: { type: 'object' },
-    status: { type: 'string', enum: [...JOB_STATUSES] },
+const listItemSchema = closed(
+  {
+    ...v1JobSetWithStatusProperties,
     kind: { type: 'string', enum: [...JOB_KINDS] },
     model: { type: 'string' },
     dialect: { type: 'string' },
@@ -25,7 +19,9 @@ const listItemSchema = {
     refunded_credits: { type: 'number' },
     error: { type: 'string', nullable: true },
   },
-};
+  undefined,
+  { description: 'The v1 JobSet (as GET /v1/job-sets/{id}) plus opensoul fields' },
+);
 
 /** OpenAPI description of an event stream route (shared by the v1 and v2 streams). */
 export const eventStreamSchema = (dataOf: string) => ({
@@ -56,7 +52,7 @@ export function jobSetRoutes(app: FastifyInstance, ctx: AppContext) {
             status: { type: 'string', enum: [...JOB_STATUSES] },
           },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: listItemSchema }, next_cursor: { type: 'string', nullable: true } } } },
+        response: { 200: closed({ items: { type: 'array', items: listItemSchema }, next_cursor: { type: 'string', nullable: true } }) },
       },
     },
     async (req) => {

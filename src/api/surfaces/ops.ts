@@ -1,12 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.js';
+import { closed } from '../schemas.js';
+
+const READY_SCHEMA = closed({
+  status: { type: 'string', enum: ['ready', 'not_ready'] },
+  checks: { type: 'object', additionalProperties: closed({ ok: { type: 'boolean' }, detail: { type: 'string' } }, ['ok']) },
+});
 
 /** Liveness, readiness, metrics. Public: they reveal no account data. */
 export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: closed({ status: { type: 'string', enum: ['ok'] } }) } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models' } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models', response: { 200: READY_SCHEMA, 503: { ...READY_SCHEMA, description: 'Not ready: the checks say which part' } } } }, async (_req, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
       await sql`select 1`.execute(ctx.db.db);
@@ -37,7 +43,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_req, reply) => {
     const depth = await ctx.generation.repo().queueDepth();
     const text = ctx.metrics.render([
       { name: 'opensoul_queue_jobs', help: 'Jobs waiting or running, by kind and status', samples: depth.map((d) => ({ labels: { kind: d.kind, status: d.status }, value: d.n })) },

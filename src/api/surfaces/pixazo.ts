@@ -17,7 +17,8 @@ import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
-import { type DialectSoulSpec, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
+import { closed, pixazoJobSetSchema, v1JobSetSchema } from '../schemas.js';
+import { type DialectSoulSpec, dialectSoulSchema, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
 
 const DIALECT = 'pixazo';
 const px = { auth: DIALECT, dialect: DIALECT } as const;
@@ -99,14 +100,14 @@ export function pixazoSurface(): Surface {
       const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
       return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
     };
-    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)' } }, async (req) => {
+    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoJobSetSchema } } }, async (req) => {
       const { accountId } = principalOf(req);
       const { params, meta } = await read(req);
       const set = await ctx.soul.submit(accountId, params, meta);
       return renderPixazoSubmit(set, ctx);
     });
 
-    app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}' } }, async (req) => {
+    app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: v1JobSetSchema } } }, async (req) => {
       const { accountId } = principalOf(req);
       const issues: FieldIssue[] = [];
       const r = FieldReader.object(req.body ?? null, ['body'], issues);
@@ -121,7 +122,7 @@ export function pixazoSurface(): Surface {
     });
 
     for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
-      app.post(prefix, { config: { dialect: DIALECT } }, async () => {
+      app.post(prefix, { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } }, async () => {
         throw new DomainError('not_found', 'Endpoint not found');
       });
     }

@@ -16,6 +16,7 @@ import type { ErrorRenderer } from '../errors.js';
 import {
   type DialectSoulSpec,
   chargedMilli,
+  dialectSoulSchema,
   completedJobs,
   errorMessage,
   keyHeaderCredentials,
@@ -29,6 +30,27 @@ import {
   statusOf,
 } from './reseller-common.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
+import { closed } from '../schemas.js';
+
+const uri = { type: 'string', format: 'uri' };
+const METRICS = { inference_time: { type: 'number' }, queue_time: { type: 'number' }, total_time: { type: 'number' } };
+const STATUS_SCHEMA = closed(
+  { status: { type: 'string', enum: ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] }, request_id: { type: 'string', format: 'uuid' }, status_url: uri, response_url: uri, error: { type: 'string' }, metrics: closed(METRICS, []) },
+  ['status', 'request_id', 'metrics'],
+);
+const RESULT_SCHEMA = {
+  oneOf: [
+    closed({
+      status: { type: 'string', enum: ['COMPLETED'] },
+      request_id: { type: 'string', format: 'uuid' },
+      output: { ...uri, nullable: true },
+      images: { type: 'array', items: closed({ url: uri, content_type: { type: 'string' }, file_name: { type: 'string' }, file_size: { type: 'integer', nullable: true } }) },
+      metrics: closed({ cost: { type: 'number' }, remaining_credits: { type: 'number' }, ...METRICS }, ['cost', 'remaining_credits']),
+    }),
+    STATUS_SCHEMA,
+  ],
+};
+const FAILED = { ...STATUS_SCHEMA, description: 'The request FAILED (its status body)' };
 
 const DIALECT = 'segmind';
 const sg = { auth: DIALECT, dialect: DIALECT } as const;
@@ -118,7 +140,7 @@ export function segmindSurface(): Surface {
 
     // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
     const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
-    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
+    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue', body: { ...dialectSoulSchema(SOUL_SPEC), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p' } }, response: { 200: closed({ request_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['QUEUED'] }, poll_url: uri, status_url: uri, response_url: uri }) } } }, async (req) => {
       const { accountId } = principalOf(req);
       const { params, meta } = await read(req);
       const set = await ctx.soul.submit(accountId, params, meta);
@@ -132,18 +154,18 @@ export function segmindSurface(): Surface {
     };
     const send = (reply: FastifyReply, body: { status: string }) => reply.status(body.status === 'FAILED' ? 422 : 200).send(body);
 
-    app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)' } }, async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)', response: { 200: STATUS_SCHEMA, 422: FAILED } } }, async (req, reply) => {
       const set = await load(req.params.id, principalOf(req).accountId);
       return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
     });
     for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
-      app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)' } }, async (req, reply) => {
+      app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)', response: { 200: RESULT_SCHEMA, 422: FAILED } } }, async (req, reply) => {
         const set = await load(req.params.id, principalOf(req).accountId);
         return send(reply, await renderSegmindResult(set, ctx));
       });
     }
 
-    app.post('/v2/*', { config: { dialect: DIALECT } }, async (req) => {
+    app.post('/v2/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model: 404 in this dialect', response: {} } }, async (req) => {
       throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
     });
   };

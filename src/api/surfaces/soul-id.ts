@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS, objectSchema } from '../../domain/fields.js';
 import { readSoulParams } from '../../domain/soul.js';
+import { closed, v2QueuedSchema } from '../schemas.js';
 import type { AppContext } from '../../context.js';
 import type { CharactersTable } from '../../store/schema.js';
 import { principalOf } from '../auth.js';
 import { v2Urls } from './higgsfield-render.js';
-import { v2Webhook } from './higgsfield-v2.js';
+import { V2_SOUL_BODY, V2_WEBHOOK_QUERY, v2Webhook } from './higgsfield-v2.js';
 import { queryInts } from '../query-ints.js';
 import type { Quoter } from '../quote.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
@@ -42,6 +43,23 @@ function readCreate(body: unknown): { name: string; urls: string[] } {
   return { name: name!, urls };
 }
 
+const uri = { type: 'string', format: 'uri' };
+const CHARACTER_PROPERTIES = {
+  id: { type: 'string', format: 'uuid' },
+  name: { type: 'string' },
+  status: { type: 'string', enum: ['queued', 'in_progress', 'completed', 'failed'] },
+  thumbnail_url: { ...uri, nullable: true },
+  created_at: { type: 'string' },
+  in_progress_at: { type: 'string', nullable: true },
+  quality_report: { type: 'array', items: { type: 'object' }, description: 'opensoul: per photo, accepted or why refused' },
+};
+const CHARACTER_SCHEMA = closed(CHARACTER_PROPERTIES);
+const CHARACTER_DETAIL_SCHEMA = closed({
+  ...CHARACTER_PROPERTIES,
+  reference_media: { type: 'array', items: closed({ id: { type: 'string' }, media_url: uri, accepted: { type: 'boolean' }, face_crop_url: { ...uri, nullable: true } }) },
+});
+const PAGE = { page: { def: 1, min: 1, max: 1_000_000 }, page_size: { def: 20, min: 1, max: 100 } };
+
 export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
   const characters = ctx.characters;
   const view = (c: CharactersTable) => ({
@@ -63,27 +81,27 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
       return characters.plan(randomUUID(), name, urls);
     },
   };
-  app.post('/v1/custom-references', { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos' } }, async (req) => {
+  app.post('/v1/custom-references', { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos', body: objectSchema(CREATE_FIELDS, { example: { name: 'Ada', input_images: [{ type: 'image_url', image_url: 'https://example.com/ada-1.jpg' }] } }), response: { 200: CHARACTER_SCHEMA } } }, async (req) => {
     const { accountId } = principalOf(req);
     const { name, urls } = readCreate(req.body);
     return view(await characters.create(accountId, name, urls));
   });
 
-  app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated' } }, async (req) => {
+  app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated', querystring: { type: 'object', properties: Object.fromEntries(Object.entries(PAGE).map(([k, v]) => [k, { type: 'integer', minimum: v.min, maximum: v.max, default: v.def }])) }, response: { 200: closed({ total: { type: 'integer' }, page: { type: 'integer' }, page_size: { type: 'integer' }, total_pages: { type: 'integer' }, items: { type: 'array', items: CHARACTER_SCHEMA } }) } } }, async (req) => {
     const { accountId } = principalOf(req);
-    const { page, page_size: pageSize } = queryInts(req.query, { page: { def: 1, min: 1, max: 1_000_000 }, page_size: { def: 20, min: 1, max: 100 } });
+    const { page, page_size: pageSize } = queryInts(req.query, PAGE);
     const { total, items } = await characters.list(accountId, page, pageSize);
     return { total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), items: items.map(view) };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Read a character with its reference media' } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Read a character with its reference media', response: { 200: CHARACTER_DETAIL_SCHEMA } } }, async (req) => {
     const { accountId } = principalOf(req);
     const c = await characters.get(req.params.id, accountId);
     if (!c) throw new DomainError('not_found', 'Custom reference not found');
     return { ...view(c), reference_media: c.media.map((m) => ({ id: m.id, media_url: ctx.media.url(m.media_key), accepted: m.accepted === 1, face_crop_url: m.face_crop_key ? ctx.media.url(m.face_crop_key) : null })) };
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Delete a character, its photos, crops and embeddings' } }, async (req) => {
+  app.delete<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Delete a character, its photos, crops and embeddings', response: { 200: closed({ id: { type: 'string' }, deleted: { type: 'boolean', enum: [true] } }) } } }, async (req) => {
     const { accountId } = principalOf(req);
     if (!(await characters.delete(req.params.id, accountId))) throw new DomainError('not_found', 'Custom reference not found');
     return { id: req.params.id, deleted: true };
@@ -94,7 +112,7 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
     if (!params.customReferenceId) throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
     return { params, meta: { model: 'higgsfield-ai/soul/character', dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } };
   };
-  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readCharacterSoul) }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)' } }, async (req) => {
+  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readCharacterSoul) }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)', description: 'custom_reference_id is required on this path', querystring: V2_WEBHOOK_QUERY, body: V2_SOUL_BODY, response: { 200: v2QueuedSchema } } }, async (req) => {
     const { accountId } = principalOf(req);
     const { params, meta } = await readCharacterSoul(req);
     const set = await ctx.soul.submit(accountId, params, meta);

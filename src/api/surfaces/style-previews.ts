@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { findStyle } from '../../domain/styles.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
+import { binary } from '../schemas.js';
 import { STYLE_PREVIEW_CONTENT_TYPE, UnknownStyleError } from '../../engine/diffusion/style-preview.js';
 
 /** Renders a style's preview image once and keeps it (see createStylePreviews). */
@@ -15,7 +16,7 @@ export function stylePreviewRoutes(preview: StylePreviewRenderer) {
   return (app: FastifyInstance) => {
     app.get<{ Params: { id: string } }>(
       '/v1/text2image/soul-styles/:id/preview',
-      { config: { dialect: 'higgsfield' }, schema: { tags: ['higgsfield v1'], summary: 'Preview image of a Soul style (rendered by the engine on first request, then cached)' } },
+      { config: { dialect: 'higgsfield' }, schema: { tags: ['higgsfield v1'], summary: 'Preview image of a Soul style (rendered by the engine on first request, then cached)', response: { 200: binary(STYLE_PREVIEW_CONTENT_TYPE, 'The preview image') } } },
       async (req, reply) => {
         const style = findStyle(req.params.id);
         if (!style) throw new DomainError('not_found', 'Style not found');

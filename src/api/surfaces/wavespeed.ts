@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
-import { FieldReader, type FieldSpec } from '../../domain/fields.js';
+import { FieldReader, type FieldSpec, type JsonSchema, objectSchema } from '../../domain/fields.js';
+import { closed } from '../schemas.js';
 import { type JobStatus, isTerminal } from '../../domain/job.js';
 import { SOUL_SIZES, type SoulSize } from '../../domain/sizes.js';
 import { DEFAULT_IMAGE_STRENGTH, SOUL_FIELDS } from '../../domain/soul.js';
@@ -24,6 +25,7 @@ import { soulQuoter } from '../quote.js';
 import {
   type DialectSoulSpec,
   SetWaiter,
+  dialectSoulSchema,
   bearerKeyCredentials,
   clientGone,
   completedJobs,
@@ -186,6 +188,32 @@ export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { inp
   };
 }
 
+const uri = { type: 'string', format: 'uri' };
+/** `{code, message, data}` around a data schema. */
+const envelopeSchema = (data: JsonSchema) => closed({ code: { type: 'integer', enum: [200] }, message: { type: 'string' }, data });
+const PREDICTION_SCHEMA = closed(
+  {
+    id: { type: 'string', format: 'uuid' },
+    model: { type: 'string' },
+    input: { type: 'object', description: 'The request in WaveSpeed fields (webhooks only)' },
+    outputs: { type: 'array', items: uri },
+    urls: closed({ get: uri }),
+    has_nsfw_contents: { type: 'array', items: { type: 'boolean' } },
+    status: { type: 'string', enum: [...new Set([...Object.values(STATUS), 'processing'])] },
+    created_at: { type: 'string' },
+    error: { type: 'string' },
+    timings: { type: 'object', properties: { inference: { type: 'number' } }, additionalProperties: false },
+    code: { type: 'integer', enum: [SYNC_TIMEOUT_CODE], description: 'Sync mode timed out; the prediction goes on' },
+  },
+  ['id', 'model', 'outputs', 'urls', 'has_nsfw_contents', 'status', 'created_at', 'error', 'timings'],
+);
+const UPLOAD_FIELDS = {
+  filename: { kind: 'string', required: true, min: 1, max: 255, example: 'photo.jpg' },
+  size: { kind: 'number', required: true, int: true, min: 1, description: 'Bytes; the PUT may not send more' },
+  content_type: { kind: 'string', description: 'Default: from the file name extension', schema: { enum: [...UPLOAD_TYPES] } },
+} as const satisfies Record<string, FieldSpec>;
+const UPLOADED = { type: { type: 'string', enum: ['image'] }, download_url: uri, filename: { type: 'string' }, size: { type: 'integer' } };
+
 const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
@@ -206,7 +234,14 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
       };
       app.post<{ Querystring: { webhook?: string } }>(
         `/api/v3/${model}`,
-        { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)` } },
+        { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: {
+            tags,
+            summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)`,
+            querystring: { type: 'object', properties: { webhook: { type: 'string', format: 'uri', description: 'Receives the prediction when it ends' } } },
+            body: { ...dialectSoulSchema(soulSpec(image)), example: { prompt: 'a portrait in soft window light', size: '1536*2048', quality: 'medium', ...(image ? { image: 'https://example.com/portrait.jpg', strength: 0.5 } : {}) } },
+            response: { 200: envelopeSchema(PREDICTION_SCHEMA) },
+          },
+        },
         async (req, reply) => {
           const { accountId } = principalOf(req);
           const { params, sync, meta } = await read(req);
@@ -231,21 +266,21 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
       if (!set) throw new DomainError('not_found', 'Prediction not found');
       return envelope(renderPrediction(set, ctx));
     };
-    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result' } }, async (req) =>
+    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
       prediction(req.params.id, principalOf(req).accountId),
     );
-    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)' } }, async (req) =>
+    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
       prediction(req.params.id, principalOf(req).accountId),
     );
 
-    app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url' } }, async (req) => {
+    app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url', body: objectSchema(UPLOAD_FIELDS, { example: { filename: 'photo.jpg', size: 123456 } }), response: { 200: envelopeSchema(closed({ ...UPLOADED, upload: closed({ method: { type: 'string', enum: ['PUT'] }, url: uri, headers: closed({ 'Content-Type': { type: 'string' } }) }) })) } } }, async (req) => {
       const { accountId } = principalOf(req);
       const issues: FieldIssue[] = [];
       const r = FieldReader.object(req.body ?? null, ['body'], issues);
       if (!r) throw new ValidationError(issues);
-      const filename = r.string('filename', { required: true, min: 1, max: 255 });
-      const size = r.number('size', { required: true, int: true, min: 1 });
-      const declared = r.string('content_type');
+      const filename = r.read('filename', UPLOAD_FIELDS.filename);
+      const size = r.read('size', UPLOAD_FIELDS.size);
+      const declared = r.read('content_type', UPLOAD_FIELDS.content_type);
       r.forbidExtra();
       r.throwIfInvalid();
       const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
@@ -261,7 +296,7 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
     // Multipart parsing stays inside this scope: no other surface sees its content-type parser.
     app.register(async (scoped) => {
       await scoped.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 10, parts: 11 } });
-      scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"' } }, async (req) => {
+      scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"', body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }, response: { 200: envelopeSchema(closed(UPLOADED)) } } }, async (req) => {
         const { accountId } = principalOf(req);
         if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
         const part = await req.file();
@@ -278,18 +313,18 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
       });
     });
 
-    app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)' } }, async (req) => {
+    app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)', response: { 200: envelopeSchema(closed({ balance: { type: 'number' } })) } } }, async (req) => {
       const account = await ctx.accounts.get(principalOf(req).accountId);
       return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
     });
 
-    app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)' } }, async (req) => {
+    app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)', response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) } } }, async (req) => {
       const account = await ctx.accounts.get(principalOf(req).accountId);
       return envelope({ secret: account?.webhook_secret });
     });
 
     // Any other model id answers in this dialect instead of the platform's default 404.
-    app.post('/api/v3/*', { config: { dialect: DIALECT } }, async (req) => {
+    app.post('/api/v3/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model id: 404 in this dialect', response: {} } }, async (req) => {
       throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
     });
   };
