@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { type ModerationPolicy, moderationPolicy } from './domain/moderation.js';
+import { type NsfwModelName, nsfwModelName } from './engine/moderation/models.js';
 
 /** Every setting in one typed object; env vars (OPENSOUL_*) then CLI flags override the defaults. */
 export interface Config {
@@ -56,6 +58,10 @@ export interface Config {
    * short-lived presigned bucket URL, so the bytes no longer pass through the API process.
    */
   s3Redirect: boolean;
+  /** Output moderation: mode off | flag | block and per-class thresholds (src/domain/moderation.ts). */
+  moderation: ModerationPolicy;
+  /** Which classifier bundled with nsfwjs runs it. */
+  moderationModel: NsfwModelName;
 }
 
 export interface S3Settings {
@@ -155,6 +161,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
+    moderation: moderationPolicy(env.OPENSOUL_MODERATION, env.OPENSOUL_MODERATION_THRESHOLDS),
+    moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
   };
   return { ...base, ...overrides, dataDir };
 }

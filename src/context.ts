@@ -7,6 +7,7 @@ import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
+import type { ModerationService } from './services/moderation.js';
 import { Metrics } from './services/metrics.js';
 import { SoulService } from './services/soul.js';
 import { WebhookService } from './services/webhooks.js';
@@ -64,7 +65,16 @@ export interface ContextOptions {
   /** Face engine for Soul ID; without it character requests are refused at submit. */
   characterEngine?: CharacterEngine | null;
   readiness?: Record<string, ReadinessProbe>;
+  /** Output moderation for this process's workers (src/production.ts builds it from config); null = off. */
+  moderation?: ModerationService | null;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** /readyz's moderation line: the loaded classifier, or that moderation is off by config. */
+function moderationProbe(config: Config, moderation: ModerationService | null | undefined): Record<string, ReadinessProbe> {
+  if (moderation) return { moderation_model: () => moderation.readiness() };
+  if (config.moderation.mode === 'off') return { moderation_model: async () => ({ ready: true, model: 'off (OPENSOUL_MODERATION=off)' }) };
+  return {};
 }
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
@@ -106,7 +116,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     characters,
     workers: null,
     rateLimiter,
-    readiness: opts.readiness ?? {},
+    readiness: { ...opts.readiness, ...moderationProbe(config, opts.moderation) },
     baseUrl,
     setBaseUrl: (url) => {
       base = url.replace(/\/$/, '');
@@ -121,7 +131,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   };
   if (config.workers > 0) {
     const runners = typeof opts.runners === 'function' ? opts.runners(ctx) : opts.runners;
-    ctx.workers = new WorkerPool({ config, generation, media, runners, log: opts.log });
+    ctx.workers = new WorkerPool({ config, generation, media, runners, moderation: opts.moderation, log: opts.log });
   }
   return ctx;
 }

@@ -16,6 +16,8 @@ import { waveSpeedSurface } from './api/surfaces/wavespeed.js';
 import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
 import { faceCharacterEngine } from './engine/identity/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
+import { nsfwClassifier } from './engine/moderation/index.js';
+import { ModerationService } from './services/moderation.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */
 let diffusion: DiffusionEngine | null = null;
@@ -49,6 +51,14 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
     dopRunner(),
     soulIdRunner(ctx.characters, characterEngine(config)),
   ];
+}
+
+let moderation: ModerationService | null | undefined;
+/** Output moderation as configured (OPENSOUL_MODERATION); null when off. One model per process. */
+export function productionModeration(config: Config): ModerationService | null {
+  if (moderation !== undefined) return moderation;
+  moderation = config.moderation.mode === 'off' ? null : new ModerationService(nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }), config.moderation);
+  return moderation;
 }
 
 export function productionReadiness(config: Config): Record<string, ReadinessProbe> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
-import { characterEngine, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
 import { registerWebhookRenderers } from '../api/webhook-renderers.js';
 
@@ -24,7 +24,7 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
 
 export async function serve(config: Config, opts: { workers: boolean }) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
-  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
+  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicBaseUrl) {
@@ -64,7 +64,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
 export async function worker(config: Config) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
   const n = Math.max(1, config.workers);
-  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), log });
+  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   registerWebhookRenderers(ctx);
   ctx.workers!.start(n);
   ctx.webhooks.start();

@@ -5,6 +5,8 @@ import { DomainError } from '../domain/errors.js';
 import type { Job, JobKind, JobResults } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
+import type { ModerationService } from '../services/moderation.js';
+import { NSFW_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
@@ -15,6 +17,8 @@ export interface WorkerDeps {
   generation: GenerationService;
   media: MediaService;
   runners: JobRunner[];
+  /** Output moderation (policy flag or block); null or absent = off. */
+  moderation?: ModerationService | null;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -124,13 +128,16 @@ export class WorkerPool {
       if (!runner) throw new JobFailure(`No runner for job kind ${job.kind}`);
       const out = await runner.run(ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const results = await this.storeOutputs(job, out);
-      await generation.finishJob(job, { status: 'in_progress', workerId }, {
-        status: out.nsfw ? 'nsfw' : 'completed',
-        results: out.nsfw ? null : results,
-        error: out.nsfw ? 'The output was flagged as NSFW' : null,
-        extras: { ...job.extras, ...out.extras },
-      });
+      const review = await this.moderate(job, out);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const extras = { ...job.extras, ...out.extras, ...(review ? { moderation: review } : {}) };
+      if (out.nsfw || review?.verdict === 'blocked') {
+        // Withheld: nothing is stored, so no URL to it can ever exist.
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
+      } else {
+        const results = await this.storeOutputs(job, out);
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'completed', results, error: null, extras });
+      }
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'draining') {
@@ -147,6 +154,21 @@ export class WorkerPool {
     } finally {
       clearInterval(heartbeat);
       this.running.delete(job.id);
+    }
+  }
+
+  /**
+   * Classifies the generated files before anything is stored. A classifier that cannot run fails
+   * the job (refunded) rather than letting unreviewed output through.
+   */
+  private async moderate(job: Job, out: RunOutput): Promise<ModerationRecord | null> {
+    const moderation = this.deps.moderation;
+    if (!moderation?.appliesTo(job.kind)) return null;
+    try {
+      return await moderation.review([out.raw, ...(out.poster ? [out.poster] : [])]);
+    } catch (e) {
+      this.deps.log?.('moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('Content moderation could not check the output, so it was not delivered');
     }
   }
 

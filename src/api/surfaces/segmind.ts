@@ -34,6 +34,9 @@ const SLUG = 'higgsfield-text2image-soul';
 
 const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
 
+/** Segmind reports content (RAI) blocks as FAILED with a message, not as a status of their own. */
+export const RAI_BLOCKED = 'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';
+
 export const renderSegmindError: ErrorRenderer = (err) => {
   const status = err instanceof ValidationError ? 400 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
   const wait = err instanceof DomainError ? err.meta.retryAfterS : undefined;
@@ -80,7 +83,7 @@ export function renderSegmindStatus(set: StoredJobSet, base: string) {
     status,
     request_id: set.id,
     ...(running ? { status_url, response_url } : {}),
-    ...(status === 'FAILED' ? { error: setError(set) } : {}),
+    ...(status === 'FAILED' ? { error: setStatus(set) === 'nsfw' ? RAI_BLOCKED : setError(set) } : {}),
     metrics: timeMetrics(set),
   };
 }

@@ -5,6 +5,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import { isFlagged } from '../../domain/moderation.js';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
@@ -151,7 +152,8 @@ function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
 
 export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { input?: boolean } = {}) {
   const status = STATUS[setStatus(set)];
-  const outputs = status === 'completed' ? completedJobs(set).map((j) => ctx.media.url(j.results!.raw.key)) : [];
+  const done = status === 'completed' ? completedJobs(set) : [];
+  const outputs = done.map((j) => ctx.media.url(j.results!.raw.key));
   const t = setTimings(set);
   return {
     id: set.id,
@@ -159,8 +161,8 @@ export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { inp
     ...(opts.input ? { input: waveSpeedInput(set) } : {}),
     outputs,
     urls: { get: `${ctx.baseUrl()}/api/v3/predictions/${set.id}/result` },
-    // Withheld (nsfw) images produce no output, so every output listed is a clean one.
-    has_nsfw_contents: outputs.map(() => false),
+    // Withheld (nsfw) images produce no output; outputs kept under the flag policy are marked.
+    has_nsfw_contents: done.map((j) => isFlagged(j.extras)),
     status,
     created_at: set.createdAt,
     error: status === 'failed' ? setError(set) : '',
