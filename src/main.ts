@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type Config, loadConfig } from './config.js';
+import { checkConfig } from './config-check.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelsCommands } from './cli/models.js';
 
@@ -24,6 +25,7 @@ program
     if (o.port) c.port = Number(o.port);
     if (o.host) c.host = o.host;
     if (typeof o.workers === 'string') c.workers = Number(o.workers);
+    checkConfig(c);
     // Engines load only for the commands that run jobs.
     const { serve } = await import('./cli/serve.js');
     await serve(c, { workers: o.workers !== false });
@@ -36,6 +38,7 @@ program
   .action(async (o: { concurrency?: string }) => {
     const c = getConfig();
     if (o.concurrency) c.workers = Number(o.concurrency);
+    checkConfig(c);
     const { worker } = await import('./cli/serve.js');
     await worker(c);
   });

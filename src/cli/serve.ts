@@ -6,6 +6,7 @@ import { createContext, type AppContext } from '../context.js';
 import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
 import { registerWebhookRenderers } from '../api/webhook-renderers.js';
+import { processLog } from '../log/redact.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -23,7 +24,7 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
 }
 
 export async function serve(config: Config, opts: { workers: boolean }) {
-  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
+  const log = processLog('opensoul');
   const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
@@ -62,7 +63,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
 
 /** A worker-only process for scaled deployments: same queue, no HTTP. */
 export async function worker(config: Config) {
-  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
+  const log = processLog('opensoul-worker');
   const n = Math.max(1, config.workers);
   const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   registerWebhookRenderers(ctx);

@@ -1,12 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isOperator, operatorOnly } from '../security.js';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.js';
 
-/** Liveness, readiness, metrics. Public: they reveal no account data. */
+/**
+ * Liveness (public), readiness (public status; the per-check detail only for operators) and
+ * metrics (operators only: loopback, or the operator token; src/api/security.ts).
+ */
 export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const operator = (req: FastifyRequest) => isOperator(req, ctx.config.operatorToken);
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models' } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models (details for operators)' } }, async (req, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
       await sql`select 1`.execute(ctx.db.db);
@@ -34,10 +39,12 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     const critical = ['database', 'storage', 'workers'];
     const ready = critical.every((k) => checks[k]?.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    // Details name the database engine, model files and errors: operators only.
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...(operator(req) ? { checks } : {}) });
   });
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (operators only)' } }, async (req, reply) => {
+    if (!operator(req)) return operatorOnly(reply);
     const depth = await ctx.generation.repo().queueDepth();
     const text = ctx.metrics.render([
       { name: 'opensoul_queue_jobs', help: 'Jobs waiting or running, by kind and status', samples: depth.map((d) => ({ labels: { kind: d.kind, status: d.status }, value: d.n })) },

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { MAX_STEPS } from './limits.js';
 import { newRunTiming, type ExecutionProviderName } from '../onnx/index.js';
 import { findInstalledModel } from '../hub/cache.js';
 import { pullCommand } from './default-models.js';
@@ -100,7 +101,6 @@ export class ModelMissingError extends Error {
 }
 
 const MAX_PROMPT_CHARS = 8000;
-const MAX_STEPS = 100;
 const MAX_GUIDANCE = 30;
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
