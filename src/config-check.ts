@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { DEFAULT_PRICES } from './domain/pricing.js';
 import { MAX_STEPS } from './engine/diffusion/limits.js';
 import type { Config } from './config.js';
@@ -67,6 +68,10 @@ export function checkConfig(c: Config): void {
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel.slice(0, 20)}"`);
   for (const o of c.corsOrigins) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`OPENSOUL_CORS_ORIGINS entries must be origins like https://app.example.com (or *), got "${o.slice(0, 80)}"`);
   if (c.operatorToken !== null && c.operatorToken.length < 16) problems.push('OPENSOUL_OPERATOR_TOKEN must be at least 16 characters');
+  if (Boolean(c.c2pa.chainPath) !== Boolean(c.c2pa.keyPath)) problems.push('OPENSOUL_C2PA_CHAIN and OPENSOUL_C2PA_KEY go together: set both or neither');
+  for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
+    if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
+  }
   if (c.s3Redirect && !c.s3) problems.push('OPENSOUL_S3_REDIRECT needs OPENSOUL_S3_BUCKET');
   if (problems.length) throw new ConfigError(problems);
 }

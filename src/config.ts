@@ -67,6 +67,8 @@ export interface Config {
   corsOrigins: string[];
   /** Bearer token that opens /metrics and the detailed /readyz to non-loopback callers; null = loopback only. */
   operatorToken: string | null;
+  /** C2PA content credentials on outputs; without chain/key files, a CA of its own under the data dir. */
+  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null };
 }
 
 export interface S3Settings {
@@ -192,6 +194,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
     corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
     operatorToken: env.OPENSOUL_OPERATOR_TOKEN || null,
+    c2pa: {
+      enabled: bool(env, 'OPENSOUL_C2PA', true),
+      chainPath: env.OPENSOUL_C2PA_CHAIN ? path.resolve(env.OPENSOUL_C2PA_CHAIN) : null,
+      keyPath: env.OPENSOUL_C2PA_KEY ? path.resolve(env.OPENSOUL_C2PA_KEY) : null,
+    },
   };
   const config = { ...base, ...overrides, dataDir };
   checkConfig(config);

@@ -8,6 +8,7 @@ import { type CharacterEngine, CharacterService } from './services/characters.js
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
 import type { ModerationService } from './services/moderation.js';
+import { loadSigningIdentity, ProvenanceService } from './services/provenance.js';
 import { Metrics } from './services/metrics.js';
 import { SoulService } from './services/soul.js';
 import { WebhookService } from './services/webhooks.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
   rateLimiter: RateLimiter;
   readiness: Record<string, ReadinessProbe>;
+  /** C2PA signing of outputs (OPENSOUL_C2PA); null when off. */
+  provenance: ProvenanceService | null;
   baseUrl(): string;
   setBaseUrl(url: string): void;
   close(): Promise<void>;
@@ -102,8 +105,11 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     : new MemoryRateLimiter(config.rateLimitPerMinute);
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
+  // Built in every process: workers sign with it, the API serves its chain at /.well-known.
+  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa })) : null;
   const ctx: AppContext = {
     config,
+    provenance,
     db,
     store,
     metrics,
@@ -131,7 +137,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   };
   if (config.workers > 0) {
     const runners = typeof opts.runners === 'function' ? opts.runners(ctx) : opts.runners;
-    ctx.workers = new WorkerPool({ config, generation, media, runners, moderation: opts.moderation, log: opts.log });
+    ctx.workers = new WorkerPool({ config, generation, media, runners, moderation: opts.moderation, provenance, log: opts.log });
   }
   return ctx;
 }

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from './config.js';
 import { checkConfig } from './config-check.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelsCommands } from './cli/models.js';
+import { registerVerifyCommand } from './cli/verify.js';
 
 const program = new Command();
 program.name('opensoul').description('Self-hosted Higgsfield Soul / DoP compatible generation API').option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
@@ -44,6 +45,7 @@ program
   });
 
 registerKeyCommands(program, getConfig);
+registerVerifyCommand(program, getConfig);
 registerModelsCommands(program, () => ({ modelsDir: getConfig().modelsDir }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -6,6 +6,7 @@ import type { Job, JobKind, JobResults } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import type { ModerationService } from '../services/moderation.js';
+import type { ProvenanceService } from '../services/provenance.js';
 import { NSFW_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
@@ -19,6 +20,8 @@ export interface WorkerDeps {
   runners: JobRunner[];
   /** Output moderation (policy flag or block); null or absent = off. */
   moderation?: ModerationService | null;
+  /** C2PA signing of outputs before they are stored; null or absent = off. */
+  provenance?: ProvenanceService | null;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -135,7 +138,7 @@ export class WorkerPool {
         // Withheld: nothing is stored, so no URL to it can ever exist.
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
       } else {
-        const results = await this.storeOutputs(job, out);
+        const results = await this.storeOutputs(job, await this.credential(job, out, extras));
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'completed', results, error: null, extras });
       }
     } catch (err) {
@@ -169,6 +172,19 @@ export class WorkerPool {
     } catch (e) {
       this.deps.log?.('moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
       throw new JobFailure('Content moderation could not check the output, so it was not delivered');
+    }
+  }
+
+  /** Embeds the C2PA manifest in every output file; an output that cannot carry it is not delivered. */
+  private async credential(job: Job, out: RunOutput, extras: Record<string, unknown>): Promise<RunOutput> {
+    const provenance = this.deps.provenance;
+    if (!provenance) return out;
+    try {
+      const [raw, min, poster] = await provenance.sign(job, extras, [out.raw, out.min, ...(out.poster ? [out.poster] : [])]);
+      return { ...out, raw, min, ...(poster ? { poster } : {}) };
+    } catch (e) {
+      this.deps.log?.('content credentials failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('The output could not be signed with its content credentials, so it was not delivered');
     }
   }
 

@@ -41,6 +41,8 @@ export async function startServer(
     allowPrivateUrls: true,
     rateLimitPerMinute: 10_000,
     moderation: opts.moderation?.policy ?? { mode: 'off', thresholds: {} },
+    // Content credentials cost a wasm load and a signature per output: tests that check them turn them on.
+    c2pa: { enabled: false, chainPath: null, keyPath: null },
     ...opts.config,
   });
   const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, moderation: opts.moderation });

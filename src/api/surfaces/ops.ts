@@ -43,6 +43,12 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...(operator(req) ? { checks } : {}) });
   });
 
+  // Anyone may check a file's content credentials against the chain that signs them.
+  app.get('/.well-known/opensoul/c2pa-chain.pem', { schema: { tags: ['ops'], summary: 'Certificate chain that signs C2PA content credentials (signer first)' } }, async (_req, reply) => {
+    if (!ctx.provenance) return reply.status(404).send({ detail: 'Content credentials are off on this server' });
+    return reply.type('application/x-pem-file').send(ctx.provenance.chainPem);
+  });
+
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (operators only)' } }, async (req, reply) => {
     if (!operator(req)) return operatorOnly(reply);
     const depth = await ctx.generation.repo().queueDepth();

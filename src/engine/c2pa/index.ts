@@ -68,7 +68,8 @@ export async function verifyAsset(bytes: Uint8Array, trustAnchorsPem: string): P
   let reader: WasmReader;
   try {
     // No network: OCSP and remote manifests are not fetched.
-    reader = await WasmReader.fromBytes(type, bytes, JSON.stringify({ verify: { verify_trust: true, ocsp_fetch: false, remote_manifest_fetch: false }, trust: { trust_anchors: trustAnchorsPem } }));
+    const trust = trustAnchorsPem.trim() ? { trust: { trust_anchors: trustAnchorsPem } } : {};
+    reader = await WasmReader.fromBytes(type, bytes, JSON.stringify({ verify: { verify_trust: true, ocsp_fetch: false, remote_manifest_fetch: false }, ...trust }));
   } catch (e) {
     return { valid: false, trusted: false, state: 'Invalid', failures: [{ code: 'manifest.unreadable', explanation: String(e) }], manifest: null };
   }
