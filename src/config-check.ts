@@ -72,6 +72,8 @@ export function checkConfig(c: Config): void {
   for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
     if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
+  int('OPENSOUL_SSE_KEEPALIVE_MS', c.sseKeepAliveMs, 10, HOUR_S * 1000);
+  int('OPENSOUL_SSE_POLL_MS', c.ssePollMs, 10, 60_000);
   if (c.s3Redirect && !c.s3) problems.push('OPENSOUL_S3_REDIRECT needs OPENSOUL_S3_BUCKET');
   if (problems.length) throw new ConfigError(problems);
 }
