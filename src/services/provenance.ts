@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { Job } from '../domain/job.js';
+import type { Job, JobKind } from '../domain/job.js';
 import { C2paSigner, createSigningIdentity, isSignable, pemToDer, type ManifestDefinition } from '../engine/c2pa/index.js';
 
 const require = createRequire(import.meta.url);
@@ -126,11 +126,20 @@ export class ProvenanceService {
     };
   }
 
-  /** The blobs with the job's manifest embedded (types c2pa cannot carry pass unchanged). */
-  async sign<T extends SignableBlob>(job: Job, extras: Record<string, unknown>, blobs: T[]): Promise<T[]> {
+  /** Generated media only: a Soul ID thumbnail is a crop of the owner's own photo, not a creation. */
+  appliesTo(kind: JobKind): boolean {
+    return kind === 'soul' || kind === 'dop';
+  }
+
+  /**
+   * The blobs with the job's manifest embedded (types c2pa cannot carry pass unchanged); the
+   * images the job read (image-to-image reference, DoP stills) are listed as its ingredients.
+   */
+  async sign<T extends SignableBlob>(job: Job, extras: Record<string, unknown>, blobs: T[], inputs: Buffer[] = []): Promise<T[]> {
     const manifest = this.manifestFor(job, extras);
+    const ingredients = inputs.map((bytes, i) => ({ bytes, title: `input image ${i + 1}` }));
     const out: T[] = [];
-    for (const b of blobs) out.push(isSignable(b.contentType) ? { ...b, bytes: await this.signer.sign(b.bytes, b.contentType, manifest) } : b);
+    for (const b of blobs) out.push(isSignable(b.contentType) ? { ...b, bytes: await this.signer.sign(b.bytes, b.contentType, manifest, ingredients) } : b);
     return out;
   }
 }

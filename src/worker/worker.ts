@@ -115,6 +115,8 @@ export class WorkerPool {
       }
     }, config.heartbeatMs);
     let lastProgress = 0;
+    // Images the runner read: the inputs its output's content credentials name as ingredients.
+    const inputs: Buffer[] = [];
     const ctx = {
       job,
       signal: controller.signal,
@@ -124,7 +126,11 @@ export class WorkerPool {
         lastProgress = now;
         void generation.recordProgress(job, workerId, step, total).catch(() => {});
       },
-      loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
+      loadImage: async (url: string) => {
+        const bytes = await media.loadImage(url, job.accountId, controller.signal);
+        inputs.push(bytes);
+        return bytes;
+      },
     };
     try {
       const runner = this.runners.get(job.kind);
@@ -138,7 +144,7 @@ export class WorkerPool {
         // Withheld: nothing is stored, so no URL to it can ever exist.
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
       } else {
-        const results = await this.storeOutputs(job, await this.credential(job, out, extras));
+        const results = await this.storeOutputs(job, await this.credential(job, out, extras, inputs));
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'completed', results, error: null, extras });
       }
     } catch (err) {
@@ -176,11 +182,11 @@ export class WorkerPool {
   }
 
   /** Embeds the C2PA manifest in every output file; an output that cannot carry it is not delivered. */
-  private async credential(job: Job, out: RunOutput, extras: Record<string, unknown>): Promise<RunOutput> {
+  private async credential(job: Job, out: RunOutput, extras: Record<string, unknown>, inputs: Buffer[]): Promise<RunOutput> {
     const provenance = this.deps.provenance;
-    if (!provenance) return out;
+    if (!provenance?.appliesTo(job.kind)) return out;
     try {
-      const [raw, min, poster] = await provenance.sign(job, extras, [out.raw, out.min, ...(out.poster ? [out.poster] : [])]);
+      const [raw, min, poster] = await provenance.sign(job, extras, [out.raw, out.min, ...(out.poster ? [out.poster] : [])], inputs);
       return { ...out, raw, min, ...(poster ? { poster } : {}) };
     } catch (e) {
       this.deps.log?.('content credentials failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });

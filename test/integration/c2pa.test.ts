@@ -76,7 +76,7 @@ describe('content credentials on outputs over HTTP', () => {
     expect(fail.stdout).toContain('failure: assertion.dataHash.mismatch');
   }, 120_000);
 
-  it('a DoP MP4, its preview clip and its JPEG poster carry the manifest with the motions', async () => {
+  it('a DoP MP4, its preview clip and its JPEG poster carry the manifest with the motions and the input still', async () => {
     const ref = await s.ctx.media.upload(a.accountId, astronautPng());
     const zoomIn = MOTIONS.find((m) => m.name.toLowerCase() === 'zoom in')!;
     const r = await fetch(`${s.url}/v1/image2video/dop`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: s.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 5 } }) });
@@ -88,6 +88,8 @@ describe('content credentials on outputs over HTTP', () => {
       const gen = (v.manifest!.assertions as { label: string; data: any }[]).find((x) => x.label === 'org.opensoul.generation')!.data;
       expect(gen).toMatchObject({ job_id: job.id, kind: 'dop', tier: 'lite', motions: [{ id: zoomIn.id, strength: 0.5 }] });
       expect(JSON.stringify(gen)).not.toContain('sig=');
+      // The still it was made from is its ingredient.
+      expect(v.manifest!.ingredients).toEqual([expect.objectContaining({ title: 'input image 1', relationship: 'inputTo', format: 'image/png' })]);
     }
   }, 200_000);
 });

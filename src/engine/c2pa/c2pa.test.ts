@@ -48,6 +48,20 @@ describe('C2PA content credentials (c2pa-rs wasm)', () => {
     }, 60_000);
   }
 
+  it('lists inputs as ingredients, read or only named', async () => {
+    const webp = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#f00' } }).webp().toBuffer();
+    const signed = await signer.sign(await image('png'), 'image/png', manifest, [
+      { bytes: await image('jpeg'), title: 'reference' },
+      { bytes: webp, title: 'second still' },
+    ]);
+    const v = await verifyAsset(signed, identity.caPem);
+    expect(v).toMatchObject({ valid: true, trusted: true });
+    expect(v.manifest!.ingredients).toEqual([
+      expect.objectContaining({ title: 'reference', relationship: 'inputTo', format: 'image/jpeg' }),
+      expect.objectContaining({ title: 'second still', relationship: 'inputTo' }),
+    ]);
+  }, 60_000);
+
   it('a changed pixel fails validation', async () => {
     const signed = Buffer.from(await signer.sign(await image('png'), 'image/png', manifest));
     const idat = signed.indexOf('IDAT');

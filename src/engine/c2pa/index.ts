@@ -13,6 +13,12 @@ export const isSignable = (contentType: string) => (SIGNABLE_TYPES as readonly s
 /** Bytes reserved for the COSE signature box: a two-certificate P-256 chain fits with room. */
 const SIGNATURE_RESERVE = 10_000;
 
+/** An input the asset was made from. */
+export interface Ingredient {
+  bytes: Uint8Array;
+  title: string;
+}
+
 /** A C2PA ManifestDefinition (c2pa-rs JSON): claim generator, title, assertions. */
 export type ManifestDefinition = Record<string, unknown>;
 
@@ -29,9 +35,16 @@ export class C2paSigner {
   }
 
   /** The asset with `manifest` embedded and signed. */
-  async sign(bytes: Uint8Array, contentType: string, manifest: ManifestDefinition): Promise<Buffer> {
+  async sign(bytes: Uint8Array, contentType: string, manifest: ManifestDefinition, ingredients: Ingredient[] = []): Promise<Buffer> {
     const builder = WasmBuilder.fromJson(JSON.stringify({ ...manifest, format: contentType }));
     try {
+      for (const ing of ingredients) {
+        const type = sniffType(ing.bytes);
+        const json = JSON.stringify({ title: ing.title, relationship: 'inputTo' });
+        // c2pa-rs reads PNG, JPEG and MP4 ingredients (and their own manifests); others are named only.
+        if (type) await builder.addIngredientFromBlob(json, type, new BytesBlob(ing.bytes));
+        else builder.addIngredient(json);
+      }
       const signer = { alg: 'es256', reserveSize: SIGNATURE_RESERVE, sign: async (claim: Uint8Array) => coseSign1(claim, this.chain, this.key, SIGNATURE_RESERVE) as Uint8Array<ArrayBuffer> };
       return Buffer.from(await builder.sign(signer, [], contentType, new BytesBlob(bytes)));
     } finally {
