@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +157,19 @@ describe('operator-only endpoints', () => {
     expect(detailed.checks.database.ok).toBe(true);
     expect(((await (await fetch(`${s.url}/readyz`)).json()) as any).checks.database.ok).toBe(true);
     expect(await (await fetch(`${s.url}/healthz`, { headers: remote })).json()).toEqual({ status: 'ok' });
+  });
+});
+
+describe('secrets at rest', () => {
+  it('the database and media files are owner-only', async () => {
+    const ref = await s.ctx.media.upload(a.accountId, await tinyPng());
+    const mode = (p: string) => fs.statSync(p).mode & 0o777;
+    expect(mode(path.join(s.dataDir, 'opensoul.db'))).toBe(0o600);
+    for (const suffix of ['-wal', '-shm']) if (fs.existsSync(path.join(s.dataDir, `opensoul.db${suffix}`))) expect(mode(path.join(s.dataDir, `opensoul.db${suffix}`))).toBe(0o600);
+    const file = path.join(s.dataDir, 'media', ref.key);
+    expect(mode(file)).toBe(0o600);
+    expect(mode(path.dirname(file))).toBe(0o700);
+    expect(mode(path.join(s.dataDir, 'media'))).toBe(0o700);
   });
 });
 
