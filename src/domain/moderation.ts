@@ -100,3 +100,5 @@ export function isFlagged(extras: Record<string, unknown>): boolean {
 
 /** The job error of a withheld output; dialects may word it their own way. */
 export const NSFW_ERROR = 'The output was flagged as NSFW';
+/** The job error when an input image was refused before generating. */
+export const NSFW_INPUT_ERROR = 'An input image was flagged as NSFW';

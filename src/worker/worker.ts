@@ -7,11 +7,14 @@ import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import type { ModerationService } from '../services/moderation.js';
 import type { ProvenanceService } from '../services/provenance.js';
-import { NSFW_ERROR, type ModerationRecord } from '../domain/moderation.js';
+import { NSFW_ERROR, NSFW_INPUT_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
 const PROGRESS_WRITE_MS = 250;
+
+/** An input image crossed a moderation threshold under `block`. */
+class BlockedInput extends Error {}
 
 export interface WorkerDeps {
   config: Config;
@@ -117,6 +120,7 @@ export class WorkerPool {
     let lastProgress = 0;
     // Images the runner read: the inputs its output's content credentials name as ingredients.
     const inputs: Buffer[] = [];
+    const inputReviews: ModerationRecord[] = [];
     const ctx = {
       job,
       signal: controller.signal,
@@ -128,6 +132,7 @@ export class WorkerPool {
       },
       loadImage: async (url: string) => {
         const bytes = await media.loadImage(url, job.accountId, controller.signal);
+        await this.moderateInput(job, bytes, inputReviews);
         inputs.push(bytes);
         return bytes;
       },
@@ -139,7 +144,7 @@ export class WorkerPool {
       if (controller.signal.aborted) throw controller.signal.reason;
       const review = await this.moderate(job, out);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const extras = { ...job.extras, ...out.extras, ...(review ? { moderation: review } : {}) };
+      const extras = { ...job.extras, ...out.extras, ...(review ? { moderation: review } : {}), ...(inputReviews.length ? { input_moderation: inputReviews } : {}) };
       if (out.nsfw || review?.verdict === 'blocked') {
         // Withheld: nothing is stored, so no URL to it can ever exist.
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
@@ -149,7 +154,10 @@ export class WorkerPool {
       }
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
-      if (reason === 'draining') {
+      if (err instanceof BlockedInput && !reason) {
+        // Refused before generating: no output exists; refunded like any nsfw end.
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_INPUT_ERROR, extras: { ...job.extras, input_moderation: inputReviews } });
+      } else if (reason === 'draining') {
         if (await generation.release(job, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
         // Another worker owns it now; this run's result is dropped.
@@ -164,6 +172,24 @@ export class WorkerPool {
       clearInterval(heartbeat);
       this.running.delete(job.id);
     }
+  }
+
+  /**
+   * Input images (image-to-image references, DoP stills) are classified as the runner reads
+   * them; under `block` one that crosses a threshold stops the job before any generation.
+   */
+  private async moderateInput(job: Job, bytes: Buffer, reviews: ModerationRecord[]): Promise<void> {
+    const moderation = this.deps.moderation;
+    if (!moderation?.appliesTo(job.kind)) return;
+    let review: ModerationRecord;
+    try {
+      review = await moderation.review([{ bytes, type: 'image' }]);
+    } catch (e) {
+      this.deps.log?.('input moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('Content moderation could not check an input image, so the job did not run');
+    }
+    reviews.push(review);
+    if (review.verdict === 'blocked') throw new BlockedInput();
   }
 
   /**

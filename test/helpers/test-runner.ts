@@ -42,7 +42,8 @@ export function pictureSoulRunner(picture: (prompt: string) => Promise<Buffer>):
   return {
     kind: 'soul',
     async run(ctx) {
-      const input = ctx.job.input as { prompt: string; seed: number };
+      const input = ctx.job.input as { prompt: string; seed: number; imageReferenceUrl: string | null };
+      if (input.imageReferenceUrl) await ctx.loadImage(input.imageReferenceUrl);
       const png = await picture(input.prompt);
       const meta = await sharp(png).metadata();
       const min = await sharp(png).resize(128).jpeg().toBuffer();

@@ -23,7 +23,7 @@ let flag: TestServer;
 beforeAll(async () => {
   const surfaces = () => [waveSpeedSurface(), segmindSurface(), dopRoutes(renderMotionPreview)];
   block = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('block')) });
-  flag = await startServer({ runners: [pictureSoulRunner(picture)], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('flag')) });
+  flag = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('flag')) });
 });
 afterAll(async () => {
   await block?.close();
@@ -86,31 +86,48 @@ describe('moderation under block', () => {
     expect(await balance(block, a.accountId)).toBe(10_000);
   });
 
-  it('classifies DoP video frames and withholds a drawn clip', async () => {
+  it('refuses a drawn input image before generating: nsfw, refunded, nothing stored', async () => {
     const a = await block.account(10);
     const ref = await block.ctx.media.upload(a.accountId, await lineDrawing(astronautPng()));
+    const r = await fetch(`${block.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: ws(a.credential), body: JSON.stringify({ prompt: 'a portrait photo', image: block.ctx.media.url(ref.key), seed: 4 }) });
+    const id = ((await r.json()) as any).data.id;
+    const data = await waitFor(async () => {
+      const b = (await (await fetch(`${block.url}/api/v3/predictions/${id}/result`, { headers: ws(a.credential) })).json()) as any;
+      return b.data.status === 'failed' && b.data;
+    }, 60_000);
+    expect(data.error).toBe('An input image was flagged as NSFW');
+    const job = (await block.ctx.generation.get(id, a.accountId))!.jobs[0];
+    expect(job.status).toBe('nsfw');
+    expect(job.extras.input_moderation).toEqual([expect.objectContaining({ verdict: 'blocked', classes: ['Drawing'] })]);
+    expect(job.extras.moderation).toBeUndefined();
+    expect(await balance(block, a.accountId)).toBe(10_000);
+    expect(await outputsStored(block, a.accountId)).toBe(0);
+  });
+});
+
+describe('moderation under flag', () => {
+  it('classifies first, middle and last frames of a DoP clip plus its poster, and keeps it', async () => {
+    const a = await flag.account(10);
+    const ref = await flag.ctx.media.upload(a.accountId, await lineDrawing(astronautPng()));
     const zoomIn = MOTIONS.find((m) => m.name.toLowerCase() === 'zoom in')!;
-    const r = await fetch(`${block.url}/v1/image2video/dop`, {
+    const r = await fetch(`${flag.url}/v1/image2video/dop`, {
       method: 'POST',
       headers: hfHeaders(a),
-      body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: block.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 3 } }),
+      body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: flag.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 3 } }),
     });
     expect(r.status).toBe(200);
     const id = ((await r.json()) as any).id;
     const set = await waitFor(async () => {
-      const g = await v1Set(block, a, id);
+      const g = await v1Set(flag, a, id);
       return g.jobs.every((j: any) => !['queued', 'in_progress'].includes(j.status)) && g;
     }, 180_000);
     const job = set.jobs[0];
-    expect(job.status).toBe('nsfw');
-    // First, middle and last frames of the clip plus its poster.
-    expect(job.moderation).toMatchObject({ verdict: 'blocked', classes: ['Drawing'], samples: 4 });
-    expect(await balance(block, a.accountId)).toBe(10_000);
-    expect(await outputsStored(block, a.accountId)).toBe(0);
+    expect(job.status).toBe('completed');
+    expect(job.moderation).toMatchObject({ verdict: 'flagged', classes: ['Drawing'], samples: 4 });
+    expect((await fetch(job.results.raw.url)).status).toBe(200);
+    const stored = (await flag.ctx.generation.get(id, a.accountId))!.jobs[0];
+    expect(stored.extras.input_moderation).toEqual([expect.objectContaining({ verdict: 'flagged', classes: ['Drawing'] })]);
   }, 200_000);
-});
-
-describe('moderation under flag', () => {
   it('keeps the drawing, marks it in has_nsfw_contents and records the scores', async () => {
     const a = await flag.account(10);
     const data = await waveSpeed(flag, a.credential, 'a line drawing');
