@@ -59,12 +59,18 @@ export function readV1Envelope<P>(body: unknown, readParams: (params: unknown) =
 }
 
 export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
-  app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { params: soul, webhook } = await readV1Submit(req.body, ctx, (params) => readSoulParams(params, ['body', 'params']));
-    const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
-    return renderV1JobSet(set, ctx.media);
-  });
+  // `/soul` is the catalogue id the official docs use for this model; it is served as an alias.
+  for (const [route, summary] of [
+    ['/v1/text2image/soul', 'Submit a Soul text-to-image job set'],
+    ['/soul', 'Alias of POST /v1/text2image/soul (the catalogue id "soul"; same body and answer)'],
+  ]) {
+    app.post(route, { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary, body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params: soul, webhook } = await readV1Submit(req.body, ctx, (params) => readSoulParams(params, ['body', 'params']));
+      const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
+      return renderV1JobSet(set, ctx.media);
+    });
+  }
 
   app.get<{ Params: { id: string } }>('/v1/job-sets/:id', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'Read a job set' } }, async (req) => {
     const { accountId } = principalOf(req);
