@@ -9,6 +9,7 @@ import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { opsRoutes } from './api/surfaces/ops.js';
+import { popcornRoutes } from './api/surfaces/popcorn.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
 
@@ -55,6 +56,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   higgsfieldV1Routes(app, ctx);
   higgsfieldV2Routes(app, ctx);
   soulIdRoutes(app, ctx);
+  popcornRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   return app;
 }

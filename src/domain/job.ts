@@ -15,7 +15,7 @@ export function isTerminal(status: JobStatus): boolean {
 export type JobKind = 'soul' | 'dop' | 'soul_id';
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
-export type JobSetType = 'text2image_soul' | 'image2video' | 'soul_id';
+export type JobSetType = 'text2image_soul' | 'text2image_popcorn' | 'image2video' | 'soul_id';
 
 export interface MediaRef {
   type: 'image' | 'video';

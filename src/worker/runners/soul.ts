@@ -4,6 +4,7 @@ import { DEFAULT_STYLE_ID, findStyle, buildStyledPrompt } from '../../domain/sty
 import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
 import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
+import { matchPalette, paletteOf } from '../../engine/diffusion/palette.js';
 import { JobFailure, type JobRunner, type RunContext, type RunOutput } from '../runner.js';
 
 /** Post-processing of one generated image (identity transfer + score), plugged in by Soul ID. */
@@ -48,6 +49,7 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
           seed: input.seed,
           initImage,
           strength: initImage ? input.imageStrength : undefined,
+          sharedNoise: input.sharedNoise,
           steps: opts.steps,
           format: 'png',
           signal: ctx.signal,
@@ -59,6 +61,13 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
       }
       let image = result.images[0];
       let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) } };
+      if (input.paletteUrls?.length) {
+        // Every image of a set is matched to the same references' colours (Popcorn).
+        const refs = await Promise.all(input.paletteUrls.map((u) => ctx.loadImage(u)));
+        image = await matchPalette(image, await paletteOf(refs), input.paletteAmount ?? 0.5);
+        extras = { ...extras, palette_references: refs.length };
+      }
+      if (input.sharedNoise) extras = { ...extras, set_seed: input.sharedNoise.seed, shared_noise: input.sharedNoise.weight };
       if (input.customReferenceId && opts.identity) {
         const r = await opts.identity(ctx, image);
         image = r.image;
