@@ -17,6 +17,12 @@ export interface DopParams {
   motionsFromPrompt: boolean;
   seed: number;
   enhancePrompt: boolean;
+  /** Clip length in seconds; DoP routes render 5 (absent), Kling-style requests 5 or 10. */
+  durationS?: 5 | 10;
+  /** How the motions were chosen when a reader decided it (Kling: prompt or fallback). */
+  motionsOrigin?: 'prompt' | 'fallback';
+  /** Set when the request named another vendor's model: what it asked for (echoed in extras). */
+  requestedModel?: string;
 }
 
 /** The SDK documents turbo as the priority queue; standard rides with it, lite waits. */

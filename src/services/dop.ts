@@ -11,14 +11,14 @@ export class DopService {
     private readonly prices: PriceTable,
   ) {}
 
-  submit(accountId: string, p: DopParams, meta: { model: string; dialect: string; webhook: WebhookTarget | null; totalPriceMilli?: number; visibleForS?: number | null }) {
+  submit(accountId: string, p: DopParams, meta: { model: string; dialect: string; webhook: WebhookTarget | null; totalPriceMilli?: number; visibleForS?: number | null; inputParams?: Record<string, unknown> }) {
     return this.generation.submit(accountId, {
       id: randomUUID(),
       type: 'image2video',
       kind: 'dop',
       model: meta.model,
       dialect: meta.dialect,
-      inputParams: dopInputParams(p),
+      inputParams: meta.inputParams ?? dopInputParams(p),
       webhook: meta.webhook,
       visibleForS: meta.visibleForS ?? null,
       jobs: [

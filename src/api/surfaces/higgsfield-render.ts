@@ -40,7 +40,12 @@ export function renderV2Status(set: StoredJobSet, media: MediaService, base: str
   const body: Record<string, unknown> = { status, request_id: set.id, ...v2Urls(base, set.id) };
   const done = set.jobs.filter((j) => j.status === 'completed' && j.results);
   if (status === 'completed') {
-    if (set.type === 'image2video') body.video = { url: media.url(done[0].results!.raw.key) };
+    if (set.type === 'image2video') {
+      body.video = { url: media.url(done[0].results!.raw.key) };
+      // opensoul extension: the engine and motions that rendered the clip.
+      const x = done[0].extras;
+      if (x.engine) body.render = { engine: x.engine, ...(x.requested_model ? { requested_model: x.requested_model } : {}), motions: x.motions, motions_origin: x.motions_origin, duration_s: x.duration_s };
+    }
     else body.images = done.map((j) => ({ url: media.url(j.results!.raw.key) }));
   }
   if (status === 'failed') body.error = set.jobs.find((j) => j.error)?.error ?? 'Generation failed';
