@@ -11,7 +11,13 @@ import { type SoulJobInput, seedForImage } from '../domain/soul.js';
 import { outputSize } from '../domain/sizes.js';
 import { DEFAULT_STYLE_ID } from '../domain/styles.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
-import type { GenerationService } from './generation.js';
+import type { GenerationService, SubmitPlan } from './generation.js';
+
+export interface PopcornSubmitMeta {
+  model: string;
+  dialect: string;
+  webhook: WebhookTarget | null;
+}
 
 /**
  * Popcorn auto: one Soul job per image of the set, each carrying the whole set's conditioning
@@ -24,10 +30,11 @@ export class PopcornService {
     private readonly prices: PriceTable,
   ) {}
 
-  submit(accountId: string, p: PopcornParams, meta: { model: string; dialect: string; webhook: WebhookTarget | null }) {
+  /** The priced set (what submit charges and a quote answers); nothing stored. */
+  plan(p: PopcornParams, meta: PopcornSubmitMeta): SubmitPlan {
     const { width, height } = outputSize(p.size, p.quality);
     const each = this.prices.milli('popcorn.image');
-    return this.generation.submit(accountId, {
+    return {
       id: randomUUID(),
       type: 'text2image_popcorn',
       kind: 'soul',
@@ -41,7 +48,11 @@ export class PopcornService {
         costMilli: each,
         input: jobInput(p, width, height, index),
       })),
-    });
+    };
+  }
+
+  submit(accountId: string, p: PopcornParams, meta: PopcornSubmitMeta) {
+    return this.generation.submit(accountId, this.plan(p, meta));
   }
 }
 

@@ -29,6 +29,7 @@ import {
   setTimings,
   statusOf,
 } from './reseller-common.js';
+import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
 
 const DIALECT = 'segmind';
 const sg = { auth: DIALECT, dialect: DIALECT } as const;
@@ -126,15 +127,17 @@ export function segmindSurface(opts: { syncWaitMs?: number } = {}): Surface {
     registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/', `/v1/${SLUG}`]);
     const tags = ['segmind'];
     const waiter = new SetWaiter(ctx);
+    // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
+    const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
 
     // Not idempotent: the answer is image bytes, which the idempotency store does not replay.
-    app.post(`/v1/${SLUG}`, { config: sg, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)' } }, async (req, reply) => {
+    app.post(`/v1/${SLUG}`, { config: { ...sg, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)' } }, async (req, reply) => {
       const { accountId } = principalOf(req);
       requireJson(req);
-      const { params } = readDialectSoul(req.body, SOUL_SPEC);
+      const { params, meta } = await read(req);
       // Listening before the submit: a caller who leaves while it commits is not missed.
       const gone = clientGone(reply);
-      const set = await ctx.soul.submit(accountId, params, { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS });
+      const set = await ctx.soul.submit(accountId, params, meta);
       const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
       if (!end.jobs.every((j) => isTerminal(j.status))) {
         // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
@@ -166,12 +169,11 @@ export function segmindSurface(opts: { syncWaitMs?: number } = {}): Surface {
         .send(bytes);
     });
 
-    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
+    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
       const { accountId } = principalOf(req);
       requireJson(req);
-      const { params } = readDialectSoul(req.body, SOUL_SPEC);
-      // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
-      const set = await ctx.soul.submit(accountId, params, { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS });
+      const { params, meta } = await read(req);
+      const set = await ctx.soul.submit(accountId, params, meta);
       return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
     });
 
