@@ -12,6 +12,7 @@ import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { popcornRoutes } from './api/surfaces/popcorn.js';
+import { socialRoutes } from './api/surfaces/social.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
 
@@ -63,6 +64,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
   popcornRoutes(app, ctx);
+  socialRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   return app;
 }

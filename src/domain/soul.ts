@@ -114,6 +114,10 @@ export type SoulJobInput = Omit<SoulParams, 'size' | 'quality' | 'batchSize'> & 
   /** Reference images whose colours every image of the set is matched to, by `paletteAmount`. */
   paletteUrls?: string[];
   paletteAmount?: number;
+  /** Cover-cropped to this exact size after generation (carousel slides at 4:5). */
+  finalSize?: { width: number; height: number };
+  /** Copy drawn on a second version of the image (carousel slides), stored as `overlay`. */
+  overlayText?: string;
 };
 
 /** Each image of a batch is its own job; seeds step by one so every image differs yet replays. */

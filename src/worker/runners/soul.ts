@@ -5,6 +5,7 @@ import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
 import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
 import { matchPalette, paletteOf } from '../../engine/diffusion/palette.js';
+import { renderOverlay } from '../../engine/diffusion/overlay.js';
 import { JobFailure, type JobRunner, type RunContext, type RunOutput } from '../runner.js';
 
 /** Post-processing of one generated image (identity transfer + score), plugged in by Soul ID. */
@@ -60,6 +61,12 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         throw e;
       }
       let image = result.images[0];
+      let { width, height } = result;
+      if (input.finalSize) {
+        // Instagram's 4:5 is no Soul size: generated at the nearest one, then cover-cropped.
+        ({ width, height } = input.finalSize);
+        image = await sharp(image).resize(width, height, { fit: 'cover', position: 'attention' }).png({ compressionLevel: 4 }).toBuffer();
+      }
       let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) } };
       if (input.paletteUrls?.length) {
         // Every image of a set is matched to the same references' colours (Popcorn).
@@ -73,9 +80,11 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         image = r.image;
         extras = { ...extras, ...r.extras };
       }
+      const overlay = input.overlayText ? await renderOverlay(image, input.overlayText) : null;
       const min = await sharp(image).resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer({ resolveWithObject: true });
       return {
-        raw: { bytes: image, contentType: 'image/png', type: 'image', width: result.width, height: result.height },
+        raw: { bytes: image, contentType: 'image/png', type: 'image', width, height },
+        ...(overlay ? { overlay: { bytes: overlay, contentType: 'image/png', type: 'image', width, height } } : {}),
         min: { bytes: min.data, contentType: 'image/jpeg', type: 'image', width: min.info.width, height: min.info.height },
         extras,
       };
