@@ -9,6 +9,7 @@
  *   Popcorn auto (issue 13, from the official OpenAPI as copied by a third party): about
  *   $0.092 per image.
  *   Kling 2.1 pro image-to-video (same source): about $0.49 per 5 s clip, so $0.98 for 10 s.
+ *   Creator workflows publish no price: a carousel is the sum of its slides (soul.1080p each).
  * Operators override any entry with OPENSOUL_PRICES (JSON of the keys below).
  */
 export const USD_TO_CREDITS = 16;

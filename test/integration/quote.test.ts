@@ -49,6 +49,7 @@ describe('POST /v1/quote', () => {
     { path: '/soul-id', body: { name: 'me', input_images: [{ type: 'image_url', image_url: image }], model_version: 'v2' }, headers: hfHeaders(a), currency: 'credits', credits: 40, jobs: 1 },
     { path: '/higgsfield-ai/popcorn/auto', body: { prompt: 'q', num_images: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 4.416, jobs: 3 },
     { path: '/v1/text2image/keyframes', body: { params: { prompt: 'q', count: 2, aspect_ratio: '16:9' } }, headers: hfHeaders(a), currency: 'credits', credits: 2.944, jobs: 2 },
+    { path: '/social/carousel/instagram', body: { topic: 'q', slide_count: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 9, jobs: 3 },
     { path: '/kling-video/v2.1/pro/image-to-video', body: { prompt: 'slow push in', image_url: image, duration: 10 }, headers: hfHeaders(a), currency: 'credits', credits: 15.68, jobs: 1 },
   ];
 
