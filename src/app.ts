@@ -10,6 +10,7 @@ import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
+import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
@@ -56,5 +57,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   higgsfieldV2Routes(app, ctx);
   soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
+  if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

@@ -56,6 +56,8 @@ export interface Config {
    * short-lived presigned bucket URL, so the bytes no longer pass through the API process.
    */
   s3Redirect: boolean;
+  /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
+  studio: boolean;
 }
 
 export interface S3Settings {
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
+    studio: bool(env, 'OPENSOUL_STUDIO', true),
   };
   return { ...base, ...overrides, dataDir };
 }
