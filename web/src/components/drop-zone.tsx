@@ -48,7 +48,7 @@ export function DropZone({ label, multiple = false, onUploaded, hint }: { label:
           void take(el.files).then(() => (el.value = ''));
         }} />
       <span class="drop-icon" aria-hidden="true">⇪</span>
-      <span>{busy ? `Uploading ${busy} image${busy > 1 ? 's' : ''}…` : 'Drop an image here or'}</span>
+      <span>{busy ? `Uploading ${busy} image${busy > 1 ? 's' : ''}…` : multiple ? 'Drop images here or' : 'Drop an image here or'}</span>
       {!busy && (
         <button type="button" class="link" onClick={() => input.current?.click()}>
           {label.toLowerCase().startsWith('choose') ? label : `choose ${multiple ? 'files' : 'a file'}`}

@@ -51,7 +51,7 @@ export function AccountPage() {
                   <th scope="col">What</th>
                   <th scope="col" class="right">Credits</th>
                   <th scope="col" class="right">Balance</th>
-                  <th scope="col">Job set</th>
+                  <th scope="col" class="hide-narrow">Job set</th>
                 </tr>
               </thead>
               <tbody>
@@ -64,7 +64,7 @@ export function AccountPage() {
                     </td>
                     <td class={`right num ${l.credits >= 0 ? 'plus' : 'minus'}`}>{`${l.credits >= 0 ? '+' : ''}${credits(l.credits)}`}</td>
                     <td class="right num">{credits(l.balance_after)}</td>
-                    <td class="mono small">{l.job_set_id ? `${l.job_set_id.slice(0, 8)}…` : ''}</td>
+                    <td class="mono small hide-narrow">{l.job_set_id ? `${l.job_set_id.slice(0, 8)}…` : ''}</td>
                   </tr>
                 ))}
               </tbody>
