@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +118,8 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     const code = await page.evaluate(() => navigator.clipboard.readText());
     expect(code).toContain(`${server.url}/v1/text2image/soul`);
     expect(code).not.toContain(owner.secret);
-    const out = execFileSync('bash', ['-c', code], { env: { ...process.env, OPENSOUL_KEY_ID: owner.keyId, OPENSOUL_KEY_SECRET: owner.secret }, encoding: 'utf8' });
+    // Async: the server answering it runs in this process.
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', code], { env: { ...process.env, OPENSOUL_KEY_ID: owner.keyId, OPENSOUL_KEY_SECRET: owner.secret }, encoding: 'utf8' });
     const set = JSON.parse(out) as { id: string; type: string; jobs: unknown[]; input_params: { prompt: string } };
     expect(set.type).toBe('text2image_soul');
     expect(set.jobs.length).toBe(1);
