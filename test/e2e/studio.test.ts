@@ -212,13 +212,14 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
         await p.getByLabel('API key').waitFor();
         await shoot(p, `sign-in-${width}-${scheme}`);
         await p.evaluate((cred) => sessionStorage.setItem('opensoul.key', cred), owner.credential);
+        await p.reload();
         for (const name of ['image', 'video', 'characters', 'history', 'account']) {
           await open(p, name);
           await p.getByTestId('balance').filter({ hasText: 'credits' }).waitFor();
           if (name === 'history') await p.getByTestId('job-set').first().waitFor();
           if (name === 'account') await p.getByTestId('ledger').waitFor();
           if (name === 'characters') await p.getByTestId('character').first().waitFor();
-          if (name === 'image') await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
+          if (name === 'image' || name === 'video' || name === 'characters') await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
           await p.evaluate(() => document.fonts.ready);
           await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
           await shoot(p, `${name}-${width}-${scheme}`);
