@@ -223,10 +223,16 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
           await p.evaluate(() => document.fonts.ready);
           await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
           await shoot(p, `${name}-${width}-${scheme}`);
+          if (name === 'image') {
+            // The style gallery, further down the form.
+            await p.getByRole('group', { name: 'Styles' }).scrollIntoViewIfNeeded();
+            await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.style-grid img')].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
+            await shoot(p, `image-styles-${width}-${scheme}`);
+          }
         }
         await c.close();
       }
     }
-    expect(fs.readdirSync(shotDirs[0]).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(24);
+    expect(fs.readdirSync(shotDirs[0]).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(28);
   });
 });

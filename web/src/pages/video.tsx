@@ -27,6 +27,9 @@ function MotionCard({ m, selected, disabled, onToggle }: { m: Motion; selected: 
   return (
     <button type="button" class={`motion ${selected ? 'selected' : ''}`} aria-pressed={selected} disabled={disabled && !selected} onClick={onToggle} onMouseEnter={play} onMouseLeave={stop} onFocus={play} onBlur={stop} title={m.description} data-motion={m.id}>
       <video ref={video} src={m.preview_url} muted loop playsInline preload="none" aria-hidden="true" tabIndex={-1} />
+      <span class="play" aria-hidden="true">
+        ▶
+      </span>
       <span class="motion-name">
         {m.name}
         {m.start_end_frame && <span class="tag">end frame</span>}
