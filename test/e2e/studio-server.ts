@@ -32,7 +32,7 @@ export async function startStudioServer(): Promise<{ server: TestServer; cleanup
     characterEngine: faces,
     surfaces: [dopRoutes((id) => renderMotionPreview(id)), stylePreviewRoutes((id) => styles.get(id))],
     runners: (ctx) => {
-      const real = soulRunner({ engine: diffusion, steps: 50, identity: identityHook(ctx.characters, faces) });
+      const real = soulRunner({ engine: diffusion, steps: 80, identity: identityHook(ctx.characters, faces) });
       const soul: JobRunner = { kind: 'soul', run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)) };
       return [soul, dopRunner(), soulIdRunner(ctx.characters, faces)];
     },

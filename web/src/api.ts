@@ -260,11 +260,36 @@ export function sseParser(onEvent: (e: SseEvent) => void) {
  * Follows a job set live until it ends. A dropped connection is resumed with Last-Event-ID;
  * returns a function that stops listening.
  */
+/**
+ * Browsers open at most six HTTP/1.1 connections per origin: streams beyond four wait for a
+ * free slot, so API calls and images always have connections left.
+ */
+const MAX_STREAMS = 4;
+let openStreams = 0;
+const waiting: (() => void)[] = [];
+async function streamSlot(signal: AbortSignal): Promise<() => void> {
+  while (openStreams >= MAX_STREAMS && !signal.aborted) await new Promise<void>((r) => waiting.push(r));
+  openStreams++;
+  return () => {
+    openStreams--;
+    waiting.shift()?.();
+  };
+}
+
 export function followJobSet(id: string, on: JobSetEvents): () => void {
   const abort = new AbortController();
+  abort.signal.addEventListener('abort', () => waiting.splice(0).forEach((w) => w()));
   let lastId: string | null = null;
   let ended = false;
   const run = async () => {
+    const release = await streamSlot(abort.signal);
+    try {
+      await follow();
+    } finally {
+      release();
+    }
+  };
+  const follow = async () => {
     for (let attempt = 0; !ended && !abort.signal.aborted; attempt++) {
       try {
         const headers: Record<string, string> = { ...authHeaders(), accept: 'text/event-stream' };
