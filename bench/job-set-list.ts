@@ -87,10 +87,15 @@ for (const engine of engines) {
     const generation = new GenerationService(opened.db, opened.engine, loadConfig({}, { dataDir: dir }));
     // Cursors at three depths: the newest page, the middle, ten pages from the oldest.
     const depth = { newest: null as string | null, middle: Math.floor(n / 2), oldest: Math.min(n, 200) };
-    const cursorAt = (x: number | null) => (x === null ? null : encodeSetCursor({ createdAt: new Date((Math.floor(Date.now() / 1000) - n + x) * 1000).toISOString().replace(/\.\d{3}Z$/, '.000Z'), id: `set-${x}` }));
+    // The cursor a client would hold after reading set x: its own (created_at, id).
+    const cursorAt = async (x: number | null) => {
+      if (x === null) return null;
+      const row = await opened.db.selectFrom('job_sets').select(['created_at', 'id']).where('id', '=', `set-${x}`).executeTakeFirstOrThrow();
+      return encodeSetCursor({ createdAt: row.created_at, id: row.id });
+    };
     const cases: [string, string][] = [];
     for (const [where, x] of Object.entries(depth)) {
-      const c = cursorAt(x as number | null);
+      const c = await cursorAt(x as number | null);
       for (const filter of ['', 'kind=dop', 'status=failed', 'kind=soul&status=queued']) cases.push([`${where}${filter ? ` ${filter}` : ''}`, `${filter}${c ? `${filter ? '&' : ''}cursor=${c}` : ''}`]);
     }
     console.log(`\n${engine}, ${n.toLocaleString('en')} sets of one account (filled in ${fillS.toFixed(1)} s)`);

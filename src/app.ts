@@ -14,6 +14,7 @@ import { opsRoutes } from './api/surfaces/ops.js';
 import { popcornRoutes } from './api/surfaces/popcorn.js';
 import { socialRoutes } from './api/surfaces/social.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
+import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
@@ -66,5 +67,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   popcornRoutes(app, ctx);
   socialRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
+  if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

@@ -2,7 +2,10 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { DomainError, type FieldIssue, ValidationError } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
 import { MILLI, USD_TO_CREDITS } from '../domain/pricing.js';
+import type { AppContext } from '../context.js';
+import type { SoulParams } from '../domain/soul.js';
 import type { SubmitPlan } from '../services/generation.js';
+import type { SoulSubmitMeta } from '../services/soul.js';
 import { principalOf } from './auth.js';
 
 /** What a submit route reads: its body and query (a quote has no query of its own). */
@@ -20,6 +23,20 @@ export interface Quoter {
   /** The money the dialect speaks. */
   currency: 'credits' | 'usd';
   plan(req: SubmitRequest): Promise<Pick<SubmitPlan, 'jobs'>>;
+}
+
+/** A Soul submit route's reading: the request as SoulParams and how it is submitted (model, price). */
+export type SoulRead = (req: SubmitRequest) => Promise<{ params: SoulParams; meta: SoulSubmitMeta }>;
+
+/** The quote of a Soul route: its own reader, then SoulService.plan, which its submit also runs. */
+export function soulQuoter(ctx: AppContext, currency: Quoter['currency'], read: SoulRead): Quoter {
+  return {
+    currency,
+    plan: async (req) => {
+      const { params, meta } = await read(req);
+      return ctx.soul.plan(params, meta);
+    },
+  };
 }
 
 declare module 'fastify' {

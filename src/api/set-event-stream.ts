@@ -41,13 +41,15 @@ export function setEventStreams(app: FastifyInstance, ctx: AppContext) {
     const res = reply.raw;
     reply.hijack();
     res.writeHead(200, SSE_HEADERS);
+    // A resume with nothing new writes no event yet: the client still gets its headers now.
+    res.flushHeaders();
     ctx.metrics.eventStreams++;
 
     let closed = false;
     let reading = false;
     let again = false;
     const write = (text: string) => {
-      if (!closed) res.write(text);
+      if (!closed && !res.destroyed) res.write(text);
     };
     const send = (e: SetStreamEvent) => {
       const data = e.event === 'progress' ? { job_id: e.jobId, step: e.step, total: e.total } : o.render(e.set);
@@ -94,6 +96,8 @@ export function setEventStreams(app: FastifyInstance, ctx: AppContext) {
     }
     open.add(close);
     res.on('close', close);
+    // A socket that fails mid-write is a client gone, not a server error.
+    res.on('error', close);
     apply(first);
   };
 }

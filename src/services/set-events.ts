@@ -63,6 +63,7 @@ export class LocalSetEventBus implements SetEventBus {
 export class RedisSetEventBus extends LocalSetEventBus {
   private pub: Redis | null = null;
   private sub: Redis | null = null;
+  private publishFailing = false;
 
   constructor(
     private readonly opts: { redisUrl: string; prefix: string; log?: (msg: string, extra?: Record<string, unknown>) => void },
@@ -76,7 +77,16 @@ export class RedisSetEventBus extends LocalSetEventBus {
 
   override publish(jobSetId: string) {
     this.pub ??= this.connect('publisher');
-    this.pub.publish(this.channel(jobSetId), '1').catch((e) => this.opts.log?.('set event publish failed', { err: String(e) }));
+    this.pub.publish(this.channel(jobSetId), '1').then(
+      () => {
+        this.publishFailing = false;
+      },
+      (e) => {
+        // Once per outage: streams still see the change on their next re-read.
+        if (!this.publishFailing) this.opts.log?.('set event publish failed; streams fall back to re-reading rows', { err: String(e) });
+        this.publishFailing = true;
+      },
+    );
   }
 
   protected override onFirst(jobSetId: string) {

@@ -219,6 +219,26 @@ describe('job-set event streams', () => {
     expect(metrics).toContain('opensoul_event_streams 0');
   });
 
+  it('answers a resume with nothing new at once (headers, no event), then sends what comes next', async () => {
+    const s = await server({ workers: false, config: { sseKeepAliveMs: 60_000, ssePollMs: 60_000 } });
+    const a = await s.account(100);
+    const id = await submit(s, a, 'resume while queued');
+    const first = await stream(s, a, id);
+    await waitFor(async () => first.events.length === 1);
+    first.abort();
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no headers: the stream held them back')), 10_000));
+    const again = await Promise.race([stream(s, a, id, { 'last-event-id': first.events[0].id! }), timeout]);
+    expect(again.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(again.events).toEqual([]);
+    // A cancel ends the set: the stream wakes on the in-process bus and ends with done.
+    await fetch(`${s.url}/v1/job-sets/${id}/cancel`, { method: 'POST', headers: hfHeaders(a), body: '{}' });
+    await Promise.race([again.ended, timeout]);
+    expect(again.events.map((e) => e.event)).toEqual(['status', 'done']);
+    expect(Number(again.events[0].id)).toBeGreaterThan(Number(first.events[0].id));
+    expect(again.events[1].data.status).toBe('canceled');
+  });
+
   it('ends open streams when the server closes', async () => {
     const s = await startServer({ workers: false });
     const a = await s.account(100);

@@ -10,9 +10,7 @@ import { checkWebhookUrl } from '../webhook-url.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 import { queryInts } from '../query-ints.js';
-import type { Quoter, SubmitRequest } from '../quote.js';
-import type { SoulSubmitMeta } from '../../services/soul.js';
-import type { SoulParams } from '../../domain/soul.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -59,17 +57,6 @@ export function readV1Envelope<P>(body: unknown, readParams: (params: unknown) =
   r.forbidExtra();
   r.throwIfInvalid();
   return { params: params as P, webhook };
-}
-
-/** A Soul submit route's reading: the request as SoulParams and how it is submitted (model, price). */
-export type SoulRead = (req: SubmitRequest) => Promise<{ params: SoulParams; meta: SoulSubmitMeta }>;
-
-/** The quote of a Soul route: its own reader, then SoulService.plan, which its submit also runs. */
-export function soulQuoter(ctx: AppContext, currency: Quoter['currency'], read: SoulRead): Quoter {
-  return { currency, plan: async (req) => {
-    const { params, meta } = await read(req);
-    return ctx.soul.plan(params, meta);
-  } };
 }
 
 export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {

@@ -6,7 +6,7 @@ import { principalOf } from '../auth.js';
 import { renderV2Status, v2Urls } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 import { checkWebhookUrl } from '../webhook-url.js';
-import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 import { setEventStreams } from '../set-event-stream.js';
 import { eventStreamSchema } from './job-sets.js';
 

@@ -17,7 +17,7 @@ import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import { checkWebhookUrl } from '../webhook-url.js';
-import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 import { type DialectSoulSpec, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
 
 const DIALECT = 'pixazo';

@@ -29,7 +29,7 @@ import {
   setTimings,
   statusOf,
 } from './reseller-common.js';
-import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const DIALECT = 'segmind';
 const sg = { auth: DIALECT, dialect: DIALECT } as const;

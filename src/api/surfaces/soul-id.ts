@@ -10,7 +10,7 @@ import { v2Urls } from './higgsfield-render.js';
 import { v2Webhook } from './higgsfield-v2.js';
 import { queryInts } from '../query-ints.js';
 import type { Quoter } from '../quote.js';
-import { type SoulRead, soulQuoter } from './higgsfield-v1.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 const CHARACTER_MODEL_VERSIONS = ['v1', 'v2', 'cinema'] as const;

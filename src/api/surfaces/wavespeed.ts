@@ -19,7 +19,7 @@ import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import type { SubmitRequest } from '../quote.js';
-import { soulQuoter } from './higgsfield-v1.js';
+import { soulQuoter } from '../quote.js';
 import {
   type DialectSoulSpec,
   SetWaiter,
