@@ -69,6 +69,8 @@ export interface Config {
   operatorToken: string | null;
   /** C2PA content credentials on outputs; without chain/key files, a CA of its own under the data dir. */
   c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null };
+  /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
+  studio: boolean;
   /** Job-set event streams (SSE): comment line this often so proxies keep the connection. */
   sseKeepAliveMs: number;
   /** Event streams re-read their set this often besides the change nudges (a missed nudge costs at most this). */
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       chainPath: env.OPENSOUL_C2PA_CHAIN ? path.resolve(env.OPENSOUL_C2PA_CHAIN) : null,
       keyPath: env.OPENSOUL_C2PA_KEY ? path.resolve(env.OPENSOUL_C2PA_KEY) : null,
     },
+    studio: bool(env, 'OPENSOUL_STUDIO', true),
     sseKeepAliveMs: num(env, 'OPENSOUL_SSE_KEEPALIVE_MS', 15_000),
     ssePollMs: num(env, 'OPENSOUL_SSE_POLL_MS', 1_000),
   };

@@ -245,7 +245,7 @@ export class CharacterService {
 
 /** Blob keys of a job's outputs. */
 function outputKeys(j: Job): string[] {
-  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : [])] : [];
+  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : []), ...(j.results.overlay ? [j.results.overlay.key] : [])] : [];
 }
 
 /**

@@ -92,6 +92,20 @@ describe('Soul ID over HTTP', () => {
     expect(list.items.map((i: any) => [i.id, i.status])).toEqual([[created.id, 'completed']]);
   });
 
+  it('POST /soul-id (the catalogue id) creates a character like /v1/custom-references, model_version accepted', async () => {
+    const a = await s.account(100);
+    const url = await upload(a, astronaut);
+    const r = await api(a, '/soul-id', { method: 'POST', body: JSON.stringify({ name: 'Alias', input_images: [{ type: 'image_url', image_url: url }], model_version: 'v2' }) });
+    expect(r.status).toBe(200);
+    const c = (await r.json()) as any;
+    const done = await waitFor(async () => {
+      const g = (await (await api(a, `/v1/custom-references/${c.id}`)).json()) as any;
+      return ['completed', 'failed'].includes(g.status) && g;
+    }, 60_000);
+    expect(done).toMatchObject({ name: 'Alias', status: 'completed' });
+    expect(await balance(a)).toBe(60);
+  });
+
   it('a 256px copy is refused for its resolution; the character fails and the 40 credits come back', async () => {
     const a = await s.account(100);
     const small = await sharp(astronaut).resize(256, 256).png().toBuffer();
