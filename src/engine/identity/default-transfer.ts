@@ -1,0 +1,283 @@
+/**
+ * The default identity transfer ("mesh-warp"), built only on models shipped in npm: for each
+ * generated face, the closest reference in pose and expression is warped onto it triangle by
+ * triangle on the face mesh, its colour and light matched, and blended in the gradient domain
+ * inside a feathered hull of the mesh. Faces the warp cannot serve are refused with a reason.
+ *
+ * Work happens on a copy of the face region at most WORK_FACE_WIDTH wide; only the change is
+ * scaled back and added, so the generated face's finer detail stays and every pixel outside
+ * the face hull is left byte-identical.
+ */
+import sharp from 'sharp';
+import { similarityTransform, applyAffine, type Point } from '../face/align.js';
+import { analysisCrop, ANALYSIS_SIZE } from '../face/analysis-crop.js';
+import type { DetectedFace } from '../face/detect.js';
+import { occlusionIssues } from '../face/photo-checks.js';
+import { measureFace } from '../face/photo-measures.js';
+import type { RgbImage } from '../human/image-tensor.js';
+import { getHuman } from '../human/loader.js';
+import type { FaceTransferReport } from '../../services/characters.js';
+import { boxBlur, fromLab, matchLabStats, shadeLikeTarget, toLab } from './colour-transfer.js';
+import { convexHull, fan, FEATURE_CONTOURS, fillPolygon, foldedTriangles, warpTriangles } from './mesh-warp.js';
+import { poissonBlend } from './poisson.js';
+import { bounds, chooseReference, expressionOf, meshPoints, type MeshReference } from './references.js';
+
+export const LIMITS = {
+  /** Faces narrower than this (mesh width, image pixels) carry too little to transfer onto. */
+  minFaceWidth: 48,
+  /** Beyond these the far side of the face is hidden and the warp would invent it. */
+  maxYaw: 35,
+  maxPitch: 30,
+  /** Largest share of the mesh's area that may fold over (self-occlusion) before refusing. */
+  maxFoldedShare: 0.08,
+  /** Below this mesh confidence the face is taken as partly hidden. */
+  minMeshScore: 0.5,
+  /** Expressions closer than this (mouth, eyes) let the reference's mouth and eye interiors in. */
+  sameMouth: 0.08,
+  sameEyes: 0.08,
+} as const;
+
+/** The face is processed at most this wide (mesh width, pixels). */
+const WORK_FACE_WIDTH = 256;
+/** Margin around the mesh in the work region, as a fraction of the mesh size. */
+const REGION_MARGIN = 0.12;
+
+export const TUNING = {
+  /** How far the interior landmarks move toward the reference's proportions (0 keeps the target's). */
+  shapeWeight: Number(process.env.IDW_SHAPE ?? 1),
+  /** Share of the target's low-frequency shading given to the transferred face. */
+  shading: Number(process.env.IDW_SHADE ?? 0.7),
+  /** Share of the target's low-frequency colour (skin tone, colour of the light). */
+  chromaShading: Number(process.env.IDW_CSHADE ?? 0.8),
+  /** Shading blur radius as a fraction of the face width. */
+  shadingRadius: 0.08,
+  /** Feather width (one box pass of a three-pass blur) as a fraction of the face width. */
+  feather: Number(process.env.IDW_FEATHER ?? 0.012),
+};
+
+let triangles: Promise<Uint16Array> | null = null;
+
+/** The mesh triangulation that ships with @vladmandic/human (880 triangles over 468 points). */
+export function meshTriangles(): Promise<Uint16Array> {
+  triangles ??= getHuman().then((h) => Uint16Array.from((h as unknown as { faceTriangulation: number[] }).faceTriangulation));
+  return triangles;
+}
+
+function refusal(face: DetectedFace, code: string, reason: string): FaceTransferReport {
+  return { box: face.box, transferred: false, code, reason };
+}
+
+/** Why a face cannot be transferred onto, before any reference is looked at; null when it can. */
+export function refuseFace(img: RgbImage, face: DetectedFace): FaceTransferReport | null {
+  const [x0, , x1] = bounds(meshPoints(face.mesh));
+  if (x1 - x0 < LIMITS.minFaceWidth) return refusal(face, 'too_small', `The face is ${Math.round(x1 - x0)} px wide, under the ${LIMITS.minFaceWidth} px a transfer needs.`);
+  const { yaw, pitch } = face.rotation;
+  if (Math.abs(yaw) > LIMITS.maxYaw || Math.abs(pitch) > LIMITS.maxPitch) {
+    return refusal(face, 'profile', `The head is turned too far (${Math.round(Math.abs(yaw))} degrees sideways, ${Math.round(Math.abs(pitch))} up or down; at most ${LIMITS.maxYaw} and ${LIMITS.maxPitch}) to warp a reference onto it.`);
+  }
+  if (face.score < LIMITS.minMeshScore) return refusal(face, 'occluded', `The face mesh is uncertain (confidence ${face.score.toFixed(2)}): part of the face looks hidden.`);
+  const m = measureFace(analysisCrop(img, face.fivePoints).crop, analysisCrop(img, face.fivePoints, ANALYSIS_SIZE * 2).crop);
+  const covered = occlusionIssues(m);
+  if (covered.length) return refusal(face, 'occluded', `Part of the face is covered (${covered.map((c) => c.code.replace(/_/g, ' ')).join(', ')}).`);
+  return null;
+}
+
+/** Brow tops (subject's right, left) in the mesh. */
+const BROW_TOPS = [105, 334];
+
+/** Height of p above the line through the eye corners, along the face's up axis, in eye distances. */
+function heightAboveEyes(mesh: readonly Point[], p: Point): number {
+  const r = [(mesh[33][0] + mesh[133][0]) / 2, (mesh[33][1] + mesh[133][1]) / 2];
+  const l = [(mesh[263][0] + mesh[362][0]) / 2, (mesh[263][1] + mesh[362][1]) / 2];
+  const ex = l[0] - r[0], ey = l[1] - r[1];
+  const d = Math.hypot(ex, ey) || 1;
+  // Up: the eye axis (subject's right eye to left eye) turned a quarter turn, toward the forehead.
+  const ux = ey / d, uy = -ex / d;
+  return ((p[0] - r[0]) * ux + (p[1] - r[1]) * uy) / d;
+}
+
+/**
+ * The mesh points up to a little above the brows: the upper forehead often carries hair (bangs)
+ * in the reference or the target, which must not be carried across.
+ */
+function belowForehead(mesh: readonly Point[]): Point[] {
+  const brow = Math.max(...BROW_TOPS.map((i) => heightAboveEyes(mesh, mesh[i])));
+  return mesh.filter((p) => heightAboveEyes(mesh, p) <= brow * 1.35);
+}
+
+/** Distance from p to the polygon's boundary. */
+function distanceToPolygon(p: Point, poly: readonly Point[]): number {
+  let best = Infinity;
+  for (let i = 0; i < poly.length; i++) {
+    const a = poly[i], b = poly[(i + 1) % poly.length];
+    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1)));
+    best = Math.min(best, Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy));
+  }
+  return best;
+}
+
+/**
+ * Where the warped reference's landmarks go: the target's outline stays, the interior moves
+ * toward the reference's proportions (the reference mesh aligned on the target's by a
+ * least-squares similarity), fading to nothing at the outline.
+ */
+function destinationMesh(target: Point[], ref: Point[], hull: Point[], faceWidth: number, weight: number): Point[] {
+  const aligned = ref.map((p) => applyAffine(similarityTransform(ref, target), p));
+  const ramp = 0.2 * faceWidth;
+  return target.map((t, i) => {
+    const w = weight * Math.min(1, distanceToPolygon(t, hull) / ramp);
+    return [t[0] + w * (aligned[i][0] - t[0]), t[1] + w * (aligned[i][1] - t[1])] as Point;
+  });
+}
+
+async function resizeRaw(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img;
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
+}
+
+function cropRaw(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) data.set(img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + width) * 3), y * width * 3);
+  return { data, width, height };
+}
+
+export interface FaceTransferOutcome {
+  report: FaceTransferReport;
+  /** Where the face was written (image pixels): [x0, y0, x1, y1) of the region, and its alpha at work scale. */
+  region?: { left: number; top: number; width: number; height: number };
+}
+
+/**
+ * Transfers `ref` onto one face of `out` in place (reading the generated pixels from `src`, so
+ * overlapping faces do not feed on each other).
+ */
+export async function transferOneFace(src: RgbImage, out: RgbImage, face: DetectedFace, refs: readonly MeshReference[], strength: number, tris: Uint16Array): Promise<FaceTransferOutcome> {
+  const early = refuseFace(src, face);
+  if (early) return { report: early };
+  const expression = expressionOf(face.mesh);
+  const ref = chooseReference(refs, face.rotation, expression);
+  if (!ref) return { report: refusal(face, 'no_reference', 'The character has no reference face the mesh could be found on.') };
+
+  // Work region: the mesh plus a margin, one pixel clear of the image border (the solver's fixed frame).
+  const full = meshPoints(face.mesh);
+  const [bx0, by0, bx1, by1] = bounds(full);
+  const fw = bx1 - bx0, fh = by1 - by0;
+  const left = Math.max(1, Math.floor(bx0 - REGION_MARGIN * fw)), top = Math.max(1, Math.floor(by0 - REGION_MARGIN * fh));
+  const right = Math.min(src.width - 1, Math.ceil(bx1 + REGION_MARGIN * fw)), bottom = Math.min(src.height - 1, Math.ceil(by1 + REGION_MARGIN * fh));
+  const rw = right - left, rh = bottom - top;
+  const scale = Math.min(1, WORK_FACE_WIDTH / fw);
+  const ww = Math.max(8, Math.round(rw * scale)), wh = Math.max(8, Math.round(rh * scale));
+  const sx = ww / rw, sy = wh / rh;
+  const target = await resizeRaw(cropRaw(src, left, top, rw, rh), ww, wh);
+  const tPts = full.map(([x, y]) => [(x + 0.5 - left) * sx - 0.5, (y + 0.5 - top) * sy - 0.5] as Point);
+  const faceW = fw * sx;
+
+  // Triangles: the mesh, plus the mouth and eye openings where the expressions agree.
+  const holes: number[] = [];
+  if (Math.abs(expression.mouth - ref.expression.mouth) < LIMITS.sameMouth) holes.push(...fan(FEATURE_CONTOURS.mouth));
+  if (Math.abs(expression.eyes - ref.expression.eyes) < LIMITS.sameEyes) holes.push(...fan(FEATURE_CONTOURS.rightEye), ...fan(FEATURE_CONTOURS.leftEye));
+  const all = new Uint16Array(tris.length + holes.length);
+  all.set(tris);
+  all.set(holes, tris.length);
+
+  // Self-occlusion: triangles folded in the generated face or in the reference cannot be mapped.
+  const inTarget = foldedTriangles(tPts, tris);
+  const inRef = foldedTriangles(ref.mesh, tris);
+  const share = Math.max(inTarget.share, inRef.share);
+  if (share > LIMITS.maxFoldedShare) {
+    return { report: { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh folds over (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index } };
+  }
+  const hull = convexHull(tPts);
+  const maskPoly = convexHull(belowForehead(tPts));
+  // Moving the interior toward the reference must not fold the mesh: back off until it does not.
+  let dst = tPts;
+  for (let w = TUNING.shapeWeight; w > 0.05; w /= 2) {
+    const cand = destinationMesh(tPts, ref.mesh, hull, faceW, w);
+    if (foldedTriangles(cand, tris).share <= inTarget.share + 1e-9) {
+      dst = cand;
+      break;
+    }
+  }
+  const skip = new Uint8Array(all.length / 3);
+  const inDst = foldedTriangles(dst, tris).folded;
+  for (let t = 0; t < tris.length / 3; t++) skip[t] = inTarget.folded[t] | inRef.folded[t] | inDst[t];
+  const warp = warpTriangles(ref.image, ref.mesh, dst, all, ww, wh, skip);
+
+  // Alpha: the hull, eroded by the feather's reach, then feathered, so it is 0 on and outside the hull.
+  const r = Math.max(1, Math.round(TUNING.feather * faceW));
+  const hullMask = fillPolygon(maskPoly, ww, wh);
+  const reach = boxBlur(Float32Array.from(hullMask), ww, wh, r); // support 3r
+  const core = new Float32Array(ww * wh);
+  for (let i = 0; i < core.length; i++) core[i] = reach[i] > 0.999 && hullMask[i] ? 1 : 0;
+  const erodedCore = boxBlur(core, ww, wh, r);
+  for (let i = 0; i < core.length; i++) core[i] = erodedCore[i] > 0.999 ? 1 : 0;
+  const alpha = boxBlur(core, ww, wh, r);
+
+  // Guidance: the warped reference where triangles drew it (softened at its edges), else the target.
+  const tLab = toLab(target), sLab = toLab(warp.image);
+  const beta = boxBlur(Float32Array.from(warp.covered), ww, wh, 1);
+  for (let i = 0; i < beta.length; i++) beta[i] = warp.covered[i] ? Math.max(beta[i], 0) : 0;
+  // Colour statistics from the skin between the eyes and the chin: hair and brows would skew them.
+  const skin = fillPolygon(convexHull(tPts.filter((p) => heightAboveEyes(tPts, p) <= 0)), ww, wh);
+  const weight = new Float32Array(ww * wh);
+  for (let i = 0; i < weight.length; i++) weight[i] = alpha[i] > 0.5 && warp.covered[i] && skin[i] ? 1 : 0;
+  matchLabStats(sLab, tLab, weight);
+  const faceArea = new Float32Array(ww * wh);
+  for (let i = 0; i < faceArea.length; i++) faceArea[i] = warp.covered[i] && hullMask[i] ? 1 : 0;
+  shadeLikeTarget(sLab, tLab, faceArea, Math.max(2, Math.round(TUNING.shadingRadius * faceW)), { lightness: TUNING.shading, chroma: TUNING.chromaShading });
+  const omega = new Uint8Array(ww * wh);
+  for (let y = 1; y < wh - 1; y++) for (let x = 1; x < ww - 1; x++) omega[y * ww + x] = alpha[y * ww + x] > 0 ? 1 : 0;
+  const blended = { width: ww, height: wh, c: [0, 1, 2].map((ch) => {
+    const g = new Float32Array(ww * wh);
+    for (let i = 0; i < g.length; i++) g[i] = tLab.c[ch][i] + beta[i] * (sLab.c[ch][i] - tLab.c[ch][i]);
+    return poissonBlend(g, tLab.c[ch], omega, ww, wh);
+  }) as [Float32Array, Float32Array, Float32Array] };
+  const rgb = fromLab(blended);
+  if (process.env.IDW_DEBUG) {
+    const m = (a: Float32Array) => { let x = 0, n = 0; for (let i = 0; i < a.length; i++) if (omega[i]) { x += a[i]; n++; } return (x / n).toFixed(1); };
+    console.log('L mean t', m(tLab.c[0]), 's', m(sLab.c[0]), 'f', m(blended.c[0]), 'covered in omega', m(Float32Array.from(warp.covered)));
+    const save = (img: RgbImage, n: string) => sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(`/tmp/idw/${n}.png`);
+    await save(target, 'd-target'); await save(warp.image, 'd-warp'); await save(fromLab(sLab), 'd-colour'); await save(rgb, 'd-blend');
+    const a = new Uint8Array(ww * wh * 3); for (let i = 0; i < ww * wh; i++) a[i * 3] = a[i * 3 + 1] = a[i * 3 + 2] = Math.round(alpha[i] * 255); await save({ data: a, width: ww, height: wh }, 'd-alpha');
+  }
+
+  // The change at work scale, weighted by alpha and strength, scaled back and added.
+  const delta = new Float32Array(ww * wh * 3);
+  for (let i = 0; i < ww * wh; i++) {
+    const k = alpha[i] * strength;
+    if (k <= 0) continue;
+    for (let c = 0; c < 3; c++) delta[i * 3 + c] = k * (rgb.data[i * 3 + c] - target.data[i * 3 + c]);
+  }
+  for (let y = 0; y < rh; y++) {
+    const fy = Math.min(wh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, wh - 1), ay = fy - y0;
+    for (let x = 0; x < rw; x++) {
+      const fx = Math.min(ww - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, ww - 1), ax = fx - x0;
+      const o = ((top + y) * out.width + left + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const d =
+          (delta[(y0 * ww + x0) * 3 + c] * (1 - ax) + delta[(y0 * ww + x1) * 3 + c] * ax) * (1 - ay) +
+          (delta[(y1 * ww + x0) * 3 + c] * (1 - ax) + delta[(y1 * ww + x1) * 3 + c] * ax) * ay;
+        if (d === 0) continue;
+        out.data[o + c] = Math.min(255, Math.max(0, Math.round(src.data[o + c] + d)));
+      }
+    }
+  }
+  return { report: { box: face.box, transferred: true, reference: ref.index }, region: { left, top, width: rw, height: rh } };
+}
+
+/** Transfers onto every face of `img` that allows it; returns new pixels and a report per face. */
+export async function meshWarpFaces(img: RgbImage, faces: readonly DetectedFace[], refs: readonly MeshReference[], strength: number): Promise<{ image: RgbImage; reports: FaceTransferReport[] }> {
+  if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
+  const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
+  const tris = await meshTriangles();
+  const reports: FaceTransferReport[] = [];
+  for (const f of faces) reports.push((await transferOneFace(img, out, f, refs, strength, tris)).report);
+  return { image: out, reports };
+}
