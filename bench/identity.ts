@@ -40,7 +40,7 @@ async function nearestFace(img: RgbImage, like: DetectedFace): Promise<DetectedF
 
 const raw = (img: RgbImage) => sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } });
 const tiles: sharp.OverlayOptions[] = [];
-const rows: { name: string; profile: boolean; before: number; after: number; ssim: number; ms: number; status: string }[] = [];
+const rows: { name: string; expected?: string; before: number; after: number; ssim: number; ms: number; status: string }[] = [];
 for (const t of FACE_TARGETS) {
   const img = await decodeRgb(await loadFaceTarget(t));
   // The face nearest the crop's centre is the target (neighbours may show at the edges).
@@ -56,7 +56,7 @@ for (const t of FACE_TARGETS) {
   const mask = dilate(fillPolygon(convexHull(pts), img.width, img.height), img.width, img.height, Math.ceil(0.02 * (x1 - x0)) + 2);
   const ssim = ssimOutside(img, r.image, mask);
   const rep = r.reports[0];
-  rows.push({ name: t.name, profile: !!t.profile, before, after, ssim, ms, status: rep.transferred ? `transferred (reference ${rep.reference})` : `refused: ${rep.code}` });
+  rows.push({ name: t.name, expected: t.refuse, before, after, ssim, ms, status: rep.transferred ? `transferred (reference ${rep.reference})` : `refused: ${rep.code}` });
   const i = rows.length - 1;
   const col = (i % 4) * 2, row = Math.floor(i / 4);
   const label = (s: string) => Buffer.from(`<svg width="${TILE}" height="20"><rect width="100%" height="100%" fill="black" opacity="0.6"/><text x="4" y="15" font-family="sans-serif" font-size="13" fill="white">${s}</text></svg>`);
@@ -66,8 +66,10 @@ for (const t of FACE_TARGETS) {
 
 console.log('target          before  after   ssim_out  ms/face  result');
 for (const r of rows) console.log(`${r.name.padEnd(15)} ${r.before.toFixed(3)}   ${r.after.toFixed(3)}   ${r.ssim.toFixed(4)}    ${r.ms.toFixed(0).padStart(5)}    ${r.status}`);
-const frontal = rows.filter((r) => !r.profile);
+const frontal = rows.filter((r) => !r.expected);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const refusedAsExpected = rows.filter((r) => r.expected && r.status === `refused: ${r.expected}`).length;
+console.log(`expected refusals (profile, sunglasses): ${refusedAsExpected}/${rows.filter((r) => r.expected).length}`);
 console.log(`frontal targets: ${frontal.length}; mean before ${mean(frontal.map((r) => r.before)).toFixed(3)}, mean after ${mean(frontal.map((r) => r.after)).toFixed(3)}; ` +
   `share >= ${SAME_PERSON_THRESHOLD}: ${frontal.filter((r) => r.after >= SAME_PERSON_THRESHOLD).length}/${frontal.length}; ` +
   `min SSIM outside mask ${Math.min(...rows.map((r) => r.ssim)).toFixed(4)}; mean ms/face ${mean(frontal.map((r) => r.ms)).toFixed(0)}`);

@@ -17,8 +17,8 @@ export interface FaceTarget {
   file: string;
   /** Face box in the asset: x, y, side. */
   box: [number, number, number];
-  /** A face turned too far for the warp: expected to be refused. */
-  profile?: boolean;
+  /** Expected to be refused, and why: turned too far, or covered (sunglasses). */
+  refuse?: 'profile' | 'occluded';
 }
 
 export const FACE_TARGETS: readonly FaceTarget[] = [
@@ -29,11 +29,11 @@ export const FACE_TARGETS: readonly FaceTarget[] = [
   { name: 'facedetect-5', file: 'screenshot-facedetect.jpg', box: [638, 351, 134] },
   { name: 'faceid', file: 'screenshot-faceid.jpg', box: [15, 139, 134] },
   { name: 'facematch-1', file: 'screenshot-facematch.jpg', box: [296, 606, 148] },
-  { name: 'facematch-2', file: 'screenshot-facematch.jpg', box: [312, 384, 130] },
-  { name: 'facematch-3', file: 'screenshot-facematch.jpg', box: [1590, 392, 121] },
-  { name: 'facematch-4', file: 'screenshot-facematch.jpg', box: [1278, 278, 115] },
-  { name: 'facematch-5', file: 'screenshot-facematch.jpg', box: [1196, 279, 105] },
-  { name: 'profile', file: 'screenshot-facematch.jpg', box: [1180, 630, 104], profile: true },
+  { name: 'sunglasses-1', file: 'screenshot-facematch.jpg', box: [312, 384, 130], refuse: 'occluded' },
+  { name: 'sunglasses-2', file: 'screenshot-facematch.jpg', box: [1590, 392, 121], refuse: 'occluded' },
+  { name: 'facematch-2', file: 'screenshot-facematch.jpg', box: [1278, 278, 115] },
+  { name: 'facematch-3', file: 'screenshot-facematch.jpg', box: [1196, 279, 105] },
+  { name: 'profile', file: 'screenshot-facematch.jpg', box: [1180, 630, 104], refuse: 'profile' },
 ];
 
 /** The target as a 512 px PNG: a square 1.9 face boxes wide, kept inside the photo. */

@@ -44,15 +44,15 @@ const REGION_MARGIN = 0.12;
 
 export const TUNING = {
   /** How far the interior landmarks move toward the reference's proportions (0 keeps the target's). */
-  shapeWeight: Number(process.env.IDW_SHAPE ?? 1),
+  shapeWeight: 1,
   /** Share of the target's low-frequency shading given to the transferred face. */
-  shading: Number(process.env.IDW_SHADE ?? 0.7),
+  shading: 0.4,
   /** Share of the target's low-frequency colour (skin tone, colour of the light). */
-  chromaShading: Number(process.env.IDW_CSHADE ?? 0.8),
+  chromaShading: 0.3,
   /** Shading blur radius as a fraction of the face width. */
   shadingRadius: 0.08,
   /** Feather width (one box pass of a three-pass blur) as a fraction of the face width. */
-  feather: Number(process.env.IDW_FEATHER ?? 0.012),
+  feather: 0.012,
 };
 
 let triangles: Promise<Uint16Array> | null = null;
@@ -97,12 +97,27 @@ function heightAboveEyes(mesh: readonly Point[], p: Point): number {
 }
 
 /**
- * The mesh points up to a little above the brows: the upper forehead often carries hair (bangs)
- * in the reference or the target, which must not be carried across.
+ * The mesh points the transfer covers: everything up to just above the brows, and the forehead
+ * above only where the reference shows skin there (its hair, e.g. bangs, is not carried across).
  */
-function belowForehead(mesh: readonly Point[]): Point[] {
+function transferPoints(mesh: readonly Point[], refSkin: Uint8Array): Point[] {
   const brow = Math.max(...BROW_TOPS.map((i) => heightAboveEyes(mesh, mesh[i])));
-  return mesh.filter((p) => heightAboveEyes(mesh, p) <= brow * 1.35);
+  return mesh.filter((p, i) => {
+    const h = heightAboveEyes(mesh, p);
+    return h <= brow * 1.1 || refSkin[i] === 1;
+  });
+}
+
+/** Share of the mesh's area (in `pts`) whose triangles fold in one face but not the other. */
+function flippedShare(pts: readonly Point[], tris: ArrayLike<number>, a: Uint8Array, b: Uint8Array): number {
+  let total = 0, flipped = 0;
+  for (let t = 0; t < a.length; t++) {
+    const [p, q, r] = [pts[tris[t * 3]], pts[tris[t * 3 + 1]], pts[tris[t * 3 + 2]]];
+    const area = Math.abs((q[0] - p[0]) * (r[1] - p[1]) - (r[0] - p[0]) * (q[1] - p[1])) / 2;
+    total += area;
+    if (a[t] !== b[t]) flipped += area;
+  }
+  return total > 0 ? flipped / total : 1;
 }
 
 /** Distance from p to the polygon's boundary. */
@@ -185,15 +200,16 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   all.set(tris);
   all.set(holes, tris.length);
 
-  // Self-occlusion: triangles folded in the generated face or in the reference cannot be mapped.
+  // Self-occlusion: a triangle whose winding differs between the generated face and the
+  // reference is seen from its back in one of them (lids and lip rims fold in both, harmlessly).
   const inTarget = foldedTriangles(tPts, tris);
   const inRef = foldedTriangles(ref.mesh, tris);
-  const share = Math.max(inTarget.share, inRef.share);
+  const share = flippedShare(tPts, tris, inTarget.folded, inRef.folded);
   if (share > LIMITS.maxFoldedShare) {
-    return { report: { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh folds over (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index } };
+    return { report: { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index } };
   }
   const hull = convexHull(tPts);
-  const maskPoly = convexHull(belowForehead(tPts));
+  const maskPoly = convexHull(transferPoints(tPts, ref.skin));
   // Moving the interior toward the reference must not fold the mesh: back off until it does not.
   let dst = tPts;
   for (let w = TUNING.shapeWeight; w > 0.05; w /= 2) {
@@ -203,10 +219,16 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
       break;
     }
   }
-  const skip = new Uint8Array(all.length / 3);
+  // Draw order: triangles facing the same way in both faces first; then folded or flipped ones,
+  // which only fill what the others left uncovered (a pixel is drawn once).
   const inDst = foldedTriangles(dst, tris).folded;
-  for (let t = 0; t < tris.length / 3; t++) skip[t] = inTarget.folded[t] | inRef.folded[t] | inDst[t];
-  const warp = warpTriangles(ref.image, ref.mesh, dst, all, ww, wh, skip);
+  const good: number[] = [], rest: number[] = [];
+  for (let t = 0; t < all.length / 3; t++) {
+    const bad = t < tris.length / 3 && (inDst[t] || inRef.folded[t]);
+    (bad ? rest : good).push(all[t * 3], all[t * 3 + 1], all[t * 3 + 2]);
+  }
+  const ordered = Uint16Array.from([...good, ...rest]);
+  const warp = warpTriangles(ref.image, ref.mesh, dst, ordered, ww, wh);
 
   // Alpha: the hull, eroded by the feather's reach, then feathered, so it is 0 on and outside the hull.
   const r = Math.max(1, Math.round(TUNING.feather * faceW));
@@ -238,14 +260,6 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
     return poissonBlend(g, tLab.c[ch], omega, ww, wh);
   }) as [Float32Array, Float32Array, Float32Array] };
   const rgb = fromLab(blended);
-  if (process.env.IDW_DEBUG) {
-    const m = (a: Float32Array) => { let x = 0, n = 0; for (let i = 0; i < a.length; i++) if (omega[i]) { x += a[i]; n++; } return (x / n).toFixed(1); };
-    console.log('L mean t', m(tLab.c[0]), 's', m(sLab.c[0]), 'f', m(blended.c[0]), 'covered in omega', m(Float32Array.from(warp.covered)));
-    const save = (img: RgbImage, n: string) => sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(`/tmp/idw/${n}.png`);
-    await save(target, 'd-target'); await save(warp.image, 'd-warp'); await save(fromLab(sLab), 'd-colour'); await save(rgb, 'd-blend');
-    const a = new Uint8Array(ww * wh * 3); for (let i = 0; i < ww * wh; i++) a[i * 3] = a[i * 3 + 1] = a[i * 3 + 2] = Math.round(alpha[i] * 255); await save({ data: a, width: ww, height: wh }, 'd-alpha');
-  }
-
   // The change at work scale, weighted by alpha and strength, scaled back and added.
   const delta = new Float32Array(ww * wh * 3);
   for (let i = 0; i < ww * wh; i++) {

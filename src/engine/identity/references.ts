@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import type { Point } from '../face/align.js';
 import { detectFaces, type DetectedFace } from '../face/detect.js';
 import { eyeOpenness, type MeshPoint } from '../face/landmarks.js';
+import { rgbToLab } from '../face/colour.js';
 import { decodeRgb, type RgbImage } from '../human/image-tensor.js';
 
 /** Reference faces are kept at most this wide (mesh width, pixels): detail enough, memory bounded. */
@@ -38,6 +39,39 @@ export interface MeshReference {
   mesh: Point[];
   pose: Pose;
   expression: Expression;
+  /** Per mesh point: 1 when the photo shows skin there (not hair, a hat or glasses). */
+  skin: Uint8Array;
+}
+
+/** Cheek and nose points whose colour stands for the reference's skin. */
+const SKIN_SAMPLES = [50, 280, 4, 5, 195, 101, 330, 36, 266];
+/** Largest CIELAB distance from the skin colour still taken as skin (hair is mostly darker). */
+const SKIN_DISTANCE = 12;
+
+function labAt(img: RgbImage, p: Point): [number, number, number] {
+  const acc = [0, 0, 0];
+  let n = 0;
+  const px = [0, 0, 0];
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const x = Math.min(img.width - 1, Math.max(0, Math.round(p[0]) + dx)), y = Math.min(img.height - 1, Math.max(0, Math.round(p[1]) + dy));
+      const o = (y * img.width + x) * 3;
+      rgbToLab(img.data[o], img.data[o + 1], img.data[o + 2], px);
+      for (let c = 0; c < 3; c++) acc[c] += px[c];
+      n++;
+    }
+  }
+  return [acc[0] / n, acc[1] / n, acc[2] / n];
+}
+
+/** Which mesh points show skin: colour close to the median of the cheek and nose samples. */
+export function skinPoints(img: RgbImage, mesh: readonly Point[]): Uint8Array {
+  const samples = SKIN_SAMPLES.map((i) => labAt(img, mesh[i]));
+  const median = [0, 1, 2].map((c) => samples.map((s) => s[c]).sort((a, b) => a - b)[Math.floor(samples.length / 2)]);
+  return Uint8Array.from(mesh.map((p) => {
+    const [l, a, b] = labAt(img, p);
+    return Math.hypot(l - median[0], a - median[1], b - median[2]) <= SKIN_DISTANCE ? 1 : 0;
+  }));
 }
 
 export function expressionOf(mesh: readonly MeshPoint[]): Expression {
@@ -76,14 +110,10 @@ export async function referenceFromFace(index: number, img: RgbImage, face: Dete
     .extract({ left, top, width: right - left, height: bottom - top });
   const data = await (scale < 1 ? raw.resize(w, h, { fit: 'fill' }) : raw).raw().toBuffer();
   const sx = w / (right - left), sy = h / (bottom - top);
-  return {
-    index,
-    image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h },
-    // Pixel centres: x' + 0.5 = (x + 0.5 - left) * s.
-    mesh: pts.map(([x, y]) => [(x + 0.5 - left) * sx - 0.5, (y + 0.5 - top) * sy - 0.5] as Point),
-    pose: face.rotation,
-    expression: expressionOf(face.mesh),
-  };
+  const image = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h };
+  // Pixel centres: x' + 0.5 = (x + 0.5 - left) * s.
+  const mesh = pts.map(([x, y]) => [(x + 0.5 - left) * sx - 0.5, (y + 0.5 - top) * sy - 0.5] as Point);
+  return { index, image, mesh, pose: face.rotation, expression: expressionOf(face.mesh), skin: skinPoints(image, mesh) };
 }
 
 /** References from a character's accepted photos; a photo whose face is no longer found is skipped. */
