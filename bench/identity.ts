@@ -60,8 +60,12 @@ for (const t of FACE_TARGETS) {
   const i = rows.length - 1;
   const col = (i % 4) * 2, row = Math.floor(i / 4);
   const label = (s: string) => Buffer.from(`<svg width="${TILE}" height="20"><rect width="100%" height="100%" fill="black" opacity="0.6"/><text x="4" y="15" font-family="sans-serif" font-size="13" fill="white">${s}</text></svg>`);
-  tiles.push({ input: await raw(img).resize(TILE, TILE).composite([{ input: label(`${t.name} before ${before.toFixed(2)}`), gravity: 'south' }]).png().toBuffer(), left: col * TILE, top: row * TILE });
-  tiles.push({ input: await raw(r.image).resize(TILE, TILE).composite([{ input: label(rep.transferred ? `after ${after.toFixed(2)}` : `refused: ${rep.code}`), gravity: 'south' }]).png().toBuffer(), left: (col + 1) * TILE, top: row * TILE });
+  // Tiles show the target face itself: a square 1.6 face boxes wide around it.
+  const [bx, by, bw, bh] = faces[0].box;
+  const side = Math.min(img.width, img.height, Math.round(1.6 * Math.max(bw, bh)));
+  const zoom = { left: Math.max(0, Math.min(img.width - side, Math.round(bx + bw / 2 - side / 2))), top: Math.max(0, Math.min(img.height - side, Math.round(by + bh / 2 - side / 2))), width: side, height: side };
+  tiles.push({ input: await raw(img).extract(zoom).resize(TILE, TILE).composite([{ input: label(`${t.name} before ${before.toFixed(2)}`), gravity: 'south' }]).png().toBuffer(), left: col * TILE, top: row * TILE });
+  tiles.push({ input: await raw(r.image).extract(zoom).resize(TILE, TILE).composite([{ input: label(rep.transferred ? `after ${after.toFixed(2)}` : `refused: ${rep.code}`), gravity: 'south' }]).png().toBuffer(), left: (col + 1) * TILE, top: row * TILE });
 }
 
 console.log('target          before  after   ssim_out  ms/face  result');

@@ -20,7 +20,7 @@ import type { FaceTransferReport } from '../../services/characters.js';
 import { boxBlur, fromLab, matchLabStats, shadeLikeTarget, toLab } from './colour-transfer.js';
 import { convexHull, fan, FEATURE_CONTOURS, fillPolygon, foldedTriangles, warpTriangles } from './mesh-warp.js';
 import { poissonBlend } from './poisson.js';
-import { bounds, chooseReference, expressionOf, meshPoints, type MeshReference } from './references.js';
+import { bounds, chooseReference, expressionOf, meshPoints, skinPoints, type MeshReference } from './references.js';
 
 export const LIMITS = {
   /** Faces narrower than this (mesh width, image pixels) carry too little to transfer onto. */
@@ -33,8 +33,8 @@ export const LIMITS = {
   /** Below this mesh confidence the face is taken as partly hidden. */
   minMeshScore: 0.5,
   /** Expressions closer than this (mouth, eyes) let the reference's mouth and eye interiors in. */
-  sameMouth: 0.08,
-  sameEyes: 0.08,
+  sameMouth: 0.15,
+  sameEyes: 0.2,
 } as const;
 
 /** The face is processed at most this wide (mesh width, pixels). */
@@ -46,13 +46,19 @@ export const TUNING = {
   /** How far the interior landmarks move toward the reference's proportions (0 keeps the target's). */
   shapeWeight: 1,
   /** Share of the target's low-frequency shading given to the transferred face. */
-  shading: 0.4,
+  shading: 0.5,
   /** Share of the target's low-frequency colour (skin tone, colour of the light). */
-  chromaShading: 0.3,
+  chromaShading: 0.2,
   /** Shading blur radius as a fraction of the face width. */
   shadingRadius: 0.08,
   /** Feather width (one box pass of a three-pass blur) as a fraction of the face width. */
-  feather: 0.012,
+  feather: 0.006,
+  /** Landmark moves fade out over this fraction of the face width toward the outline. */
+  shapeRamp: 0.1,
+  /** Outline band (fraction of the face width) transferred only where both faces show skin. */
+  outlineBand: 0.015,
+  /** Unsharp-mask gain on the warped reference's lightness (its texture is often upsampled). */
+  sharpen: 0,
 };
 
 let triangles: Promise<Uint16Array> | null = null;
@@ -97,15 +103,13 @@ function heightAboveEyes(mesh: readonly Point[], p: Point): number {
 }
 
 /**
- * The mesh points the transfer covers: everything up to just above the brows, and the forehead
- * above only where the reference shows skin there (its hair, e.g. bangs, is not carried across).
+ * The mesh points the transfer covers: the inner face up to just above the brows, plus the
+ * outline and the forehead only where both faces show skin (hair over the forehead or the
+ * temples, a collar at the jaw, are neither carried across nor painted over).
  */
-function transferPoints(mesh: readonly Point[], refSkin: Uint8Array): Point[] {
+function transferPoints(mesh: readonly Point[], hull: readonly Point[], faceWidth: number, refSkin: Uint8Array, targetSkin: Uint8Array): Point[] {
   const brow = Math.max(...BROW_TOPS.map((i) => heightAboveEyes(mesh, mesh[i])));
-  return mesh.filter((p, i) => {
-    const h = heightAboveEyes(mesh, p);
-    return h <= brow * 1.1 || refSkin[i] === 1;
-  });
+  return mesh.filter((p, i) => (refSkin[i] === 1 && targetSkin[i] === 1) || (heightAboveEyes(mesh, p) <= brow * 1.1 && distanceToPolygon(p, hull) > TUNING.outlineBand * faceWidth));
 }
 
 /** Share of the mesh's area (in `pts`) whose triangles fold in one face but not the other. */
@@ -139,7 +143,7 @@ function distanceToPolygon(p: Point, poly: readonly Point[]): number {
  */
 function destinationMesh(target: Point[], ref: Point[], hull: Point[], faceWidth: number, weight: number): Point[] {
   const aligned = ref.map((p) => applyAffine(similarityTransform(ref, target), p));
-  const ramp = 0.2 * faceWidth;
+  const ramp = TUNING.shapeRamp * faceWidth;
   return target.map((t, i) => {
     const w = weight * Math.min(1, distanceToPolygon(t, hull) / ramp);
     return [t[0] + w * (aligned[i][0] - t[0]), t[1] + w * (aligned[i][1] - t[1])] as Point;
@@ -209,7 +213,7 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
     return { report: { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index } };
   }
   const hull = convexHull(tPts);
-  const maskPoly = convexHull(transferPoints(tPts, ref.skin));
+  const maskPoly = convexHull(transferPoints(tPts, hull, faceW, ref.skin, skinPoints(target, tPts)));
   // Moving the interior toward the reference must not fold the mesh: back off until it does not.
   let dst = tPts;
   for (let w = TUNING.shapeWeight; w > 0.05; w /= 2) {
@@ -252,6 +256,10 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const faceArea = new Float32Array(ww * wh);
   for (let i = 0; i < faceArea.length; i++) faceArea[i] = warp.covered[i] && hullMask[i] ? 1 : 0;
   shadeLikeTarget(sLab, tLab, faceArea, Math.max(2, Math.round(TUNING.shadingRadius * faceW)), { lightness: TUNING.shading, chroma: TUNING.chromaShading });
+  if (TUNING.sharpen > 0) {
+    const l = sLab.c[0], soft = boxBlur(l, ww, wh, 1);
+    for (let i = 0; i < l.length; i++) l[i] += TUNING.sharpen * (l[i] - soft[i]);
+  }
   const omega = new Uint8Array(ww * wh);
   for (let y = 1; y < wh - 1; y++) for (let x = 1; x < ww - 1; x++) omega[y * ww + x] = alpha[y * ww + x] > 0 ? 1 : 0;
   const blended = { width: ww, height: wh, c: [0, 1, 2].map((ch) => {
