@@ -61,6 +61,12 @@ export const TUNING = {
   sharpen: 0,
 };
 
+/**
+ * Solver accuracy: a residual of 1e-3 of the right-hand side leaves a smooth error under ~1 L*
+ * unit (measured on a 300x330 face-sized mask), below one 8-bit step, at a fifth of 1e-4's time.
+ */
+const POISSON = { tolerance: 1e-3, maxIterations: 300 };
+
 let triangles: Promise<Uint16Array> | null = null;
 
 /** The mesh triangulation that ships with @vladmandic/human (880 triangles over 468 points). */
@@ -265,7 +271,7 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const blended = { width: ww, height: wh, c: [0, 1, 2].map((ch) => {
     const g = new Float32Array(ww * wh);
     for (let i = 0; i < g.length; i++) g[i] = tLab.c[ch][i] + beta[i] * (sLab.c[ch][i] - tLab.c[ch][i]);
-    return poissonBlend(g, tLab.c[ch], omega, ww, wh);
+    return poissonBlend(g, tLab.c[ch], omega, ww, wh, POISSON);
   }) as [Float32Array, Float32Array, Float32Array] };
   const rgb = fromLab(blended);
   // The change at work scale, weighted by alpha and strength, scaled back and added.
