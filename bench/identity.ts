@@ -4,7 +4,8 @@
  * from @vladmandic/human's sample photos. Prints per target: faceres score to the character
  * before and after, SSIM outside the dilated face mask, milliseconds per face; then the mean
  * and the share at or above the same-person threshold; saves a before/after contact sheet.
- * Besides wall-clock time it prints the process's CPU time per face, which does not depend on
+ * `seam` is the edge strength along the border of the changed pixels, output over input (1 =
+ * no added edge; a hard paste is ~2.4). Besides wall-clock time it prints the process's CPU time per face, which does not depend on
  * what else the machine is running.
  *
  *   npx tsx bench/identity.ts [--sheet docs/identity-contact-sheet.png]
@@ -19,7 +20,7 @@ import { scoreIdentityRgb } from '../src/engine/face/score.js';
 import { decodeRgb, type RgbImage } from '../src/engine/human/image-tensor.js';
 import { meshWarpFaces, meshTriangles } from '../src/engine/identity/default-transfer.js';
 import { convexHull, fillPolygon } from '../src/engine/identity/mesh-warp.js';
-import { dilate, ssimOutside } from '../src/engine/identity/image-quality.js';
+import { dilate, seamGradients, ssimOutside } from '../src/engine/identity/image-quality.js';
 import { bounds, meshPoints, prepareReferences } from '../src/engine/identity/references.js';
 import { astronautSet, FACE_TARGETS, loadFaceTarget } from '../test/helpers/face-targets.js';
 
@@ -43,7 +44,7 @@ async function nearestFace(img: RgbImage, like: DetectedFace): Promise<DetectedF
 
 const raw = (img: RgbImage) => sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } });
 const tiles: sharp.OverlayOptions[] = [];
-const rows: { name: string; expected?: string; before: number; after: number; ssim: number; ms: number; cpuMs: number; status: string }[] = [];
+const rows: { name: string; expected?: string; before: number; after: number; ssim: number; seam: number; ms: number; cpuMs: number; status: string }[] = [];
 for (const t of FACE_TARGETS) {
   const img = await decodeRgb(await loadFaceTarget(t));
   // The face nearest the crop's centre is the target (neighbours may show at the edges).
@@ -62,8 +63,9 @@ for (const t of FACE_TARGETS) {
   const [x0, , x1] = bounds(pts);
   const mask = dilate(fillPolygon(convexHull(pts), img.width, img.height), img.width, img.height, Math.ceil(0.02 * (x1 - x0)) + 2);
   const ssim = ssimOutside(img, r.image, mask);
+  const seam = seamGradients(img, r.image);
   const rep = r.reports[0];
-  rows.push({ name: t.name, expected: t.refuse, before, after, ssim, ms, cpuMs, status: rep.transferred ? `transferred (reference ${rep.reference})` : `refused: ${rep.code}` });
+  rows.push({ name: t.name, expected: t.refuse, before, after, ssim, seam: rep.transferred ? seam.after / seam.before : NaN, ms, cpuMs, status: rep.transferred ? `transferred (reference ${rep.reference})` : `refused: ${rep.code}` });
   const i = rows.length - 1;
   const col = (i % 4) * 2, row = Math.floor(i / 4);
   const label = (s: string) => Buffer.from(`<svg width="${TILE}" height="20"><rect width="100%" height="100%" fill="black" opacity="0.6"/><text x="4" y="15" font-family="sans-serif" font-size="13" fill="white">${s}</text></svg>`);
@@ -75,8 +77,8 @@ for (const t of FACE_TARGETS) {
   tiles.push({ input: await raw(r.image).extract(zoom).resize(TILE, TILE).composite([{ input: label(rep.transferred ? `after ${after.toFixed(2)}` : `refused: ${rep.code}`), gravity: 'south' }]).png().toBuffer(), left: (col + 1) * TILE, top: row * TILE });
 }
 
-console.log('target          before  after   ssim_out  ms/face  cpu_ms  result');
-for (const r of rows) console.log(`${r.name.padEnd(15)} ${r.before.toFixed(3)}   ${r.after.toFixed(3)}   ${r.ssim.toFixed(4)}    ${r.ms.toFixed(0).padStart(5)}    ${r.cpuMs.toFixed(0).padStart(5)}   ${r.status}`);
+console.log('target          before  after   ssim_out  seam   ms/face  cpu_ms  result');
+for (const r of rows) console.log(`${r.name.padEnd(15)} ${r.before.toFixed(3)}   ${r.after.toFixed(3)}   ${r.ssim.toFixed(4)}    ${Number.isNaN(r.seam) ? '  -  ' : r.seam.toFixed(2)}   ${r.ms.toFixed(0).padStart(5)}    ${r.cpuMs.toFixed(0).padStart(5)}   ${r.status}`);
 const frontal = rows.filter((r) => !r.expected);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const refusedAsExpected = rows.filter((r) => r.expected && r.status === `refused: ${r.expected}`).length;

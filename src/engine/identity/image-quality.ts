@@ -65,3 +65,31 @@ export function dilate(mask: Uint8Array, width: number, height: number, r: numbe
   }
   return out;
 }
+
+/** Mean gradient magnitude of luma (forward differences) over the pixels of `where`. */
+export function meanGradient(img: RgbImage, where: Uint8Array): number {
+  const w = img.width, l = (i: number) => 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2];
+  let s = 0, n = 0;
+  for (let i = 0; i < where.length; i++) {
+    if (!where[i] || i % w === w - 1 || i + w >= where.length) continue;
+    s += Math.hypot(l(i + 1) - l(i), l(i + w) - l(i));
+    n++;
+  }
+  return n ? s / n : 0;
+}
+
+/**
+ * How strong the edges are along the border of what changed, in `after` and in `before`: a
+ * visible seam shows as `after` well above `before` there. The band is the border pixels of
+ * the changed region grown by one pixel.
+ */
+export function seamGradients(before: RgbImage, after: RgbImage): { after: number; before: number } {
+  const changed = changedPixels(before, after);
+  const w = before.width;
+  const border = new Uint8Array(changed.length);
+  for (let i = w; i < changed.length - w; i++) {
+    if (changed[i] !== changed[i - 1] || changed[i] !== changed[i + 1] || changed[i] !== changed[i - w] || changed[i] !== changed[i + w]) border[i] = 1;
+  }
+  const band = dilate(border, w, before.height, 1);
+  return { after: meanGradient(after, band), before: meanGradient(before, band) };
+}
