@@ -5,9 +5,11 @@ import { parseJsonBody } from './api/json-body.js';
 import { registerWebhookRenderers } from './api/webhook-renderers.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
+import { installQuotes } from './api/quote.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
+import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
@@ -27,6 +29,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   });
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas document the shape (OpenAPI); bodies are sent as built, never filtered by them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Some clients POST with an empty body and a JSON content type (v2 cancel).
@@ -47,6 +51,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   installOpenApi(app);
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
+  installQuotes(app);
 
   registerWebhookRenderers(ctx);
 
@@ -54,6 +59,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   filesRoutes(app, ctx);
   higgsfieldV1Routes(app, ctx);
   higgsfieldV2Routes(app, ctx);
+  jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   return app;

@@ -53,6 +53,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
     await ctx.generation.dispatcher.close();
+    await ctx.generation.events.close();
     await ctx.db.close();
     process.exit(0);
   };
@@ -74,6 +75,7 @@ export async function worker(config: Config) {
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
     await ctx.generation.dispatcher.close();
+    await ctx.generation.events.close();
     await ctx.db.close();
     process.exit(0);
   };
