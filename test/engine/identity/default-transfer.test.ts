@@ -85,6 +85,21 @@ describe('mesh-warp identity transfer on real faces', () => {
     }
   }, 60_000);
 
+  it('refuses a face too small to carry an identity, and one whose mesh folds over (self-occlusion)', async () => {
+    const { img, face } = await target('facedetect-4');
+    // The same face's mesh shrunk to a tenth around its centre: under the minimum width.
+    const [cx, cy] = [face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2];
+    const small = { ...face, mesh: face.mesh.map(([x, y, z]) => [cx + (x - cx) / 10, cy + (y - cy) / 10, z] as typeof face.mesh[number]) };
+    const r1 = await meshWarpFaces(img, [small], refs, 1);
+    expect(r1.reports).toEqual([expect.objectContaining({ transferred: false, code: 'too_small', reason: expect.stringContaining('px wide') })]);
+    // The image-right half of the mesh folded back across the nose: those triangles face away.
+    const noseX = face.mesh[1][0];
+    const folded = { ...face, mesh: face.mesh.map(([x, y, z]) => [x > noseX ? noseX - (x - noseX) * 0.3 : x, y, z] as typeof face.mesh[number]) };
+    const r2 = await meshWarpFaces(img, [folded], refs, 1);
+    expect(r2.reports).toEqual([expect.objectContaining({ transferred: false, code: 'self_occlusion', reason: expect.stringContaining('other side') })]);
+    expect(Buffer.from(r2.image.data).equals(Buffer.from(img.data))).toBe(true);
+  }, 60_000);
+
   it('strength 0 leaves every pixel; strength 0.5 lies between', async () => {
     const { img, face } = await target('facedetect-5');
     const zero = await meshWarpFaces(img, [face], refs, 0);
