@@ -9,7 +9,7 @@
  * the face hull is left byte-identical.
  */
 import sharp from 'sharp';
-import { similarityTransform, applyAffine, type Point } from '../face/align.js';
+import type { Point } from '../face/align.js';
 import { analysisCrop, ANALYSIS_SIZE } from '../face/analysis-crop.js';
 import type { DetectedFace } from '../face/detect.js';
 import { occlusionIssues } from '../face/photo-checks.js';
@@ -19,6 +19,7 @@ import { getHuman } from '../human/loader.js';
 import type { FaceTransferReport } from '../../services/characters.js';
 import { boxBlur, fromLab, matchLabStats, shadeLikeTarget, toLab } from './colour-transfer.js';
 import { convexHull, fan, FEATURE_CONTOURS, fillPolygon, foldedTriangles, warpTriangles } from './mesh-warp.js';
+import { destinationMesh, flippedShare, heightAboveEyes, transferPoints } from './face-regions.js';
 import { poissonBlend } from './poisson.js';
 import { bounds, chooseReference, expressionOf, meshPoints, skinPoints, type MeshReference } from './references.js';
 
@@ -57,8 +58,6 @@ export const TUNING = {
   shapeRamp: 0.1,
   /** Outline band (fraction of the face width) transferred only where both faces show skin. */
   outlineBand: 0.015,
-  /** Unsharp-mask gain on the warped reference's lightness (its texture is often upsampled). */
-  sharpen: 0,
 };
 
 /**
@@ -94,68 +93,6 @@ export function refuseFace(img: RgbImage, face: DetectedFace): FaceTransferRepor
   return null;
 }
 
-/** Brow tops (subject's right, left) in the mesh. */
-const BROW_TOPS = [105, 334];
-
-/** Height of p above the line through the eye corners, along the face's up axis, in eye distances. */
-function heightAboveEyes(mesh: readonly Point[], p: Point): number {
-  const r = [(mesh[33][0] + mesh[133][0]) / 2, (mesh[33][1] + mesh[133][1]) / 2];
-  const l = [(mesh[263][0] + mesh[362][0]) / 2, (mesh[263][1] + mesh[362][1]) / 2];
-  const ex = l[0] - r[0], ey = l[1] - r[1];
-  const d = Math.hypot(ex, ey) || 1;
-  // Up: the eye axis (subject's right eye to left eye) turned a quarter turn, toward the forehead.
-  const ux = ey / d, uy = -ex / d;
-  return ((p[0] - r[0]) * ux + (p[1] - r[1]) * uy) / d;
-}
-
-/**
- * The mesh points the transfer covers: the inner face up to just above the brows, plus the
- * outline and the forehead only where both faces show skin (hair over the forehead or the
- * temples, a collar at the jaw, are neither carried across nor painted over).
- */
-function transferPoints(mesh: readonly Point[], hull: readonly Point[], faceWidth: number, refSkin: Uint8Array, targetSkin: Uint8Array): Point[] {
-  const brow = Math.max(...BROW_TOPS.map((i) => heightAboveEyes(mesh, mesh[i])));
-  return mesh.filter((p, i) => (refSkin[i] === 1 && targetSkin[i] === 1) || (heightAboveEyes(mesh, p) <= brow * 1.1 && distanceToPolygon(p, hull) > TUNING.outlineBand * faceWidth));
-}
-
-/** Share of the mesh's area (in `pts`) whose triangles fold in one face but not the other. */
-function flippedShare(pts: readonly Point[], tris: ArrayLike<number>, a: Uint8Array, b: Uint8Array): number {
-  let total = 0, flipped = 0;
-  for (let t = 0; t < a.length; t++) {
-    const [p, q, r] = [pts[tris[t * 3]], pts[tris[t * 3 + 1]], pts[tris[t * 3 + 2]]];
-    const area = Math.abs((q[0] - p[0]) * (r[1] - p[1]) - (r[0] - p[0]) * (q[1] - p[1])) / 2;
-    total += area;
-    if (a[t] !== b[t]) flipped += area;
-  }
-  return total > 0 ? flipped / total : 1;
-}
-
-/** Distance from p to the polygon's boundary. */
-function distanceToPolygon(p: Point, poly: readonly Point[]): number {
-  let best = Infinity;
-  for (let i = 0; i < poly.length; i++) {
-    const a = poly[i], b = poly[(i + 1) % poly.length];
-    const dx = b[0] - a[0], dy = b[1] - a[1];
-    const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1)));
-    best = Math.min(best, Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy));
-  }
-  return best;
-}
-
-/**
- * Where the warped reference's landmarks go: the target's outline stays, the interior moves
- * toward the reference's proportions (the reference mesh aligned on the target's by a
- * least-squares similarity), fading to nothing at the outline.
- */
-function destinationMesh(target: Point[], ref: Point[], hull: Point[], faceWidth: number, weight: number): Point[] {
-  const aligned = ref.map((p) => applyAffine(similarityTransform(ref, target), p));
-  const ramp = TUNING.shapeRamp * faceWidth;
-  return target.map((t, i) => {
-    const w = weight * Math.min(1, distanceToPolygon(t, hull) / ramp);
-    return [t[0] + w * (aligned[i][0] - t[0]), t[1] + w * (aligned[i][1] - t[1])] as Point;
-  });
-}
-
 async function resizeRaw(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (img.width === width && img.height === height) return img;
   const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
@@ -171,22 +108,16 @@ function cropRaw(img: RgbImage, left: number, top: number, width: number, height
   return { data, width, height };
 }
 
-export interface FaceTransferOutcome {
-  report: FaceTransferReport;
-  /** Where the face was written (image pixels): [x0, y0, x1, y1) of the region, and its alpha at work scale. */
-  region?: { left: number; top: number; width: number; height: number };
-}
-
 /**
  * Transfers `ref` onto one face of `out` in place (reading the generated pixels from `src`, so
  * overlapping faces do not feed on each other).
  */
-export async function transferOneFace(src: RgbImage, out: RgbImage, face: DetectedFace, refs: readonly MeshReference[], strength: number, tris: Uint16Array): Promise<FaceTransferOutcome> {
+export async function transferOneFace(src: RgbImage, out: RgbImage, face: DetectedFace, refs: readonly MeshReference[], strength: number, tris: Uint16Array): Promise<FaceTransferReport> {
   const early = refuseFace(src, face);
-  if (early) return { report: early };
+  if (early) return early;
   const expression = expressionOf(face.mesh);
   const ref = chooseReference(refs, face.rotation, expression);
-  if (!ref) return { report: refusal(face, 'no_reference', 'The character has no reference face the mesh could be found on.') };
+  if (!ref) return refusal(face, 'no_reference', 'The character has no reference photo in which a face mesh could be found.');
 
   // Work region: the mesh plus a margin, one pixel clear of the image border (the solver's fixed frame).
   const full = meshPoints(face.mesh);
@@ -216,14 +147,14 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const inRef = foldedTriangles(ref.mesh, tris);
   const share = flippedShare(tPts, tris, inTarget.folded, inRef.folded);
   if (share > LIMITS.maxFoldedShare) {
-    return { report: { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index } };
+    return { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index };
   }
   const hull = convexHull(tPts);
-  const maskPoly = convexHull(transferPoints(tPts, hull, faceW, ref.skin, skinPoints(target, tPts)));
+  const maskPoly = convexHull(transferPoints(tPts, hull, TUNING.outlineBand * faceW, ref.skin, skinPoints(target, tPts)));
   // Moving the interior toward the reference must not fold the mesh: back off until it does not.
   let dst = tPts;
   for (let w = TUNING.shapeWeight; w > 0.05; w /= 2) {
-    const cand = destinationMesh(tPts, ref.mesh, hull, faceW, w);
+    const cand = destinationMesh(tPts, ref.mesh, hull, TUNING.shapeRamp * faceW, w);
     if (foldedTriangles(cand, tris).share <= inTarget.share + 1e-9) {
       dst = cand;
       break;
@@ -253,7 +184,7 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   // Guidance: the warped reference where triangles drew it (softened at its edges), else the target.
   const tLab = toLab(target), sLab = toLab(warp.image);
   const beta = boxBlur(Float32Array.from(warp.covered), ww, wh, 1);
-  for (let i = 0; i < beta.length; i++) beta[i] = warp.covered[i] ? Math.max(beta[i], 0) : 0;
+  for (let i = 0; i < beta.length; i++) if (!warp.covered[i]) beta[i] = 0;
   // Colour statistics from the skin between the eyes and the chin: hair and brows would skew them.
   const skin = fillPolygon(convexHull(tPts.filter((p) => heightAboveEyes(tPts, p) <= 0)), ww, wh);
   const weight = new Float32Array(ww * wh);
@@ -262,10 +193,6 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const faceArea = new Float32Array(ww * wh);
   for (let i = 0; i < faceArea.length; i++) faceArea[i] = warp.covered[i] && hullMask[i] ? 1 : 0;
   shadeLikeTarget(sLab, tLab, faceArea, Math.max(2, Math.round(TUNING.shadingRadius * faceW)), { lightness: TUNING.shading, chroma: TUNING.chromaShading });
-  if (TUNING.sharpen > 0) {
-    const l = sLab.c[0], soft = boxBlur(l, ww, wh, 1);
-    for (let i = 0; i < l.length; i++) l[i] += TUNING.sharpen * (l[i] - soft[i]);
-  }
   const omega = new Uint8Array(ww * wh);
   for (let y = 1; y < wh - 1; y++) for (let x = 1; x < ww - 1; x++) omega[y * ww + x] = alpha[y * ww + x] > 0 ? 1 : 0;
   const blended = { width: ww, height: wh, c: [0, 1, 2].map((ch) => {
@@ -297,7 +224,7 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
       }
     }
   }
-  return { report: { box: face.box, transferred: true, reference: ref.index }, region: { left, top, width: rw, height: rh } };
+  return { box: face.box, transferred: true, reference: ref.index };
 }
 
 /** Transfers onto every face of `img` that allows it; returns new pixels and a report per face. */
@@ -306,6 +233,6 @@ export async function meshWarpFaces(img: RgbImage, faces: readonly DetectedFace[
   const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
   const tris = await meshTriangles();
   const reports: FaceTransferReport[] = [];
-  for (const f of faces) reports.push((await transferOneFace(img, out, f, refs, strength, tris)).report);
+  for (const f of faces) reports.push(await transferOneFace(img, out, f, refs, strength, tris));
   return { image: out, reports };
 }
