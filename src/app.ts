@@ -12,6 +12,7 @@ import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
+import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
@@ -62,5 +63,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
+  if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

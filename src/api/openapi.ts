@@ -4,6 +4,8 @@ declare module 'fastify' {
   interface FastifySchema {
     tags?: string[];
     summary?: string;
+    /** Left out of the document (the studio's static files). */
+    hide?: boolean;
     description?: string;
   }
 }
@@ -24,7 +26,7 @@ export function installOpenApi(app: FastifyInstance) {
   app.addHook('onRoute', (r: RouteOptions) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) {
-      if (m === 'HEAD' || !r.schema) continue;
+      if (m === 'HEAD' || !r.schema || (r.schema as { hide?: boolean }).hide) continue;
       routes.push({ method: m.toLowerCase(), url: r.url, schema: r.schema as Record<string, unknown>, auth: (r.config as { auth?: string } | undefined)?.auth });
     }
   });

@@ -22,6 +22,18 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
   return cred;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The studio's address; on a loopback bind also a sign-in link whose key sits in the URL
+ * fragment, which browsers never send to the server (the page moves it to sessionStorage).
+ */
+export function studioBanner(baseUrl: string, host: string, credential: string | null): string[] {
+  const lines = [`Studio: ${baseUrl}/`];
+  if (credential && LOOPBACK.has(host)) lines.push(`Studio, signed in (this machine only): ${baseUrl}/#key=${encodeURIComponent(credential)}`);
+  return lines;
+}
+
 export async function serve(config: Config, opts: { workers: boolean }) {
   const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
   const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
@@ -42,6 +54,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
   const cred = await bootstrapCredential(ctx);
   if (cred) console.log(`API key: ${cred}`);
+  if (config.studio) for (const line of studioBanner(ctx.baseUrl(), config.host, cred)) console.log(line);
 
   let stopping = false;
   const stop = async (signal: string) => {
