@@ -11,16 +11,22 @@ import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
+import { popcornRoutes } from './api/surfaces/popcorn.js';
+import { socialRoutes } from './api/surfaces/social.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
+import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
+import { httpLoggerOptions } from './log/http-logger.js';
+import { installCors, installSecurityHeaders } from './api/security.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
 export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // Request logs are redacted (src/log): signed media URLs and credentials never reach them.
+    logger: opts.logger ? httpLoggerOptions(ctx.config.logLevel === 'silent' ? 'silent' : ctx.config.logLevel, opts.logStream) : false,
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.
@@ -50,6 +56,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
     ctx.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
+  installSecurityHeaders(app);
+  await installCors(app, ctx.config.corsOrigins);
   installOpenApi(app);
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
@@ -63,6 +71,9 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
   higgsfieldV2Routes(app, ctx);
   jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
+  popcornRoutes(app, ctx);
+  socialRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
+  if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

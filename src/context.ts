@@ -7,6 +7,8 @@ import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
+import type { ModerationService } from './services/moderation.js';
+import { loadSigningIdentity, ProvenanceService } from './services/provenance.js';
 import { Metrics } from './services/metrics.js';
 import { SoulService } from './services/soul.js';
 import { WebhookService } from './services/webhooks.js';
@@ -40,6 +42,8 @@ export interface AppContext {
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
   rateLimiter: RateLimiter;
   readiness: Record<string, ReadinessProbe>;
+  /** C2PA signing of outputs (OPENSOUL_C2PA); null when off. */
+  provenance: ProvenanceService | null;
   baseUrl(): string;
   setBaseUrl(url: string): void;
   close(): Promise<void>;
@@ -65,7 +69,16 @@ export interface ContextOptions {
   /** Face engine for Soul ID; without it character requests are refused at submit. */
   characterEngine?: CharacterEngine | null;
   readiness?: Record<string, ReadinessProbe>;
+  /** Output moderation for this process's workers (src/production.ts builds it from config); null = off. */
+  moderation?: ModerationService | null;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** /readyz's moderation line: the loaded classifier, or that moderation is off by config. */
+function moderationProbe(config: Config, moderation: ModerationService | null | undefined): Record<string, ReadinessProbe> {
+  if (moderation) return { moderation_model: () => moderation.readiness() };
+  if (config.moderation.mode === 'off') return { moderation_model: async () => ({ ready: true, model: 'off (OPENSOUL_MODERATION=off)' }) };
+  return {};
 }
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
@@ -95,8 +108,11 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     : new MemoryRateLimiter(config.rateLimitPerMinute);
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
+  // Built in every process: workers sign with it, the API serves its chain at /.well-known.
+  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa })) : null;
   const ctx: AppContext = {
     config,
+    provenance,
     db,
     store,
     metrics,
@@ -109,7 +125,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     characters,
     workers: null,
     rateLimiter,
-    readiness: opts.readiness ?? {},
+    readiness: { ...opts.readiness, ...moderationProbe(config, opts.moderation) },
     baseUrl,
     setBaseUrl: (url) => {
       base = url.replace(/\/$/, '');
@@ -125,7 +141,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   };
   if (config.workers > 0) {
     const runners = typeof opts.runners === 'function' ? opts.runners(ctx) : opts.runners;
-    ctx.workers = new WorkerPool({ config, generation, media, runners, log: opts.log });
+    ctx.workers = new WorkerPool({ config, generation, media, runners, moderation: opts.moderation, provenance, log: opts.log });
   }
   return ctx;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { type Config, loadConfig } from './config.js';
+import { checkConfig } from './config-check.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelsCommands } from './cli/models.js';
+import { registerVerifyCommand } from './cli/verify.js';
 
 const program = new Command();
 program.name('opensoul').description('Self-hosted Higgsfield Soul / DoP compatible generation API').option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
@@ -24,6 +26,7 @@ program
     if (o.port) c.port = Number(o.port);
     if (o.host) c.host = o.host;
     if (typeof o.workers === 'string') c.workers = Number(o.workers);
+    checkConfig(c);
     // Engines load only for the commands that run jobs.
     const { serve } = await import('./cli/serve.js');
     await serve(c, { workers: o.workers !== false });
@@ -36,11 +39,13 @@ program
   .action(async (o: { concurrency?: string }) => {
     const c = getConfig();
     if (o.concurrency) c.workers = Number(o.concurrency);
+    checkConfig(c);
     const { worker } = await import('./cli/serve.js');
     await worker(c);
   });
 
 registerKeyCommands(program, getConfig);
+registerVerifyCommand(program, getConfig);
 registerModelsCommands(program, () => ({ modelsDir: getConfig().modelsDir }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -16,6 +16,8 @@ import { waveSpeedSurface } from './api/surfaces/wavespeed.js';
 import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
 import { faceCharacterEngine } from './engine/identity/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
+import { nsfwClassifier } from './engine/moderation/index.js';
+import { ModerationService } from './services/moderation.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */
 let diffusion: DiffusionEngine | null = null;
@@ -51,12 +53,21 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
   ];
 }
 
+let moderation: ModerationService | null | undefined;
+/** Output moderation as configured (OPENSOUL_MODERATION); null when off. One model per process. */
+export function productionModeration(config: Config): ModerationService | null {
+  if (moderation !== undefined) return moderation;
+  moderation = config.moderation.mode === 'off' ? null : new ModerationService(nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }), config.moderation);
+  return moderation;
+}
+
 export function productionReadiness(config: Config): Record<string, ReadinessProbe> {
   return {
     diffusion_model: () => diffusionEngine(config).readiness(),
-    identity_models: async () => {
-      const s = await characterEngine(config).transferStatus();
-      return { ready: s.ok, reason: s.message };
+    // Always ready: the mesh-warp engine ships in npm; the detail names the engine in use and why.
+    identity_engine: async () => {
+      const s = await characterEngine(config).identityStatus();
+      return { ready: true, model: s.engine, reason: s.message };
     },
   };
 }

@@ -28,26 +28,22 @@ const header = (req: FastifyRequest, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. */
+/** Credentials that were sent but cannot be a key: they authenticate as nothing, so the answer is "invalid", not "missing". */
+const MALFORMED = { keyId: '', secret: '' };
+
+/**
+ * Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. Any of these
+ * headers present but unusable (one half of the v1 pair, no colon, another scheme) is invalid.
+ */
 export const higgsfieldCredentials: CredentialExtractor = (req) => {
   const id = header(req, 'hf-api-key');
   const secret = header(req, 'hf-secret');
   if (id && secret) return { keyId: id, secret };
   const auth = header(req, 'authorization');
   const m = auth && /^Key\s+(.+)$/i.exec(auth);
-  return m ? splitPair(m[1]) : null;
+  if (m) return splitPair(m[1]) ?? MALFORMED;
+  return id || secret || auth?.trim() ? MALFORMED : null;
 };
-
-export const bearerCredentials: CredentialExtractor = (req) => {
-  const auth = header(req, 'authorization');
-  const m = auth && /^Bearer\s+(.+)$/i.exec(auth);
-  return m ? splitPair(m[1]) : null;
-};
-
-export const headerPairCredentials =
-  (name: string): CredentialExtractor =>
-  (req) =>
-    splitPair(header(req, name));
 
 const extractors = new Map<string, CredentialExtractor>([['higgsfield', higgsfieldCredentials]]);
 

@@ -8,7 +8,7 @@ declare module 'fastify' {
     tags?: string[];
     summary?: string;
     description?: string;
-    /** Left out of the document (static assets). */
+    /** Left out of the document (static files: the studio's, the reference page's assets). */
     hide?: boolean;
   }
 }

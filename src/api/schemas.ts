@@ -96,10 +96,12 @@ const v1JobSetProperties = {
 /** Higgsfield v1 JobSet (GET /v1/job-sets/{id}). */
 export const v1JobSetSchema = closed(v1JobSetProperties);
 
-/** The v1 JobSet with the set id as `job_set_id`, as Pixazo's generateSoul answers it. */
-export const pixazoJobSetSchema = closed(
-  { ...Object.fromEntries(Object.entries(v1JobSetProperties).filter(([k]) => k !== 'id')), job_set_id: uuid },
-);
+/** Pixazo's job set: the v1 JobSet in its success envelope (the image reference as a media input). */
+const pixazoProperties = { success: { type: 'boolean', enum: [true] }, ...v1JobSetProperties };
+export const pixazoJobSetSchema = closed(pixazoProperties);
+
+/** generateSoul's answer: Pixazo's job set with the set id as `job_set_id`. */
+export const pixazoSubmitSchema = closed({ ...Object.fromEntries(Object.entries(pixazoProperties).filter(([k]) => k !== 'id')), job_set_id: uuid });
 
 /** The v1 JobSet plus the set status: the data of a job set's event stream and of list items. */
 export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...JOB_STATUSES] } };

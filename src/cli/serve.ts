@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
-import { characterEngine, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
 import { registerWebhookRenderers } from '../api/webhook-renderers.js';
+import { processLog } from '../log/redact.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -22,9 +23,21 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
   return cred;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The studio's address; on a loopback bind also a sign-in link whose key sits in the URL
+ * fragment, which browsers never send to the server (the page moves it to sessionStorage).
+ */
+export function studioBanner(baseUrl: string, host: string, credential: string | null): string[] {
+  const lines = [`Studio: ${baseUrl}/`];
+  if (credential && LOOPBACK.has(host)) lines.push(`Studio, signed in (this machine only): ${baseUrl}/#key=${encodeURIComponent(credential)}`);
+  return lines;
+}
+
 export async function serve(config: Config, opts: { workers: boolean }) {
-  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul] ${msg}`, extra ? JSON.stringify(extra) : '');
-  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), log });
+  const log = processLog('opensoul');
+  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicBaseUrl) {
@@ -42,6 +55,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
   const cred = await bootstrapCredential(ctx);
   if (cred) console.log(`API key: ${cred}`);
+  if (config.studio) for (const line of studioBanner(ctx.baseUrl(), config.host, cred)) console.log(line);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -63,9 +77,9 @@ export async function serve(config: Config, opts: { workers: boolean }) {
 
 /** A worker-only process for scaled deployments: same queue, no HTTP. */
 export async function worker(config: Config) {
-  const log = (msg: string, extra?: Record<string, unknown>) => console.error(`[opensoul-worker] ${msg}`, extra ? JSON.stringify(extra) : '');
+  const log = processLog('opensoul-worker');
   const n = Math.max(1, config.workers);
-  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), log });
+  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
   registerWebhookRenderers(ctx);
   ctx.workers!.start(n);
   ctx.webhooks.start();

@@ -1,5 +1,5 @@
 import { type FieldIssue, ValidationError } from './errors.js';
-import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS } from './fields.js';
+import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS, fieldSchema } from './fields.js';
 import { DEFAULT_TRANSITION_ID, MOTIONS, findMotion, type MotionChoice, pickMotionsFromPrompt } from './motions.js';
 import { randomSeed, SOUL_FIELDS } from './soul.js';
 
@@ -17,6 +17,12 @@ export interface DopParams {
   motionsFromPrompt: boolean;
   seed: number;
   enhancePrompt: boolean;
+  /** Clip length in seconds; DoP routes render 5 (absent), Kling-style requests 5 or 10. */
+  durationS?: 5 | 10;
+  /** How the motions were chosen when a reader decided it (Kling: prompt or fallback). */
+  motionsOrigin?: 'prompt' | 'fallback';
+  /** Set when the request named another vendor's model: what it asked for (echoed in extras). */
+  requestedModel?: string;
 }
 
 /** The SDK documents turbo as the priority queue; standard rides with it, lite waits. */
@@ -42,16 +48,18 @@ export const DOP_V1_FIELDS = {
   ...DOP_COMMON_FIELDS,
 } as const satisfies Record<string, FieldSpec>;
 
-const END_IMAGE_URL = { kind: 'url', required: true } as const satisfies FieldSpec;
-
-/** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]; end_image_url only on first-last-frame. */
+/** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]; the end frame is required on first-last-frame. */
 export function dopV2Fields(firstLast: boolean) {
+  const endUrl = (description: string) => ({ kind: 'url', description } as const);
   return {
     prompt: DOP_V1_FIELDS.prompt,
     image_url: { kind: 'url', required: true },
-    ...(firstLast ? { end_image_url: END_IMAGE_URL } : {}),
+    end_image_url: { kind: 'url', required: firstLast, description: 'End frame (renders a transition motion); also spelled last_frame_url, image_url_end, input_images_end' },
+    last_frame_url: endUrl('Same as end_image_url'),
+    image_url_end: endUrl('Same as end_image_url'),
+    input_images_end: { kind: 'list', min: 1, max: 1, items: { kind: 'string', schema: { oneOf: [{ type: 'string', format: 'uri' }, fieldSchema({ kind: 'imageRef' })], type: undefined } }, description: 'Same as end_image_url: one URL, or v1\'s [{type, image_url}]' },
     ...DOP_COMMON_FIELDS,
-    duration: { kind: 'number', min: 5, max: 5, description: 'Seconds; clips are 5 s' },
+    duration: { kind: 'number', int: true, min: 5, max: 5, description: 'Seconds; clips are 5 s' },
   } as const satisfies Record<string, FieldSpec>;
 }
 
@@ -135,21 +143,62 @@ export function readDopV1(body: unknown, loc: (string | number)[]): DopParams {
   return finishDop(r, { tier: model?.replace('dop-', '') as DopTier | undefined, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'input_images_end');
 }
 
+/** The end-frame spellings clients send on v2 bodies; `end_image_url` is the OpenAPI's own. */
+const END_FRAME_ALIASES = ['end_image_url', 'last_frame_url', 'image_url_end', 'input_images_end'] as const;
+
+/**
+ * The end frame of a v2 body, under any of its spellings and on the base paths too (a
+ * transition motion then renders it). `input_images_end` may be v1's `[{type, image_url}]` or a
+ * list of one URL. Two spellings naming different images are refused.
+ */
+function readEndFrame(r: FieldReader, body: unknown, required: boolean): { url: string; field: string } | undefined {
+  const found: { url: string; field: string }[] = [];
+  for (const field of END_FRAME_ALIASES) {
+    if (!r.has(field)) {
+      r.ignore(field);
+      continue;
+    }
+    let url: string | undefined;
+    if (field === 'input_images_end') {
+      const list = r.list(field, { min: 1, max: 1 });
+      const item = list?.[0];
+      if (typeof item === 'string') {
+        const one = FieldReader.object({ 0: item }, [...r.location, field], r.issues);
+        url = one?.url('0');
+        r.issues.push(...(one?.issues ?? []));
+      }
+      else if (item !== undefined) {
+        const o = FieldReader.object(item, [...r.location, field, 0], r.issues);
+        if (o) {
+          o.literal('type', ['image_url'] as const);
+          url = o.url('image_url', { required: true });
+          o.forbidExtra();
+          r.issues.push(...o.issues);
+        }
+      }
+    } else url = r.url(field);
+    if (url) found.push({ url, field });
+  }
+  if (found.some((f) => f.url !== found[0].url)) r.fail(found[1].field, `Value error, ${found[0].field} and ${found[1].field} name different end frames`, found[1].url);
+  if (required && !END_FRAME_ALIASES.some((f) => r.has(f))) r.issues.push({ type: 'missing', loc: [...r.location, 'end_image_url'], msg: 'Field required', input: body });
+  return found[0];
+}
+
 /** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]. */
 export function readDopV2(body: unknown, tier: DopTier, firstLast: boolean): DopParams {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
-  const F = dopV2Fields(true);
+  const F = dopV2Fields(firstLast);
   const prompt = r.read('prompt', F.prompt);
   const imageUrl = r.read('image_url', F.image_url);
-  const endImageUrl = firstLast ? r.read('end_image_url', END_IMAGE_URL) : undefined;
+  const end = readEndFrame(r, body, firstLast);
   const motions = readMotions(r, 'motions');
   const seed = r.read('seed', F.seed);
   const enhance = r.read('enhance_prompt', F.enhance_prompt);
-  const duration = r.read('duration', F.duration);
-  void duration;
-  return finishDop(r, { tier, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'end_image_url');
+  // DoP clips are 5 s: the optional integer is checked, and only 5 is possible.
+  r.read('duration', F.duration);
+  return finishDop(r, { tier, prompt, imageUrl, endImageUrl: end?.url, motions, seed, enhance }, end?.field ?? 'end_image_url');
 }
 
 export function dopInputParams(p: DopParams): Record<string, unknown> {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { MediaRef } from '../domain/job.js';
 import { DomainError } from '../domain/errors.js';
+import { bounded } from '../domain/echo.js';
 import { inspectImage, ImageRejectedError } from '../net/image-guard.js';
 import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
 import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
@@ -137,7 +138,12 @@ export class MediaService {
     const base = this.baseUrl();
     if (!url.startsWith(base + '/media/')) return null;
     const u = new URL(url);
-    return decodeURIComponent(u.pathname.slice('/media/'.length));
+    try {
+      return decodeURIComponent(u.pathname.slice('/media/'.length));
+    } catch {
+      // No key we issue decodes badly, so this names no stored file.
+      throw new DomainError('bad_input', `Image URL is malformed (invalid percent-encoding in its path): ${bounded(url)}`);
+    }
   }
 
   /**

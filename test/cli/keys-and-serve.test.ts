@@ -60,6 +60,11 @@ describe('opensoul serve', () => {
       // No diffusion model is installed here: readiness says so and names the pull command.
       expect(ready.checks.diffusion_model.ok).toBe(false);
       expect(ready.checks.diffusion_model.detail).toContain('opensoul models pull');
+      // Nor the optional InsightFace swapper: Soul ID is still ready, on the shipped mesh-warp engine.
+      expect(ready.checks.identity_engine).toEqual({ ok: true, detail: expect.stringContaining('mesh-warp') });
+      expect(ready.checks.identity_engine.detail).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
+      // Moderation runs by default (block) on the classifier bundled with nsfwjs.
+      expect(ready.checks.moderation_model).toEqual({ ok: true, detail: 'nsfwjs MobileNetV2Mid' });
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

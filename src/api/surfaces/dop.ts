@@ -3,6 +3,7 @@ import { DOP_TIERS, DOP_V1_FIELDS, dopV2Fields, readDopV1, readDopV2 } from '../
 import { objectSchema } from '../../domain/fields.js';
 import { binary, closed, v1JobSetSchema, v2QueuedSchema } from '../schemas.js';
 import { DomainError } from '../../domain/errors.js';
+import { KLING_FIELDS, KLING_MODEL, klingInputParams, readKlingI2V } from '../../domain/kling.js';
 import { MOTIONS, findMotion } from '../../domain/motions.js';
 import type { AppContext } from '../../context.js';
 import { DopService } from '../../services/dop.js';
@@ -55,6 +56,19 @@ export function dopRoutes(preview: MotionPreviewRenderer) {
         });
       }
     }
+
+    // Kling 2.1 pro's wire shape, rendered by opensoul's own video engine (never Kling itself).
+    const readKling: DopRead = async (req) => {
+      const k = readKlingI2V(req.body);
+      const totalPriceMilli = ctx.prices.milli('kling.i2v.5s') * ((k.dop.durationS ?? 5) / 5);
+      return { params: k.dop, meta: { model: KLING_MODEL, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx), totalPriceMilli, inputParams: klingInputParams(k) } };
+    };
+    app.post(`/${KLING_MODEL}`, { config: { ...hf, idempotent: true, quote: quoter(readKling) }, schema: { tags: ['higgsfield v2'], summary: 'Image-to-video in Kling 2.1 pro\'s request shape, rendered by opensoul\'s DoP engine (camera words in the prompt pick the motions)', querystring: V2_WEBHOOK_QUERY, body: objectSchema(KLING_FIELDS, { example: { prompt: 'slow dolly in', image_url: 'https://example.com/portrait.jpg', duration: 5 } }), response: { 200: v2QueuedSchema } } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readKling(req);
+      const set = await dop.submit(accountId, params, meta);
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    });
 
     app.get('/v1/motions', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'List DoP camera motions', response: { 200: { type: 'array', items: closed({ id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, preview_url: { type: 'string', format: 'uri' }, start_end_frame: { type: 'boolean' } }) } } } }, async () =>
       MOTIONS.map((m) => ({ id: m.id, name: m.name, description: m.description, preview_url: `${ctx.baseUrl()}/v1/motions/${m.id}/preview`, start_end_frame: m.startEndFrame })),

@@ -4,12 +4,14 @@
  * `{"error"}` bodies, prices from Pixazo's quality x batch table.
  * Shapes marked UNCONFIRMED in docs/dialects.md are our choices.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader, type FieldSpec } from '../../domain/fields.js';
 import { SOUL_FIELDS } from '../../domain/soul.js';
+import { SOUL_STYLES } from '../../domain/styles.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
@@ -17,7 +19,7 @@ import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
-import { closed, pixazoJobSetSchema, v1JobSetSchema } from '../schemas.js';
+import { closed, pixazoJobSetSchema, pixazoSubmitSchema, stylesSchema } from '../schemas.js';
 import { type DialectSoulSpec, dialectSoulSchema, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
 
 const DIALECT = 'pixazo';
@@ -81,10 +83,36 @@ export function soulSpec(body: unknown): DialectSoulSpec {
   };
 }
 
+/** A stable id for an input image (the same URL always gets the same id), shaped as a UUID. */
+function mediaInputId(url: string): string {
+  const h = createHash('sha256').update(url).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The Higgsfield job set as Pixazo answers it: `success: true` (every Pixazo 200 carries it,
+ * seed 001) and the image reference echoed as a media input `{id, type: "media_input", url}`.
+ */
+export function renderPixazoJobSet(set: StoredJobSet, ctx: AppContext) {
+  const rendered = renderV1JobSet(set, ctx.media);
+  const params = { ...rendered.input_params } as Record<string, unknown>;
+  const ref = params.image_reference as { image_url?: string } | null | undefined;
+  if (ref?.image_url) params.image_reference = { id: mediaInputId(ref.image_url), type: 'media_input', url: ref.image_url };
+  return { success: true, ...rendered, input_params: params };
+}
+
 /** generateSoul's answer: the job set with its id as `job_set_id`, last, as the seed shows. */
 export function renderPixazoSubmit(set: StoredJobSet, ctx: AppContext) {
-  const { id, ...rest } = renderV1JobSet(set, ctx.media);
+  const { id, ...rest } = renderPixazoJobSet(set, ctx);
   return { ...rest, job_set_id: id };
+}
+
+/** The Soul styles in the Higgsfield list shape, inside Pixazo's success envelope. */
+export function renderPixazoStyles(ctx: AppContext) {
+  return {
+    success: true,
+    styles: SOUL_STYLES.map((st) => ({ id: st.id, name: st.name, description: st.description, preview_url: `${ctx.baseUrl()}/v1/text2image/soul-styles/${st.id}/preview` })),
+  };
 }
 
 export function pixazoSurface(): Surface {
@@ -100,14 +128,14 @@ export function pixazoSurface(): Surface {
       const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
       return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
     };
-    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoJobSetSchema } } }, async (req) => {
+    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoSubmitSchema } } }, async (req) => {
       const { accountId } = principalOf(req);
       const { params, meta } = await read(req);
       const set = await ctx.soul.submit(accountId, params, meta);
       return renderPixazoSubmit(set, ctx);
     });
 
-    app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: v1JobSetSchema } } }, async (req) => {
+    app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: pixazoJobSetSchema } } }, async (req) => {
       const { accountId } = principalOf(req);
       const issues: FieldIssue[] = [];
       const r = FieldReader.object(req.body ?? null, ['body'], issues);
@@ -118,8 +146,13 @@ export function pixazoSurface(): Surface {
       r.throwIfInvalid();
       const set = await ctx.generation.get(id!, accountId);
       if (!set) throw new DomainError('not_found', 'Job set not found');
-      return renderV1JobSet(set, ctx.media);
+      return renderPixazoJobSet(set, ctx);
     });
+
+    // Named in the generateSoul docs ("Use /getTextToImageGetSoulStyles"); both methods answer.
+    for (const method of ['GET', 'POST'] as const) {
+      app.route({ method, url: '/ai-model-api/v1/getTextToImageGetSoulStyles', config: px, schema: { tags, summary: 'List Soul styles ({success, styles[]})', response: { 200: closed({ success: { type: 'boolean', enum: [true] }, styles: stylesSchema }) } }, handler: async () => renderPixazoStyles(ctx) });
+    }
 
     for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
       app.post(prefix, { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } }, async () => {

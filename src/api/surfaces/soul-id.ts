@@ -14,11 +14,13 @@ import type { Quoter } from '../quote.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
+const CHARACTER_MODEL_VERSIONS = ['v1', 'v2', 'cinema'] as const;
 
 const PHOTO_FIELDS = { ...IMAGE_REF_FIELDS, type: { ...IMAGE_REF_FIELDS.type, required: true } } as const satisfies Record<string, FieldSpec>;
 /** POST /v1/custom-references, as readCreate enforces it. */
 export const CREATE_FIELDS = {
   name: { kind: 'string', required: true, min: 1, max: 100, example: 'Ada' },
+  model_version: { kind: 'literal', values: CHARACTER_MODEL_VERSIONS, description: 'Accepted for compatibility: a character works with every Soul model' },
   input_images: { kind: 'list', required: true, min: 1, max: 100, items: { kind: 'object', fields: PHOTO_FIELDS }, description: 'Photos of one face' },
 } as const satisfies Record<string, FieldSpec>;
 
@@ -27,6 +29,10 @@ function readCreate(body: unknown): { name: string; urls: string[] } {
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
   const name = r.read('name', CREATE_FIELDS.name);
+  // The docs list the Soul generation a character is made for. opensoul's character (face
+  // embeddings + identity transfer after generation) works with every Soul model, so the value
+  // is checked and otherwise changes nothing.
+  r.read('model_version', CREATE_FIELDS.model_version);
   const list = r.read('input_images', CREATE_FIELDS.input_images);
   const urls: string[] = [];
   list?.forEach((item, i) => {
@@ -81,11 +87,17 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
       return characters.plan(randomUUID(), name, urls);
     },
   };
-  app.post('/v1/custom-references', { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos', body: objectSchema(CREATE_FIELDS, { example: { name: 'Ada', input_images: [{ type: 'image_url', image_url: 'https://example.com/ada-1.jpg' }] } }), response: { 200: CHARACTER_SCHEMA } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { name, urls } = readCreate(req.body);
-    return view(await characters.create(accountId, name, urls));
-  });
+  // `/soul-id` is the catalogue id the official docs use for character creation: an alias.
+  for (const [route, summary] of [
+    ['/v1/custom-references', 'Create a character (Soul ID) from photos'],
+    ['/soul-id', 'Alias of POST /v1/custom-references (the catalogue id "soul-id"; same body and answer)'],
+  ]) {
+    app.post(route, { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary, body: objectSchema(CREATE_FIELDS, { example: { name: 'Ada', input_images: [{ type: 'image_url', image_url: 'https://example.com/ada-1.jpg' }] } }), response: { 200: CHARACTER_SCHEMA } } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { name, urls } = readCreate(req.body);
+      return view(await characters.create(accountId, name, urls));
+    });
+  }
 
   app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated', querystring: { type: 'object', properties: Object.fromEntries(Object.entries(PAGE).map(([k, v]) => [k, { type: 'integer', minimum: v.min, maximum: v.max, default: v.def }])) }, response: { 200: closed({ total: { type: 'integer' }, page: { type: 'integer' }, page_size: { type: 'integer' }, total_pages: { type: 'integer' }, items: { type: 'array', items: CHARACTER_SCHEMA } }) } } }, async (req) => {
     const { accountId } = principalOf(req);

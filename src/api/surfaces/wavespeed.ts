@@ -5,6 +5,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import { isFlagged } from '../../domain/moderation.js';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
@@ -139,13 +140,15 @@ export function soulSpec(image: boolean): DialectSoulSpec {
         }
         fields.quality = QUALITY[r.read('quality', OWN_FIELDS.quality) ?? OWN_FIELDS.quality.default];
         fields.width_and_height = readSize(r);
+        // A size the client names is the size it gets; quality then changes the price only.
+        const namedSize = fields.width_and_height !== undefined;
         fields.style_id = readStyle(r);
         // WaveSpeed forms send 0 or -1 for "random"; other seeds go to the domain's range check.
         const seed = r.read('seed', OWN_FIELDS.seed);
         if (seed !== undefined && seed > 0) fields.seed = seed;
         const sync = r.read('enable_sync_mode', OWN_FIELDS.enable_sync_mode) ?? OWN_FIELDS.enable_sync_mode.default;
         const webhookUrl = r.read('webhook_url', OWN_FIELDS.webhook_url);
-        return { fields, patch, extras: { sync, webhookUrl } };
+        return { fields, patch, extras: { sync, webhookUrl, namedSize } };
       },
     },
   };
@@ -171,7 +174,8 @@ function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
 
 export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { input?: boolean } = {}) {
   const status = STATUS[setStatus(set)];
-  const outputs = status === 'completed' ? completedJobs(set).map((j) => ctx.media.url(j.results!.raw.key)) : [];
+  const done = status === 'completed' ? completedJobs(set) : [];
+  const outputs = done.map((j) => ctx.media.url(j.results!.raw.key));
   const t = setTimings(set);
   return {
     id: set.id,
@@ -179,8 +183,8 @@ export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { inp
     ...(opts.input ? { input: waveSpeedInput(set) } : {}),
     outputs,
     urls: { get: `${ctx.baseUrl()}/api/v3/predictions/${set.id}/result` },
-    // Withheld (nsfw) images produce no output, so every output listed is a clean one.
-    has_nsfw_contents: outputs.map(() => false),
+    // Withheld (nsfw) images produce no output; outputs kept under the flag policy are marked.
+    has_nsfw_contents: done.map((j) => isFlagged(j.extras)),
     status,
     created_at: set.createdAt,
     error: status === 'failed' ? setError(set) : '',
@@ -216,6 +220,17 @@ const UPLOADED = { type: { type: 'string', enum: ['image'] }, download_url: uri,
 
 const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
 
+/**
+ * What went wrong reading a multipart body, as a domain error: the parser's own failures (no
+ * boundary, a part cut short, too many parts) are the client's malformed request, not ours.
+ */
+function multipartError(e: unknown, maxBytes: number): DomainError {
+  if (e instanceof DomainError) return e;
+  const { code, message } = e as { code?: string; message?: string };
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new DomainError('payload_too_large', `Upload failed: files are limited to ${maxBytes} bytes`);
+  return new DomainError('bad_input', `Upload failed: the multipart/form-data body is malformed (${message ?? 'unreadable'})`);
+}
+
 export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
   return (app: FastifyInstance, ctx: AppContext) => {
@@ -230,7 +245,7 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
         const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
         const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
         const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
-        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize } };
+        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true } };
       };
       app.post<{ Querystring: { webhook?: string } }>(
         `/api/v3/${model}`,
@@ -299,14 +314,14 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
       scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"', body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }, response: { 200: envelopeSchema(closed(UPLOADED)) } } }, async (req) => {
         const { accountId } = principalOf(req);
         if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-        const part = await req.file();
-        if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+        let part: Awaited<ReturnType<typeof req.file>>;
         let bytes: Buffer;
         try {
+          part = await req.file();
+          if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
           bytes = await part.toBuffer();
         } catch (e) {
-          if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
-          throw e;
+          throw multipartError(e, ctx.config.uploadMaxBytes);
         }
         const ref = await ctx.media.upload(accountId, bytes);
         return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import { MAX_STEPS } from './limits.js';
 import { newRunTiming, type ExecutionProviderName } from '../onnx/index.js';
 import { findInstalledModel } from '../hub/cache.js';
 import { pullCommand } from './default-models.js';
 import { encodeOutput, loadInitImage, type OutputFormat } from './image-io.js';
 import { loadDiffusionModel, type LoadedDiffusionModel, type VaeChoice } from './model-loader.js';
 import { missingModelFiles } from './model-files.js';
-import { generate } from './pipeline.js';
+import { generate, type SharedNoise } from './pipeline.js';
 import { minStepsForStrength } from './schedulers/index.js';
 import { assertSize, generationSize } from './soul-size.js';
 
@@ -25,6 +26,8 @@ export interface SoulRenderRequest {
   /** Without `steps`: at most this many of the family's default steps (previews stay cheap on 25-step families). */
   maxSteps?: number;
   guidanceScale?: number;
+  /** Part of the start noise shared with the other images of a set (Popcorn). */
+  sharedNoise?: SharedNoise;
   format?: OutputFormat;
   signal?: AbortSignal;
   onStep?: (step: number, total: number) => void;
@@ -100,7 +103,6 @@ export class ModelMissingError extends Error {
 }
 
 const MAX_PROMPT_CHARS = 8000;
-const MAX_STEPS = 100;
 const MAX_GUIDANCE = 30;
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
@@ -206,6 +208,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       initRgb,
       strength: req.initImage ? strength : undefined,
       vae,
+      sharedNoise: req.sharedNoise,
       signal: req.signal,
       onStep: req.onStep,
       timing,
