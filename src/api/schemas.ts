@@ -3,7 +3,7 @@
  * dialect's error body. They document only: the serializer sends bodies as built, and
  * test/integration/openapi-conformance.test.ts checks real responses against them.
  */
-import { JOB_STATUSES } from '../domain/job.js';
+import { JOB_SET_TYPES, JOB_STATUSES } from '../domain/job.js';
 import type { JsonSchema } from '../domain/fields.js';
 
 const str = { type: 'string' } as const;
@@ -87,7 +87,7 @@ export const v1JobSchema = closed(
 
 const v1JobSetProperties = {
   id: uuid,
-  type: { type: 'string', enum: ['text2image_soul', 'image2video', 'soul_id'] },
+  type: { type: 'string', enum: [...JOB_SET_TYPES] },
   created_at: str,
   jobs: { type: 'array', items: v1JobSchema },
   input_params: { type: 'object', description: 'The request as read, defaults filled in' },

@@ -4,8 +4,8 @@
  * (src/services/social-planner.ts) or by the deterministic template planner here.
  */
 import { type FieldIssue, ValidationError } from './errors.js';
-import { FieldReader } from './fields.js';
-import { randomSeed, SEED_MAX, SEED_MIN } from './soul.js';
+import { FieldReader, type FieldSpec } from './fields.js';
+import { randomSeed, SOUL_FIELDS } from './soul.js';
 
 export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
 export type CarouselRatio = (typeof CAROUSEL_RATIOS)[number];
@@ -46,12 +46,24 @@ export interface CarouselPlan {
   fallback_reason?: string;
 }
 
+/** The carousel body, as readCarousel enforces it. */
+export const CAROUSEL_FIELDS = {
+  topic: { kind: 'string', required: true, min: 1, max: 2000, example: 'five habits of calm mornings' },
+  image_urls: { kind: 'list', max: MAX_REFS, items: { kind: 'url' } },
+  custom_reference_id: SOUL_FIELDS.custom_reference_id,
+  seed: SOUL_FIELDS.seed,
+  language: { kind: 'string', min: 2, max: 35, default: 'en', description: "A BCP 47 tag such as 'en' or 'pt-BR'", schema: { pattern: '^\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\\s*$' } },
+  slide_count: { kind: 'number', int: true, min: CAROUSEL_MIN_SLIDES, max: CAROUSEL_MAX_SLIDES, default: CAROUSEL_DEFAULT_SLIDES },
+  aspect_ratio: { kind: 'literal', values: CAROUSEL_RATIOS, default: '4:5' },
+} as const satisfies Record<string, FieldSpec>;
+
 export function readCarousel(body: unknown): CarouselRequest {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
-  const topic = r.string('topic', { required: true, min: 1, max: 2000 });
-  const list = r.list('image_urls', { max: MAX_REFS });
+  const F = CAROUSEL_FIELDS;
+  const topic = r.read('topic', F.topic);
+  const list = r.read('image_urls', F.image_urls);
   const refs: string[] = [];
   list?.forEach((item, i) => {
     const one = FieldReader.object({ [i]: item }, ['body', 'image_urls'], r.issues);
@@ -59,12 +71,12 @@ export function readCarousel(body: unknown): CarouselRequest {
     r.issues.push(...(one?.issues ?? []));
     if (url) refs.push(url);
   });
-  const customReferenceId = r.uuid('custom_reference_id');
-  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
-  const language = r.string('language', { min: 2, max: 35 });
+  const customReferenceId = r.read('custom_reference_id', F.custom_reference_id);
+  const seed = r.read('seed', F.seed);
+  const language = r.read('language', F.language);
   if (language !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
-  const slideCount = r.number('slide_count', { int: true, min: CAROUSEL_MIN_SLIDES, max: CAROUSEL_MAX_SLIDES });
-  const ratio = r.literal('aspect_ratio', CAROUSEL_RATIOS);
+  const slideCount = r.read('slide_count', F.slide_count);
+  const ratio = r.read('aspect_ratio', F.aspect_ratio);
   r.forbidExtra();
   r.throwIfInvalid();
   return {
@@ -72,9 +84,9 @@ export function readCarousel(body: unknown): CarouselRequest {
     imageUrls: refs,
     customReferenceId: customReferenceId ?? null,
     seed: seed ?? randomSeed(),
-    language: language?.trim() ?? 'en',
-    slideCount: slideCount ?? CAROUSEL_DEFAULT_SLIDES,
-    aspectRatio: ratio ?? '4:5',
+    language: language?.trim() ?? F.language.default,
+    slideCount: slideCount ?? F.slide_count.default,
+    aspectRatio: ratio ?? F.aspect_ratio.default,
   };
 }
 

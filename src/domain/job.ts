@@ -16,7 +16,8 @@ export const JOB_KINDS = ['soul', 'dop', 'soul_id'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
-export type JobSetType = 'text2image_soul' | 'text2image_popcorn' | 'social_carousel' | 'image2video' | 'soul_id';
+export const JOB_SET_TYPES = ['text2image_soul', 'text2image_popcorn', 'social_carousel', 'image2video', 'soul_id'] as const;
+export type JobSetType = (typeof JOB_SET_TYPES)[number];
 
 export interface MediaRef {
   type: 'image' | 'video';

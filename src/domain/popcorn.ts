@@ -4,9 +4,9 @@
  * `/v1/text2image/keyframes`); src/services/popcorn.ts turns it into one Soul job per image.
  */
 import { type FieldIssue, ValidationError } from './errors.js';
-import { FieldReader } from './fields.js';
+import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS } from './fields.js';
 import { type SoulQuality, type SoulSize, sizeForAspectRatio } from './sizes.js';
-import { randomSeed, SEED_MAX, SEED_MIN } from './soul.js';
+import { randomSeed, SOUL_FIELDS } from './soul.js';
 
 export const POPCORN_ASPECT_RATIOS = ['1:1', '4:3', '3:4', '3:2', '2:3', '16:9', '9:16'] as const;
 export type PopcornAspectRatio = (typeof POPCORN_ASPECT_RATIOS)[number];
@@ -42,12 +42,12 @@ export interface PopcornParams {
 function finish(r: FieldReader, f: { prompt?: string; refs?: string[]; count?: number; ratio?: PopcornAspectRatio; resolution?: string; seed?: number }): PopcornParams {
   r.forbidExtra();
   r.throwIfInvalid();
-  const ratio = f.ratio ?? '4:3';
+  const ratio = f.ratio ?? POPCORN_V2_FIELDS.aspect_ratio.default;
   const resolution = f.resolution === '720p' || f.resolution === undefined ? '720p' : '1600p';
   return {
     prompt: f.prompt!.trim(),
     referenceUrls: f.refs ?? [],
-    count: f.count ?? 1,
+    count: f.count ?? POPCORN_V2_FIELDS.num_images.default,
     aspectRatio: ratio,
     resolution,
     quality: resolution === '720p' ? '720p' : '1080p',
@@ -56,13 +56,36 @@ function finish(r: FieldReader, f: { prompt?: string; refs?: string[]; count?: n
   };
 }
 
+const PROMPT = { kind: 'string', required: true, min: 1, max: 4000, example: 'the same fox in four seasons' } as const satisfies FieldSpec;
+
+/** The v2 body of popcorn/auto, as readPopcornV2 enforces it. */
+export const POPCORN_V2_FIELDS = {
+  prompt: PROMPT,
+  image_urls: { kind: 'list', max: POPCORN_MAX_REFERENCES, items: { kind: 'url' }, description: 'References the set keeps consistent' },
+  num_images: { kind: 'number', int: true, min: 1, max: POPCORN_MAX_IMAGES, default: 1 },
+  resolution: { kind: 'literal', values: POPCORN_RESOLUTIONS, default: '720p' },
+  aspect_ratio: { kind: 'literal', values: POPCORN_ASPECT_RATIOS, default: '4:3' },
+  seed: SOUL_FIELDS.seed,
+} as const satisfies Record<string, FieldSpec>;
+
+/** v1 `params` of /v1/text2image/keyframes, as readPopcornV1 enforces them. */
+export const POPCORN_V1_FIELDS = {
+  prompt: PROMPT,
+  aspect_ratio: POPCORN_V2_FIELDS.aspect_ratio,
+  count: POPCORN_V2_FIELDS.num_images,
+  image_references: { kind: 'list', max: POPCORN_MAX_REFERENCES, items: { kind: 'object', fields: IMAGE_REF_FIELDS } },
+  quality: { kind: 'literal', values: V1_QUALITIES, default: '720p', description: '1080p and 1600p both render at 1600p' },
+  seed: SOUL_FIELDS.seed,
+} as const satisfies Record<string, FieldSpec>;
+
 /** v2 flat body: prompt, image_urls[], num_images, resolution, aspect_ratio, seed. */
 export function readPopcornV2(body: unknown): PopcornParams {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
-  const prompt = r.string('prompt', { required: true, min: 1, max: 4000 });
-  const list = r.list('image_urls', { max: POPCORN_MAX_REFERENCES });
+  const F = POPCORN_V2_FIELDS;
+  const prompt = r.read('prompt', F.prompt);
+  const list = r.read('image_urls', F.image_urls);
   const refs: string[] = [];
   list?.forEach((item, i) => {
     const one = FieldReader.object({ [i]: item }, ['body', 'image_urls'], r.issues);
@@ -70,10 +93,10 @@ export function readPopcornV2(body: unknown): PopcornParams {
     r.issues.push(...(one?.issues ?? []));
     if (url) refs.push(url);
   });
-  const count = r.number('num_images', { int: true, min: 1, max: POPCORN_MAX_IMAGES });
-  const resolution = r.literal('resolution', POPCORN_RESOLUTIONS);
-  const ratio = r.literal('aspect_ratio', POPCORN_ASPECT_RATIOS);
-  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
+  const count = r.read('num_images', F.num_images);
+  const resolution = r.read('resolution', F.resolution);
+  const ratio = r.read('aspect_ratio', F.aspect_ratio);
+  const seed = r.read('seed', F.seed);
   return finish(r, { prompt, refs, count, ratio, resolution, seed });
 }
 
@@ -82,22 +105,23 @@ export function readPopcornV1(body: unknown, loc: (string | number)[]): PopcornP
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, loc, issues);
   if (!r) throw new ValidationError(issues);
-  const prompt = r.string('prompt', { required: true, min: 1, max: 4000 });
-  const ratio = r.literal('aspect_ratio', POPCORN_ASPECT_RATIOS);
-  const count = r.number('count', { int: true, min: 1, max: POPCORN_MAX_IMAGES });
-  const list = r.list('image_references', { max: POPCORN_MAX_REFERENCES });
+  const F = POPCORN_V1_FIELDS;
+  const prompt = r.read('prompt', F.prompt);
+  const ratio = r.read('aspect_ratio', F.aspect_ratio);
+  const count = r.read('count', F.count);
+  const list = r.read('image_references', F.image_references);
   const refs: string[] = [];
   list?.forEach((item, i) => {
     const one = FieldReader.object(item, [...loc, 'image_references', i], r.issues);
     if (!one) return;
-    one.literal('type', ['image_url'] as const);
-    const url = one.url('image_url', { required: true });
+    one.read('type', IMAGE_REF_FIELDS.type);
+    const url = one.read('image_url', IMAGE_REF_FIELDS.image_url);
     one.forbidExtra();
     r.issues.push(...one.issues);
     if (url) refs.push(url);
   });
-  const quality = r.literal('quality', V1_QUALITIES);
-  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
+  const quality = r.read('quality', F.quality);
+  const seed = r.read('seed', F.seed);
   return finish(r, { prompt, refs, count, ratio, resolution: quality, seed });
 }
 

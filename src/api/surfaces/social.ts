@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { type CarouselRequest, readCarousel, templateCarouselPlan } from '../../domain/carousel.js';
+import { CAROUSEL_FIELDS, type CarouselRequest, readCarousel, templateCarouselPlan } from '../../domain/carousel.js';
+import { objectSchema } from '../../domain/fields.js';
+import { v2QueuedSchema } from '../schemas.js';
 import { CarouselService } from '../../services/carousel.js';
 import { planCarousel } from '../../services/social-planner.js';
 import { principalOf } from '../auth.js';
 import type { Quoter } from '../quote.js';
 import { v2Urls } from './higgsfield-render.js';
-import { v2Webhook } from './higgsfield-v2.js';
+import { V2_WEBHOOK_QUERY, v2Webhook } from './higgsfield-v2.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 export const CAROUSEL_MODEL = 'social/carousel/instagram';
@@ -24,7 +26,7 @@ export function socialRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   };
 
-  app.post(`/${CAROUSEL_MODEL}`, { config: { ...hf, idempotent: true, quote }, schema: { tags: ['higgsfield v2'], summary: 'Instagram carousel: planned slides (image + overlay copy), caption and hashtags' } }, async (req) => {
+  app.post(`/${CAROUSEL_MODEL}`, { config: { ...hf, idempotent: true, quote }, schema: { tags: ['higgsfield v2'], summary: 'Instagram carousel: planned slides (image + overlay copy), caption and hashtags', querystring: V2_WEBHOOK_QUERY, body: objectSchema(CAROUSEL_FIELDS, { example: { topic: 'five habits of calm mornings', slide_count: 5 } }), response: { 200: v2QueuedSchema } } }, async (req) => {
     const { accountId } = principalOf(req);
     const r = readCarousel(req.body);
     const webhook = await v2Webhook(req, ctx);

@@ -43,7 +43,7 @@ function originOf(url: string): string | null {
  */
 export function studioRoutes(app: FastifyInstance, ctx: AppContext, dist = STUDIO_DIST) {
   if (!fs.existsSync(`${dist}/index.html`)) {
-    app.get('/', async (_req, reply) =>
+    app.get('/', { schema: { tags: ['studio'], summary: 'The browser studio (not built on this server)', response: { 503: { description: 'How to build it', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_req, reply) =>
       reply
         .status(503)
         .type('text/plain; charset=utf-8')
