@@ -118,6 +118,7 @@ export class WorkerPool {
         void generation.recordProgress(job, workerId, step, total).catch(() => {});
       },
       loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
+      log: (msg: string, extra?: Record<string, unknown>) => this.deps.log?.(msg, { job: job.id, kind: job.kind, ...extra }),
     };
     try {
       const runner = this.runners.get(job.kind);

@@ -38,6 +38,8 @@ export interface SoulRenderResult {
   height: number;
   seed: number;
   model: string;
+  /** The sampler that ran; `substitutedFor` names the model's own class when that one is not implemented. */
+  scheduler: { className: string; substitutedFor?: string };
   timings: {
     /** Render wall time after the model was loaded (excludes waiting for another job). */
     totalMs: number;
@@ -226,6 +228,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       height: req.height,
       seed: req.seed,
       model: model.name,
+      scheduler: { className: out.schedulerClass, ...(out.schedulerSubstitutedFor ? { substitutedFor: out.schedulerSubstitutedFor } : {}) },
       timings: {
         totalMs: performance.now() - start,
         onnxMs: timing.ms,
