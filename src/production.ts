@@ -54,9 +54,10 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
 export function productionReadiness(config: Config): Record<string, ReadinessProbe> {
   return {
     diffusion_model: () => diffusionEngine(config).readiness(),
-    identity_models: async () => {
-      const s = await characterEngine(config).transferStatus();
-      return { ready: s.ok, reason: s.message };
+    // Always ready: the mesh-warp engine ships in npm; the detail names the engine in use and why.
+    identity_engine: async () => {
+      const s = await characterEngine(config).identityStatus();
+      return { ready: true, model: s.engine, reason: s.message };
     },
   };
 }

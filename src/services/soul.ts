@@ -25,7 +25,7 @@ function jobInput(p: SoulParams, width: number, height: number, seed: number, re
   return { ...rest, width, height, seed, ...(retentionS ? { retentionS } : {}) };
 }
 
-/** Checks a character before anything is charged (existence, ownership, models installed). */
+/** Checks a character before anything is charged (existence, ownership, build completed); never which models are installed. */
 export type CharacterGate = (accountId: string, characterId: string) => Promise<void>;
 
 /** Soul text-to-image / image-to-image: one job per image of the batch, priced per job. */

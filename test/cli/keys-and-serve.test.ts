@@ -60,6 +60,9 @@ describe('opensoul serve', () => {
       // No diffusion model is installed here: readiness says so and names the pull command.
       expect(ready.checks.diffusion_model.ok).toBe(false);
       expect(ready.checks.diffusion_model.detail).toContain('opensoul models pull');
+      // Nor the optional InsightFace swapper: Soul ID is still ready, on the shipped mesh-warp engine.
+      expect(ready.checks.identity_engine).toEqual({ ok: true, detail: expect.stringContaining('mesh-warp') });
+      expect(ready.checks.identity_engine.detail).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -40,9 +40,10 @@ function renderV1Job(j: Job, set: StoredJobSet, media: MediaService) {
     status: j.status,
     results: j.results ? { min: { type: j.results.min.type, url: media.url(j.results.min.key) }, raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) } } : null,
     ...(j.error ? { error: j.error } : {}),
-    // opensoul extensions (documented in docs/API.md): progress, identity score, poster frame.
+    // opensoul extensions (documented in docs/API.md): progress, identity score and report, poster frame.
     ...(j.progress ? { progress: { step: j.progress.step, total: j.progress.total } } : {}),
     ...(typeof j.extras.identity_score === 'number' ? { identity_score: j.extras.identity_score } : {}),
+    ...(j.extras.identity && typeof j.extras.identity === 'object' ? { identity: j.extras.identity } : {}),
     ...(j.results?.poster ? { poster_url: media.url(j.results.poster.key) } : {}),
     created_at: j.createdAt,
     started_at: j.startedAt,
