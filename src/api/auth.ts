@@ -38,17 +38,6 @@ export const higgsfieldCredentials: CredentialExtractor = (req) => {
   return m ? splitPair(m[1]) : null;
 };
 
-export const bearerCredentials: CredentialExtractor = (req) => {
-  const auth = header(req, 'authorization');
-  const m = auth && /^Bearer\s+(.+)$/i.exec(auth);
-  return m ? splitPair(m[1]) : null;
-};
-
-export const headerPairCredentials =
-  (name: string): CredentialExtractor =>
-  (req) =>
-    splitPair(header(req, name));
-
 const extractors = new Map<string, CredentialExtractor>([['higgsfield', higgsfieldCredentials]]);
 
 export function registerCredentialScheme(name: string, ex: CredentialExtractor) {

@@ -282,8 +282,4 @@ export class GenerationService {
     if (requeued.length) await this.announce(requeued.map((j) => ({ id: j.id, kind: j.kind, priority: j.priority, attempts: j.attempts })));
     return { requeued: requeued.length, failed };
   }
-
-  static status(set: StoredJobSet): JobStatus {
-    return jobSetStatus(set.jobs);
-  }
 }

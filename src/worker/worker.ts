@@ -153,7 +153,7 @@ export class WorkerPool {
 
   private async storeOutputs(job: Job, out: RunOutput): Promise<JobResults> {
     const { media, config } = this.deps;
-    const keep = (job.input.retentionS as number | undefined) ?? config.outputRetentionS;
+    const keep = config.outputRetentionS;
     const raw = await media.put(job.accountId, 'output', out.raw, keep);
     const min = await media.put(job.accountId, 'output', out.min, keep);
     const poster = out.poster ? await media.put(job.accountId, 'output', out.poster, keep) : undefined;
