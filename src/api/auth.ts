@@ -17,7 +17,8 @@ declare module 'fastify' {
 /** Pulls `{keyId, secret}` out of a request in one dialect's way; null when absent. */
 export type CredentialExtractor = (req: FastifyRequest) => { keyId: string; secret: string } | null;
 
-const splitPair = (v: string | undefined) => {
+/** `id:secret` as every scheme that carries the pair in one string spells it; null without an id. */
+export const splitKeyPair = (v: string | undefined): { keyId: string; secret: string } | null => {
   if (!v) return null;
   const i = v.indexOf(':');
   if (i <= 0) return null;
@@ -35,7 +36,7 @@ export const higgsfieldCredentials: CredentialExtractor = (req) => {
   if (id && secret) return { keyId: id, secret };
   const auth = header(req, 'authorization');
   const m = auth && /^Key\s+(.+)$/i.exec(auth);
-  return m ? splitPair(m[1]) : null;
+  return m ? splitKeyPair(m[1]) : null;
 };
 
 const extractors = new Map<string, CredentialExtractor>([['higgsfield', higgsfieldCredentials]]);

@@ -13,7 +13,7 @@ import { type Job, type JobStatus, isTerminal, jobSetStatus } from '../../domain
 import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
 import { type SoulParams, readSoulParams } from '../../domain/soul.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
-import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
+import { type CredentialExtractor, registerCredentialScheme, splitKeyPair } from '../auth.js';
 import { type ErrorRenderer, HIGGSFIELD_STATUS, registerDialectPaths, registerErrorRenderer } from '../errors.js';
 
 type Loc = (string | number)[];
@@ -121,9 +121,7 @@ export function parseKey(value: string | undefined): { keyId: string; secret: st
     const h = m[1].toLowerCase();
     return { keyId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`, secret: m[2] };
   }
-  const i = v.indexOf(':');
-  if (i <= 0) return null;
-  return { keyId: v.slice(0, i).trim(), secret: v.slice(i + 1).trim() };
+  return splitKeyPair(v);
 }
 
 const headerValue = (req: FastifyRequest, name: string) => {
