@@ -5,15 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createContext } from '../../src/context.js';
 import type { Job } from '../../src/domain/job.js';
 import type { DopParams } from '../../src/domain/dop.js';
-import type { SoulJobInput } from '../../src/domain/soul.js';
+import { readSoulParams, type SoulJobInput } from '../../src/domain/soul.js';
 import { createDiffusionEngine, type DiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { saliencyMatteProvider, chainMatteProviders } from '../../src/engine/video/index.js';
 import type { RunContext } from '../../src/worker/runner.js';
 import { dopRunner } from '../../src/worker/runners/dop.js';
 import { soulRunner } from '../../src/worker/runners/soul.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-http-server.js';
+import { waitFor } from '../helpers/server.js';
+import { testSoulRunner } from '../helpers/test-runner.js';
 
 const root = mkdtempSync(join(tmpdir(), 'opensoul-runner-fallbacks-'));
 let engine: DiffusionEngine;
@@ -119,5 +123,23 @@ describe('DoP runner fallbacks', () => {
     const out = await dopRunner({ matteProvider: chainMatteProviders([broken, saliencyMatteProvider]) }).run(ctx);
     expect(out.extras).toMatchObject({ matte: 'saliency', matte_failures: [{ provider: 'broken-model', error: 'model file missing' }] });
     expect(logs).toContainEqual({ msg: 'matte provider failed; the next one took over', extra: { provider: 'broken-model', err: 'model file missing' } });
+  });
+});
+
+describe('the worker', () => {
+  it("passes a runner's log lines to the process log, tagged with the job", async () => {
+    const lines: { msg: string; extra?: Record<string, unknown> }[] = [];
+    const inner = testSoulRunner();
+    const runner = { kind: 'soul' as const, run: async (c: RunContext) => (c.log('fell back', { reason: 'test' }), inner.run(c)) };
+    const ctx = await createContext(loadConfig({}, { dataDir: join(root, 'worker'), workers: 1 }), { runners: [runner], log: (msg, extra) => lines.push({ msg, extra }) });
+    try {
+      ctx.workers!.start(1);
+      const { accountId } = await ctx.accounts.createAccountWithKey('log', 10);
+      const set = await ctx.soul.submit(accountId, readSoulParams({ prompt: 'x', quality: '720p' }, ['body']), { model: 'soul', dialect: 'higgsfield', webhook: null });
+      await waitFor(async () => (await ctx.generation.get(set.id, accountId))!.jobs[0].status === 'completed');
+      expect(lines).toContainEqual({ msg: 'fell back', extra: { job: set.jobs[0].id, kind: 'soul', reason: 'test' } });
+    } finally {
+      await ctx.close();
+    }
   });
 });
