@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
@@ -11,14 +11,18 @@ import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import type { AppContext } from './context.js';
+import type { Logger } from './log/logger.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
 export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+  const shared = typeof opts.logger === 'object' ? opts.logger : null;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(shared ? { loggerInstance: shared as FastifyBaseLogger } : { logger: opts.logger ?? false }),
+    // One line per request is noise next to the job lifecycle lines; OPENSOUL_LOG_LEVEL=debug shows them.
+    ...(shared ? { logController: new LogController({ disableRequestLogging: !shared.isLevelEnabled('debug') }) } : {}),
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.

@@ -31,6 +31,8 @@ export interface CharacterEngine {
   /** Identity transfer models installed? The message names the pull command when not. */
   transferStatus(): Promise<{ ok: boolean; message: string }>;
   transfer(image: Buffer, character: { centroid: Float32Array; faceCrops: Buffer[]; cacheKey: string }, strength: number): Promise<{ image: Buffer; identityScore: number; faces: number }>;
+  /** Loads the identity transfer models now (start-up), so the first Soul ID job does not. */
+  warm?(): Promise<void>;
   /** Drops what the engine keeps in memory for a character (its source embedding). */
   forget?(cacheKey: string): void;
 }

@@ -108,10 +108,12 @@ export class WorkerPool {
       }
     }, config.heartbeatMs);
     let lastProgress = 0;
+    await generation.lifecycle.started(job);
     const ctx = {
       job,
       signal: controller.signal,
       progress: (step: number, total: number) => {
+        void generation.lifecycle.progress(job, step, total);
         const now = Date.now();
         if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
         lastProgress = now;

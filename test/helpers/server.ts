@@ -19,7 +19,15 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { config?: Partial<Config>; runners?: ContextOptions['runners']; surfaces?: Surface[]; workers?: boolean; characterEngine?: CharacterEngine } = {},
+  opts: {
+    config?: Partial<Config>;
+    runners?: ContextOptions['runners'];
+    surfaces?: Surface[];
+    workers?: boolean;
+    characterEngine?: CharacterEngine;
+    logger?: ContextOptions['logger'];
+    readiness?: ContextOptions['readiness'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
   const config = loadConfig({}, {
@@ -33,7 +41,7 @@ export async function startServer(
     rateLimitPerMinute: 10_000,
     ...opts.config,
   });
-  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine });
+  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, logger: opts.logger, readiness: opts.readiness });
   const app = await buildApp(ctx, { surfaces: opts.surfaces });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);

@@ -79,6 +79,10 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
       };
     },
 
+    async warm() {
+      await models();
+    },
+
     async transferStatus() {
       if (opts.locate) {
         if (await opts.locate()) return { ok: true, message: 'identity transfer models installed' };

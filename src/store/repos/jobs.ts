@@ -194,6 +194,12 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       return r ? rowToJob(r) : undefined;
     },
 
+    /** The dialect a set was submitted in (for log lines written away from the request). */
+    async dialectOfSet(id: string): Promise<string | undefined> {
+      const r = await db.selectFrom('job_sets').select('dialect').where('id', '=', id).executeTakeFirst();
+      return r?.dialect;
+    },
+
     /** Job set of one of its jobs' ids: v1 clients sometimes poll with a job id. */
     async setIdOfJob(jobId: string) {
       const r = await db.selectFrom('jobs').select('job_set_id').where('id', '=', jobId).executeTakeFirst();
