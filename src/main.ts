@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { type Config, loadConfig } from './config.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelsCommands } from './cli/models.js';
+import { registerGpuCommands } from './cli/gpu.js';
 
 const program = new Command();
 program.name('opensoul').description('Self-hosted Higgsfield Soul / DoP compatible generation API').option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
@@ -42,6 +43,7 @@ program
 
 registerKeyCommands(program, getConfig);
 registerModelsCommands(program, () => ({ modelsDir: getConfig().modelsDir }));
+registerGpuCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : String(e));
