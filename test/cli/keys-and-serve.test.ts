@@ -23,7 +23,8 @@ describe('opensoul keys / credits', () => {
     expect(list.stdout).not.toContain(secret);
     const grant = cli('credits', 'grant', keyId, '7.5');
     expect(grant.stdout.trim()).toBe('balance: 20');
-    const ledger = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    const [header, ...ledger] = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(header).toEqual(['time', 'reason', 'credits', 'balance_after', 'job_set_id', 'job_id', 'note']);
     expect(ledger.map((c) => c.slice(1, 4))).toEqual([
       ['grant', '7.5', '20'],
       ['grant', '12.5', '12.5'],

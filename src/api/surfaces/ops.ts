@@ -27,7 +27,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     checks.workers = ctx.workers
       ? { ok: ctx.workers.loopCount > 0, detail: `${ctx.workers.loopCount} in-process workers, ${ctx.workers.active} busy` }
-      : { ok: true, detail: 'no in-process workers (scaled mode: run `opensoul worker`)' };
+      : { ok: true, detail: 'no in-process workers (scaled mode: run `npx opensoul worker`)' };
     const names = Object.keys(ctx.readiness);
     const results = await Promise.all(names.map((n) => ctx.readiness[n]().catch((e: unknown) => ({ ready: false, reason: String(e) }) as Readiness)));
     names.forEach((name, i) => {

@@ -391,6 +391,15 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       for (const [id, input] of jobInputs) await db.updateTable('jobs').set({ input: JSON.stringify(input) }).where('id', '=', id).where('job_set_id', '=', jobSetId).execute();
     },
 
+    /** Newest sets first, of one account or all; `open`: only sets with a job still queued or running. */
+    async recentSetIds(o: { accountId?: string; open?: boolean; limit: number }): Promise<string[]> {
+      let q = db.selectFrom('job_sets').select('id');
+      if (o.accountId) q = q.where('account_id', '=', o.accountId);
+      if (o.open) q = q.where('finished_at', 'is', null);
+      const rows = await q.orderBy('created_at', 'desc').limit(o.limit).execute();
+      return rows.map((r) => r.id);
+    },
+
     async listSetIds(accountId: string, limit: number) {
       const rows = await db.selectFrom('job_sets').select('id').where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
       return rows.map((r) => r.id);
