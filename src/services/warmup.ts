@@ -49,8 +49,12 @@ export class EngineWarmup {
     const running = this.inFlight.get(t.name);
     if (running) return running;
     const t0 = performance.now();
+    const before = this.states.get(t.name);
+    // A retry that fails the same way again is logged at debug only: readiness probes trigger
+    // retries, and a missing model must not write two lines per probe.
+    const retry = before?.state === 'failed';
     this.states.set(t.name, { state: 'loading', since: Date.now() });
-    this.logger.info({ event: 'engine.loading', engine: t.name }, `loading ${t.name}`);
+    this.logger[retry ? 'debug' : 'info']({ event: 'engine.loading', engine: t.name }, `loading ${t.name}`);
     const p = (async () => {
       try {
         const what = await t.load();
@@ -60,7 +64,7 @@ export class EngineWarmup {
       } catch (err) {
         const e = err as Error & { command?: string; fix?: string };
         this.states.set(t.name, { state: 'failed', since: Date.now(), detail: e.message, fix: e.command ?? e.fix });
-        this.logger.warn({ event: 'engine.failed', engine: t.name, reason: e.message }, `could not load ${t.name}`);
+        this.logger[retry && before?.detail === e.message ? 'debug' : 'warn']({ event: 'engine.failed', engine: t.name, reason: e.message }, `could not load ${t.name}`);
       } finally {
         this.inFlight.delete(t.name);
       }
