@@ -5,11 +5,14 @@ import { parseJsonBody } from './api/json-body.js';
 import { registerWebhookRenderers } from './api/webhook-renderers.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
+import { installQuotes } from './api/quote.js';
 import { filesRoutes } from './api/surfaces/files.js';
 import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
+import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
+import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 import type { Logger } from './log/logger.js';
 
@@ -31,6 +34,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   });
   // Bodies are validated by the domain readers (pydantic-shaped issues); schemas here document.
   app.setValidatorCompiler(() => () => true);
+  // Response schemas document the shape (OpenAPI); bodies are sent as built, never filtered by them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Some clients POST with an empty body and a JSON content type (v2 cancel).
@@ -51,6 +56,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   installOpenApi(app);
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);
+  installQuotes(app);
 
   registerWebhookRenderers(ctx);
 
@@ -58,7 +64,9 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   filesRoutes(app, ctx);
   higgsfieldV1Routes(app, ctx);
   higgsfieldV2Routes(app, ctx);
+  jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
+  if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

@@ -56,6 +56,12 @@ export interface Config {
    * short-lived presigned bucket URL, so the bytes no longer pass through the API process.
    */
   s3Redirect: boolean;
+  /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
+  studio: boolean;
+  /** Job-set event streams (SSE): comment line this often so proxies keep the connection. */
+  sseKeepAliveMs: number;
+  /** Event streams re-read their set this often besides the change nudges (a missed nudge costs at most this). */
+  ssePollMs: number;
 }
 
 export interface S3Settings {
@@ -152,6 +158,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
+    studio: bool(env, 'OPENSOUL_STUDIO', true),
+    sseKeepAliveMs: num(env, 'OPENSOUL_SSE_KEEPALIVE_MS', 15_000),
+    ssePollMs: num(env, 'OPENSOUL_SSE_POLL_MS', 1_000),
   };
   return { ...base, ...overrides, dataDir };
 }

@@ -21,6 +21,7 @@ import { WorkerPool } from './worker/worker.js';
 import { createDispatcher } from './queue/dispatcher.js';
 import { type Logger, logCallback, silentLogger } from './log/logger.js';
 import { JobLifecycleLog } from './services/job-log.js';
+import { RedisSetEventBus } from './services/set-events.js';
 
 /** One named part of /readyz. `fix` is the command that repairs a missing part (e.g. a model pull). */
 export interface Readiness {
@@ -102,6 +103,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const accounts = new AccountService(db.db);
   const generation = new GenerationService(db.db, db.engine, config);
   generation.dispatcher = await createDispatcher(config, generation.wake, opts.log);
+  // Set changes reach event streams in other processes through Redis when there is one.
+  if (config.redisUrl) generation.events = new RedisSetEventBus({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: opts.log });
   const media = new MediaService(db.db, store, config, baseUrl);
   const webhooks = new WebhookService(db.db, db.engine, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
@@ -142,6 +145,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
       webhooks.stop();
       await ctx.workers?.stop(0);
       await generation.dispatcher.close();
+      await generation.events.close();
       await rateLimiter.close?.();
       await db.close();
     },

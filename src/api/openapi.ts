@@ -4,6 +4,8 @@ declare module 'fastify' {
   interface FastifySchema {
     tags?: string[];
     summary?: string;
+    /** Left out of the document (the studio's static files). */
+    hide?: boolean;
     description?: string;
   }
 }
@@ -24,7 +26,7 @@ export function installOpenApi(app: FastifyInstance) {
   app.addHook('onRoute', (r: RouteOptions) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) {
-      if (m === 'HEAD' || !r.schema) continue;
+      if (m === 'HEAD' || !r.schema || (r.schema as { hide?: boolean }).hide) continue;
       routes.push({ method: m.toLowerCase(), url: r.url, schema: r.schema as Record<string, unknown>, auth: (r.config as { auth?: string } | undefined)?.auth });
     }
   });
@@ -33,8 +35,20 @@ export function installOpenApi(app: FastifyInstance) {
     const paths: Record<string, Record<string, unknown>> = {};
     for (const r of routes) {
       const path = r.url.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\*$/, '{path}');
-      const params = [...r.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
       const s = r.schema;
+      const query = (s.querystring as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {};
+      const params = [
+        ...[...r.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        ...Object.entries(query).map(([name, { description, ...schema }]) => ({ name, in: 'query', required: false, ...(description ? { description } : {}), schema })),
+        ...Object.entries((s.headers as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {}).map(([name, { description, ...schema }]) => ({ name, in: 'header', required: false, ...(description ? { description } : {}), schema })),
+      ];
+      const responses = Object.fromEntries(
+        Object.entries((s.response as Record<string, Record<string, unknown>> | undefined) ?? { 200: {} }).map(([code, schema]) => {
+          const { description, content, ...rest } = schema as { description?: string; content?: Record<string, unknown> };
+          const body = content ?? (Object.keys(rest).length ? { 'application/json': { schema: rest } } : undefined);
+          return [code, { description: description ?? 'OK', ...(body ? { content: body } : {}) }];
+        }),
+      );
       paths[path] ??= {};
       paths[path][r.method] = {
         tags: s.tags,
@@ -42,7 +56,7 @@ export function installOpenApi(app: FastifyInstance) {
         description: s.description,
         parameters: params,
         ...(s.body ? { requestBody: { content: { 'application/json': { schema: s.body } } } } : {}),
-        responses: { 200: { description: 'OK' } },
+        responses,
         ...(r.auth ? { security: [{ [r.auth]: [] }] } : {}),
       };
     }

@@ -35,6 +35,18 @@ async function jobEngines(config: Config, logger: Logger) {
   return { provider, warmup: new EngineWarmup(productionWarmTargets(config), logger) };
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The studio's address; on a loopback bind also a sign-in link whose key sits in the URL
+ * fragment, which browsers never send to the server (the page moves it to sessionStorage).
+ */
+export function studioBanner(baseUrl: string, host: string, credential: string | null): string[] {
+  const lines = [`Studio: ${baseUrl}/`];
+  if (credential && LOOPBACK.has(host)) lines.push(`Studio, signed in (this machine only): ${baseUrl}/#key=${encodeURIComponent(credential)}`);
+  return lines;
+}
+
 export async function serve(config: Config, opts: { workers: boolean }) {
   const logger = createLogger({ level: config.logLevel });
   const log = logCallback(logger);
@@ -62,6 +74,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   console.log(engines ? await soulModelLine(config) : 'Soul model: loaded by `npx opensoul worker` processes (this one serves the API only)');
   const cred = await bootstrapCredential(ctx);
   if (cred) console.log(`API key: ${cred}  (kept in ${path.join(config.dataDir, 'bootstrap-credentials')}; delete that file to stop printing it)`);
+  if (config.studio) for (const line of studioBanner(ctx.baseUrl(), config.host, cred)) console.log(line);
   // Loads while the API already answers; /readyz says `degraded` (loading) until it is done.
   void engines?.warmup.start();
 
@@ -75,6 +88,7 @@ export async function serve(config: Config, opts: { workers: boolean }) {
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
     await ctx.generation.dispatcher.close();
+    await ctx.generation.events.close();
     await ctx.db.close();
     process.exit(0);
   };
@@ -101,6 +115,7 @@ export async function worker(config: Config) {
     await ctx.workers?.stop(25_000);
     ctx.webhooks.stop();
     await ctx.generation.dispatcher.close();
+    await ctx.generation.events.close();
     await ctx.db.close();
     process.exit(0);
   };

@@ -12,7 +12,8 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** What a job does; each kind has one runner in src/worker/runners. */
-export type JobKind = 'soul' | 'dop' | 'soul_id';
+export const JOB_KINDS = ['soul', 'dop', 'soul_id'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
 export type JobSetType = 'text2image_soul' | 'image2video' | 'soul_id';
@@ -79,4 +80,23 @@ export function jobSetStatus(jobs: Pick<Job, 'status'>[]): JobStatus {
   if (s.some((x) => x === 'nsfw')) return 'nsfw';
   if (s.every((x) => x === 'canceled')) return 'canceled';
   return 'failed';
+}
+
+/**
+ * What a set cost, in milli-credits: charged at submit (the sum of its jobs' prices) and given
+ * back so far (each job ended failed, nsfw or canceled is refunded exactly its price).
+ */
+export function setMoney(jobs: Pick<Job, 'status' | 'cost'>[]): { chargedMilli: number; refundedMilli: number } {
+  let chargedMilli = 0;
+  let refundedMilli = 0;
+  for (const j of jobs) {
+    chargedMilli += j.cost;
+    if (REFUNDED_STATUSES.has(j.status)) refundedMilli += j.cost;
+  }
+  return { chargedMilli, refundedMilli };
+}
+
+/** The first job error of a set, or null. */
+export function setFirstError(jobs: Pick<Job, 'error'>[]): string | null {
+  return jobs.find((j) => j.error)?.error ?? null;
 }

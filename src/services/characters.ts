@@ -5,7 +5,7 @@ import type { PriceTable } from '../domain/pricing.js';
 import type { Db } from '../store/db.js';
 import { nowIso } from '../store/repos/accounts.js';
 import type { CharactersTable } from '../store/schema.js';
-import type { GenerationService, SetFinishedHook } from './generation.js';
+import type { GenerationService, SetFinishedHook, SubmitPlan } from './generation.js';
 import type { MediaService } from './media.js';
 
 /** One refused photo: a machine-readable code and a sentence the user can act on. */
@@ -63,21 +63,26 @@ export class CharacterService {
       .values({ id, account_id: accountId, name, status: 'queued', thumbnail_key: null, centroid: null, source_embedding: null, quality_report: '[]', input_images: JSON.stringify(imageUrls), created_at: nowIso(), in_progress_at: null, finished_at: null })
       .execute();
     try {
-      await this.generation.submit(accountId, {
-        id: randomUUID(),
-        type: 'soul_id',
-        kind: 'soul_id',
-        model: 'soul-id',
-        dialect: 'higgsfield',
-        inputParams: { name, input_images: imageUrls.map((u) => ({ type: 'image_url', image_url: u })) },
-        webhook: null,
-        jobs: [{ id: randomUUID(), priority: 5, costMilli: this.prices.milli('soul_id.create'), input: { characterId: id, imageUrls } }],
-      });
+      await this.generation.submit(accountId, this.plan(id, name, imageUrls));
     } catch (e) {
       await this.db.deleteFrom('characters').where('id', '=', id).execute();
       throw e;
     }
     return (await this.get(id, accountId))!;
+  }
+
+  /** The priced build of a character (what create charges and a quote answers); nothing stored. */
+  plan(characterId: string, name: string, imageUrls: string[]): SubmitPlan {
+    return {
+      id: randomUUID(),
+      type: 'soul_id',
+      kind: 'soul_id',
+      model: 'soul-id',
+      dialect: 'higgsfield',
+      inputParams: { name, input_images: imageUrls.map((u) => ({ type: 'image_url', image_url: u })) },
+      webhook: null,
+      jobs: [{ id: randomUUID(), priority: 5, costMilli: this.prices.milli('soul_id.create'), input: { characterId, imageUrls } }],
+    };
   }
 
   async get(id: string, accountId: string): Promise<CharacterView | undefined> {

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DOP_PRIORITY, type DopParams, dopInputParams } from '../domain/dop.js';
 import type { PriceTable } from '../domain/pricing.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
-import type { GenerationService } from './generation.js';
+import type { GenerationService, SubmitPlan } from './generation.js';
+
+export interface DopSubmitMeta {
+  model: string;
+  dialect: string;
+  webhook: WebhookTarget | null;
+  totalPriceMilli?: number;
+  visibleForS?: number | null;
+}
 
 /** DoP image-to-video: one job per request, priced and prioritised by tier. */
 export class DopService {
@@ -11,8 +19,9 @@ export class DopService {
     private readonly prices: PriceTable,
   ) {}
 
-  submit(accountId: string, p: DopParams, meta: { model: string; dialect: string; webhook: WebhookTarget | null; totalPriceMilli?: number; visibleForS?: number | null }) {
-    return this.generation.submit(accountId, {
+  /** The priced set (what submit charges and a quote answers); nothing stored. */
+  plan(p: DopParams, meta: DopSubmitMeta): SubmitPlan {
+    return {
       id: randomUUID(),
       type: 'image2video',
       kind: 'dop',
@@ -29,6 +38,10 @@ export class DopService {
           input: { ...p },
         },
       ],
-    });
+    };
+  }
+
+  submit(accountId: string, p: DopParams, meta: DopSubmitMeta) {
+    return this.generation.submit(accountId, this.plan(p, meta));
   }
 }

@@ -11,6 +11,7 @@ import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
 import { dbDispatcher } from '../queue/db-dispatcher.js';
 import { silentLogger } from '../log/logger.js';
 import { JobLifecycleLog } from './job-log.js';
+import { LocalSetEventBus, type SetEventBus } from './set-events.js';
 
 export interface PlannedJob {
   id: string;
@@ -58,6 +59,8 @@ export class GenerationService {
   readonly wake = new EventEmitter();
   /** Tells workers a row is queued; the database stays the queue of record. */
   dispatcher: Dispatcher = dbDispatcher(this.wake);
+  /** Announces every committed change of a set (status, progress) to its event streams. */
+  events: SetEventBus = new LocalSetEventBus();
   private readonly setFinishedHooks: SetFinishedHook[] = [];
   private readonly jobFinishedHooks: JobFinishedHook[] = [];
   /** Lifecycle log lines (submitted, ended, refunded); silent unless the process gives it a logger. */
@@ -198,14 +201,19 @@ export class GenerationService {
         }
       }
       for (const setId of new Set(jobs.map((j) => j.jobSetId))) {
+        // Locks the set row first: of two jobs of one set ending at once, the second to commit
+        // sees the first's status, so the set's stored status and its end are never missed.
+        await repo.bumpSetVersion(setId);
         const set = await repo.getSet(setId);
         if (set) dialects.set(set.id, set.dialect);
+        if (set) await repo.setIndexedStatus(setId, jobSetStatus(set.jobs));
         if (set && set.jobs.every((j) => isTerminal(j.status))) {
           const first = await repo.markSetFinished(set.id);
           if (Number(first.numUpdatedRows) > 0) for (const hook of this.setFinishedHooks) await hook(trx, set);
         }
       }
     });
+    for (const setId of new Set(jobs.map((j) => j.jobSetId))) this.events.publish(setId);
     const now = Date.now();
     for (const job of jobs) {
       this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', outcome.status, {
@@ -215,6 +223,56 @@ export class GenerationService {
       });
       for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
     }
+  }
+
+  /**
+   * After a job of the set moved outside finishJob (claimed, released, requeued): count the
+   * change, store the set status for the list, announce it. Its own transaction, after the
+   * job's UPDATE committed, so a stream reading the new version also reads the new job row.
+   */
+  private async touchSet(jobSetId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      await repo.bumpSetVersion(jobSetId);
+      await repo.setIndexedStatus(jobSetId, jobSetStatus(await repo.jobStatuses(jobSetId)));
+    });
+    this.events.publish(jobSetId);
+  }
+
+  /** Lease the next queued job (priority, then FIFO) for a worker slot. */
+  async claimNext(workerId: string, kinds?: string[]): Promise<Job | undefined> {
+    const job = await this.repo().claim(workerId, this.config.leaseMs, kinds);
+    if (job) await this.touchAfterClaim(job);
+    return job;
+  }
+
+  /** Lease exactly this job if it is still queued (a dispatched id). */
+  async claimById(id: string, workerId: string, kinds?: string[]): Promise<Job | undefined> {
+    const job = await this.repo().claimById(id, workerId, this.config.leaseMs, kinds);
+    if (job) await this.touchAfterClaim(job);
+    return job;
+  }
+
+  /**
+   * The job is leased already: a failure here must not strand it unrun. The set's stored
+   * status then trails until its next change (its finish at the latest) rewrites it.
+   */
+  private async touchAfterClaim(job: Job) {
+    await this.touchSet(job.jobSetId).catch(() => undefined);
+  }
+
+  /** A draining worker gives its job back to the queue. */
+  async release(job: Pick<Job, 'id' | 'jobSetId'>, workerId: string): Promise<boolean> {
+    if (!(await this.repo().release(job.id, workerId))) return false;
+    await this.touchSet(job.jobSetId);
+    return true;
+  }
+
+  /** A worker's progress: the row first, then the set's version, then the nudge. */
+  async recordProgress(job: Pick<Job, 'id' | 'jobSetId'>, workerId: string, step: number, total: number): Promise<void> {
+    await this.repo().setProgress(job.id, workerId, step, total);
+    await this.repo().bumpSetVersion(job.jobSetId);
+    this.events.publish(job.jobSetId);
   }
 
   /**
@@ -230,7 +288,10 @@ export class GenerationService {
         // Canceled while its worker was dying: workers never claim a flagged job, so end it here.
         await this.finishJob(job, { status: 'in_progress' }, { status: 'canceled', error: 'Canceled by the user' });
       } else if (job.attempts < this.config.maxAttempts) {
-        if (await this.repo().requeueExpired(job.id, now)) requeued.push(job);
+        if (await this.repo().requeueExpired(job.id, now)) {
+          requeued.push(job);
+          await this.touchSet(job.jobSetId);
+        }
       } else if (await this.finishJob(job, { status: 'in_progress' }, { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` })) {
         failed++;
       }

@@ -55,6 +55,8 @@ export class Metrics {
   readonly jobDuration = new Histogram('opensoul_job_duration_seconds', 'Job run time by kind and final status', [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600]);
   readonly jobsFinished = new Counter('opensoul_jobs_finished_total', 'Jobs ended by kind and status');
   readonly webhookDeliveries = new Counter('opensoul_webhook_deliveries_total', 'Webhook delivery attempts by outcome');
+  /** Job-set event streams (SSE) open in this process now. */
+  eventStreams = 0;
 
   render(gauges: { name: string; help: string; samples: { labels: Labels; value: number }[] }[]): string {
     const parts = [this.httpRequests, this.httpDuration, this.jobDuration, this.jobsFinished, this.webhookDeliveries].map((m) => m.render());

@@ -5,7 +5,7 @@ import { outputSize } from '../domain/sizes.js';
 import type { PriceTable } from '../domain/pricing.js';
 import { PriceTable as Prices } from '../domain/pricing.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
-import type { GenerationService } from './generation.js';
+import type { GenerationService, SubmitPlan } from './generation.js';
 
 export interface SoulSubmitMeta {
   model: string;
@@ -39,16 +39,16 @@ export class SoulService {
     this.characterGate = gate;
   }
 
-  async submit(accountId: string, p: SoulParams, meta: SoulSubmitMeta) {
-    if (p.customReferenceId) {
-      if (!this.characterGate) throw new Error('character support is not configured');
-      await this.characterGate(accountId, p.customReferenceId);
-    }
+  /**
+   * The set a request becomes, priced: what submit charges and what a quote answers, from this
+   * one function. Nothing is stored.
+   */
+  plan(p: SoulParams, meta: SoulSubmitMeta): SubmitPlan {
     const { width, height } = outputSize(p.size, p.quality);
     const total = meta.totalPriceMilli ?? this.prices.milli(p.quality === '720p' ? 'soul.720p' : 'soul.1080p') * p.batchSize;
     const costs = Prices.split(total, p.batchSize);
     const imageReference = p.imageReferenceUrl ? { type: 'image_url', image_url: p.imageReferenceUrl } : null;
-    return this.generation.submit(accountId, {
+    return {
       id: randomUUID(),
       type: 'text2image_soul',
       kind: 'soul',
@@ -63,6 +63,14 @@ export class SoulService {
         costMilli,
         input: jobInput(p, width, height, seedForImage(p.seed, index), meta.retentionS),
       })),
-    });
+    };
+  }
+
+  async submit(accountId: string, p: SoulParams, meta: SoulSubmitMeta) {
+    if (p.customReferenceId) {
+      if (!this.characterGate) throw new Error('character support is not configured');
+      await this.characterGate(accountId, p.customReferenceId);
+    }
+    return this.generation.submit(accountId, this.plan(p, meta));
   }
 }

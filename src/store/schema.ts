@@ -47,6 +47,12 @@ export interface JobSetsTable {
   finished_at: string | null;
   /** After this the set reads as not found (Segmind keeps results 1 hour). */
   visible_until: string | null;
+  /** Job kind of the set's jobs (one kind per set). */
+  kind: string;
+  /** Set status as jobSetStatus computes it, kept in step with the jobs (list filter). */
+  status: string;
+  /** Bumped on every job status change and progress write: the set's event id. */
+  version: number;
 }
 
 export interface JobsTable {

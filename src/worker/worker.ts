@@ -77,14 +77,14 @@ export class WorkerPool {
 
   /** The pool as claim sources see it: guarded claims for the kinds it has runners for, and runJob. */
   private claimer(): Claimer {
-    const { generation, config, log } = this.deps;
+    const { generation, log } = this.deps;
     const kinds = [...this.runners.keys()];
     return {
       id: this.id,
       log,
-      claimNext: (workerId) => generation.repo().claim(workerId, config.leaseMs, kinds),
+      claimNext: (workerId) => generation.claimNext(workerId, kinds),
       claimById: async (id, workerId) => {
-        const job = await generation.repo().claimById(id, workerId, config.leaseMs, kinds);
+        const job = await generation.claimById(id, workerId, kinds);
         if (job) return job;
         const row = await generation.repo().getJob(id);
         return row?.status === 'queued' && !this.runners.has(row.kind) ? 'other_kind' : 'not_queued';
@@ -117,7 +117,7 @@ export class WorkerPool {
         const now = Date.now();
         if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
         lastProgress = now;
-        void repo.setProgress(job.id, workerId, step, total).catch(() => {});
+        void generation.recordProgress(job, workerId, step, total).catch(() => {});
       },
       loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
     };
@@ -136,7 +136,7 @@ export class WorkerPool {
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (reason === 'draining') {
-        if (await repo.release(job.id, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
+        if (await generation.release(job, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
         // Another worker owns it now; this run's result is dropped.
       } else if (reason === 'canceled') {

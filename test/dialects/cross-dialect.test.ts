@@ -94,7 +94,8 @@ describe('unknown paths', () => {
       ['GET', '/ai-model-api-polling/getGenerationResults', { error: 'Not Found' }],
       ['GET', '/ai-model-api/v1/generateSoul', { error: 'Not Found' }],
       ['GET', '/nothing/here', { detail: 'Not Found' }],
-      ['GET', '/v1/job-sets', { detail: 'Not Found' }],
+      // GET /v1/job-sets is the job-set list now; a near miss still answers 404.
+      ['GET', '/v1/job-set', { detail: 'Not Found' }],
     ];
     for (const [method, path, body] of cases) {
       const r = await call(`${s.url}${path}?x=1`, { method });

@@ -8,6 +8,11 @@ import { principalOf } from '../auth.js';
 import { renderV1JobSet, v2Urls } from './higgsfield-render.js';
 import { readV1Submit } from './higgsfield-v1.js';
 import { v2Webhook } from './higgsfield-v2.js';
+import type { Quoter, SubmitRequest } from '../quote.js';
+import type { DopParams } from '../../domain/dop.js';
+import type { DopSubmitMeta } from '../../services/dop.js';
+
+type DopRead = (req: SubmitRequest) => Promise<{ params: DopParams; meta: DopSubmitMeta }>;
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -17,20 +22,33 @@ export type MotionPreviewRenderer = (motionId: string) => Promise<Buffer>;
 export function dopRoutes(preview: MotionPreviewRenderer) {
   return (app: FastifyInstance, ctx: AppContext) => {
     const dop = new DopService(ctx.generation, ctx.prices);
+    /** The quote runs the route's reader and DopService.plan, as its submit does. */
+    const quoter = (read: DopRead): Quoter => ({
+      currency: 'credits',
+      plan: async (req) => {
+        const { params, meta } = await read(req);
+        return dop.plan(params, meta);
+      },
+    });
 
-    app.post('/v1/image2video/dop', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a DoP image-to-video job set' } }, async (req) => {
+    const readV1: DopRead = async (req) => {
+      const { params, webhook } = await readV1Submit(req.body, ctx, (p) => readDopV1(p, ['body', 'params']));
+      return { params, meta: { model: `dop-${params.tier}`, dialect: 'higgsfield', webhook } };
+    };
+    app.post('/v1/image2video/dop', { config: { ...hf, idempotent: true, quote: quoter(readV1) }, schema: { tags: ['higgsfield v1'], summary: 'Submit a DoP image-to-video job set' } }, async (req) => {
       const { accountId } = principalOf(req);
-      const { params: p, webhook } = await readV1Submit(req.body, ctx, (params) => readDopV1(params, ['body', 'params']));
-      return renderV1JobSet(await dop.submit(accountId, p, { model: `dop-${p.tier}`, dialect: 'higgsfield', webhook }), ctx.media);
+      const { params, meta } = await readV1(req);
+      return renderV1JobSet(await dop.submit(accountId, params, meta), ctx.media);
     });
 
     for (const tier of DOP_TIERS) {
       for (const firstLast of [false, true]) {
         const model = `higgsfield-ai/dop/${tier}${firstLast ? '/first-last-frame' : ''}`;
-        app.post(`/${model}`, { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v2'], summary: `Submit ${model}` } }, async (req) => {
+        const read: DopRead = async (req) => ({ params: readDopV2(req.body, tier, firstLast), meta: { model, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } });
+        app.post(`/${model}`, { config: { ...hf, idempotent: true, quote: quoter(read) }, schema: { tags: ['higgsfield v2'], summary: `Submit ${model}` } }, async (req) => {
           const { accountId } = principalOf(req);
-          const p = readDopV2(req.body, tier, firstLast);
-          const set = await dop.submit(accountId, p, { model, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) });
+          const { params, meta } = await read(req);
+          const set = await dop.submit(accountId, params, meta);
           return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
         });
       }

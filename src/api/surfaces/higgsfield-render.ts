@@ -1,4 +1,5 @@
-import { type Job, jobSetStatus } from '../../domain/job.js';
+import { type Job, jobSetStatus, setFirstError, setMoney } from '../../domain/job.js';
+import { fromMilli } from '../../domain/pricing.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import type { MediaService } from '../../services/media.js';
 
@@ -10,6 +11,25 @@ export function renderV1JobSet(set: StoredJobSet, media: MediaService) {
     created_at: set.createdAt,
     jobs: set.jobs.map((j) => renderV1Job(j, set, media)),
     input_params: set.inputParams,
+  };
+}
+
+/** The v1 set with its set-level status, as the set's event stream sends it. */
+export function renderV1SetWithStatus(set: StoredJobSet, media: MediaService) {
+  return { ...renderV1JobSet(set, media), status: jobSetStatus(set.jobs) };
+}
+
+/** One row of GET /v1/job-sets: the v1 set plus what a history view shows (opensoul fields). */
+export function renderV1SetListItem(set: StoredJobSet, media: MediaService) {
+  const { chargedMilli, refundedMilli } = setMoney(set.jobs);
+  return {
+    ...renderV1SetWithStatus(set, media),
+    kind: set.kind,
+    model: set.model,
+    dialect: set.dialect,
+    cost_credits: fromMilli(chargedMilli),
+    refunded_credits: fromMilli(refundedMilli),
+    error: setFirstError(set.jobs),
   };
 }
 

@@ -10,6 +10,7 @@ import { checkWebhookUrl } from '../webhook-url.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 import { queryInts } from '../query-ints.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -59,11 +60,14 @@ export function readV1Envelope<P>(body: unknown, readParams: (params: unknown) =
 }
 
 export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
-  app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
+  const readSoul: SoulRead = async (req) => {
+    const { params, webhook } = await readV1Submit(req.body, ctx, (p) => readSoulParams(p, ['body', 'params']));
+    return { params, meta: { model: 'soul', dialect: 'higgsfield', webhook } };
+  };
+  app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readSoul) }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
     const { accountId } = principalOf(req);
-    const { params: soul, webhook } = await readV1Submit(req.body, ctx, (params) => readSoulParams(params, ['body', 'params']));
-    const set = await ctx.soul.submit(accountId, soul, { model: 'soul', dialect: 'higgsfield', webhook });
-    return renderV1JobSet(set, ctx.media);
+    const { params, meta } = await readSoul(req);
+    return renderV1JobSet(await ctx.soul.submit(accountId, params, meta), ctx.media);
   });
 
   app.get<{ Params: { id: string } }>('/v1/job-sets/:id', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'Read a job set' } }, async (req) => {

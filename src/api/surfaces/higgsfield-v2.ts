@@ -6,11 +6,14 @@ import { principalOf } from '../auth.js';
 import { renderV2Status, v2Urls } from './higgsfield-render.js';
 import type { WebhookTarget } from '../../store/repos/jobs.js';
 import { checkWebhookUrl } from '../webhook-url.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
+import { setEventStreams } from '../set-event-stream.js';
+import { eventStreamSchema } from './job-sets.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
 /** `?hf_webhook=` is a user-supplied URL: refuse obviously internal targets at submit. */
-export async function v2Webhook(req: FastifyRequest, ctx: AppContext): Promise<WebhookTarget | null> {
+export async function v2Webhook(req: Pick<FastifyRequest, 'query'>, ctx: AppContext): Promise<WebhookTarget | null> {
   const raw = (req.query as Record<string, string | undefined>).hf_webhook;
   if (!raw) return null;
   await checkWebhookUrl(ctx, raw, 'hf_webhook');
@@ -21,13 +24,17 @@ const SOUL_MODELS = ['higgsfield-ai/soul/standard', 'higgsfield-ai/soul/v2/stand
 
 export function higgsfieldV2Routes(app: FastifyInstance, ctx: AppContext) {
   for (const model of SOUL_MODELS) {
-    app.post(`/${model}`, { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v2'], summary: `Submit ${model}`, querystring: { type: 'object', properties: { hf_webhook: { type: 'string' } } } } }, async (req, reply) => {
-      const { accountId } = principalOf(req);
-      const soul = readSoulParams(req.body, ['body'], { v2Aliases: true });
-      if (model.endsWith('/reference') && !soul.imageReferenceUrl) {
+    const read: SoulRead = async (req) => {
+      const params = readSoulParams(req.body, ['body'], { v2Aliases: true });
+      if (model.endsWith('/reference') && !params.imageReferenceUrl) {
         throw new DomainError('bad_input', 'higgsfield-ai/soul/reference needs image_reference {type: "image_url", image_url}');
       }
-      const set = await ctx.soul.submit(accountId, soul, { model, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) });
+      return { params, meta: { model, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } };
+    };
+    app.post(`/${model}`, { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', read) }, schema: { tags: ['higgsfield v2'], summary: `Submit ${model}`, querystring: { type: 'object', properties: { hf_webhook: { type: 'string' } } } } }, async (req, reply) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await read(req);
+      const set = await ctx.soul.submit(accountId, params, meta);
       reply.status(200);
       return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
     });
@@ -38,6 +45,16 @@ export function higgsfieldV2Routes(app: FastifyInstance, ctx: AppContext) {
     const set = await ctx.generation.getOrThrow(req.params.id, accountId);
     return renderV2Status(set, ctx.media, ctx.baseUrl());
   });
+
+  const stream = setEventStreams(app, ctx);
+  app.get<{ Params: { id: string } }>(
+    '/requests/:id/status/stream',
+    { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Request status as Server-Sent Events (fal-style): status, progress, done; Last-Event-ID resumes', ...eventStreamSchema('the body of GET /requests/{id}/status') } },
+    async (req, reply) => {
+      const { accountId } = principalOf(req);
+      await stream(req, reply, { setId: req.params.id, accountId, render: (set) => renderV2Status(set, ctx.media, ctx.baseUrl()), notFound: 'The request does not exist or belongs to another account' });
+    },
+  );
 
   app.post<{ Params: { id: string } }>('/requests/:id/cancel', { config: hf, schema: { tags: ['higgsfield v2'], summary: 'Cancel a request while every job is queued (202 empty), else 400' } }, async (req, reply) => {
     const { accountId } = principalOf(req);

@@ -48,6 +48,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     const text = ctx.metrics.render([
       { name: 'opensoul_queue_jobs', help: 'Jobs waiting or running, by kind and status', samples: depth.map((d) => ({ labels: { kind: d.kind, status: d.status }, value: d.n })) },
       { name: 'opensoul_workers_busy', help: 'In-process workers running a job', samples: [{ labels: {}, value: ctx.workers?.active ?? 0 }] },
+      { name: 'opensoul_event_streams', help: 'Open job-set event streams (SSE)', samples: [{ labels: {}, value: ctx.metrics.eventStreams }] },
     ]);
     return reply.type('text/plain; version=0.0.4').send(text);
   });

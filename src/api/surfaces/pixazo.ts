@@ -15,6 +15,7 @@ import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import { checkWebhookUrl } from '../webhook-url.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 import { type DialectSoulSpec, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
 
 const DIALECT = 'pixazo';
@@ -79,13 +80,18 @@ export function pixazoSurface(): Surface {
     registerDialect(DIALECT, keyHeaderCredentials('ocp-apim-subscription-key'), renderPixazoError, ['/ai-model-api/', '/ai-model-api-polling/']);
     const tags = ['pixazo'];
 
-    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)' } }, async (req) => {
-      const { accountId } = principalOf(req);
+    /** Body, webhook and Pixazo's quality x batch price per request: what submit and quote both run. */
+    const read: SoulRead = async (req) => {
       const { params, extras } = readDialectSoul(req.body, soulSpec(req.body));
       const hook = extras.webhook as { url: string; secret: string } | null;
       const webhook = hook ? { url: await checkWebhookUrl(ctx, hook.url, 'webhook_url'), secret: hook.secret, dialect: DIALECT } : null;
       const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
-      const set = await ctx.soul.submit(accountId, params, { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price });
+      return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
+    };
+    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)' } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await read(req);
+      const set = await ctx.soul.submit(accountId, params, meta);
       return renderPixazoSubmit(set, ctx);
     });
 

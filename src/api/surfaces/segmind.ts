@@ -27,6 +27,7 @@ import {
   setTimings,
   statusOf,
 } from './reseller-common.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const DIALECT = 'segmind';
 const sg = { auth: DIALECT, dialect: DIALECT } as const;
@@ -112,11 +113,12 @@ export function segmindSurface(): Surface {
     registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/']);
     const tags = ['segmind'];
 
-    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
+    // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
+    const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
+    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
       const { accountId } = principalOf(req);
-      const { params } = readDialectSoul(req.body, SOUL_SPEC);
-      // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
-      const set = await ctx.soul.submit(accountId, params, { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS });
+      const { params, meta } = await read(req);
+      const set = await ctx.soul.submit(accountId, params, meta);
       return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
     });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader } from '../../domain/fields.js';
@@ -8,6 +9,8 @@ import { principalOf } from '../auth.js';
 import { v2Urls } from './higgsfield-render.js';
 import { v2Webhook } from './higgsfield-v2.js';
 import { queryInts } from '../query-ints.js';
+import type { Quoter } from '../quote.js';
+import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 
@@ -45,7 +48,15 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
     quality_report: JSON.parse(c.quality_report),
   });
 
-  app.post('/v1/custom-references', { config: { ...hf, idempotent: true }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos' } }, async (req) => {
+  // Priced by the plan create submits; the character id only names the job's input.
+  const createQuote: Quoter = {
+    currency: 'credits',
+    plan: async (req) => {
+      const { name, urls } = readCreate(req.body);
+      return characters.plan(randomUUID(), name, urls);
+    },
+  };
+  app.post('/v1/custom-references', { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos' } }, async (req) => {
     const { accountId } = principalOf(req);
     const { name, urls } = readCreate(req.body);
     return view(await characters.create(accountId, name, urls));
@@ -71,11 +82,15 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
     return { id: req.params.id, deleted: true };
   });
 
-  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)' } }, async (req) => {
+  const readCharacterSoul: SoulRead = async (req) => {
+    const params = readSoulParams(req.body, ['body'], { v2Aliases: true });
+    if (!params.customReferenceId) throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
+    return { params, meta: { model: 'higgsfield-ai/soul/character', dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } };
+  };
+  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readCharacterSoul) }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)' } }, async (req) => {
     const { accountId } = principalOf(req);
-    const soul = readSoulParams(req.body, ['body'], { v2Aliases: true });
-    if (!soul.customReferenceId) throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
-    const set = await ctx.soul.submit(accountId, soul, { model: 'higgsfield-ai/soul/character', dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) });
+    const { params, meta } = await readCharacterSoul(req);
+    const set = await ctx.soul.submit(accountId, params, meta);
     return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
   });
 }

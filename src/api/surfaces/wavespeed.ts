@@ -18,6 +18,8 @@ import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
 import { retryAfter } from '../errors.js';
 import { checkWebhookUrl } from '../webhook-url.js';
+import type { SubmitRequest } from '../quote.js';
+import { soulQuoter } from '../quote.js';
 import {
   type DialectSoulSpec,
   SetWaiter,
@@ -178,17 +180,22 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
     const tags = ['wavespeed'];
 
     for (const [model, { image }] of Object.entries(MODELS)) {
+      /** The body read, the webhook checked and the request priced from WaveSpeed's table: submit and quote. */
+      const read = async (req: SubmitRequest) => {
+        const { params, extras } = readDialectSoul(req.body, soulSpec(image));
+        const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
+        const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
+        const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
+        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize } };
+      };
       app.post<{ Querystring: { webhook?: string } }>(
         `/api/v3/${model}`,
-        { config: { ...ws, idempotent: true }, schema: { tags, summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)` } },
+        { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)` } },
         async (req, reply) => {
           const { accountId } = principalOf(req);
-          const { params, extras } = readDialectSoul(req.body, soulSpec(image));
-          const hook = req.query.webhook || (extras.webhookUrl as string | undefined);
-          const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
-          const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
-          const set = await ctx.soul.submit(accountId, params, { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize });
-          if (!extras.sync) return envelope(renderPrediction(set, ctx));
+          const { params, sync, meta } = await read(req);
+          const set = await ctx.soul.submit(accountId, params, meta);
+          if (!sync) return envelope(renderPrediction(set, ctx));
           const end = (await waiter.wait(set.id, accountId, syncWaitMs, clientGone(reply))) ?? set;
           if (end.jobs.every((j) => isTerminal(j.status))) return envelope(renderPrediction(end, ctx));
           const seconds = Math.round(syncWaitMs / 100) / 10;

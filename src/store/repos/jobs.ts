@@ -65,7 +65,21 @@ function setSelect(db: Db) {
     .selectFrom('job_sets as s')
     .leftJoin('jobs as j', 'j.job_set_id', 's.id')
     .selectAll('j')
-    .select(['s.id as set_id', 's.account_id as set_account_id', 's.type', 's.model', 's.dialect', 's.input_params', 's.webhook', 's.created_at as set_created_at', 's.finished_at as set_finished_at', 's.visible_until']);
+    .select([
+      's.id as set_id',
+      's.account_id as set_account_id',
+      's.type',
+      's.model',
+      's.dialect',
+      's.input_params',
+      's.webhook',
+      's.created_at as set_created_at',
+      's.finished_at as set_finished_at',
+      's.visible_until',
+      's.kind as set_kind',
+      's.status as set_status',
+      's.version',
+    ]);
 }
 
 /** Compiled once per SQL dialect: the text depends only on the dialect, not on the handle. */
@@ -81,6 +95,29 @@ export interface StoredJobSet extends JobSet {
   webhook: WebhookTarget | null;
   finishedAt: string | null;
   visibleUntil: string | null;
+  kind: JobKind;
+  /**
+   * The set status as stored for the list's index. It can trail the jobs for an instant after
+   * a claim (it is written right after, not in the claiming UPDATE): render from `jobs`.
+   */
+  indexedStatus: JobStatus;
+  /** Bumped on every job status change and progress write: the set's event id. */
+  version: number;
+}
+
+export interface SetListFilter {
+  limit: number;
+  kind?: JobKind;
+  status?: JobStatus;
+  cursor?: SetListCursor | null;
+  /** Sets hidden before this time (visible_until) are left out, as reads treat them. */
+  visibleAt: string;
+}
+
+/** Where a page of the job-set list starts: strictly older than this (created_at, id). */
+export interface SetListCursor {
+  createdAt: string;
+  id: string;
 }
 
 function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
@@ -96,12 +133,19 @@ function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     visibleUntil: r.visible_until,
+    kind: r.kind as JobKind,
+    indexedStatus: r.status as JobStatus,
+    version: Number(r.version),
   };
 }
 
 const ACTIVE: JobStatus[] = ['queued', 'in_progress'];
 
 export function jobsRepo(db: Db, engine: DbEngine) {
+  // The queue's partial index (migration 0006) holds claimable rows in claim order. SQLite's
+  // planner prefers a (status …) index plus a sort once ANALYZE has run, so it is named there;
+  // the conditions stay literals because a partial index only serves queries that imply its WHERE.
+  const claimIndex = engine === 'sqlite' ? sql`indexed by jobs_claim_order` : sql``;
   const { setById, setOfAccount } = (hotQueries[engine] ??= compileHotQueries(db));
   async function nextSeq(): Promise<number> {
     const row = await db
@@ -129,6 +173,9 @@ export function jobsRepo(db: Db, engine: DbEngine) {
           created_at: created,
           finished_at: null,
           visible_until: s.visibleUntil,
+          kind: s.jobs[0]?.kind ?? '',
+          status: 'queued',
+          version: 1,
         })
         .execute();
       for (const j of s.jobs) {
@@ -184,6 +231,9 @@ export function jobsRepo(db: Db, engine: DbEngine) {
         created_at: r.set_created_at,
         finished_at: r.set_finished_at,
         visible_until: r.visible_until,
+        kind: r.set_kind,
+        status: r.set_status,
+        version: r.version,
       };
       const jobs = rows.filter((x) => x.id !== null).map((x) => rowToJob(x as JobsTable));
       return rowToSet(set, jobs);
@@ -240,7 +290,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
         update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
           attempts = attempts + 1, started_at = coalesce(started_at, ${now})
         where id = (
-          select id from jobs where status = 'queued' and cancel_requested = 0 ${kindFilter}
+          select id from jobs ${claimIndex} where status = 'queued' and cancel_requested = 0 ${kindFilter}
           order by priority desc, seq asc limit 1 ${lock}
         ) and status = 'queued'
         returning *`.execute(db);
@@ -268,16 +318,10 @@ export function jobsRepo(db: Db, engine: DbEngine) {
 
     /** The head of the queue (what runs next), queued since before `createdBefore`: re-dispatch candidates. */
     async queuedHead(createdBefore: string, limit: number): Promise<{ id: string; kind: JobKind; priority: number; attempts: number }[]> {
-      const rows = await db
-        .selectFrom('jobs')
-        .select(['id', 'kind', 'priority', 'attempts'])
-        .where('status', '=', 'queued')
-        .where('cancel_requested', '=', 0)
-        .where('created_at', '<', createdBefore)
-        .orderBy('priority', 'desc')
-        .orderBy('seq', 'asc')
-        .limit(limit)
-        .execute();
+      const { rows } = await sql<{ id: string; kind: string; priority: number; attempts: number }>`
+        select id, kind, priority, attempts from jobs ${claimIndex}
+        where status = 'queued' and cancel_requested = 0 and created_at < ${createdBefore}
+        order by priority desc, seq asc limit ${limit}`.execute(db);
       return rows.map((r) => ({ id: r.id, kind: r.kind as JobKind, priority: r.priority, attempts: r.attempts }));
     },
 
@@ -398,6 +442,55 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       if (o.open) q = q.where('finished_at', 'is', null);
       const rows = await q.orderBy('created_at', 'desc').limit(o.limit).execute();
       return rows.map((r) => r.id);
+    },
+
+    /**
+     * Locks the set row (PostgreSQL) and counts a change: callers then read the jobs' statuses,
+     * so concurrent transitions of one set's jobs are serialised and the last one sees them all.
+     */
+    async bumpSetVersion(jobSetId: string): Promise<void> {
+      await db.updateTable('job_sets').set({ version: sql`version + 1` }).where('id', '=', jobSetId).execute();
+    },
+
+    async jobStatuses(jobSetId: string): Promise<{ status: JobStatus }[]> {
+      const rows = await db.selectFrom('jobs').select('status').where('job_set_id', '=', jobSetId).execute();
+      return rows.map((r) => ({ status: r.status as JobStatus }));
+    },
+
+    async setIndexedStatus(jobSetId: string, status: JobStatus): Promise<void> {
+      await db.updateTable('job_sets').set({ status }).where('id', '=', jobSetId).where('status', '<>', status).execute();
+    },
+
+    /**
+     * One page of an account's sets, newest first, strictly after `cursor`: one range scan of
+     * the job_sets_list* index matching the filters, then the page's jobs by job_set_id.
+     */
+    /** The page query of listSets, exposed so its plan can be checked (EXPLAIN) on each engine. */
+    listSetsQuery(accountId: string, f: SetListFilter) {
+      let q = db.selectFrom('job_sets').selectAll().where('account_id', '=', accountId);
+      if (f.kind) q = q.where('kind', '=', f.kind);
+      if (f.status) q = q.where('status', '=', f.status);
+      if (f.cursor) {
+        const c = f.cursor;
+        // `created_at <= c` alone bounds the index range (the OR form left both engines scanning
+        // from the newest row down to the cursor); the OR then only sorts out the ties.
+        q = q.where('created_at', '<=', c.createdAt).where((eb) => eb.or([eb('created_at', '<', c.createdAt), eb('id', '<', c.id)]));
+      }
+      q = q.where((eb) => eb.or([eb('visible_until', 'is', null), eb('visible_until', '>=', f.visibleAt)]));
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit);
+    },
+
+    /**
+     * One page of an account's sets, newest first, strictly after `cursor`: one range scan of
+     * the job_sets_list* index matching the filters, then the page's jobs by job_set_id.
+     */
+    async listSets(accountId: string, f: SetListFilter): Promise<StoredJobSet[]> {
+      const sets = await this.listSetsQuery(accountId, f).execute();
+      if (!sets.length) return [];
+      const jobs = await db.selectFrom('jobs').selectAll().where('job_set_id', 'in', sets.map((x) => x.id)).orderBy('job_set_id').orderBy('idx').execute();
+      const bySet = new Map<string, Job[]>(sets.map((x) => [x.id, []]));
+      for (const j of jobs) bySet.get(j.job_set_id)!.push(rowToJob(j));
+      return sets.map((x) => rowToSet(x, bySet.get(x.id)!));
     },
 
     async listSetIds(accountId: string, limit: number) {

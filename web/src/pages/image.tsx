@@ -1,0 +1,123 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, type Character, type JobSet } from '../api';
+import { AspectPicker } from '../components/aspect-picker';
+import { CodeSamples } from '../components/code-samples';
+import { DropZone } from '../components/drop-zone';
+import { Segmented, SeedField, Slider } from '../components/fields';
+import { JobSetView } from '../components/job-set';
+import { ChosenImage, OutputPicker } from '../components/output-picker';
+import { Price } from '../components/price';
+import { StyleGallery } from '../components/style-gallery';
+import { useAccount } from '../account-context';
+import { takeHandoff } from '../nav';
+import { DEFAULT_SOUL, type SoulForm, soulRequest } from '../requests';
+
+export function ImagePage() {
+  const [form, setForm] = useState<SoulForm>(() => ({ ...DEFAULT_SOUL, ...takeHandoff()?.soul }));
+  const [runs, setRuns] = useState<JobSet[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [refFrom, setRefFrom] = useState<'upload' | 'outputs'>('upload');
+  const [characters, setCharacters] = useState<Character[]>([]);
+  const { refresh } = useAccount();
+  const set = <K extends keyof SoulForm>(k: K, v: SoulForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  useEffect(() => {
+    api.characters().then((r) => setCharacters(r.items.filter((c) => c.status === 'completed')), () => setCharacters([]));
+  }, []);
+
+  const request = useMemo(() => soulRequest(form), [form]);
+  // The price does not depend on the prompt; an empty one is quoted as if written.
+  const quoteRequest = useMemo(() => soulRequest({ ...form, prompt: form.prompt.trim() || 'a prompt' }), [form]);
+
+  const generate = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const s = await api.submit(request);
+      setRuns((r) => [s, ...r]);
+      void refresh();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="workspace">
+      <form class="controls card" onSubmit={generate} aria-labelledby="image-title">
+        <h1 id="image-title" tabIndex={-1}>
+          Image <span class="muted h-sub">Soul</span>
+        </h1>
+        <label for="prompt">Prompt</label>
+        <textarea id="prompt" rows={4} required placeholder="A portrait in soft window light, film grain" value={form.prompt} onInput={(e) => set('prompt', e.currentTarget.value)} />
+        <label class="check">
+          <input type="checkbox" checked={form.enhancePrompt} onChange={(e) => set('enhancePrompt', e.currentTarget.checked)} />
+          Enhance prompt
+        </label>
+        <AspectPicker value={form.size} onChange={(s) => set('size', s)} />
+        <div class="row">
+          <Segmented name="quality" legend="Quality" value={form.quality} options={[{ value: '720p', label: '720p' }, { value: '1080p', label: '1080p' }]} onChange={(v) => set('quality', v)} />
+          <Segmented name="batch" legend="Images" value={form.batch} options={[{ value: 1, label: '1' }, { value: 4, label: '4' }]} onChange={(v) => set('batch', v)} />
+        </div>
+        <SeedField seed={form.seed} onChange={(s) => set('seed', s)} />
+        <StyleGallery value={form.styleId} onChange={(id) => set('styleId', id)} />
+        {form.styleId && <Slider id="style-strength" label="Style strength" value={form.styleStrength} onChange={(v) => set('styleStrength', v)} />}
+
+        <fieldset>
+          <legend>Image reference</legend>
+          {form.imageReferenceUrl ? (
+            <ChosenImage url={form.imageReferenceUrl} label="Image reference" onClear={() => set('imageReferenceUrl', null)} />
+          ) : (
+            <>
+              <Segmented name="ref-from" legend="Source" value={refFrom} options={[{ value: 'upload', label: 'Upload' }, { value: 'outputs', label: 'My outputs' }]} onChange={setRefFrom} />
+              {refFrom === 'upload' ? <DropZone label="Choose reference image" onUploaded={([u]) => set('imageReferenceUrl', u)} /> : <OutputPicker label="Your outputs" selected={form.imageReferenceUrl} onPick={(u) => set('imageReferenceUrl', u)} />}
+            </>
+          )}
+        </fieldset>
+
+        <fieldset>
+          <legend>Character (Soul ID)</legend>
+          <label for="character" class="visually-hidden">
+            Character
+          </label>
+          <select id="character" value={form.characterId ?? ''} onChange={(e) => set('characterId', e.currentTarget.value || null)}>
+            <option value="">None</option>
+            {characters.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+            {form.characterId && !characters.some((c) => c.id === form.characterId) && <option value={form.characterId}>{form.characterId.slice(0, 8)}…</option>}
+          </select>
+          {form.characterId && <Slider id="character-strength" label="Character strength" value={form.characterStrength} onChange={(v) => set('characterStrength', v)} />}
+        </fieldset>
+
+        <div class="generate-bar">
+          <Price request={quoteRequest} />
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Submitting…' : 'Generate'}
+          </button>
+        </div>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+
+      <div class="results">
+        <section aria-labelledby="runs-title" class="runs">
+          <h2 id="runs-title">This session</h2>
+          {runs.length === 0 && <p class="empty muted">Your images appear here as they render, with a progress bar per image. Everything you make is also in History.</p>}
+          {runs.map((r) => (
+            <JobSetView key={r.id} initial={r} compact />
+          ))}
+        </section>
+        <CodeSamples request={request} />
+      </div>
+    </div>
+  );
+}
