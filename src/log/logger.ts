@@ -28,7 +28,7 @@ function level(name: string | undefined): string {
 function prettyStream(): DestinationStream | null {
   try {
     const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => DestinationStream;
-    return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    return pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   } catch {
     return null;
   }
