@@ -42,7 +42,7 @@ export class EngineWarmup {
     const failed = this.targets.filter((t) => this.states.get(t.name)?.state !== 'ready').map((t) => t.name);
     const ms = Math.round(performance.now() - t0);
     if (failed.length === 0) this.logger.info({ event: 'engines.ready', duration_ms: ms }, `engines loaded in ${ms} ms`);
-    else this.logger.warn({ event: 'engines.incomplete', failed, duration_ms: ms }, `engines not loaded: ${failed.join(', ')} (see /readyz)`);
+    else this.logger.warn({ event: 'engines.incomplete', failed, duration_ms: ms }, `engines not loaded: ${failed.join(', ')}`);
   }
 
   private load(t: WarmTarget): Promise<void> {
