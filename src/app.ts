@@ -11,6 +11,8 @@ import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
 import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
 import { jobSetRoutes } from './api/surfaces/job-sets.js';
 import { opsRoutes } from './api/surfaces/ops.js';
+import { popcornRoutes } from './api/surfaces/popcorn.js';
+import { socialRoutes } from './api/surfaces/social.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
@@ -66,6 +68,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   higgsfieldV2Routes(app, ctx);
   jobSetRoutes(app, ctx);
   soulIdRoutes(app, ctx);
+  popcornRoutes(app, ctx);
+  socialRoutes(app, ctx);
   for (const s of opts.surfaces ?? []) s(app, ctx);
   if (ctx.config.studio) studioRoutes(app, ctx);
   return app;

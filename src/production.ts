@@ -56,9 +56,10 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
 export function productionReadiness(config: Config): Record<string, ReadinessProbe> {
   return {
     diffusion_model: () => diffusionEngine(config).readiness(),
-    identity_models: async () => {
-      const s = await characterEngine(config).transferStatus();
-      return { ready: s.ok, reason: s.message };
+    // Always ready: the mesh-warp engine ships in npm; the detail names the engine in use and why.
+    identity_engine: async () => {
+      const s = await characterEngine(config).identityStatus();
+      return { ready: true, model: s.engine, reason: s.message };
     },
   };
 }
@@ -73,13 +74,11 @@ export function productionWarmTargets(config: Config): WarmTarget[] {
     // Face detection, landmarks and person segmentation (Soul ID photos, DoP mattes).
     { name: 'face_models', load: async () => void (await getHuman()) },
     {
-      name: 'identity_models',
+      name: 'identity_engine',
       load: async () => {
         const engine = characterEngine(config);
-        const status = await engine.transferStatus();
-        // The message names the pull command; the identity_models probe reports it as well.
-        if (!status.ok) throw new Error(status.message);
         await engine.warm?.();
+        return (await engine.identityStatus()).engine;
       },
     },
   ];

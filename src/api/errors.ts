@@ -79,7 +79,7 @@ function toDomain(err: FastifyError | Error): DomainError | ValidationError | nu
   }
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError('payload_too_large', 'Request body is too large');
-  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`);
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`, { unsupportedMediaType: true });
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new DomainError('bad_input', fe.message);
   return null;
 }

@@ -17,6 +17,12 @@ export interface DopParams {
   motionsFromPrompt: boolean;
   seed: number;
   enhancePrompt: boolean;
+  /** Clip length in seconds; DoP routes render 5 (absent), Kling-style requests 5 or 10. */
+  durationS?: 5 | 10;
+  /** How the motions were chosen when a reader decided it (Kling: prompt or fallback). */
+  motionsOrigin?: 'prompt' | 'fallback';
+  /** Set when the request named another vendor's model: what it asked for (echoed in extras). */
+  requestedModel?: string;
 }
 
 /** The SDK documents turbo as the priority queue; standard rides with it, lite waits. */
@@ -101,6 +107,47 @@ export function readDopV1(body: unknown, loc: (string | number)[]): DopParams {
   return finishDop(r, { tier: model?.replace('dop-', '') as DopTier | undefined, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'input_images_end');
 }
 
+/** The end-frame spellings clients send on v2 bodies; `end_image_url` is the OpenAPI's own. */
+const END_FRAME_ALIASES = ['end_image_url', 'last_frame_url', 'image_url_end', 'input_images_end'] as const;
+
+/**
+ * The end frame of a v2 body, under any of its spellings and on the base paths too (a
+ * transition motion then renders it). `input_images_end` may be v1's `[{type, image_url}]` or a
+ * list of one URL. Two spellings naming different images are refused.
+ */
+function readEndFrame(r: FieldReader, body: unknown, required: boolean): { url: string; field: string } | undefined {
+  const found: { url: string; field: string }[] = [];
+  for (const field of END_FRAME_ALIASES) {
+    if (!r.has(field)) {
+      r.ignore(field);
+      continue;
+    }
+    let url: string | undefined;
+    if (field === 'input_images_end') {
+      const list = r.list(field, { min: 1, max: 1 });
+      const item = list?.[0];
+      if (typeof item === 'string') {
+        const one = FieldReader.object({ 0: item }, [...r.location, field], r.issues);
+        url = one?.url('0');
+        r.issues.push(...(one?.issues ?? []));
+      }
+      else if (item !== undefined) {
+        const o = FieldReader.object(item, [...r.location, field, 0], r.issues);
+        if (o) {
+          o.literal('type', ['image_url'] as const);
+          url = o.url('image_url', { required: true });
+          o.forbidExtra();
+          r.issues.push(...o.issues);
+        }
+      }
+    } else url = r.url(field);
+    if (url) found.push({ url, field });
+  }
+  if (found.some((f) => f.url !== found[0].url)) r.fail(found[1].field, `Value error, ${found[0].field} and ${found[1].field} name different end frames`, found[1].url);
+  if (required && !END_FRAME_ALIASES.some((f) => r.has(f))) r.issues.push({ type: 'missing', loc: [...r.location, 'end_image_url'], msg: 'Field required', input: body });
+  return found[0];
+}
+
 /** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]. */
 export function readDopV2(body: unknown, tier: DopTier, firstLast: boolean): DopParams {
   const issues: FieldIssue[] = [];
@@ -108,13 +155,13 @@ export function readDopV2(body: unknown, tier: DopTier, firstLast: boolean): Dop
   if (!r) throw new ValidationError(issues);
   const prompt = r.string('prompt', { required: true, max: 4000 });
   const imageUrl = r.url('image_url', { required: true });
-  const endImageUrl = firstLast ? r.url('end_image_url', { required: true }) : undefined;
+  const end = readEndFrame(r, body, firstLast);
   const motions = readMotions(r, 'motions');
   const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
   const enhance = r.boolean('enhance_prompt');
-  const duration = r.number('duration', { min: 5, max: 5 });
-  void duration;
-  return finishDop(r, { tier, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'end_image_url');
+  // DoP clips are 5 s: the optional integer is checked, and only 5 is possible.
+  r.number('duration', { int: true, min: 5, max: 5 });
+  return finishDop(r, { tier, prompt, imageUrl, endImageUrl: end?.url, motions, seed, enhance }, end?.field ?? 'end_image_url');
 }
 
 export function dopInputParams(p: DopParams): Record<string, unknown> {

@@ -16,7 +16,7 @@ export const JOB_KINDS = ['soul', 'dop', 'soul_id'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
-export type JobSetType = 'text2image_soul' | 'image2video' | 'soul_id';
+export type JobSetType = 'text2image_soul' | 'text2image_popcorn' | 'social_carousel' | 'image2video' | 'soul_id';
 
 export interface MediaRef {
   type: 'image' | 'video';
@@ -32,6 +32,8 @@ export interface JobResults {
   min: MediaRef;
   /** A still frame of a video job. */
   poster?: MediaRef;
+  /** The image with its overlay copy drawn on (carousel slides). */
+  overlay?: MediaRef;
 }
 
 export interface Job {

@@ -6,6 +6,10 @@
  * Reseller dialects price in USD from their own tables and convert with USD_TO_CREDITS:
  *   WaveSpeed (seed 000): medium $0.09, high $0.19 per image.
  *   Pixazo (seed 001): 720p x1 $0.15, 720p x4 $0.19, 1080p x1 $0.25, 1080p x4 $0.37 per request.
+ *   Popcorn auto (issue 13, from the official OpenAPI as copied by a third party): about
+ *   $0.092 per image.
+ *   Kling 2.1 pro image-to-video (same source): about $0.49 per 5 s clip, so $0.98 for 10 s.
+ *   Creator workflows publish no price: a carousel is the sum of its slides (soul.1080p each).
  * Operators override any entry with OPENSOUL_PRICES (JSON of the keys below).
  */
 export const USD_TO_CREDITS = 16;
@@ -23,6 +27,8 @@ export const DEFAULT_PRICES = {
   'pixazo.soul.720p.4': 0.19 * USD_TO_CREDITS,
   'pixazo.soul.1080p.1': 0.25 * USD_TO_CREDITS,
   'pixazo.soul.1080p.4': 0.37 * USD_TO_CREDITS,
+  'popcorn.image': 0.092 * USD_TO_CREDITS,
+  'kling.i2v.5s': 0.49 * USD_TO_CREDITS,
 } as const;
 export type PriceKey = keyof typeof DEFAULT_PRICES;
 

@@ -109,6 +109,15 @@ export type SoulJobInput = Omit<SoulParams, 'size' | 'quality' | 'batchSize'> & 
   height: number;
   /** Results of this dialect expire sooner (Segmind). */
   retentionS?: number;
+  /** A set of images kept consistent (Popcorn): part of the start noise shared by the set. */
+  sharedNoise?: { seed: number; weight: number };
+  /** Reference images whose colours every image of the set is matched to, by `paletteAmount`. */
+  paletteUrls?: string[];
+  paletteAmount?: number;
+  /** Cover-cropped to this exact size after generation (carousel slides at 4:5). */
+  finalSize?: { width: number; height: number };
+  /** Copy drawn on a second version of the image (carousel slides), stored as `overlay`. */
+  overlayText?: string;
 };
 
 /** Each image of a batch is its own job; seeds step by one so every image differs yet replays. */

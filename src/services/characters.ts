@@ -25,13 +25,55 @@ export interface CharacterBuildResult {
   faceCrops: Buffer[];
 }
 
+/** Which identity transfer runs: the shipped mesh warp, or the InsightFace swapper when installed. */
+export type IdentityEngineName = 'mesh-warp' | 'insightface-swapper';
+
+export interface IdentityEngineStatus {
+  engine: IdentityEngineName;
+  /** Why this engine: what is installed, and how to install the optional upgrade. */
+  message: string;
+}
+
+/** What a transfer needs of a character; `photos` reads its accepted photos only when not cached. */
+export interface CharacterIdentity {
+  centroid: Float32Array;
+  faceCrops: Buffer[];
+  photos: () => Promise<Buffer[]>;
+  cacheKey: string;
+}
+
+/** One face of a generated image: transferred, or refused with a code and a sentence. */
+export interface FaceTransferReport {
+  /** [x, y, width, height] in output pixels. */
+  box: [number, number, number, number];
+  transferred: boolean;
+  code?: string;
+  reason?: string;
+  /** Index (among the character's accepted photos) of the reference that was warped. */
+  reference?: number;
+}
+
+export interface TransferResult {
+  image: Buffer;
+  engine: IdentityEngineName;
+  engineReason: string;
+  /** faceres cosine to the centroid before and after the transfer (0 when no face). */
+  scoreBefore: number;
+  identityScore: number;
+  /** ArcFace cosine to the character's ArcFace embedding, when that recogniser is installed. */
+  arcfaceScore?: number;
+  /** Faces transferred. */
+  faces: number;
+  reports: FaceTransferReport[];
+}
+
 /** What Soul ID needs from the face engine (src/engine/face, wired in src/production.ts). */
 export interface CharacterEngine {
   build(photos: Buffer[], onProgress?: (done: number, total: number) => void): Promise<CharacterBuildResult>;
-  /** Identity transfer models installed? The message names the pull command when not. */
-  transferStatus(): Promise<{ ok: boolean; message: string }>;
-  transfer(image: Buffer, character: { centroid: Float32Array; faceCrops: Buffer[]; cacheKey: string }, strength: number): Promise<{ image: Buffer; identityScore: number; faces: number }>;
-  /** Loads the identity transfer models now (start-up), so the first Soul ID job does not. */
+  /** The engine a transfer would run now, and why. Never a reason to refuse a request. */
+  identityStatus(): Promise<IdentityEngineStatus>;
+  transfer(image: Buffer, character: CharacterIdentity, strength: number): Promise<TransferResult>;
+  /** Loads the engine's models now (start-up), so the first Soul ID job does not. */
   warm?(): Promise<void>;
   /** Drops what the engine keeps in memory for a character (its source embedding). */
   forget?(cacheKey: string): void;
@@ -54,6 +96,7 @@ export class CharacterService {
     private readonly engine: CharacterEngine | null,
   ) {
     generation.onSetFinished(this.dropOrphanBuildOutputs);
+    generation.onSetFinished(this.failUnfinishedBuilds);
   }
 
   async create(accountId: string, name: string, imageUrls: string[]) {
@@ -159,14 +202,33 @@ export class CharacterService {
     if (orphaned.length) void this.media.deleteKeys(orphaned).catch(() => {});
   };
 
-  /** Soul requests naming a character: it must be ours, completed, and transfer models installed. */
+  /**
+   * Set-finished hook: a build job that ended without completing (a crash, a lease given up, a
+   * cancel) leaves its character `failed`, never `in_progress` forever. The runner's own
+   * failures already wrote their per-photo report; this keeps it.
+   */
+  private readonly failUnfinishedBuilds: SetFinishedHook = async (trx, set) => {
+    if (set.type !== 'soul_id') return;
+    for (const j of set.jobs) {
+      if (j.status === 'completed' || !isTerminal(j.status)) continue;
+      await trx
+        .updateTable('characters')
+        .set({ status: 'failed', finished_at: nowIso() })
+        .where('id', '=', String(j.input.characterId))
+        .where('status', 'in', ['queued', 'in_progress'])
+        .execute();
+    }
+  };
+
+  /**
+   * Soul requests naming a character: it must be ours and completed. No model is checked here:
+   * the shipped mesh-warp engine always runs, the InsightFace swapper only when installed.
+   */
   readonly gate = async (accountId: string, characterId: string) => {
     const c = await this.get(characterId, accountId);
     if (!c) throw new DomainError('bad_input', `custom_reference_id ${characterId} was not found`);
     if (c.status !== 'completed') throw new DomainError('bad_input', `custom_reference_id ${characterId} is ${c.status}, not completed`);
     if (!this.engine) throw new DomainError('bad_input', 'Soul ID is not available on this server');
-    const st = await this.engine.transferStatus();
-    if (!st.ok) throw new DomainError('bad_input', st.message);
   };
 
   // ---- used by the soul_id runner -------------------------------------------------------
@@ -231,8 +293,11 @@ export class CharacterService {
     await this.db.updateTable('characters').set({ status: 'failed', quality_report: JSON.stringify(refused), finished_at: nowIso() }).where('id', '=', id).execute();
   }
 
-  /** Centroid and accepted face crops for identity transfer. */
-  async identity(id: string, accountId: string): Promise<{ centroid: Float32Array; faceCrops: Buffer[] } | null> {
+  /**
+   * Centroid, accepted face crops and (read on demand) the accepted photos, for identity
+   * transfer. The photos are the mesh-warp engine's references; it caches what it derives.
+   */
+  async identity(id: string, accountId: string): Promise<Omit<CharacterIdentity, 'cacheKey'> | null> {
     const c = await this.get(id, accountId);
     if (!c?.centroid) return null;
     const crops: Buffer[] = [];
@@ -241,13 +306,22 @@ export class CharacterService {
       const b = await this.media.readOwn(m.face_crop_key, accountId);
       if (b) crops.push(b);
     }
-    return { centroid: Float32Array.from(JSON.parse(c.centroid) as number[]), faceCrops: crops };
+    const accepted = c.media.filter((m) => m.accepted && m.face_crop_key);
+    const photos = async () => {
+      const out: Buffer[] = [];
+      for (const m of accepted) {
+        const b = await this.media.readOwn(m.media_key, accountId);
+        if (b) out.push(b);
+      }
+      return out;
+    };
+    return { centroid: Float32Array.from(JSON.parse(c.centroid) as number[]), faceCrops: crops, photos };
   }
 }
 
 /** Blob keys of a job's outputs. */
 function outputKeys(j: Job): string[] {
-  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : [])] : [];
+  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : []), ...(j.results.overlay ? [j.results.overlay.key] : [])] : [];
 }
 
 /**

@@ -10,6 +10,8 @@ export interface DopSubmitMeta {
   webhook: WebhookTarget | null;
   totalPriceMilli?: number;
   visibleForS?: number | null;
+  /** The echo, when the request came in another model's shape (Kling). */
+  inputParams?: Record<string, unknown>;
 }
 
 /** DoP image-to-video: one job per request, priced and prioritised by tier. */
@@ -27,7 +29,7 @@ export class DopService {
       kind: 'dop',
       model: meta.model,
       dialect: meta.dialect,
-      inputParams: dopInputParams(p),
+      inputParams: meta.inputParams ?? dopInputParams(p),
       webhook: meta.webhook,
       visibleForS: meta.visibleForS ?? null,
       jobs: [

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SoulParams } from '../domain/soul.js';
 import { type SoulJobInput, seedForImage, soulInputParams } from '../domain/soul.js';
-import { outputSize } from '../domain/sizes.js';
+import { outputSize, parseSize } from '../domain/sizes.js';
 import type { PriceTable } from '../domain/pricing.js';
 import { PriceTable as Prices } from '../domain/pricing.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
@@ -16,6 +16,8 @@ export interface SoulSubmitMeta {
   visibleForS?: number | null;
   retentionS?: number;
   priority?: number;
+  /** Render the listed size whatever the quality (WaveSpeed: a named `size` is the size delivered). */
+  exactSize?: boolean;
 }
 
 function jobInput(p: SoulParams, width: number, height: number, seed: number, retentionS?: number): SoulJobInput {
@@ -23,7 +25,7 @@ function jobInput(p: SoulParams, width: number, height: number, seed: number, re
   return { ...rest, width, height, seed, ...(retentionS ? { retentionS } : {}) };
 }
 
-/** Checks a character before anything is charged (existence, ownership, models installed). */
+/** Checks a character before anything is charged (existence, ownership, build completed); never which models are installed. */
 export type CharacterGate = (accountId: string, characterId: string) => Promise<void>;
 
 /** Soul text-to-image / image-to-image: one job per image of the batch, priced per job. */
@@ -44,7 +46,7 @@ export class SoulService {
    * one function. Nothing is stored.
    */
   plan(p: SoulParams, meta: SoulSubmitMeta): SubmitPlan {
-    const { width, height } = outputSize(p.size, p.quality);
+    const { width, height } = meta.exactSize ? parseSize(p.size) : outputSize(p.size, p.quality);
     const total = meta.totalPriceMilli ?? this.prices.milli(p.quality === '720p' ? 'soul.720p' : 'soul.1080p') * p.batchSize;
     const costs = Prices.split(total, p.batchSize);
     const imageReference = p.imageReferenceUrl ? { type: 'image_url', image_url: p.imageReferenceUrl } : null;

@@ -26,6 +26,8 @@ export interface RunOutput {
   raw: StoredBlob;
   min: StoredBlob;
   poster?: StoredBlob;
+  /** A second version of the image with overlay copy (carousel slides). */
+  overlay?: StoredBlob;
   /** Ends the job as nsfw instead of completed (refunded). */
   nsfw?: boolean;
   extras?: Record<string, unknown>;

@@ -158,6 +158,7 @@ export class WorkerPool {
     const raw = await media.put(job.accountId, 'output', out.raw, keep);
     const min = await media.put(job.accountId, 'output', out.min, keep);
     const poster = out.poster ? await media.put(job.accountId, 'output', out.poster, keep) : undefined;
-    return { raw, min, ...(poster ? { poster } : {}) };
+    const overlay = out.overlay ? await media.put(job.accountId, 'output', out.overlay, keep) : undefined;
+    return { raw, min, ...(poster ? { poster } : {}), ...(overlay ? { overlay } : {}) };
   }
 }

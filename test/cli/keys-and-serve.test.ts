@@ -68,6 +68,9 @@ describe('opensoul serve', () => {
       expect(ready.execution_provider).toEqual({ requested: 'cpu', in_use: 'cpu' });
       // The banner says how to get the model.
       expect(out).toMatch(/Soul model: not installed[^\n]*\n\s+npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7/);
+      // Nor the optional InsightFace swapper: Soul ID is still ready, on the shipped mesh-warp engine.
+      expect(ready.checks.identity_engine).toEqual({ ok: true, detail: expect.stringContaining('mesh-warp') });
+      expect(ready.checks.identity_engine.detail).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

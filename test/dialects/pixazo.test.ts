@@ -51,7 +51,11 @@ describe('Pixazo generateSoul and getGenerationResults', () => {
     await waitEnded(live, r.body.job_set_id, a.accountId);
     const done = await post(live, RESULTS, a.credential, { job_set_id: r.body.job_set_id });
     expectGolden('pixazo/results-completed', done, live.url);
-    expect(done.body.input_params.image_reference).toEqual({ type: 'image_url', image_url: image });
+    // Echoed as Pixazo's media input (seed 001), with an id that stays the same for the same image.
+    expect(done.body.success).toBe(true);
+    expect(done.body.input_params.image_reference).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'media_input', url: image });
+    const again = await post(live, RESULTS, a.credential, { job_set_id: r.body.job_set_id });
+    expect(again.body.input_params.image_reference.id).toBe(done.body.input_params.image_reference.id);
     expect((await fetch(done.body.jobs[0].results.raw.url)).status).toBe(200);
 
     const f = await post(live, SUBMIT, a.credential, { prompt: 'FAIL here', width_and_height: '1536x1536', seed: 4 });
@@ -80,6 +84,21 @@ describe('Pixazo generateSoul and getGenerationResults', () => {
 });
 
 describe('Pixazo errors', () => {
+  it('getTextToImageGetSoulStyles lists the Soul styles by GET and POST, with the same key header', async () => {
+    const a = await idle.account(1);
+    const got = await call(`${idle.url}/ai-model-api/v1/getTextToImageGetSoulStyles`, { headers: authPixazo(a.credential) });
+    expectGolden('pixazo/styles', got, idle.url);
+    expect(got.body.success).toBe(true);
+    expect(got.body.styles.length).toBeGreaterThan(10);
+    expect(got.body.styles).toContainEqual(expect.objectContaining({ id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8' }));
+    // The same list as Higgsfield's own route.
+    const hf = await call(`${idle.url}/v1/text2image/soul-styles`, { headers: { 'hf-api-key': a.keyId, 'hf-secret': a.secret } });
+    expect(got.body.styles).toEqual(hf.body);
+    const posted = await post(idle, '/ai-model-api/v1/getTextToImageGetSoulStyles', a.credential, {});
+    expect(posted.body).toEqual(got.body);
+    expectGolden('pixazo/styles-no-key', await call(`${idle.url}/ai-model-api/v1/getTextToImageGetSoulStyles`), idle.url);
+  });
+
   it('validation issues in Pixazo field names, as {"error"}', async () => {
     const a = await live.account(10);
     expectGolden('pixazo/error-validation', await post(live, SUBMIT, a.credential, { prompt: 'x', image_reference_type: 'image_url', webhook_url: 'https://example.com/cb', batch_size: 2, style_id: '464ea177-8d40-4940-8d9d-b438bab269c7', soul_style_id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8' }), live.url);

@@ -6,7 +6,7 @@ import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
 import { startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 export function resellerSurfaces(opts: { syncWaitMs?: number } = {}) {
-  return [waveSpeedSurface(opts), segmindSurface(), pixazoSurface()];
+  return [waveSpeedSurface(opts), segmindSurface(opts), pixazoSurface()];
 }
 
 /** A live server (workers on) with the three reseller dialects. */

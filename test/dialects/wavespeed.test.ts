@@ -35,6 +35,11 @@ describe('WaveSpeed predictions', () => {
     const set = await waitEnded(live, r.body.data.id, a.accountId);
     // strength is WaveSpeed's fidelity to the source: 0.35 leaves 1 - 0.8 * 0.35 = 0.72 denoise.
     expect(set.jobs[0].input).toMatchObject({ imageReferenceUrl: image, imageStrength: 0.72, width: 1024, height: 1366 });
+    // A named size is delivered as named, whatever the quality (issue 13: 1152*2048 medium gave 768x1366).
+    const other = await live.account(10);
+    const sized = await post(live, I2I, other.credential, { image: await ownImageUrl(live, other.accountId), prompt: 'tall', size: '1152*2048', quality: 'medium', seed: 12 });
+    const sizedSet = await waitEnded(live, sized.body.data.id, other.accountId);
+    expect(sizedSet.jobs[0].input).toMatchObject({ width: 1152, height: 2048 });
     const done = await get(live, `/api/v3/predictions/${set.id}/result`, a.credential);
     expectGolden('wavespeed/prediction-completed', done, live.url);
     expect(done.body.data.timings.inference).toBeGreaterThanOrEqual(0);

@@ -44,6 +44,13 @@ describe('POST /v1/quote', () => {
     { path: '/api/v3/higgsfield/soul/image-to-image', body: { prompt: 'q', image, quality: 'medium' }, headers: authWs(`${a.keyId}:${a.secret}`), currency: 'usd', credits: 1.44, jobs: 1 },
     { path: '/v2/higgsfield-text2image-soul', body: { prompt: 'q', quality: '720p' }, headers: authSegmind(`${a.keyId}:${a.secret}`), currency: 'usd', credits: 2.25, jobs: 1 },
     { path: '/ai-model-api/v1/generateSoul', body: { prompt: 'q', width_and_height: '1536x2048', quality: '720p', batch_size: 4 }, headers: authPixazo(`${a.keyId}:${a.secret}`), currency: 'usd', credits: 4.125, jobs: 4 },
+    // Catalogue routes (issue 13): aliases, Popcorn ($0.092 an image), Kling ($0.49 per 5 s).
+    { path: '/soul', body: { params: { prompt: 'q', quality: '720p' } }, headers: hfHeaders(a), currency: 'credits', credits: 2.25, jobs: 1 },
+    { path: '/soul-id', body: { name: 'me', input_images: [{ type: 'image_url', image_url: image }], model_version: 'v2' }, headers: hfHeaders(a), currency: 'credits', credits: 40, jobs: 1 },
+    { path: '/higgsfield-ai/popcorn/auto', body: { prompt: 'q', num_images: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 4.416, jobs: 3 },
+    { path: '/v1/text2image/keyframes', body: { params: { prompt: 'q', count: 2, aspect_ratio: '16:9' } }, headers: hfHeaders(a), currency: 'credits', credits: 2.944, jobs: 2 },
+    { path: '/social/carousel/instagram', body: { topic: 'q', slide_count: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 9, jobs: 3 },
+    { path: '/kling-video/v2.1/pro/image-to-video', body: { prompt: 'slow push in', image_url: image, duration: 10 }, headers: hfHeaders(a), currency: 'credits', credits: 15.68, jobs: 1 },
   ];
 
   it('equals the credits the ledger charges for the same body, in each dialect and its own money', async () => {
@@ -56,6 +63,13 @@ describe('POST /v1/quote', () => {
       expect(submit.status, `${c.path}: ${await submit.clone().text()}`).toBe(200);
       expect(await lastCharge(), c.path).toBe(q.body.credits);
     }
+  });
+
+  it('prices Segmind\'s sync route like its queue route (the sync answer holds, so only the quote is compared)', async () => {
+    const body = { prompt: 'q', quality: '720p' };
+    const sync = await quote('/v1/higgsfield-text2image-soul', body);
+    expect(sync.status).toBe(200);
+    expect(sync.body).toEqual((await quote('/v2/higgsfield-text2image-soul', body)).body);
   });
 
   it('charges and stores nothing', async () => {

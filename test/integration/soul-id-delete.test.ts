@@ -47,7 +47,7 @@ beforeAll(async () => {
       }
       return real.build(photos, onProgress);
     },
-    transferStatus: () => real.transferStatus(),
+    identityStatus: () => real.identityStatus(),
     transfer: (image, character, strength) => real.transfer(image, character, strength),
   };
   s = await startServer({

@@ -92,6 +92,20 @@ describe('Soul ID over HTTP', () => {
     expect(list.items.map((i: any) => [i.id, i.status])).toEqual([[created.id, 'completed']]);
   });
 
+  it('POST /soul-id (the catalogue id) creates a character like /v1/custom-references, model_version accepted', async () => {
+    const a = await s.account(100);
+    const url = await upload(a, astronaut);
+    const r = await api(a, '/soul-id', { method: 'POST', body: JSON.stringify({ name: 'Alias', input_images: [{ type: 'image_url', image_url: url }], model_version: 'v2' }) });
+    expect(r.status).toBe(200);
+    const c = (await r.json()) as any;
+    const done = await waitFor(async () => {
+      const g = (await (await api(a, `/v1/custom-references/${c.id}`)).json()) as any;
+      return ['completed', 'failed'].includes(g.status) && g;
+    }, 60_000);
+    expect(done).toMatchObject({ name: 'Alias', status: 'completed' });
+    expect(await balance(a)).toBe(60);
+  });
+
   it('a 256px copy is refused for its resolution; the character fails and the 40 credits come back', async () => {
     const a = await s.account(100);
     const small = await sharp(astronaut).resize(256, 256).png().toBuffer();
@@ -150,24 +164,47 @@ describe('Soul ID over HTTP', () => {
     expect(done.identity_scores).toHaveLength(1);
   });
 
-  it('without the transfer models a character request is refused at submit with the pull command; nothing is charged', async () => {
+  it('without the transfer models a character request is accepted, charged, and runs the mesh-warp engine', async () => {
     const before = await balance(owner);
     modelsInstalled = false;
     try {
-      const r = await soul(owner, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', custom_reference_id: character.id });
-      expect(r.status).toBe(400);
-      expect(JSON.stringify(r.body)).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
-      const v2 = await fetch(`${s.url}/higgsfield-ai/soul/character`, {
-        method: 'POST',
-        headers: { authorization: `Key ${owner.credential}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt: 'x', custom_reference_id: character.id }),
+      const r = await soul(owner, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', seed: 9, custom_reference_id: character.id });
+      expect(r.status).toBe(200);
+      const set = await settled(owner, r.body.id);
+      expect(set.jobs[0].status).toBe('completed');
+      expect(await balance(owner)).toBe(before - 1.5);
+      // The fixture diffusion model draws no face: nothing to transfer, and the output says so.
+      expect(set.jobs[0].identity).toMatchObject({
+        engine: 'mesh-warp',
+        engine_reason: expect.stringContaining('not installed'),
+        faces_transferred: 0,
+        faces: [],
+        score_before: 0,
+        score_after: 0,
+        reason: expect.stringContaining('No face was found'),
       });
-      expect(v2.status).toBe(400);
-      expect(await v2.text()).toContain('opensoul models pull');
+      const ready = (await (await fetch(`${s.url}/readyz`)).json()) as any;
+      expect(JSON.stringify(ready)).not.toContain('opensoul models pull ezioruan'); // this server wires no identity probe
     } finally {
       modelsInstalled = true;
     }
-    expect(await balance(owner)).toBe(before);
+    const again = await soul(owner, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', seed: 9, custom_reference_id: character.id });
+    const done = await settled(owner, again.body.id);
+    expect(done.jobs[0].identity).toMatchObject({ engine: 'insightface-swapper', faces_transferred: 0 });
+  });
+
+  it('a character whose photos can all not be read ends failed with each reason, and is refunded', async () => {
+    const a = await s.account(100);
+    const c = await createCharacter(a, ['http://127.0.0.1:9/one.png', 'http://169.254.169.254/latest/meta-data']);
+    expect(c.status).toBe('failed');
+    expect(c.quality_report).toEqual([
+      { index: 0, code: 'image_unreadable', message: expect.any(String) },
+      { index: 1, code: 'image_unreadable', message: expect.any(String) },
+    ]);
+    expect(await waitFor(async () => (await balance(a)) === 100 && 100)).toBe(100);
+    const r = await soul(a, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', custom_reference_id: c.id });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('failed, not completed');
   });
 
   it('another account sees 404 for the character and cannot generate with it', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DOP_TIERS, readDopV1, readDopV2 } from '../../domain/dop.js';
 import { DomainError } from '../../domain/errors.js';
+import { KLING_MODEL, klingInputParams, readKlingI2V } from '../../domain/kling.js';
 import { MOTIONS, findMotion } from '../../domain/motions.js';
 import type { AppContext } from '../../context.js';
 import { DopService } from '../../services/dop.js';
@@ -53,6 +54,19 @@ export function dopRoutes(preview: MotionPreviewRenderer) {
         });
       }
     }
+
+    // Kling 2.1 pro's wire shape, rendered by opensoul's own video engine (never Kling itself).
+    const readKling: DopRead = async (req) => {
+      const k = readKlingI2V(req.body);
+      const totalPriceMilli = ctx.prices.milli('kling.i2v.5s') * ((k.dop.durationS ?? 5) / 5);
+      return { params: k.dop, meta: { model: KLING_MODEL, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx), totalPriceMilli, inputParams: klingInputParams(k) } };
+    };
+    app.post(`/${KLING_MODEL}`, { config: { ...hf, idempotent: true, quote: quoter(readKling) }, schema: { tags: ['higgsfield v2'], summary: 'Image-to-video in Kling 2.1 pro\'s request shape, rendered by opensoul\'s DoP engine (camera words in the prompt pick the motions)' } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readKling(req);
+      const set = await dop.submit(accountId, params, meta);
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    });
 
     app.get('/v1/motions', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'List DoP camera motions' } }, async () =>
       MOTIONS.map((m) => ({ id: m.id, name: m.name, description: m.description, preview_url: `${ctx.baseUrl()}/v1/motions/${m.id}/preview`, start_end_frame: m.startEndFrame })),

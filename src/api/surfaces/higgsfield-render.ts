@@ -40,9 +40,10 @@ function renderV1Job(j: Job, set: StoredJobSet, media: MediaService) {
     status: j.status,
     results: j.results ? { min: { type: j.results.min.type, url: media.url(j.results.min.key) }, raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) } } : null,
     ...(j.error ? { error: j.error } : {}),
-    // opensoul extensions (documented in docs/API.md): progress, identity score, poster frame.
+    // opensoul extensions (documented in docs/API.md): progress, identity score and report, poster frame.
     ...(j.progress ? { progress: { step: j.progress.step, total: j.progress.total } } : {}),
     ...(typeof j.extras.identity_score === 'number' ? { identity_score: j.extras.identity_score } : {}),
+    ...(j.extras.identity && typeof j.extras.identity === 'object' ? { identity: j.extras.identity } : {}),
     ...(j.results?.poster ? { poster_url: media.url(j.results.poster.key) } : {}),
     created_at: j.createdAt,
     started_at: j.startedAt,
@@ -60,11 +61,33 @@ export function renderV2Status(set: StoredJobSet, media: MediaService, base: str
   const body: Record<string, unknown> = { status, request_id: set.id, ...v2Urls(base, set.id) };
   const done = set.jobs.filter((j) => j.status === 'completed' && j.results);
   if (status === 'completed') {
-    if (set.type === 'image2video') body.video = { url: media.url(done[0].results!.raw.key) };
+    if (set.type === 'image2video') {
+      body.video = { url: media.url(done[0].results!.raw.key) };
+      // opensoul extension: the engine and motions that rendered the clip.
+      const x = done[0].extras;
+      if (x.engine) body.render = { engine: x.engine, ...(x.requested_model ? { requested_model: x.requested_model } : {}), motions: x.motions, motions_origin: x.motions_origin, duration_s: x.duration_s };
+    }
     else body.images = done.map((j) => ({ url: media.url(j.results!.raw.key) }));
   }
   if (status === 'failed') body.error = set.jobs.find((j) => j.error)?.error ?? 'Generation failed';
+  if (set.type === 'social_carousel') body.carousel = renderCarousel(set, media);
   const scores = set.jobs.map((j) => j.extras.identity_score).filter((s): s is number => typeof s === 'number');
   if (scores.length) body.identity_scores = scores;
   return body;
+}
+
+/**
+ * The carousel plan with each slide's outputs once it has them: `image_url` (the clean slide) and
+ * `overlay_image_url` (the same slide with its overlay copy), plus the slide job's status.
+ */
+function renderCarousel(set: StoredJobSet, media: MediaService) {
+  const plan = set.inputParams.carousel as { slides: { index: number }[] } & Record<string, unknown>;
+  return {
+    ...plan,
+    slides: plan.slides.map((slide, i) => {
+      const job = set.jobs[i];
+      const r = job?.status === 'completed' ? job.results : null;
+      return { ...slide, status: job?.status, image_url: r ? media.url(r.raw.key) : null, overlay_image_url: r?.overlay ? media.url(r.overlay.key) : null };
+    }),
+  };
 }

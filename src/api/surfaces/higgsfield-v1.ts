@@ -64,11 +64,17 @@ export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
     const { params, webhook } = await readV1Submit(req.body, ctx, (p) => readSoulParams(p, ['body', 'params']));
     return { params, meta: { model: 'soul', dialect: 'higgsfield', webhook } };
   };
-  app.post('/v1/text2image/soul', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readSoul) }, schema: { tags: ['higgsfield v1'], summary: 'Submit a Soul text-to-image job set', body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { params, meta } = await readSoul(req);
-    return renderV1JobSet(await ctx.soul.submit(accountId, params, meta), ctx.media);
-  });
+  // `/soul` is the catalogue id the official docs use for this model; it is served as an alias.
+  for (const [route, summary] of [
+    ['/v1/text2image/soul', 'Submit a Soul text-to-image job set'],
+    ['/soul', 'Alias of POST /v1/text2image/soul (the catalogue id "soul"; same body and answer)'],
+  ]) {
+    app.post(route, { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readSoul) }, schema: { tags: ['higgsfield v1'], summary, body: { type: 'object', required: ['params'], properties: { params: { type: 'object' }, webhook: { type: 'object' } } } } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readSoul(req);
+      return renderV1JobSet(await ctx.soul.submit(accountId, params, meta), ctx.media);
+    });
+  }
 
   app.get<{ Params: { id: string } }>('/v1/job-sets/:id', { config: hf, schema: { tags: ['higgsfield v1'], summary: 'Read a job set' } }, async (req) => {
     const { accountId } = principalOf(req);

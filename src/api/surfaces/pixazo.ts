@@ -4,11 +4,13 @@
  * `{"error"}` bodies, prices from Pixazo's quality x batch table.
  * Shapes marked UNCONFIRMED in docs/dialects.md are our choices.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader } from '../../domain/fields.js';
+import { SOUL_STYLES } from '../../domain/styles.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
@@ -69,10 +71,36 @@ function soulSpec(body: unknown): DialectSoulSpec {
   };
 }
 
+/** A stable id for an input image (the same URL always gets the same id), shaped as a UUID. */
+function mediaInputId(url: string): string {
+  const h = createHash('sha256').update(url).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The Higgsfield job set as Pixazo answers it: `success: true` (every Pixazo 200 carries it,
+ * seed 001) and the image reference echoed as a media input `{id, type: "media_input", url}`.
+ */
+export function renderPixazoJobSet(set: StoredJobSet, ctx: AppContext) {
+  const rendered = renderV1JobSet(set, ctx.media);
+  const params = { ...rendered.input_params } as Record<string, unknown>;
+  const ref = params.image_reference as { image_url?: string } | null | undefined;
+  if (ref?.image_url) params.image_reference = { id: mediaInputId(ref.image_url), type: 'media_input', url: ref.image_url };
+  return { success: true, ...rendered, input_params: params };
+}
+
 /** generateSoul's answer: the job set with its id as `job_set_id`, last, as the seed shows. */
 export function renderPixazoSubmit(set: StoredJobSet, ctx: AppContext) {
-  const { id, ...rest } = renderV1JobSet(set, ctx.media);
+  const { id, ...rest } = renderPixazoJobSet(set, ctx);
   return { ...rest, job_set_id: id };
+}
+
+/** The Soul styles in the Higgsfield list shape, inside Pixazo's success envelope. */
+export function renderPixazoStyles(ctx: AppContext) {
+  return {
+    success: true,
+    styles: SOUL_STYLES.map((st) => ({ id: st.id, name: st.name, description: st.description, preview_url: `${ctx.baseUrl()}/v1/text2image/soul-styles/${st.id}/preview` })),
+  };
 }
 
 export function pixazoSurface(): Surface {
@@ -106,8 +134,13 @@ export function pixazoSurface(): Surface {
       r.throwIfInvalid();
       const set = await ctx.generation.get(id!, accountId);
       if (!set) throw new DomainError('not_found', 'Job set not found');
-      return renderV1JobSet(set, ctx.media);
+      return renderPixazoJobSet(set, ctx);
     });
+
+    // Named in the generateSoul docs ("Use /getTextToImageGetSoulStyles"); both methods answer.
+    for (const method of ['GET', 'POST'] as const) {
+      app.route({ method, url: '/ai-model-api/v1/getTextToImageGetSoulStyles', config: px, schema: { tags, summary: 'List Soul styles ({success, styles[]})' }, handler: async () => renderPixazoStyles(ctx) });
+    }
 
     for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
       app.post(prefix, { config: { dialect: DIALECT } }, async () => {

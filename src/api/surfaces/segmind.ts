@@ -4,17 +4,19 @@
  * Shapes marked UNCONFIRMED in docs/dialects.md are our choices.
  */
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../domain/errors.js';
-import type { JobStatus } from '../../domain/job.js';
+import { type JobStatus, isTerminal } from '../../domain/job.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
 import type { ErrorRenderer } from '../errors.js';
 import {
   type DialectSoulSpec,
+  SetWaiter,
   chargedMilli,
+  clientGone,
   completedJobs,
   errorMessage,
   keyHeaderCredentials,
@@ -33,10 +35,15 @@ const DIALECT = 'segmind';
 const sg = { auth: DIALECT, dialect: DIALECT } as const;
 const SLUG = 'higgsfield-text2image-soul';
 
+/** How long the v1 sync route holds a request before it gives up (and cancels it). */
+export const DEFAULT_SEGMIND_SYNC_WAIT_MS = 120_000;
+
 const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
 
 export const renderSegmindError: ErrorRenderer = (err) => {
-  const status = err instanceof ValidationError ? 400 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
+  // Segmind answers 406 both for missing credits and for a body type it cannot read.
+  const wrongType = err instanceof DomainError && err.meta.unsupportedMediaType === true;
+  const status = err instanceof ValidationError ? 400 : wrongType ? 406 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
   const wait = err instanceof DomainError ? err.meta.retryAfterS : undefined;
   // Segmind announces the end of a rate limit as a UTC time, not Retry-After.
   const headers = typeof wait === 'number' ? { 'x-rate-limit-reset-at-utc': new Date(Date.now() + Math.max(1, Math.ceil(wait)) * 1000).toISOString() } : undefined;
@@ -108,15 +115,63 @@ export async function renderSegmindResult(set: StoredJobSet, ctx: AppContext) {
   };
 }
 
-export function segmindSurface(): Surface {
-  return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/']);
-    const tags = ['segmind'];
+/** Segmind reads JSON bodies only; any other declared type is its 406, before anything else. */
+function requireJson(req: FastifyRequest) {
+  const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new DomainError('bad_input', `Unsupported Content-Type: ${type} (send application/json)`, { unsupportedMediaType: true });
+}
 
+export function segmindSurface(opts: { syncWaitMs?: number } = {}): Surface {
+  const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SEGMIND_SYNC_WAIT_MS;
+  return (app: FastifyInstance, ctx: AppContext) => {
+    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/', `/v1/${SLUG}`]);
+    const tags = ['segmind'];
+    const waiter = new SetWaiter(ctx);
     // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
     const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
+
+    // Not idempotent: the answer is image bytes, which the idempotency store does not replay.
+    app.post(`/v1/${SLUG}`, { config: { ...sg, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)' } }, async (req, reply) => {
+      const { accountId } = principalOf(req);
+      requireJson(req);
+      const { params, meta } = await read(req);
+      // Listening before the submit: a caller who leaves while it commits is not missed.
+      const gone = clientGone(reply);
+      const set = await ctx.soul.submit(accountId, params, meta);
+      const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
+      if (!end.jobs.every((j) => isTerminal(j.status))) {
+        // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
+        // finishJob refunds it (a job that completes in the same instant stays charged).
+        await ctx.generation.cancel(set.id, accountId);
+        if (gone.aborted) {
+          // Nobody to answer: end the connection instead of holding it open for keep-alive.
+          reply.hijack();
+          reply.raw.destroy();
+          return reply;
+        }
+        const seconds = Math.round(syncWaitMs / 100) / 10;
+        return reply.status(504).send({ error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue` });
+      }
+      const job = completedJobs(end)[0];
+      const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;
+      if (!job || !bytes) return reply.status(422).send({ error: setError(end) });
+      const account = await ctx.accounts.get(accountId);
+      const t = setTimings(end);
+      return reply
+        .type(job.results!.raw.contentType)
+        .headers({
+          'x-cost': String(milliToUsd(chargedMilli(end))),
+          'x-remaining-credits': String(milliToUsd(Number(account?.balance_milli ?? 0))),
+          'x-generation-time': String(t ? sec(t.inferenceMs) : 0),
+          'x-seed-value': String((job.input as { seed?: number }).seed ?? ''),
+          'x-request-id': end.id,
+        })
+        .send(bytes);
+    });
+
     app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue' } }, async (req) => {
       const { accountId } = principalOf(req);
+      requireJson(req);
       const { params, meta } = await read(req);
       const set = await ctx.soul.submit(accountId, params, meta);
       return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };

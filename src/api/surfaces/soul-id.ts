@@ -13,12 +13,17 @@ import type { Quoter } from '../quote.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
 
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
+const CHARACTER_MODEL_VERSIONS = ['v1', 'v2', 'cinema'] as const;
 
 function readCreate(body: unknown): { name: string; urls: string[] } {
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
   const name = r.string('name', { required: true, min: 1, max: 100 });
+  // The docs list the Soul generation a character is made for. opensoul's character (face
+  // embeddings + identity transfer after generation) works with every Soul model, so the value
+  // is checked and otherwise changes nothing.
+  r.literal('model_version', CHARACTER_MODEL_VERSIONS);
   const list = r.list('input_images', { required: true, min: 1, max: 100 });
   const urls: string[] = [];
   list?.forEach((item, i) => {
@@ -56,11 +61,17 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
       return characters.plan(randomUUID(), name, urls);
     },
   };
-  app.post('/v1/custom-references', { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary: 'Create a character (Soul ID) from photos' } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { name, urls } = readCreate(req.body);
-    return view(await characters.create(accountId, name, urls));
-  });
+  // `/soul-id` is the catalogue id the official docs use for character creation: an alias.
+  for (const [route, summary] of [
+    ['/v1/custom-references', 'Create a character (Soul ID) from photos'],
+    ['/soul-id', 'Alias of POST /v1/custom-references (the catalogue id "soul-id"; same body and answer)'],
+  ]) {
+    app.post(route, { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary } }, async (req) => {
+      const { accountId } = principalOf(req);
+      const { name, urls } = readCreate(req.body);
+      return view(await characters.create(accountId, name, urls));
+    });
+  }
 
   app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated' } }, async (req) => {
     const { accountId } = principalOf(req);

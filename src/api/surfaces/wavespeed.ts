@@ -112,13 +112,15 @@ function soulSpec(image: boolean): DialectSoulSpec {
         }
         fields.quality = QUALITY[r.literal('quality', ['medium', 'high'] as const) ?? 'medium'];
         fields.width_and_height = readSize(r);
+        // A size the client names is the size it gets; quality then changes the price only.
+        const namedSize = fields.width_and_height !== undefined;
         fields.style_id = readStyle(r);
         // WaveSpeed forms send 0 or -1 for "random"; other seeds go to the domain's range check.
         const seed = r.number('seed', { int: true });
         if (seed !== undefined && seed > 0) fields.seed = seed;
         const sync = r.boolean('enable_sync_mode') ?? false;
         const webhookUrl = r.url('webhook_url');
-        return { fields, patch, extras: { sync, webhookUrl } };
+        return { fields, patch, extras: { sync, webhookUrl, namedSize } };
       },
     },
   };
@@ -186,7 +188,7 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
         const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
         const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
         const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
-        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize } };
+        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true } };
       };
       app.post<{ Querystring: { webhook?: string } }>(
         `/api/v3/${model}`,

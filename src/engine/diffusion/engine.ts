@@ -5,7 +5,7 @@ import { pullCommand } from './default-models.js';
 import { encodeOutput, loadInitImage, type OutputFormat } from './image-io.js';
 import { loadDiffusionModel, type LoadedDiffusionModel, type VaeChoice } from './model-loader.js';
 import { missingModelFiles } from './model-files.js';
-import { generate } from './pipeline.js';
+import { generate, type SharedNoise } from './pipeline.js';
 import { minStepsForStrength } from './schedulers/index.js';
 import { assertSize, generationSize } from './soul-size.js';
 
@@ -25,6 +25,8 @@ export interface SoulRenderRequest {
   /** Without `steps`: at most this many of the family's default steps (previews stay cheap on 25-step families). */
   maxSteps?: number;
   guidanceScale?: number;
+  /** Part of the start noise shared with the other images of a set (Popcorn). */
+  sharedNoise?: SharedNoise;
   format?: OutputFormat;
   signal?: AbortSignal;
   onStep?: (step: number, total: number) => void;
@@ -209,6 +211,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       initRgb,
       strength: req.initImage ? strength : undefined,
       vae,
+      sharedNoise: req.sharedNoise,
       signal: req.signal,
       onStep: req.onStep,
       timing,

@@ -22,6 +22,8 @@ export interface GenerateParams {
   initRgb?: Buffer;
   strength?: number;
   vae: VaeChoice;
+  /** Start noise partly shared by a set of images (see mixSharedNoise). */
+  sharedNoise?: SharedNoise;
   signal?: AbortSignal;
   onStep?: (step: number, total: number) => void;
   /** ONNX Runtime time of every session.run of this call is added here. */
@@ -41,6 +43,31 @@ export interface GenerateOutput {
 }
 
 const LATENT_CHANNELS = 4;
+
+/**
+ * Images of one set (Popcorn) draw `weight` of their start-noise variance from one noise field
+ * seeded by the set, the rest from their own seed. The mix sqrt(1-w)·own + sqrt(w)·shared of two
+ * independent standard normals is standard normal again, so each image is a valid sample; the
+ * shared part is what gives them a common layout and palette while their own part varies them.
+ */
+export interface SharedNoise {
+  seed: number;
+  /** 0 (independent images) .. 1 (same start noise). */
+  weight: number;
+}
+
+/** A stream no per-image rng uses (they use 0..batch-1). */
+const SHARED_STREAM = 0x5e7;
+
+export function mixSharedNoise(own: Float32Array, shared: SharedNoise | undefined): Float32Array {
+  if (!shared || shared.weight <= 0) return own;
+  const w = Math.min(1, shared.weight);
+  const field = createRng(shared.seed, SHARED_STREAM).normal(own.length);
+  const a = Math.sqrt(1 - w);
+  const b = Math.sqrt(w);
+  for (let i = 0; i < own.length; i++) own[i] = a * own[i] + b * field[i];
+  return own;
+}
 
 /**
  * txt2img / img2img on a loaded model. Image k of a batch draws all its noise (initial latent,
@@ -76,11 +103,15 @@ export async function generate(model: LoadedDiffusionModel, p: GenerateParams): 
     startIndex = schedule.startIndex;
     throwIfAborted(p.signal);
     const clean = await encodeImage(model, p.initRgb, width, height, p.vae, rngs, p.timing);
-    latents = concat(rngs.map((rng, k) => scheduler.addNoise(clean[k], rng.normal(perImage), startIndex)));
+    latents = concat(rngs.map((rng, k) => scheduler.addNoise(clean[k], mixSharedNoise(rng.normal(perImage), p.sharedNoise), startIndex)));
   } else {
     scheduler = createScheduler(model.schedulerConfig, p.steps);
     latents = new Float32Array(B * perImage);
-    rngs.forEach((rng, k) => rng.fillNormal(latents.subarray(k * perImage, (k + 1) * perImage)));
+    rngs.forEach((rng, k) => {
+      const image = latents.subarray(k * perImage, (k + 1) * perImage);
+      rng.fillNormal(image);
+      mixSharedNoise(image, p.sharedNoise);
+    });
     const sigma = scheduler.initNoiseSigma;
     for (let i = 0; i < latents.length; i++) latents[i] *= sigma;
   }

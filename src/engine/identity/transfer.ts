@@ -6,9 +6,9 @@
  */
 import sharp from 'sharp';
 import { faceTemplate, similarityTransform, warpAffine, type Point } from '../face/align.js';
-import { detectFaces } from '../face/detect.js';
+import { detectFaces, type DetectedFace } from '../face/detect.js';
 import { faceCropTemplate } from '../face/face-crop.js';
-import { centroid } from '../face/vector.js';
+import { centroid, cosine } from '../face/vector.js';
 import { decodeRgb, type RgbImage } from '../human/image-tensor.js';
 import type { ExecutionProviderName } from '../onnx/index.js';
 import { loadArcFace, type ArcFaceModel } from './arcface.js';
@@ -42,6 +42,8 @@ export interface IdentityTransfer {
   apply(opts: { image: Buffer; sourceEmbedding: Float32Array; strength: number }): Promise<{ image: Buffer; faces: number }>;
   /** The same on decoded pixels and faces already located (five points each); returns new pixels. */
   applyToFaces(image: RgbImage, faces: readonly (readonly Point[])[], sourceEmbedding: Float32Array, strength: number): Promise<RgbImage>;
+  /** ArcFace cosine of the best-matching face in `image` to the source embedding; 0 without a face. */
+  scoreArcFace(image: RgbImage, sourceEmbedding: Float32Array): Promise<number>;
   release(): Promise<void>;
 }
 
@@ -51,14 +53,33 @@ function isPng(bytes: Buffer): boolean {
   return bytes.length > 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE);
 }
 
-async function encodePng(img: RgbImage): Promise<Buffer> {
+export async function encodePng(img: RgbImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
 }
 
 /** The input unchanged: the same bytes when already PNG, else its pixels as PNG. */
-async function unchanged(bytes: Buffer, decoded?: RgbImage): Promise<Buffer> {
+export async function unchanged(bytes: Buffer, decoded?: RgbImage): Promise<Buffer> {
   if (isPng(bytes)) return bytes;
   return encodePng(decoded ?? (await decodeRgb(bytes, { maxPixels: MAX_TRANSFER_PIXELS })));
+}
+
+/** Every face with its mesh, detected on a copy at most DETECT_MAX_SIDE large, in `img` pixels, largest first. */
+export async function detectFacesScaled(img: RgbImage): Promise<DetectedFace[]> {
+  const scale = Math.max(img.width, img.height) / DETECT_MAX_SIDE;
+  if (scale <= 1) return detectFaces(img);
+  const w = Math.round(img.width / scale), h = Math.round(img.height / scale);
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(w, h, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const s = img.width / w;
+  const up = (p: readonly (number | undefined)[]) => p.map((v) => (v ?? 0) * s);
+  return (await detectFaces({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h })).map((f) => ({
+    ...f,
+    box: up(f.box) as DetectedFace['box'],
+    mesh: f.mesh.map(up) as DetectedFace['mesh'],
+    fivePoints: f.fivePoints.map(up) as Point[],
+  }));
 }
 
 /** Five points of every face large enough to swap, in `img` pixels, largest first. */
@@ -147,6 +168,12 @@ export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promi
     },
 
     applyToFaces,
+
+    async scoreArcFace(image, sourceEmbedding) {
+      let best = 0;
+      for (const f of await detectFacesScaled(image)) best = Math.max(best, cosine(await arcface.embedFace(image, f.fivePoints), sourceEmbedding));
+      return best;
+    },
 
     async release() {
       await Promise.all([arcface.release(), swapper.release()]);

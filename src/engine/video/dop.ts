@@ -23,6 +23,9 @@ import { createTransition } from './transitions.js';
 export const DOP_FPS = 24;
 export const DOP_DURATION_S = 5;
 export const DOP_FRAMES = DOP_FPS * DOP_DURATION_S;
+/** Clip lengths the engine renders (Kling-style requests ask for 10 s). */
+export const CLIP_DURATIONS_S = [5, 10] as const;
+export type ClipDurationS = (typeof CLIP_DURATIONS_S)[number];
 
 /** Nearness used for every pixel when parallax is asked for but no subject was found. */
 const FLAT_NEARNESS = 0.65;
@@ -35,6 +38,8 @@ export interface ClipJob {
   chosen: ChosenMotions;
   shortSide: number;
   seed: number;
+  /** Clip length; default DOP_DURATION_S. Motions span the whole clip whatever its length. */
+  durationS?: ClipDurationS;
   main: Omit<VideoSettings, 'width' | 'height'>;
   /** Short side of the preview rendition, or none. */
   previewShortSide?: number;
@@ -97,6 +102,8 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
   checkAbort(job.signal);
 
   const seed = job.seed >>> 0;
+  const durationS = job.durationS ?? DOP_DURATION_S;
+  const frames = DOP_FPS * durationS;
   const transition = job.chosen.transition;
   let camera: CameraPath;
   let mode: FrameMode;
@@ -110,13 +117,13 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
     // Camera moves and effects fade in and out so the clip rests exactly on both stills.
     envelope = (t) => Math.sin(Math.PI * Math.min(1, Math.max(0, t)));
     const cameraMotions = job.chosen.motions.filter((m) => !m.preset.startEndFrame);
-    camera = new CameraPath(cameraMotions, seed, DOP_DURATION_S, envelope);
+    camera = new CameraPath(cameraMotions, seed, durationS, envelope);
     mode = {
       kind: 'transition',
       renderer: createTransition(transition.preset.transition!, { start: base, end, width, height }, transition.strength, seed),
     };
   } else {
-    camera = new CameraPath(job.chosen.motions, seed, DOP_DURATION_S);
+    camera = new CameraPath(job.chosen.motions, seed, durationS);
     if (camera.isStill) {
       mode = { kind: 'flat', source: base, nearness: 1, cover: 1 };
     } else {
@@ -124,8 +131,8 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
       const matte = camera.hasParallax ? await (job.matteProvider ?? defaultMatteProvider).matte(base) : null;
       checkAbort(job.signal);
       const nearness = matte ? BACKGROUND_NEARNESS : camera.hasParallax ? FLAT_NEARNESS : 1;
-      const cover = clipCoverScale(camera, DOP_FRAMES, nearness, width, height);
-      const maxScale = clipMaxScale(camera, DOP_FRAMES, matte ? 1 : nearness, cover);
+      const cover = clipCoverScale(camera, frames, nearness, width, height);
+      const maxScale = clipMaxScale(camera, frames, matte ? 1 : nearness, cover);
       // Keep more source detail when the camera magnifies, up to what the input really has.
       const inputDetail = Math.max(1, Math.min(probe.width / width, probe.height / height));
       const over = Math.min(MAX_COVER_SCALE, maxScale, inputDetail);
@@ -144,11 +151,11 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
   }
   checkAbort(job.signal);
 
-  const effects = collectEffects(job, { width, height, frames: DOP_FRAMES, fps: DOP_FPS, seed, reference: base });
+  const effects = collectEffects(job, { width, height, frames, fps: DOP_FPS, seed, reference: base });
   const renderer = new FrameRenderer({
     width,
     height,
-    frames: DOP_FRAMES,
+    frames,
     fps: DOP_FPS,
     camera,
     mode,
@@ -163,7 +170,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
     ? { ...outputSizeFor(width, height, job.previewShortSide), ...(job.previewEncoding ?? job.main) }
     : undefined;
   const encoded = await encodeFrames(
-    { width, height, fps: DOP_FPS, frames: DOP_FRAMES, main: job.main, preview, signal: job.signal },
+    { width, height, fps: DOP_FPS, frames, main: job.main, preview, signal: job.signal },
     (i) => {
       const t0 = performance.now();
       const frame = renderer.render(i);

@@ -3,7 +3,7 @@
  * a 5 s, 24 fps H.264 MP4 with a preview rendition and a poster JPEG out.
  */
 import { chooseMotions } from './motion-choice.js';
-import { DOP_DURATION_S, DOP_FPS, renderClip, type DopTimings } from './dop.js';
+import { CLIP_DURATIONS_S, type ClipDurationS, DOP_DURATION_S, DOP_FPS, renderClip, type DopTimings } from './dop.js';
 import { DopInputError } from './errors.js';
 import { TIER_SHORT_SIDE, type DopTier } from './image-input.js';
 import type { MatteProvider } from './matte.js';
@@ -12,7 +12,7 @@ import type { VideoSettings } from './encoder.js';
 export { DopInputError } from './errors.js';
 export { renderMotionPreview, motionPreviewCacheDir, MOTION_PREVIEW_SHORT_SIDE, type MotionPreviewOptions } from './motion-preview.js';
 export { TIER_SHORT_SIDE, INPUT_LIMITS, type DopTier } from './image-input.js';
-export { DOP_FPS, DOP_DURATION_S, DOP_FRAMES, type DopTimings } from './dop.js';
+export { DOP_FPS, DOP_DURATION_S, DOP_FRAMES, CLIP_DURATIONS_S, type ClipDurationS, type DopTimings } from './dop.js';
 export { MAX_MOTIONS } from './motion-choice.js';
 export {
   defaultMatteProvider,
@@ -34,8 +34,10 @@ export interface DopRequest {
   tier: DopTier;
   /** Any integer; taken modulo 2^32. The same request and seed give byte-identical output. */
   seed: number;
+  /** 5 (default) or 10 seconds; the motions span the whole clip. */
+  durationS?: ClipDurationS;
   signal?: AbortSignal;
-  /** Called after each encoded frame: (frames done, 120). */
+  /** Called after each encoded frame: (frames done, 24 x duration). */
   onProgress?: (frame: number, total: number) => void;
   /** Overrides the subject matte source (default: person segmentation, then saliency). */
   matteProvider?: MatteProvider;
@@ -79,6 +81,8 @@ export async function renderDop(req: DopRequest): Promise<DopResult> {
   if (!Buffer.isBuffer(req.image) || req.image.length === 0) throw new DopInputError('image is missing (input_images needs one image)');
   const hasEnd = req.endImage !== undefined && req.endImage !== null;
   if (hasEnd && (!Buffer.isBuffer(req.endImage) || req.endImage.length === 0)) throw new DopInputError('end image is empty');
+  const durationS = req.durationS ?? DOP_DURATION_S;
+  if (!(CLIP_DURATIONS_S as readonly number[]).includes(durationS)) throw new DopInputError(`duration must be 5 or 10 seconds; got ${JSON.stringify(req.durationS)}`);
   const chosen = chooseMotions(req.motions, req.prompt ?? '', hasEnd);
   const clip = await renderClip({
     image: req.image,
@@ -86,6 +90,7 @@ export async function renderDop(req: DopRequest): Promise<DopResult> {
     chosen,
     shortSide: TIER_SHORT_SIDE[req.tier],
     seed: Math.floor(req.seed),
+    durationS,
     main: TIER_ENCODING[req.tier],
     previewShortSide: PREVIEW_SHORT_SIDE,
     previewEncoding: PREVIEW_ENCODING,
@@ -100,7 +105,7 @@ export async function renderDop(req: DopRequest): Promise<DopResult> {
     poster: clip.poster!,
     width: clip.width,
     height: clip.height,
-    durationS: DOP_DURATION_S,
+    durationS,
     fps: DOP_FPS,
     motions: chosen.motions.map((m) => ({ id: m.preset.id, strength: m.strength })),
     motionsOrigin: chosen.origin,

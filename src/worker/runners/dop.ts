@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { DopParams } from '../../domain/dop.js';
+import { findMotion } from '../../domain/motions.js';
 import { DopInputError, renderDop } from '../../engine/video/index.js';
 import { JobFailure, type JobRunner } from '../runner.js';
 
@@ -13,7 +14,7 @@ export function dopRunner(): JobRunner {
       const endImage = p.endImageUrl ? await ctx.loadImage(p.endImageUrl) : undefined;
       let out;
       try {
-        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
+        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, durationS: p.durationS, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
       } catch (e) {
         if (e instanceof DopInputError) throw new JobFailure(e.message);
         throw e;
@@ -23,7 +24,16 @@ export function dopRunner(): JobRunner {
         raw: { bytes: out.video, contentType: 'video/mp4', type: 'video', width: out.width, height: out.height },
         min: { bytes: out.preview, contentType: 'video/mp4', type: 'video' },
         poster: { bytes: out.poster, contentType: 'image/jpeg', type: 'image', width: poster.width, height: poster.height },
-        extras: { seed: p.seed, motions: p.motions, duration_s: out.durationS, fps: out.fps },
+        extras: {
+          seed: p.seed,
+          // Which engine and motions made the clip; a request that named another vendor's model says so too.
+          engine: 'opensoul-dop',
+          ...(p.requestedModel ? { requested_model: p.requestedModel } : {}),
+          motions: out.motions.map((m) => ({ id: m.id, name: findMotion(m.id)?.name ?? m.id, strength: m.strength })),
+          motions_origin: p.motionsOrigin ?? (out.motionsOrigin === 'request' && p.motionsFromPrompt ? 'prompt' : out.motionsOrigin),
+          duration_s: out.durationS,
+          fps: out.fps,
+        },
       };
     },
   };

@@ -26,6 +26,10 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
       const readableIdx = imageUrls.map((_, i) => i).filter((i) => !unreadable.some((u) => u.index === i));
       // Canceled (e.g. the character was deleted) or draining: stop at each step, before storing anything.
       if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (photos.length === 0) {
+        await characters.fail(characterId, unreadable);
+        throw new JobFailure(`No photo could be read. ${unreadable.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ')}`);
+      }
       const result = await engine.build(photos, (done, total) => ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2));
       const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort((a, b) => a.index - b.index);
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -50,13 +54,29 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
   };
 }
 
-/** Soul post-step for `custom_reference_id`: swap in the character's face and score the result. */
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Soul post-step for `custom_reference_id`: transfer the character's face onto every face that
+ * allows it and score the result. The extras name the engine, the score before and after, and
+ * per face whether it was transferred or why not.
+ */
 export function identityHook(characters: CharacterService, engine: CharacterEngine): SoulImageHook {
   return async (ctx, image) => {
     const input = ctx.job.input as { customReferenceId: string; customReferenceStrength: number };
     const who = await characters.identity(input.customReferenceId, ctx.job.accountId);
     if (!who) throw new JobFailure(`custom_reference_id ${input.customReferenceId} is no longer available`);
     const r = await engine.transfer(image, { ...who, cacheKey: input.customReferenceId }, input.customReferenceStrength);
-    return { image: r.image, extras: { identity_score: Math.round(r.identityScore * 10_000) / 10_000, faces_swapped: r.faces } };
+    const identity: Record<string, unknown> = {
+      engine: r.engine,
+      engine_reason: r.engineReason,
+      score_before: round4(r.scoreBefore),
+      score_after: round4(r.identityScore),
+      ...(r.arcfaceScore !== undefined ? { arcface_score: round4(r.arcfaceScore) } : {}),
+      faces_transferred: r.faces,
+      faces: r.reports.map((f) => ({ box: f.box.map(Math.round), transferred: f.transferred, ...(f.code ? { code: f.code, reason: f.reason } : {}), ...(f.reference !== undefined ? { reference: f.reference } : {}) })),
+      ...(r.reports.length === 0 ? { reason: 'No face was found in the generated image, so none was transferred.' } : {}),
+    };
+    return { image: r.image, extras: { identity_score: round4(r.identityScore), faces_swapped: r.faces, identity } };
   };
 }

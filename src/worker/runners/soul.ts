@@ -4,6 +4,8 @@ import { DEFAULT_STYLE_ID, findStyle, buildStyledPrompt } from '../../domain/sty
 import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
 import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
+import { matchPalette, paletteOf } from '../../engine/diffusion/palette.js';
+import { renderOverlay } from '../../engine/diffusion/overlay.js';
 import { JobFailure, type JobRunner, type RunContext, type RunOutput } from '../runner.js';
 
 /** Post-processing of one generated image (identity transfer + score), plugged in by Soul ID. */
@@ -48,6 +50,7 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
           seed: input.seed,
           initImage,
           strength: initImage ? input.imageStrength : undefined,
+          sharedNoise: input.sharedNoise,
           steps: opts.steps,
           format: 'png',
           signal: ctx.signal,
@@ -58,15 +61,30 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         throw e;
       }
       let image = result.images[0];
+      let { width, height } = result;
+      if (input.finalSize) {
+        // Instagram's 4:5 is no Soul size: generated at the nearest one, then cover-cropped.
+        ({ width, height } = input.finalSize);
+        image = await sharp(image).resize(width, height, { fit: 'cover', position: 'attention' }).png({ compressionLevel: 4 }).toBuffer();
+      }
       let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) } };
+      if (input.paletteUrls?.length) {
+        // Every image of a set is matched to the same references' colours (Popcorn).
+        const refs = await Promise.all(input.paletteUrls.map((u) => ctx.loadImage(u)));
+        image = await matchPalette(image, await paletteOf(refs), input.paletteAmount ?? 0.5);
+        extras = { ...extras, palette_references: refs.length };
+      }
+      if (input.sharedNoise) extras = { ...extras, set_seed: input.sharedNoise.seed, shared_noise: input.sharedNoise.weight };
       if (input.customReferenceId && opts.identity) {
         const r = await opts.identity(ctx, image);
         image = r.image;
         extras = { ...extras, ...r.extras };
       }
+      const overlay = input.overlayText ? await renderOverlay(image, input.overlayText) : null;
       const min = await sharp(image).resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer({ resolveWithObject: true });
       return {
-        raw: { bytes: image, contentType: 'image/png', type: 'image', width: result.width, height: result.height },
+        raw: { bytes: image, contentType: 'image/png', type: 'image', width, height },
+        ...(overlay ? { overlay: { bytes: overlay, contentType: 'image/png', type: 'image', width, height } } : {}),
         min: { bytes: min.data, contentType: 'image/jpeg', type: 'image', width: min.info.width, height: min.info.height },
         extras,
       };

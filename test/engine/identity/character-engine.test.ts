@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const character = (cacheKey: string, faceCrops = built.faceCrops) => ({ centroid: built.centroid!, faceCrops, cacheKey });
+const character = (cacheKey: string, faceCrops = built.faceCrops, photos: Buffer[] = [astronaut]) => ({ centroid: built.centroid!, faceCrops, photos: async () => photos, cacheKey });
 
 describe('faceCharacterEngine', () => {
   it('build: the astronaut becomes a character with a centroid, a thumbnail and a face crop', async () => {
@@ -54,12 +54,16 @@ describe('faceCharacterEngine', () => {
   it('transfer: swaps the face and scores the output against the centroid', async () => {
     const r = await engine.transfer(astronaut, character('c1'), 1);
     expect(r.faces).toBe(1);
+    expect(r).toMatchObject({ engine: 'insightface-swapper', reports: [{ transferred: true }] });
+    expect(r.scoreBefore).toBeGreaterThan(0.9); // the astronaut herself, before the random fixture swap
+    expect(typeof r.arcfaceScore).toBe('number');
     expect((await sharp(r.image).metadata()).format).toBe('png');
     expect(r.identityScore).toBeGreaterThanOrEqual(-1);
     expect(r.identityScore).toBeLessThanOrEqual(1);
     // strength 0: same pixels, and the untouched photo scores as the character it was built from.
     const same = await engine.transfer(astronaut, character('c1'), 0);
-    expect(Buffer.from((await decodeRgb(same.image)).data).equals(Buffer.from((await decodeRgb(astronaut)).data))).toBe(true);
+    expect(same.image.equals(astronaut)).toBe(true);
+    expect(same.reports).toEqual([expect.objectContaining({ transferred: false, code: 'strength_zero' })]);
     expect(same.identityScore).toBeGreaterThan(0.9);
     // The random fixture swapper draws someone else: the score drops.
     expect(r.identityScore).toBeLessThan(same.identityScore);
@@ -68,14 +72,14 @@ describe('faceCharacterEngine', () => {
   it('transfer: an image without a face scores 0', async () => {
     const sky = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#5080c0' } }).png().toBuffer();
     const r = await engine.transfer(sky, character('c1'), 1);
-    expect(r).toMatchObject({ faces: 0, identityScore: 0 });
+    expect(r).toMatchObject({ faces: 0, identityScore: 0, scoreBefore: 0, reports: [] });
     expect(r.image.equals(sky)).toBe(true);
   });
 
   it('loads the models once and caches the source embedding per character', async () => {
     const before = locateCalls;
     await engine.transfer(astronaut, character('c2'), 1);
-    expect(locateCalls).toBe(before); // loaded by the first transfer already
+    expect(locateCalls).toBe(before + 1); // looked up per transfer (files may come or go), loaded once
     // Cached under c2: the crops are not read again (an empty list would make embedSource throw).
     await expect(engine.transfer(astronaut, character('c2', []), 1)).resolves.toMatchObject({ faces: 1 });
     await expect(engine.transfer(astronaut, character('c3', []), 1)).rejects.toThrow(/at least one face crop/);
@@ -86,15 +90,28 @@ describe('faceCharacterEngine', () => {
     await expect(engine.transfer(astronaut, character('c2', []), 1)).rejects.toThrow(/at least one face crop/);
   });
 
-  it('transferStatus: ok with the models; without them the message names the pull commands', async () => {
-    expect((await engine.transferStatus()).ok).toBe(true);
-    const none = faceCharacterEngine({ modelsDir: path.join(tmp, 'empty'), provider: 'cpu', locate: async () => null });
-    const s = await none.transferStatus();
-    expect(s.ok).toBe(false);
+  it('identityStatus: the swapper when installed; without it mesh-warp, naming the optional pull commands', async () => {
+    expect(await engine.identityStatus()).toMatchObject({ engine: 'insightface-swapper' });
+    const plain = faceCharacterEngine({ modelsDir: path.join(tmp, 'empty'), provider: 'cpu' });
+    const s = await plain.identityStatus();
+    expect(s.engine).toBe('mesh-warp');
     expect(s.message).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
     expect(s.message).toContain('opensoul models pull public-data/insightface');
-    await expect(none.transfer(astronaut, character('x'), 1)).rejects.toThrow(/opensoul models pull/);
+  });
+
+  it('without the swapper the mesh-warp engine transfers, reading the photos once per character', async () => {
     const plain = faceCharacterEngine({ modelsDir: path.join(tmp, 'empty'), provider: 'cpu' });
-    expect(await plain.transferStatus()).toEqual({ ok: false, message: s.message });
+    let reads = 0;
+    const who = { ...character('m1'), photos: async () => (reads++, [astronaut]) };
+    const mirrored = await sharp(astronaut).flop().png().toBuffer();
+    const r = await plain.transfer(mirrored, who, 1);
+    expect(r).toMatchObject({ engine: 'mesh-warp', faces: 1, reports: [{ transferred: true, reference: 0 }] });
+    expect(r.engineReason).toContain('not installed');
+    expect(r.identityScore).toBeGreaterThan(0.6);
+    await plain.transfer(mirrored, who, 0.5);
+    expect(reads).toBe(1);
+    plain.forget!('m1');
+    await plain.transfer(mirrored, who, 0.5);
+    expect(reads).toBe(2);
   });
 });

@@ -1,0 +1,146 @@
+/**
+ * `POST /social/carousel/instagram`: a brief (`topic`) -> 2..10 slides, each an image with its
+ * overlay copy, plus caption and hashtags. The plan is written by an LLM when one is configured
+ * (src/services/social-planner.ts) or by the deterministic template planner here.
+ */
+import { type FieldIssue, ValidationError } from './errors.js';
+import { FieldReader } from './fields.js';
+import { randomSeed, SEED_MAX, SEED_MIN } from './soul.js';
+
+export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
+export type CarouselRatio = (typeof CAROUSEL_RATIOS)[number];
+/** Instagram's portrait sizes; slides are generated at the nearest Soul size and cover-cropped. */
+export const CAROUSEL_SIZES: Record<CarouselRatio, { width: number; height: number; soulSize: '1536x2048' }> = {
+  '4:5': { width: 1080, height: 1350, soulSize: '1536x2048' },
+  '3:4': { width: 1080, height: 1440, soulSize: '1536x2048' },
+};
+export const CAROUSEL_MIN_SLIDES = 2;
+export const CAROUSEL_MAX_SLIDES = 10;
+export const CAROUSEL_DEFAULT_SLIDES = 7;
+const MAX_REFS = 8;
+
+export interface CarouselRequest {
+  topic: string;
+  imageUrls: string[];
+  customReferenceId: string | null;
+  seed: number;
+  language: string;
+  slideCount: number;
+  aspectRatio: CarouselRatio;
+}
+
+export interface CarouselSlide {
+  index: number;
+  image_prompt: string;
+  overlay_text: string;
+}
+
+export interface CarouselPlan {
+  slides: CarouselSlide[];
+  caption: string;
+  hashtags: string[];
+  planner: 'llm' | 'template';
+  /** The language the copy is written in (the template planner writes English only). */
+  language: string;
+  /** Why the LLM was not used, when one is configured. */
+  fallback_reason?: string;
+}
+
+export function readCarousel(body: unknown): CarouselRequest {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, ['body'], issues);
+  if (!r) throw new ValidationError(issues);
+  const topic = r.string('topic', { required: true, min: 1, max: 2000 });
+  const list = r.list('image_urls', { max: MAX_REFS });
+  const refs: string[] = [];
+  list?.forEach((item, i) => {
+    const one = FieldReader.object({ [i]: item }, ['body', 'image_urls'], r.issues);
+    const url = one?.url(String(i), { required: true });
+    r.issues.push(...(one?.issues ?? []));
+    if (url) refs.push(url);
+  });
+  const customReferenceId = r.uuid('custom_reference_id');
+  const seed = r.number('seed', { int: true, min: SEED_MIN, max: SEED_MAX });
+  const language = r.string('language', { min: 2, max: 35 });
+  if (language !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
+  const slideCount = r.number('slide_count', { int: true, min: CAROUSEL_MIN_SLIDES, max: CAROUSEL_MAX_SLIDES });
+  const ratio = r.literal('aspect_ratio', CAROUSEL_RATIOS);
+  r.forbidExtra();
+  r.throwIfInvalid();
+  return {
+    topic: topic!.trim(),
+    imageUrls: refs,
+    customReferenceId: customReferenceId ?? null,
+    seed: seed ?? randomSeed(),
+    language: language?.trim() ?? 'en',
+    slideCount: slideCount ?? CAROUSEL_DEFAULT_SLIDES,
+    aspectRatio: ratio ?? '4:5',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The template planner: same request, same plan.
+
+/** A tiny seeded generator so the template's choices replay for a seed (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HOOKS = ['{T}: what nobody tells you', 'Stop scrolling: {T}', '{T}, explained in {N} slides', 'The {T} guide you will save'];
+const POINTS = ['Start with the basics', 'The one mistake to avoid', 'A detail that changes everything', 'Do this every day', 'What the pros do differently', 'The quick win', 'Why it works', 'The tool that helps', 'Keep it simple'];
+const CLOSERS = ['Save this for later', 'Share it with someone who needs it', 'Follow for part two'];
+const LOOKS = ['soft natural light, clean background', 'bold colours, graphic composition', 'close-up detail shot', 'wide establishing shot', 'flat lay from above', 'lifestyle scene, candid moment', 'minimal studio set'];
+const STOP = new Set(['the', 'a', 'an', 'and', 'or', 'of', 'for', 'to', 'in', 'on', 'with', 'how', 'your', 'you', 'my', 'is', 'are', 'at', 'by', 'from', 'about', 'this', 'that']);
+
+function pick<T>(list: readonly T[], rnd: () => number): T {
+  return list[Math.floor(rnd() * list.length)];
+}
+
+function short(topic: string, max = 48): string {
+  const t = topic.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')}…`;
+}
+
+export function hashtagsFor(topic: string, extra: string[] = []): string[] {
+  const words = topic.toLowerCase().replace(/[^a-z0-9\s]/g, ' ').split(/\s+/).filter((w) => w.length > 2 && !STOP.has(w));
+  const tags = [...new Set([words.join(''), ...words, ...extra])].filter((w) => w && w.length <= 30).slice(0, 8);
+  return tags.map((w) => `#${w}`);
+}
+
+/** Hook, points, closer: N slides whose prompts share the topic and a look, so the set reads as one. */
+export function templateCarouselPlan(req: CarouselRequest): CarouselPlan {
+  const rnd = seeded(req.seed);
+  const topic = short(req.topic);
+  const look = pick(LOOKS, rnd);
+  const points = [...POINTS];
+  for (let i = points.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [points[i], points[j]] = [points[j], points[i]];
+  }
+  const slides: CarouselSlide[] = [];
+  for (let i = 0; i < req.slideCount; i++) {
+    const first = i === 0;
+    const last = i === req.slideCount - 1 && req.slideCount > 2;
+    const overlay = first
+      ? pick(HOOKS, rnd).replace('{T}', topic).replace('{N}', String(req.slideCount))
+      : last
+        ? pick(CLOSERS, rnd)
+        : `${i}. ${points[(i - 1) % points.length]}`;
+    const scene = first ? 'eye-catching hero image' : last ? 'inviting closing image' : `illustration of step ${i}`;
+    slides.push({ index: i, image_prompt: `${req.topic}, ${scene}, ${look}, instagram carousel slide, no text`, overlay_text: overlay });
+  }
+  return {
+    slides,
+    caption: `${topic} in ${req.slideCount} slides. Swipe through, save it, and tell us which tip you will try first.`,
+    hashtags: hashtagsFor(req.topic, ['carousel', 'tips']),
+    planner: 'template',
+    language: 'en',
+  };
+}
