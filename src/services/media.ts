@@ -86,7 +86,7 @@ export class MediaService {
       // Short-lived, and never outliving our own URL: the bucket URL is a bearer credential that
       // bypasses the expiry and retention checks above. 'ok' means exp is digits and in the future.
       const remainingS = Math.floor((Number(query.exp) * 1000 - now.getTime()) / 1000);
-      return { redirect: this.store.presignGet(key, Math.max(1, Math.min(REDIRECT_TTL_S, remainingS))) };
+      return { redirect: await this.store.presignGet(key, Math.max(1, Math.min(REDIRECT_TTL_S, remainingS))) };
     }
     const bytes = await this.store.get(key);
     if (!bytes) throw new DomainError('gone', 'This media is no longer available');

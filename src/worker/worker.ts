@@ -121,10 +121,12 @@ export class WorkerPool {
     // Images the runner read: the inputs its output's content credentials name as ingredients.
     const inputs: Buffer[] = [];
     const inputReviews: ModerationRecord[] = [];
+    await generation.lifecycle.started(job);
     const ctx = {
       job,
       signal: controller.signal,
       progress: (step: number, total: number) => {
+        void generation.lifecycle.progress(job, step, total);
         const now = Date.now();
         if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
         lastProgress = now;
