@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
@@ -16,14 +16,25 @@ import { socialRoutes } from './api/surfaces/social.js';
 import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
+import { httpLoggerOptions } from './log/http-logger.js';
+import { installCors, installSecurityHeaders } from './api/security.js';
+import type { Logger } from './log/logger.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
 export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; logStream?: NodeJS.WritableStream; surfaces?: Surface[] } = {}): Promise<FastifyInstance> {
+  // The process logger when given (its lines are redacted by createLogger), else a redacting one of our own.
+  const shared = typeof opts.logger === 'object' ? opts.logger : null;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(shared
+      ? {
+          loggerInstance: shared as FastifyBaseLogger,
+          // One line per request is noise next to the job lifecycle lines; OPENSOUL_LOG_LEVEL=debug shows them.
+          logController: new LogController({ disableRequestLogging: !shared.isLevelEnabled('debug') }),
+        }
+      : { logger: opts.logger ? httpLoggerOptions(ctx.config.logLevel, opts.logStream) : false }),
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.
@@ -51,6 +62,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean; surfac
     ctx.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
+  installSecurityHeaders(app);
+  await installCors(app, ctx.config.corsOrigins);
   installOpenApi(app);
   installAuth(app, ctx.accounts, ctx.rateLimiter);
   installIdempotency(app, ctx.db.db);

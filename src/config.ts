@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { checkConfig } from './config-check.js';
+import { type ModerationPolicy, moderationPolicy } from './domain/moderation.js';
+import { type NsfwModelName, nsfwModelName } from './engine/moderation/models.js';
 
 /** Every setting in one typed object; env vars (OPENSOUL_*) then CLI flags override the defaults. */
 export interface Config {
@@ -56,6 +59,16 @@ export interface Config {
    * short-lived presigned bucket URL, so the bytes no longer pass through the API process.
    */
   s3Redirect: boolean;
+  /** Output moderation: mode off | flag | block and per-class thresholds (src/domain/moderation.ts). */
+  moderation: ModerationPolicy;
+  /** Which classifier bundled with nsfwjs runs it. */
+  moderationModel: NsfwModelName;
+  /** Origins browsers may call the API from (CORS); empty = CORS off, `*` = any. */
+  corsOrigins: string[];
+  /** Bearer token that opens /metrics and the detailed /readyz to non-loopback callers; null = loopback only. */
+  operatorToken: string | null;
+  /** C2PA content credentials on outputs; without chain/key files, a CA of its own under the data dir. */
+  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null };
   /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
   studio: boolean;
   /** Job-set event streams (SSE): comment line this often so proxies keep the connection. */
@@ -66,12 +79,14 @@ export interface Config {
 
 export interface S3Settings {
   bucket: string;
-  /** `scheme://host[:port][/path]` of the S3 API. */
-  endpoint: string;
+  /** `scheme://host[:port][/path]` of the S3 API; null = AWS S3 in `region` (the SDK's own endpoint). */
+  endpoint: string | null;
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string | null;
+  /**
+   * Keys given as OPENSOUL_S3_*; null = the AWS SDK's default credential provider chain
+   * (AWS_* variables, shared config and SSO profiles, web identity, ECS and EC2 instance roles).
+   */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | null } | null;
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key`; what MinIO and most S3-compatibles expect. */
   forcePathStyle: boolean;
   /** Prepended to every media key, e.g. `opensoul/` to share a bucket. */
@@ -91,33 +106,50 @@ function num(env: Env, name: string, fallback: number): number {
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
-  return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+  if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false (1/0, yes/no, on/off), got "${v.slice(0, 40)}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${v.slice(0, 40)}"`);
+  return v as T;
+}
+
+function jsonObject(env: Env, name: string): Record<string, unknown> {
+  const v = env[name];
+  if (v === undefined || v === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new Error(`${name} must be a JSON object, got "${v.slice(0, 40)}"`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 /** OPENSOUL_S3_* settings; null unless OPENSOUL_S3_BUCKET is set. */
 function s3Settings(env: Env): S3Settings | null {
   const bucket = env.OPENSOUL_S3_BUCKET?.trim();
   if (!bucket) return null;
-  const region = env.OPENSOUL_S3_REGION || 'us-east-1';
-  const endpoint = (env.OPENSOUL_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
-  // The token belongs to the key pair it was issued with: never mix an OPENSOUL_S3_* key with AWS_SESSION_TOKEN.
-  const own = Boolean(env.OPENSOUL_S3_ACCESS_KEY_ID);
-  const accessKeyId = own ? env.OPENSOUL_S3_ACCESS_KEY_ID : env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = own ? env.OPENSOUL_S3_SECRET_ACCESS_KEY : env.AWS_SECRET_ACCESS_KEY;
-  const sessionToken = (own ? env.OPENSOUL_S3_SESSION_TOKEN : env.AWS_SESSION_TOKEN) || null;
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error('OPENSOUL_S3_BUCKET is set but credentials are missing: set OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  }
+  const region = env.OPENSOUL_S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const endpoint = env.OPENSOUL_S3_ENDPOINT ? env.OPENSOUL_S3_ENDPOINT.replace(/\/+$/, '') : null;
+  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  const accessKeyId = env.OPENSOUL_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.OPENSOUL_S3_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new Error('OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain');
+  // A session token belongs to the key pair it was issued with, so OPENSOUL_S3_* keys never take AWS_SESSION_TOKEN.
+  const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env.OPENSOUL_S3_SESSION_TOKEN || null } : null;
   const prefix = (env.OPENSOUL_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
   return {
     bucket,
     endpoint,
     region,
-    accessKeyId,
-    secretAccessKey,
-    sessionToken,
-    forcePathStyle: bool(env, 'OPENSOUL_S3_FORCE_PATH_STYLE', Boolean(env.OPENSOUL_S3_ENDPOINT)),
+    credentials,
+    forcePathStyle: bool(env, 'OPENSOUL_S3_FORCE_PATH_STYLE', endpoint !== null),
     prefix: prefix ? `${prefix}/` : '',
   };
 }
@@ -133,7 +165,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     modelsDir: path.resolve(env.OPENSOUL_MODELS_DIR ?? path.join(dataDir, 'models')),
     modelPath: env.OPENSOUL_MODEL_PATH ? path.resolve(env.OPENSOUL_MODEL_PATH) : null,
     defaultModel: env.OPENSOUL_MODEL ?? null,
-    executionProvider: env.OPENSOUL_EXECUTION_PROVIDER === 'cuda' ? 'cuda' : 'cpu',
+    executionProvider: oneOf(env, 'OPENSOUL_EXECUTION_PROVIDER', ['cpu', 'cuda'], 'cpu'),
     engineThreads: num(env, 'OPENSOUL_ENGINE_THREADS', 0),
     engineSpinning: bool(env, 'OPENSOUL_ENGINE_SPINNING', false),
     soulSteps: num(env, 'OPENSOUL_SOUL_STEPS', 0),
@@ -157,13 +189,24 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bootstrapCredits: num(env, 'OPENSOUL_BOOTSTRAP_CREDITS', 1000),
     promptEnhancerUrl: env.OPENSOUL_PROMPT_ENHANCER_URL ?? null,
     promptEnhancerModel: env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null,
-    prices: env.OPENSOUL_PRICES ? (JSON.parse(env.OPENSOUL_PRICES) as Record<string, number>) : {},
+    prices: jsonObject(env, 'OPENSOUL_PRICES') as Record<string, number>,
     logLevel: env.OPENSOUL_LOG_LEVEL ?? 'info',
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
+    moderation: moderationPolicy(env.OPENSOUL_MODERATION, env.OPENSOUL_MODERATION_THRESHOLDS),
+    moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
+    corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
+    operatorToken: env.OPENSOUL_OPERATOR_TOKEN || null,
+    c2pa: {
+      enabled: bool(env, 'OPENSOUL_C2PA', true),
+      chainPath: env.OPENSOUL_C2PA_CHAIN ? path.resolve(env.OPENSOUL_C2PA_CHAIN) : null,
+      keyPath: env.OPENSOUL_C2PA_KEY ? path.resolve(env.OPENSOUL_C2PA_KEY) : null,
+    },
     studio: bool(env, 'OPENSOUL_STUDIO', true),
     sseKeepAliveMs: num(env, 'OPENSOUL_SSE_KEEPALIVE_MS', 15_000),
     ssePollMs: num(env, 'OPENSOUL_SSE_POLL_MS', 1_000),
   };
-  return { ...base, ...overrides, dataDir };
+  const config = { ...base, ...overrides, dataDir };
+  checkConfig(config);
+  return config;
 }

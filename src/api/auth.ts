@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { AccountService, Principal } from '../services/accounts.js';
 import type { RateLimiter } from './rate-limit.js';
+import { parseKey } from './api-key.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,26 +18,28 @@ declare module 'fastify' {
 /** Pulls `{keyId, secret}` out of a request in one dialect's way; null when absent. */
 export type CredentialExtractor = (req: FastifyRequest) => { keyId: string; secret: string } | null;
 
-/** `id:secret` as every scheme that carries the pair in one string spells it; null without an id. */
-export const splitKeyPair = (v: string | undefined): { keyId: string; secret: string } | null => {
-  if (!v) return null;
-  const i = v.indexOf(':');
-  if (i <= 0) return null;
-  return { keyId: v.slice(0, i).trim(), secret: v.slice(i + 1).trim() };
-};
+/** `id:secret`, or the one-word `os_…` form `keys create --compact` prints. */
+const splitPair = parseKey;
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. */
+/** Credentials that were sent but cannot be a key: they authenticate as nothing, so the answer is "invalid", not "missing". */
+const MALFORMED = { keyId: '', secret: '' };
+
+/**
+ * Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. Any of these
+ * headers present but unusable (one half of the v1 pair, no colon, another scheme) is invalid.
+ */
 export const higgsfieldCredentials: CredentialExtractor = (req) => {
   const id = header(req, 'hf-api-key');
   const secret = header(req, 'hf-secret');
   if (id && secret) return { keyId: id, secret };
   const auth = header(req, 'authorization');
   const m = auth && /^Key\s+(.+)$/i.exec(auth);
-  return m ? splitKeyPair(m[1]) : null;
+  if (m) return splitPair(m[1]) ?? MALFORMED;
+  return id || secret || auth?.trim() ? MALFORMED : null;
 };
 
 const extractors = new Map<string, CredentialExtractor>([['higgsfield', higgsfieldCredentials]]);

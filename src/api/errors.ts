@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorCode, ValidationError } from '../domain/errors.js';
 import { JsonBodyError } from './json-body.js';
+import { redact } from '../log/redact.js';
 
 /** HTTP status of each domain error in the Higgsfield dialect (the reference surface). */
 export const HIGGSFIELD_STATUS: Record<DomainErrorCode, number> = {
@@ -88,7 +89,7 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   const domain = toDomain(err);
   if (!domain) {
     // Always on stderr: the request logger is off unless debugging, and a 500 must leave a trace.
-    console.error(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}:`, err);
+    console.error(redact(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? String(err)}`));
     return sendError(req, reply, new DomainError('internal', 'Internal server error'));
   }
   return sendError(req, reply, domain);

@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { splitKeyPair } from './auth.js';
-import { compactToken, parseKey } from './surfaces/reseller-common.js';
+import { compactToken, parseKey } from './api-key.js';
 
-// Higgsfield's `Key id:secret` and the reseller dialects' keys split the pair the same way.
-describe('id:secret', () => {
-  it('splits at the first colon and trims each side', () => {
-    expect(splitKeyPair('abc:de:f')).toEqual({ keyId: 'abc', secret: 'de:f' });
-    expect(splitKeyPair(' abc : s3cret ')).toEqual({ keyId: 'abc', secret: 's3cret' });
+// Every scheme that carries a key as one value (`Key …`, `Bearer …`, reseller headers) reads it here.
+describe('parseKey', () => {
+  it('splits id:secret at the first colon and trims each side', () => {
+    expect(parseKey('abc:de:f')).toEqual({ keyId: 'abc', secret: 'de:f' });
     expect(parseKey(' abc : s3cret ')).toEqual({ keyId: 'abc', secret: 's3cret' });
   });
 
   it('has no key without an id before the colon', () => {
-    for (const v of [undefined, '', 'no-colon', ':secret']) {
-      expect(splitKeyPair(v)).toBeNull();
-      expect(parseKey(v)).toBeNull();
-    }
-    // The reseller form trims first, so leading blanks never pass for an id.
-    expect(parseKey('  :secret')).toBeNull();
+    for (const v of [undefined, '', 'no-colon', ':secret', '  :secret']) expect(parseKey(v)).toBeNull();
   });
 
-  it('reseller keys also come in the compact one-word form', () => {
+  it('reads the compact one-word form back to the same key', () => {
     const keyId = '0f8fad5b-d9cb-469f-a165-70867728950e';
     expect(parseKey(compactToken(keyId, 'S3cr3t'))).toEqual({ keyId, secret: 'S3cr3t' });
   });

@@ -84,6 +84,8 @@ export function installOpenApi(app: FastifyInstance) {
       .sort((a, b) => String((a.op.tags as string[])?.[0]).localeCompare(String((b.op.tags as string[])?.[0])) || a.p.localeCompare(b.p))
       .map(({ p, m, op }) => `<tr><td>${esc((op.tags as string[])?.[0])}</td><td><code>${m.toUpperCase()}</code></td><td><code>${esc(p)}</code></td><td>${esc(op.summary)}</td><td>${op.security ? esc(Object.keys((op.security as object[])[0])[0]) : 'public'}</td></tr>`)
       .join('\n');
+    // Inline styles only: no script, no frames, nothing fetched.
+    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     return reply.type('text/html').send(`<!doctype html><html><head><meta charset="utf-8"><title>opensoul API reference</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}</style></head>
 <body><h1>opensoul API reference</h1><p>Generated from the route schemas; machine-readable at <a href="/openapi.json">/openapi.json</a>.</p>

@@ -1,3 +1,5 @@
+import { bounded, boundedValue } from './echo.js';
+
 /**
  * Domain errors carry meaning, not wire shape: each surface renders them in its dialect
  * ({detail} for Higgsfield, {code,message} for WaveSpeed, {error} for Segmind...).
@@ -34,9 +36,22 @@ export interface FieldIssue {
   ctx?: Record<string, unknown>;
 }
 
+/** Longest message a DomainError carries; the messages that quote input quote a bounded part of it. */
+const MAX_MESSAGE_CHARS = 2000;
+
 export class ValidationError extends Error {
-  constructor(public readonly issues: FieldIssue[]) {
-    super(issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[]) {
+    // Every dialect renders these: the echoed input and context are bounded once, here.
+    const safe = issues.map((i) => ({
+      ...i,
+      loc: i.loc.map((p) => (typeof p === 'string' ? bounded(p, 64) : p)),
+      msg: bounded(i.msg, 500),
+      ...('input' in i ? { input: boundedValue(i.input) } : {}),
+      ...(i.ctx ? { ctx: boundedValue(i.ctx) as Record<string, unknown> } : {}),
+    }));
+    super(bounded(safe.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '), MAX_MESSAGE_CHARS));
+    this.issues = safe;
     this.name = 'ValidationError';
   }
 }
@@ -61,7 +76,7 @@ export class DomainError extends Error {
     message: string,
     public readonly meta: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(bounded(message, MAX_MESSAGE_CHARS));
     this.name = 'DomainError';
   }
 }

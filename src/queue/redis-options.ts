@@ -8,12 +8,21 @@ export interface RedisConnectionOptions {
   tls?: Record<string, never>;
 }
 
+/** Never echoes the value: it is a credential. */
+function decodeUserinfo(v: string, what: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    throw new Error(`OPENSOUL_REDIS_URL ${what} has invalid percent-encoding`);
+  }
+}
+
 export function redisOptions(url: string): RedisConnectionOptions {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`OPENSOUL_REDIS_URL is not a URL: "${url}"`);
+    throw new Error('OPENSOUL_REDIS_URL is not a URL (value not shown: it may hold a password)');
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`OPENSOUL_REDIS_URL must start with redis:// or rediss://, got "${u.protocol}//"`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
@@ -21,8 +30,8 @@ export function redisOptions(url: string): RedisConnectionOptions {
   return {
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeUserinfo(u.username, 'user name') } : {}),
+    ...(u.password ? { password: decodeUserinfo(u.password, 'password') } : {}),
     db,
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };

@@ -15,10 +15,11 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, bytes: Buffer): Promise<void> {
     const target = this.file(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Owner-only: media is served through signed URLs, never straight from the disk.
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     // Write then rename: a crash never leaves a half-written file under a live key.
     const tmp = `${target}.${randomUUID()}.tmp`;
-    await fs.writeFile(tmp, bytes);
+    await fs.writeFile(tmp, bytes, { mode: 0o600 });
     await fs.rename(tmp, target);
   }
 
@@ -36,7 +37,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async check(): Promise<void> {
-    await fs.mkdir(this.root, { recursive: true });
+    await fs.mkdir(this.root, { recursive: true, mode: 0o700 });
     await fs.access(this.root, fs.constants.W_OK);
   }
 }

@@ -35,7 +35,11 @@ export async function openDatabase(url: string, dataDir: string, opts: OpenDatab
   let file = url === 'sqlite' ? path.join(dataDir, 'opensoul.db') : url.replace(/^sqlite:/, '');
   if (file !== ':memory:') {
     file = path.resolve(file);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Key hashes and webhook secrets live here: owner-only, like the other secrets. SQLite gives
+    // its -wal and -shm files the database file's permissions.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.chmodSync(file, 0o600);
   }
   const sqlite = new SQLite(file);
   // WAL lets pollers read while a worker writes; busy_timeout absorbs short write contention.

@@ -5,16 +5,26 @@ import { DomainError } from '../domain/errors.js';
 import type { Job, JobKind, JobResults } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
+import type { ModerationService } from '../services/moderation.js';
+import type { ProvenanceService } from '../services/provenance.js';
+import { NSFW_ERROR, NSFW_INPUT_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
 const PROGRESS_WRITE_MS = 250;
+
+/** An input image crossed a moderation threshold under `block`. */
+class BlockedInput extends Error {}
 
 export interface WorkerDeps {
   config: Config;
   generation: GenerationService;
   media: MediaService;
   runners: JobRunner[];
+  /** Output moderation (policy flag or block); null or absent = off. */
+  moderation?: ModerationService | null;
+  /** C2PA signing of outputs before they are stored; null or absent = off. */
+  provenance?: ProvenanceService | null;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -108,16 +118,26 @@ export class WorkerPool {
       }
     }, config.heartbeatMs);
     let lastProgress = 0;
+    // Images the runner read: the inputs its output's content credentials name as ingredients.
+    const inputs: Buffer[] = [];
+    const inputReviews: ModerationRecord[] = [];
+    await generation.lifecycle.started(job);
     const ctx = {
       job,
       signal: controller.signal,
       progress: (step: number, total: number) => {
+        void generation.lifecycle.progress(job, step, total);
         const now = Date.now();
         if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
         lastProgress = now;
         void generation.recordProgress(job, workerId, step, total).catch(() => {});
       },
-      loadImage: (url: string) => media.loadImage(url, job.accountId, controller.signal),
+      loadImage: async (url: string) => {
+        const bytes = await media.loadImage(url, job.accountId, controller.signal);
+        await this.moderateInput(job, bytes, inputReviews);
+        inputs.push(bytes);
+        return bytes;
+      },
       log: (msg: string, extra?: Record<string, unknown>) => this.deps.log?.(msg, { job: job.id, kind: job.kind, ...extra }),
     };
     try {
@@ -125,16 +145,22 @@ export class WorkerPool {
       if (!runner) throw new JobFailure(`No runner for job kind ${job.kind}`);
       const out = await runner.run(ctx);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const results = await this.storeOutputs(job, out);
-      await generation.finishJob(job, { status: 'in_progress', workerId }, {
-        status: out.nsfw ? 'nsfw' : 'completed',
-        results: out.nsfw ? null : results,
-        error: out.nsfw ? 'The output was flagged as NSFW' : null,
-        extras: { ...job.extras, ...out.extras },
-      });
+      const review = await this.moderate(job, out);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const extras = { ...job.extras, ...out.extras, ...(review ? { moderation: review } : {}), ...(inputReviews.length ? { input_moderation: inputReviews } : {}) };
+      if (out.nsfw || review?.verdict === 'blocked') {
+        // Withheld: nothing is stored, so no URL to it can ever exist.
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
+      } else {
+        const results = await this.storeOutputs(job, await this.credential(job, out, extras, inputs));
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'completed', results, error: null, extras });
+      }
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
-      if (reason === 'draining') {
+      if (err instanceof BlockedInput && !reason) {
+        // Refused before generating: no output exists; refunded like any nsfw end.
+        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_INPUT_ERROR, extras: { ...job.extras, input_moderation: inputReviews } });
+      } else if (reason === 'draining') {
         if (await generation.release(job, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
         // Another worker owns it now; this run's result is dropped.
@@ -148,6 +174,52 @@ export class WorkerPool {
     } finally {
       clearInterval(heartbeat);
       this.running.delete(job.id);
+    }
+  }
+
+  /**
+   * Input images (image-to-image references, DoP stills) are classified as the runner reads
+   * them; under `block` one that crosses a threshold stops the job before any generation.
+   */
+  private async moderateInput(job: Job, bytes: Buffer, reviews: ModerationRecord[]): Promise<void> {
+    const moderation = this.deps.moderation;
+    if (!moderation?.appliesTo(job.kind)) return;
+    let review: ModerationRecord;
+    try {
+      review = await moderation.review([{ bytes, type: 'image' }]);
+    } catch (e) {
+      this.deps.log?.('input moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('Content moderation could not check an input image, so the job did not run');
+    }
+    reviews.push(review);
+    if (review.verdict === 'blocked') throw new BlockedInput();
+  }
+
+  /**
+   * Classifies the generated files before anything is stored. A classifier that cannot run fails
+   * the job (refunded) rather than letting unreviewed output through.
+   */
+  private async moderate(job: Job, out: RunOutput): Promise<ModerationRecord | null> {
+    const moderation = this.deps.moderation;
+    if (!moderation?.appliesTo(job.kind)) return null;
+    try {
+      return await moderation.review([out.raw, ...(out.poster ? [out.poster] : [])]);
+    } catch (e) {
+      this.deps.log?.('moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('Content moderation could not check the output, so it was not delivered');
+    }
+  }
+
+  /** Embeds the C2PA manifest in every output file; an output that cannot carry it is not delivered. */
+  private async credential(job: Job, out: RunOutput, extras: Record<string, unknown>, inputs: Buffer[]): Promise<RunOutput> {
+    const provenance = this.deps.provenance;
+    if (!provenance?.appliesTo(job.kind)) return out;
+    try {
+      const [raw, min, poster] = await provenance.sign(job, extras, [out.raw, out.min, ...(out.poster ? [out.poster] : [])], inputs);
+      return { ...out, raw, min, ...(poster ? { poster } : {}) };
+    } catch (e) {
+      this.deps.log?.('content credentials failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
+      throw new JobFailure('The output could not be signed with its content credentials, so it was not delivered');
     }
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.js';
+import { RAI_BLOCKED } from '../../src/api/surfaces/segmind.js';
 import { hfHeaders } from '../helpers/server.js';
 import { call, expectGolden, normalize } from './golden.js';
 import { authPixazo, authSegmind, authWs, liveServer, waitEnded } from './servers.js';
@@ -79,7 +80,7 @@ describe('withheld (nsfw) images', () => {
     expect(r.v1.body.jobs[0].status).toBe('nsfw');
     expect(r.ws.body.data).toMatchObject({ status: 'failed', outputs: [], has_nsfw_contents: [], error: 'The output was flagged as NSFW' });
     expect(r.segStatus.status).toBe(422);
-    expect(r.segResult.body).toMatchObject({ status: 'FAILED', error: 'The output was flagged as NSFW' });
+    expect(r.segResult.body).toMatchObject({ status: 'FAILED', error: RAI_BLOCKED });
     expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
   });
 });

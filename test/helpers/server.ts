@@ -6,6 +6,7 @@ import { buildApp, type Surface } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, type ContextOptions, createContext } from '../../src/context.js';
 import type { CharacterEngine } from '../../src/services/characters.js';
+import type { ModerationService } from '../../src/services/moderation.js';
 import { testSoulRunner } from './test-runner.js';
 
 export interface TestServer {
@@ -19,7 +20,17 @@ export interface TestServer {
 }
 
 export async function startServer(
-  opts: { config?: Partial<Config>; runners?: ContextOptions['runners']; surfaces?: Surface[]; workers?: boolean; characterEngine?: CharacterEngine } = {},
+  opts: {
+    config?: Partial<Config>;
+    runners?: ContextOptions['runners'];
+    surfaces?: Surface[];
+    workers?: boolean;
+    characterEngine?: CharacterEngine;
+    /** Output moderation; tests run without it unless they pass one (its policy becomes the config's). */
+    moderation?: ModerationService;
+    logger?: ContextOptions['logger'];
+    readiness?: ContextOptions['readiness'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
   const config = loadConfig({}, {
@@ -31,9 +42,12 @@ export async function startServer(
     // Tests fetch images and post webhooks to servers on loopback.
     allowPrivateUrls: true,
     rateLimitPerMinute: 10_000,
+    moderation: opts.moderation?.policy ?? { mode: 'off', thresholds: {} },
+    // Content credentials cost a wasm load and a signature per output: tests that check them turn them on.
+    c2pa: { enabled: false, chainPath: null, keyPath: null },
     ...opts.config,
   });
-  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine });
+  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, moderation: opts.moderation, logger: opts.logger, readiness: opts.readiness });
   const app = await buildApp(ctx, { surfaces: opts.surfaces });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);

@@ -33,3 +33,25 @@ export function testSoulRunner(opts: { steps?: number; stepMs?: number } = {}): 
     },
   };
 }
+
+/**
+ * TEST-ONLY stand-in for the diffusion engine that returns a given picture (the fixture the
+ * prompt asks for), so moderation is exercised on real photos and drawings.
+ */
+export function pictureSoulRunner(picture: (prompt: string) => Promise<Buffer>): JobRunner {
+  return {
+    kind: 'soul',
+    async run(ctx) {
+      const input = ctx.job.input as { prompt: string; seed: number; imageReferenceUrl: string | null };
+      if (input.imageReferenceUrl) await ctx.loadImage(input.imageReferenceUrl);
+      const png = await picture(input.prompt);
+      const meta = await sharp(png).metadata();
+      const min = await sharp(png).resize(128).jpeg().toBuffer();
+      return {
+        raw: { bytes: png, contentType: 'image/png', type: 'image', width: meta.width, height: meta.height },
+        min: { bytes: min, contentType: 'image/jpeg', type: 'image' },
+        extras: { seed: input.seed },
+      };
+    },
+  };
+}

@@ -40,11 +40,12 @@ function renderV1Job(j: Job, set: StoredJobSet, media: MediaService) {
     status: j.status,
     results: j.results ? { min: { type: j.results.min.type, url: media.url(j.results.min.key) }, raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) } } : null,
     ...(j.error ? { error: j.error } : {}),
-    // opensoul extensions (documented in docs/API.md): progress, identity score and report, poster frame.
+    // opensoul extensions (documented in docs/API.md): progress, identity score and report, poster frame, moderation.
     ...(j.progress ? { progress: { step: j.progress.step, total: j.progress.total } } : {}),
     ...(typeof j.extras.identity_score === 'number' ? { identity_score: j.extras.identity_score } : {}),
     ...(j.extras.identity && typeof j.extras.identity === 'object' ? { identity: j.extras.identity } : {}),
     ...(j.results?.poster ? { poster_url: media.url(j.results.poster.key) } : {}),
+    ...(j.extras.moderation ? { moderation: j.extras.moderation } : {}),
     created_at: j.createdAt,
     started_at: j.startedAt,
     finished_at: j.finishedAt,

@@ -1,13 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isOperator, operatorOnly } from '../security.js';
 import { sql } from 'kysely';
-import type { AppContext } from '../../context.js';
+import type { AppContext, Readiness } from '../../context.js';
 
-/** Liveness, readiness, metrics. Public: they reveal no account data. */
+/**
+ * Liveness (public), readiness (public status; the per-check detail only for operators) and
+ * metrics (operators only: loopback, or the operator token; src/api/security.ts).
+ */
 export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const operator = (req: FastifyRequest) => isOperator(req, ctx.config.operatorToken);
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models' } }, async (_req, reply) => {
-    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+  /**
+   * `ready` (200): every part works. `degraded` (503): the API answers but a part jobs need is
+   * missing or still loading (a model not pulled, engines warming up); each such check names
+   * the command that fixes it. `not_ready` (503): database, storage or workers are down. The
+   * per-check detail (engine names, model files, errors) is for operators only.
+   */
+  app.get('/readyz', { schema: { tags: ['ops'], summary: 'Readiness: database, storage, workers, models (ready 200; degraded or not_ready 503; details for operators)' } }, async (req, reply) => {
+    const checks: Record<string, { ok: boolean; detail?: string; fix?: string; provider?: string }> = {};
     try {
       await sql`select 1`.execute(ctx.db.db);
       checks.database = { ok: true, detail: ctx.db.engine };
@@ -22,22 +33,29 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
     }
     checks.workers = ctx.workers
       ? { ok: ctx.workers.loopCount > 0, detail: `${ctx.workers.loopCount} in-process workers, ${ctx.workers.active} busy` }
-      : { ok: true, detail: 'no in-process workers (scaled mode: run `opensoul worker`)' };
-    for (const [name, probe] of Object.entries(ctx.readiness)) {
-      try {
-        const r = await probe();
-        // A missing model is reported but does not make the API unready: jobs fail with a clear error.
-        checks[name] = { ok: r.ready, detail: r.reason ?? r.model };
-      } catch (e) {
-        checks[name] = { ok: false, detail: String(e) };
-      }
-    }
+      : { ok: true, detail: 'no in-process workers (scaled mode: run `npx opensoul worker`)' };
+    const names = Object.keys(ctx.readiness);
+    const results = await Promise.all(names.map((n) => ctx.readiness[n]().catch((e: unknown) => ({ ready: false, reason: String(e) }) as Readiness)));
+    names.forEach((name, i) => {
+      const r = results[i];
+      checks[name] = { ok: r.ready, detail: r.reason ?? r.model, ...(r.fix && !r.ready ? { fix: r.fix } : {}), ...(r.provider ? { provider: r.provider } : {}) };
+    });
     const critical = ['database', 'storage', 'workers'];
-    const ready = critical.every((k) => checks[k]?.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    const status = !critical.every((k) => checks[k]?.ok) ? 'not_ready' : Object.values(checks).every((c) => c.ok) ? 'ready' : 'degraded';
+    return reply.status(status === 'ready' ? 200 : 503).send({
+      status,
+      ...(operator(req) ? { checks, execution_provider: { requested: ctx.config.executionProvider, in_use: ctx.executionProvider } } : {}),
+    });
   });
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  // Anyone may check a file's content credentials against the chain that signs them.
+  app.get('/.well-known/opensoul/c2pa-chain.pem', { schema: { tags: ['ops'], summary: 'Certificate chain that signs C2PA content credentials (signer first)' } }, async (_req, reply) => {
+    if (!ctx.provenance) return reply.status(404).send({ detail: 'Content credentials are off on this server' });
+    return reply.type('application/x-pem-file').send(ctx.provenance.chainPem);
+  });
+
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (operators only)' } }, async (req, reply) => {
+    if (!operator(req)) return operatorOnly(reply);
     const depth = await ctx.generation.repo().queueDepth();
     const text = ctx.metrics.render([
       { name: 'opensoul_queue_jobs', help: 'Jobs waiting or running, by kind and status', samples: depth.map((d) => ({ labels: { kind: d.kind, status: d.status }, value: d.n })) },

@@ -40,6 +40,9 @@ export const DEFAULT_SEGMIND_SYNC_WAIT_MS = 120_000;
 
 const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
 
+/** Segmind reports content (RAI) blocks as FAILED with a message, not as a status of their own. */
+export const RAI_BLOCKED = 'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';
+
 export const renderSegmindError: ErrorRenderer = (err) => {
   // Segmind answers 406 both for missing credits and for a body type it cannot read.
   const wrongType = err instanceof DomainError && err.meta.unsupportedMediaType === true;
@@ -88,7 +91,7 @@ export function renderSegmindStatus(set: StoredJobSet, base: string) {
     status,
     request_id: set.id,
     ...(running ? { status_url, response_url } : {}),
-    ...(status === 'FAILED' ? { error: setError(set) } : {}),
+    ...(status === 'FAILED' ? { error: setStatus(set) === 'nsfw' ? RAI_BLOCKED : setError(set) } : {}),
     metrics: timeMetrics(set),
   };
 }

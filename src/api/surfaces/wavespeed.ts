@@ -5,6 +5,7 @@
  */
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import { isFlagged } from '../../domain/moderation.js';
 import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
@@ -155,7 +156,8 @@ function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
 
 export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { input?: boolean } = {}) {
   const status = STATUS[setStatus(set)];
-  const outputs = status === 'completed' ? completedJobs(set).map((j) => ctx.media.url(j.results!.raw.key)) : [];
+  const done = status === 'completed' ? completedJobs(set) : [];
+  const outputs = done.map((j) => ctx.media.url(j.results!.raw.key));
   const t = setTimings(set);
   return {
     id: set.id,
@@ -163,8 +165,8 @@ export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { inp
     ...(opts.input ? { input: waveSpeedInput(set) } : {}),
     outputs,
     urls: { get: `${ctx.baseUrl()}/api/v3/predictions/${set.id}/result` },
-    // Withheld (nsfw) images produce no output, so every output listed is a clean one.
-    has_nsfw_contents: outputs.map(() => false),
+    // Withheld (nsfw) images produce no output; outputs kept under the flag policy are marked.
+    has_nsfw_contents: done.map((j) => isFlagged(j.extras)),
     status,
     created_at: set.createdAt,
     error: status === 'failed' ? setError(set) : '',
@@ -173,6 +175,17 @@ export function renderPrediction(set: StoredJobSet, ctx: AppContext, opts: { inp
 }
 
 const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/**
+ * What went wrong reading a multipart body, as a domain error: the parser's own failures (no
+ * boundary, a part cut short, too many parts) are the client's malformed request, not ours.
+ */
+function multipartError(e: unknown, maxBytes: number): DomainError {
+  if (e instanceof DomainError) return e;
+  const { code, message } = e as { code?: string; message?: string };
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new DomainError('payload_too_large', `Upload failed: files are limited to ${maxBytes} bytes`);
+  return new DomainError('bad_input', `Upload failed: the multipart/form-data body is malformed (${message ?? 'unreadable'})`);
+}
 
 export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
@@ -250,14 +263,14 @@ export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
       scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"' } }, async (req) => {
         const { accountId } = principalOf(req);
         if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-        const part = await req.file();
-        if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+        let part: Awaited<ReturnType<typeof req.file>>;
         let bytes: Buffer;
         try {
+          part = await req.file();
+          if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
           bytes = await part.toBuffer();
         } catch (e) {
-          if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
-          throw e;
+          throw multipartError(e, ctx.config.uploadMaxBytes);
         }
         const ref = await ctx.media.upload(accountId, bytes);
         return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });

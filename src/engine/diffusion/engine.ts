@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { MAX_STEPS } from './limits.js';
 import { newRunTiming, type ExecutionProviderName } from '../onnx/index.js';
 import { findInstalledModel } from '../hub/cache.js';
 import { pullCommand } from './default-models.js';
@@ -60,7 +61,10 @@ export interface SoulRenderResult {
 }
 
 export interface DiffusionEngine {
-  readiness(): Promise<{ ready: boolean; model?: string; reason?: string }>;
+  /** Installed (and, once loaded, loadable)? `fix` is the command that installs a missing model. */
+  readiness(): Promise<{ ready: boolean; model?: string; reason?: string; fix?: string; provider?: ExecutionProviderName }>;
+  /** Loads the model's sessions now (start-up) so the first job does not pay for it. */
+  warm(): Promise<{ model: string; provider: ExecutionProviderName }>;
   render(req: SoulRenderRequest): Promise<SoulRenderResult>;
   close(): Promise<void>;
 }
@@ -104,7 +108,6 @@ export class ModelMissingError extends Error {
 }
 
 const MAX_PROMPT_CHARS = 8000;
-const MAX_STEPS = 100;
 const MAX_GUIDANCE = 30;
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
@@ -249,17 +252,27 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       try {
         await requireModelDir();
       } catch (err) {
-        return { ready: false, model: name, reason: (err as Error).message };
+        return { ready: false, model: name, reason: (err as Error).message, fix: err instanceof ModelMissingError ? err.command : undefined };
       }
       if (loading) {
         try {
           const m = await loading;
-          return { ready: true, model: m.name };
+          return { ready: true, model: m.name, provider: m.provider };
         } catch (err) {
           return { ready: false, model: name, reason: (err as Error).message };
         }
       }
       return { ready: true, model: name };
+    },
+    async warm() {
+      if (closed) throw new Error('diffusion engine is closed');
+      const m = await load().model;
+      // One 1-step render at a Soul output size runs every session once, plus the resize and PNG
+      // encode: ORT's first run (allocator arenas, kernel selection) is paid here, not by a job.
+      const run = queue.then(() => renderNow({ prompt: 'warm-up', width: 1024, height: 1024, seed: 0, steps: 1 }));
+      queue = run.catch(() => undefined);
+      await run;
+      return { model: m.name, provider: m.provider };
     },
     render(req) {
       if (closed) return Promise.reject(new Error('diffusion engine is closed'));

@@ -15,3 +15,4 @@ export {
 export { segmentPerson, type PersonMask, type SegmentationModel, type SegmentOptions } from './segment.js';
 export { loadGraphModelFromDisk, registerDiskModelRouter } from './disk-models.js';
 export { humanModelsDir } from './paths.js';
+export { wasmTf } from './tf-backend.js';

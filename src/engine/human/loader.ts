@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config, Human } from '@vladmandic/human';
 import { folderUrl, registerDiskModelRouter } from './disk-models.js';
 import { humanModelsDir, humanNodeWasmPath, tfWasmDir } from './paths.js';
+import { wasmTf } from './tf-backend.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,9 +52,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 async function createHuman(): Promise<Human> {
   registerDiskModelRouter();
-  // The node-wasm build does not register the wasm backend by itself in Node.
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string, usePlatformFetch?: boolean): void };
-  wasm.setWasmPaths(tfWasmDir(), false);
+  await wasmTf();
   const { Human: HumanClass } = require(humanNodeWasmPath()) as HumanModule;
   const human = new HumanClass(baseConfig());
   await human.init();

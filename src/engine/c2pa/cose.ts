@@ -1,0 +1,36 @@
+import { type KeyObject, sign } from 'node:crypto';
+import { encode } from 'cborg';
+
+const COSE_ALG = 1;
+const ES256 = -7;
+const X5CHAIN = 33;
+const COSE_SIGN1_TAG = 0xd2; // CBOR tag 18
+
+/**
+ * A complete, tagged COSE_Sign1 (RFC 9052) over a detached C2PA claim: ES256, the certificate
+ * chain in the protected header, and an unprotected `pad` that brings it to exactly `size`
+ * bytes, the space c2pa-rs reserved for the signature box.
+ */
+export function coseSign1(claim: Uint8Array, chain: Uint8Array[], key: KeyObject, size: number): Uint8Array {
+  const protectedHeader = encode(new Map<number, unknown>([[COSE_ALG, ES256], [X5CHAIN, chain.length === 1 ? chain[0] : chain]]));
+  const toBeSigned = encode(['Signature1', protectedHeader, new Uint8Array(0), claim]);
+  // COSE wants the raw r||s form, not X.509's DER.
+  const signature = new Uint8Array(sign('sha256', toBeSigned, { key, dsaEncoding: 'ieee-p1363' }));
+  const build = (pad: number) => {
+    const body = encode([protectedHeader, new Map([['pad', new Uint8Array(pad)]]), null, signature]);
+    const out = new Uint8Array(body.length + 1);
+    out[0] = COSE_SIGN1_TAG;
+    out.set(body, 1);
+    return out;
+  };
+  let pad = 0;
+  let out = build(pad);
+  // The pad's own length prefix grows with it, so settle in a few steps.
+  for (let i = 0; i < 4 && out.length !== size; i++) {
+    pad = Math.max(0, pad + size - out.length);
+    out = build(pad);
+  }
+  if (out.length > size) throw new Error(`the COSE signature needs ${out.length} bytes, more than the ${size} reserved`);
+  if (out.length !== size) throw new Error(`could not pad the COSE signature to ${size} bytes`);
+  return out;
+}

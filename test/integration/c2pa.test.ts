@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { MOTIONS } from '../../src/domain/motions.js';
+import { verifyAsset } from '../../src/engine/c2pa/index.js';
+import { renderMotionPreview } from '../../src/engine/video/index.js';
+import { dopRunner } from '../../src/worker/runners/dop.js';
+import { astronautPng } from '../helpers/drawings.js';
+import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
+import { pictureSoulRunner } from '../helpers/test-runner.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let s: TestServer;
+let a: Awaited<ReturnType<TestServer['account']>>;
+let chainPem: string;
+beforeAll(async () => {
+  s = await startServer({ runners: [pictureSoulRunner(async () => astronautPng()), dopRunner()], surfaces: [dopRoutes(renderMotionPreview)], config: { c2pa: { enabled: true, chainPath: null, keyPath: null } } });
+  a = await s.account(100);
+  const r = await fetch(`${s.url}/.well-known/opensoul/c2pa-chain.pem`);
+  expect(r.status).toBe(200);
+  chainPem = await r.text();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const bytesOf = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+/** Anchors as a verifier builds them from the published chain: the issuers of the signer. */
+const anchors = () => chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(1).join('');
+const waitSet = (id: string) =>
+  waitFor(async () => {
+    const g = (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
+    return g.jobs.every((j: any) => !['queued', 'in_progress'].includes(j.status)) && g;
+  }, 180_000);
+
+describe('content credentials on outputs over HTTP', () => {
+  let pngFile: string;
+
+  it('a Soul PNG and its JPEG preview carry a valid manifest signed by the published chain', async () => {
+    expect(chainPem.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    // Made on first start, kept like the other secrets.
+    expect(fs.statSync(path.join(s.dataDir, 'c2pa')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(s.dataDir, 'c2pa', 'signer.key.pem')).mode & 0o777).toBe(0o600);
+    const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'an astronaut portrait', width_and_height: '1536x1536', seed: 42 } }) });
+    const set = await waitSet(((await r.json()) as any).id);
+    const job = set.jobs[0];
+    expect(job.status).toBe('completed');
+    for (const url of [job.results.raw.url, job.results.min.url]) {
+      const v = await verifyAsset(await bytesOf(url), anchors());
+      expect(v).toMatchObject({ valid: true, trusted: true, failures: [] });
+      const assertions = v.manifest!.assertions as { label: string; data: any }[];
+      expect(assertions.find((x) => x.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', softwareAgent: { name: 'opensoul' } });
+      expect(assertions.find((x) => x.label === 'org.opensoul.generation')!.data).toMatchObject({ job_id: job.id, kind: 'soul', prompt: 'an astronaut portrait', seed: 42 });
+    }
+    pngFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c2pa-out-')), 'out.png');
+    fs.writeFileSync(pngFile, await bytesOf(job.results.raw.url));
+  }, 120_000);
+
+  it('`opensoul verify` says valid and signed by this server; a changed file fails', () => {
+    const verify = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', s.dataDir, 'verify', file], { encoding: 'utf8', timeout: 60_000 });
+    const ok = verify(pngFile);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('valid: yes (Trusted)');
+    expect(ok.stdout).toContain('signed by this server: yes');
+    expect(ok.stdout).toContain('"prompt":"an astronaut portrait"');
+    const changed = Buffer.from(fs.readFileSync(pngFile));
+    changed[changed.indexOf('IDAT') + 20] ^= 0x01;
+    const bad = pngFile.replace('out.png', 'changed.png');
+    fs.writeFileSync(bad, changed);
+    const fail = verify(bad);
+    expect(fail.status).toBe(1);
+    expect(fail.stdout).toContain('valid: no');
+    expect(fail.stdout).toContain('failure: assertion.dataHash.mismatch');
+  }, 120_000);
+
+  it('a DoP MP4, its preview clip and its JPEG poster carry the manifest with the motions and the input still', async () => {
+    const ref = await s.ctx.media.upload(a.accountId, astronautPng());
+    const zoomIn = MOTIONS.find((m) => m.name.toLowerCase() === 'zoom in')!;
+    const r = await fetch(`${s.url}/v1/image2video/dop`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: s.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 5 } }) });
+    const job = (await waitSet(((await r.json()) as any).id)).jobs[0];
+    expect(job.status).toBe('completed');
+    for (const url of [job.results.raw.url, job.results.min.url, job.poster_url]) {
+      const v = await verifyAsset(await bytesOf(url), anchors());
+      expect(v, url).toMatchObject({ valid: true, trusted: true });
+      const gen = (v.manifest!.assertions as { label: string; data: any }[]).find((x) => x.label === 'org.opensoul.generation')!.data;
+      expect(gen).toMatchObject({ job_id: job.id, kind: 'dop', tier: 'lite', motions: [{ id: zoomIn.id, strength: 0.5 }] });
+      expect(JSON.stringify(gen)).not.toContain('sig=');
+      // The still it was made from is its ingredient.
+      expect(v.manifest!.ingredients).toEqual([expect.objectContaining({ title: 'input image 1', relationship: 'inputTo', format: 'image/png' })]);
+    }
+  }, 200_000);
+});
