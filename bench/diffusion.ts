@@ -20,7 +20,7 @@ import { makeFixtureModel } from '../src/engine/diffusion/fixture/index.js';
 import { createDiffusionEngine, type SoulRenderResult } from '../src/engine/diffusion/index.js';
 import { missingModelFiles } from '../src/engine/diffusion/model-files.js';
 import { listModels } from '../src/engine/hub/cache.js';
-import { cudaListed, type ExecutionProviderName } from '../src/engine/onnx/index.js';
+import { cudaProviderInstalled, ExecutionProviderError, type ExecutionProviderName } from '../src/engine/onnx/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,9 +68,12 @@ async function bench(label: string, modelPath: string, provider: ExecutionProvid
   const engine = createDiffusionEngine({ modelPath, modelsDir, defaultModel: label, provider, threads, spinning, log: (m) => logs.push(m) });
   try {
     const req = { prompt: 'a lighthouse on a cliff at dusk, dramatic clouds, 35mm photo', width: size, height: size, seed: 7, steps, ...extra };
-    const warm = await engine.render(req); // loads sessions and warms ORT's allocators
-    if (provider === 'cuda' && logs.some((l) => /falling back to CPU/.test(l))) {
-      console.log(`  ${label}: CUDA did not start (${logs[0]}); skipped`);
+    let warm: SoulRenderResult;
+    try {
+      warm = await engine.render(req); // loads sessions and warms ORT's allocators
+    } catch (err) {
+      if (!(err instanceof ExecutionProviderError)) throw err;
+      console.log(`  ${label}: CUDA did not start (${err.message}); skipped`);
       return null;
     }
     const results: SoulRenderResult[] = [];
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
     if (real.length === 0) console.log(`no real model installed in ${modelsDir} (opensoul models pull ...); fixture figures only`);
     for (const m of real) {
       push(await bench(m.repo, m.dir, 'cpu'));
-      if (cudaListed()) push(await bench(m.repo, m.dir, 'cuda'));
+      if (cudaProviderInstalled()) push(await bench(m.repo, m.dir, 'cuda'));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

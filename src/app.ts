@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
@@ -18,15 +18,23 @@ import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 import { httpLoggerOptions } from './log/http-logger.js';
 import { installCors, installSecurityHeaders } from './api/security.js';
+import type { Logger } from './log/logger.js';
 
 /** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
 export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
 
 /** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; logStream?: NodeJS.WritableStream; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+  // The process logger when given (its lines are redacted by createLogger), else a redacting one of our own.
+  const shared = typeof opts.logger === 'object' ? opts.logger : null;
   const app = Fastify({
-    // Request logs are redacted (src/log): signed media URLs and credentials never reach them.
-    logger: opts.logger ? httpLoggerOptions(ctx.config.logLevel === 'silent' ? 'silent' : ctx.config.logLevel, opts.logStream) : false,
+    ...(shared
+      ? {
+          loggerInstance: shared as FastifyBaseLogger,
+          // One line per request is noise next to the job lifecycle lines; OPENSOUL_LOG_LEVEL=debug shows them.
+          logController: new LogController({ disableRequestLogging: !shared.isLevelEnabled('debug') }),
+        }
+      : { logger: opts.logger ? httpLoggerOptions(ctx.config.logLevel, opts.logStream) : false }),
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.

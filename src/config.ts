@@ -79,12 +79,14 @@ export interface Config {
 
 export interface S3Settings {
   bucket: string;
-  /** `scheme://host[:port][/path]` of the S3 API. */
-  endpoint: string;
+  /** `scheme://host[:port][/path]` of the S3 API; null = AWS S3 in `region` (the SDK's own endpoint). */
+  endpoint: string | null;
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string | null;
+  /**
+   * Keys given as OPENSOUL_S3_*; null = the AWS SDK's default credential provider chain
+   * (AWS_* variables, shared config and SSO profiles, web identity, ECS and EC2 instance roles).
+   */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | null } | null;
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key`; what MinIO and most S3-compatibles expect. */
   forcePathStyle: boolean;
   /** Prepended to every media key, e.g. `opensoul/` to share a bucket. */
@@ -133,26 +135,21 @@ function jsonObject(env: Env, name: string): Record<string, unknown> {
 function s3Settings(env: Env): S3Settings | null {
   const bucket = env.OPENSOUL_S3_BUCKET?.trim();
   if (!bucket) return null;
-  const region = env.OPENSOUL_S3_REGION || 'us-east-1';
-  const endpoint = (env.OPENSOUL_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
-  // The token belongs to the key pair it was issued with: never mix an OPENSOUL_S3_* key with AWS_SESSION_TOKEN.
-  const own = Boolean(env.OPENSOUL_S3_ACCESS_KEY_ID);
-  const accessKeyId = own ? env.OPENSOUL_S3_ACCESS_KEY_ID : env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = own ? env.OPENSOUL_S3_SECRET_ACCESS_KEY : env.AWS_SECRET_ACCESS_KEY;
-  const sessionToken = (own ? env.OPENSOUL_S3_SESSION_TOKEN : env.AWS_SESSION_TOKEN) || null;
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error('OPENSOUL_S3_BUCKET is set but credentials are missing: set OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
-  }
+  const region = env.OPENSOUL_S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const endpoint = env.OPENSOUL_S3_ENDPOINT ? env.OPENSOUL_S3_ENDPOINT.replace(/\/+$/, '') : null;
+  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  const accessKeyId = env.OPENSOUL_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.OPENSOUL_S3_SECRET_ACCESS_KEY;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new Error('OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain');
+  // A session token belongs to the key pair it was issued with, so OPENSOUL_S3_* keys never take AWS_SESSION_TOKEN.
+  const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env.OPENSOUL_S3_SESSION_TOKEN || null } : null;
   const prefix = (env.OPENSOUL_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
   return {
     bucket,
     endpoint,
     region,
-    accessKeyId,
-    secretAccessKey,
-    sessionToken,
-    forcePathStyle: bool(env, 'OPENSOUL_S3_FORCE_PATH_STYLE', Boolean(env.OPENSOUL_S3_ENDPOINT)),
+    credentials,
+    forcePathStyle: bool(env, 'OPENSOUL_S3_FORCE_PATH_STYLE', endpoint !== null),
     prefix: prefix ? `${prefix}/` : '',
   };
 }

@@ -21,9 +21,20 @@ import { type OpenedDb, openDatabase } from './store/db.js';
 import type { JobRunner } from './worker/runner.js';
 import { WorkerPool } from './worker/worker.js';
 import { createDispatcher } from './queue/dispatcher.js';
+import { type Logger, logCallback, silentLogger } from './log/logger.js';
+import { JobLifecycleLog } from './services/job-log.js';
 import { RedisSetEventBus } from './services/set-events.js';
 
-export type ReadinessProbe = () => Promise<{ ready: boolean; model?: string; reason?: string }>;
+/** One named part of /readyz. `fix` is the command that repairs a missing part (e.g. a model pull). */
+export interface Readiness {
+  ready: boolean;
+  model?: string;
+  reason?: string;
+  fix?: string;
+  /** The execution provider the part's sessions run on, once loaded. */
+  provider?: string;
+}
+export type ReadinessProbe = () => Promise<Readiness>;
 
 /** Everything the HTTP surfaces, the CLI and the workers share; built once per process. */
 export interface AppContext {
@@ -44,6 +55,13 @@ export interface AppContext {
   readiness: Record<string, ReadinessProbe>;
   /** C2PA signing of outputs (OPENSOUL_C2PA); null when off. */
   provenance: ProvenanceService | null;
+  /** The process logger (pino); silent unless the process gave one. */
+  logger: Logger;
+  /**
+   * The execution provider this process's engines run on, verified at start by the processes
+   * that run jobs; null where no engine runs (API only, tests).
+   */
+  executionProvider: string | null;
   baseUrl(): string;
   setBaseUrl(url: string): void;
   close(): Promise<void>;
@@ -71,6 +89,9 @@ export interface ContextOptions {
   readiness?: Record<string, ReadinessProbe>;
   /** Output moderation for this process's workers (src/production.ts builds it from config); null = off. */
   moderation?: ModerationService | null;
+  /** Job lifecycle and service lines; default silent. */
+  logger?: Logger;
+  /** Warnings of services that take a callback; default: the logger at warn. */
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -83,6 +104,8 @@ function moderationProbe(config: Config, moderation: ModerationService | null | 
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
   config = { ...config, mediaSecret: mediaSecret(config) };
+  const logger = opts.logger ?? silentLogger();
+  opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
   const db = await openDatabase(config.databaseUrl, config.dataDir);
   // One bucket shared by every API and worker process is what lets media outlive a single machine.
   const store: BlobStore = config.s3 ? new S3BlobStore(config.s3) : new FsBlobStore(path.join(config.dataDir, 'media'));
@@ -98,6 +121,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const media = new MediaService(db.db, store, config, baseUrl);
   const webhooks = new WebhookService(db.db, db.engine, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
+  generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.repo().dialectOfSet(id));
+  webhooks.lifecycle = generation.lifecycle;
   generation.onJobFinished((job, status) => {
     metrics.jobsFinished.inc({ kind: job.kind, status });
     if (job.startedAt) metrics.jobDuration.observe({ kind: job.kind, status }, (Date.now() - Date.parse(job.startedAt)) / 1000);
@@ -126,6 +151,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     workers: null,
     rateLimiter,
     readiness: { ...opts.readiness, ...moderationProbe(config, opts.moderation) },
+    logger,
+    executionProvider: null,
     baseUrl,
     setBaseUrl: (url) => {
       base = url.replace(/\/$/, '');

@@ -5,6 +5,8 @@ import { checkConfig } from './config-check.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelsCommands } from './cli/models.js';
 import { registerVerifyCommand } from './cli/verify.js';
+import { registerGpuCommands } from './cli/gpu.js';
+import { registerJobsCommands } from './cli/jobs.js';
 
 const program = new Command();
 program.name('opensoul').description('Self-hosted Higgsfield Soul / DoP compatible generation API').option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
@@ -20,7 +22,7 @@ program
   .option('--port <n>', 'port (OPENSOUL_PORT)')
   .option('--host <host>', 'host (OPENSOUL_HOST)')
   .option('--workers <n>', 'in-process workers (OPENSOUL_WORKERS)')
-  .option('--no-workers', 'API only; run `opensoul worker` processes separately')
+  .option('--no-workers', 'API only; run `npx opensoul worker` processes separately')
   .action(async (o: { port?: string; host?: string; workers?: string | boolean }) => {
     const c = getConfig();
     if (o.port) c.port = Number(o.port);
@@ -47,6 +49,8 @@ program
 registerKeyCommands(program, getConfig);
 registerVerifyCommand(program, getConfig);
 registerModelsCommands(program, () => ({ modelsDir: getConfig().modelsDir }));
+registerGpuCommands(program);
+registerJobsCommands(program, getConfig);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : String(e));

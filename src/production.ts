@@ -18,6 +18,8 @@ import { faceCharacterEngine } from './engine/identity/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
 import { nsfwClassifier } from './engine/moderation/index.js';
 import { ModerationService } from './services/moderation.js';
+import type { WarmTarget } from './services/warmup.js';
+import { getHuman } from './engine/human/index.js';
 
 /** The engine-backed wiring used by `opensoul serve` / `worker`; tests build their own. */
 let diffusion: DiffusionEngine | null = null;
@@ -70,6 +72,50 @@ export function productionReadiness(config: Config): Record<string, ReadinessPro
       return { ready: true, model: s.engine, reason: s.message };
     },
   };
+}
+
+/**
+ * The engines a job-running process loads at start (src/services/warmup.ts), named as their
+ * readiness probes are so their load state folds into the same /readyz entry.
+ */
+export function productionWarmTargets(config: Config): WarmTarget[] {
+  return [
+    { name: 'diffusion_model', load: async () => (await diffusionEngine(config).warm()).model },
+    // Face detection, landmarks and person segmentation (Soul ID photos, DoP mattes).
+    { name: 'face_models', load: async () => void (await getHuman()) },
+    {
+      name: 'identity_engine',
+      load: async () => {
+        const engine = characterEngine(config);
+        await engine.warm?.();
+        return (await engine.identityStatus()).engine;
+      },
+    },
+    // The output classifier, when moderation is on: the first job's review must not pay its load.
+    ...(config.moderation.mode === 'off'
+      ? []
+      : [
+          {
+            name: 'moderation_classifier',
+            load: async () => {
+              const r = await productionModeration(config)!.readiness();
+              if (!r.ready) throw new Error(r.reason ?? 'the moderation model did not load');
+              return r.model;
+            },
+          },
+        ]),
+  ];
+}
+
+/** The banner's line about the Soul model: the one in use, or how to get one. */
+export async function soulModelLine(config: Config): Promise<string> {
+  const r = await diffusionEngine(config).readiness();
+  if (r.ready) return `Soul model: ${r.model} (${config.executionProvider})`;
+  return [
+    `Soul model: not installed. Install the default (${DEFAULT_MODELS[config.executionProvider].downloadSize}) with:`,
+    `  ${r.fix ?? `npx opensoul models pull ${soulModelRepo(config)}`}`,
+    '  or try the API without a download on the tiny fixture model (its images are noise): see README "Try it without a download"',
+  ].join('\n');
 }
 
 /** The installed Soul model's folder (as the engine finds it) and provider, for preview versions. */

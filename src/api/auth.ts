@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { AccountService, Principal } from '../services/accounts.js';
 import type { RateLimiter } from './rate-limit.js';
+import { parseKey } from './api-key.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,12 +18,8 @@ declare module 'fastify' {
 /** Pulls `{keyId, secret}` out of a request in one dialect's way; null when absent. */
 export type CredentialExtractor = (req: FastifyRequest) => { keyId: string; secret: string } | null;
 
-const splitPair = (v: string | undefined) => {
-  if (!v) return null;
-  const i = v.indexOf(':');
-  if (i <= 0) return null;
-  return { keyId: v.slice(0, i).trim(), secret: v.slice(i + 1).trim() };
-};
+/** `id:secret`, or the one-word `os_…` form `keys create --compact` prints. */
+const splitPair = parseKey;
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;

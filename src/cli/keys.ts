@@ -72,13 +72,14 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
     });
   credits
     .command('ledger <accountOrKeyId>')
-    .description('credit movements, newest first: time, reason, credits, balance after, job set, job, note')
+    .description('credit movements, newest first, tab-separated under a header row: time, reason, credits, balance after, job set, job, note')
     .option('--limit <n>', 'rows', '50')
     .action(async (id: string, o: { limit: string }) => {
       await withContext(getConfig(), async (ctx) => {
         const limit = Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
         const rows = await ctx.accounts.ledger(await ctx.accounts.resolveAccount(id), limit);
+        console.log(['time', 'reason', 'credits', 'balance_after', 'job_set_id', 'job_id', 'note'].join('\t'));
         for (const r of rows) {
           console.log([r.created_at, r.reason, fromMilli(Number(r.delta_milli)), fromMilli(Number(r.balance_after_milli)), r.job_set_id ?? '-', r.job_id ?? '-', r.note ?? ''].join('\t'));
         }

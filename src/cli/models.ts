@@ -80,7 +80,7 @@ export function registerModelsCommands(
         return;
       }
       if (installed.length === 0) {
-        io.stdout.write(`No models in ${resolve(getConfig().modelsDir)}. Install one with: opensoul models pull OWNER/NAME\n`);
+        io.stdout.write(`No models in ${resolve(getConfig().modelsDir)}. Install one with: npx opensoul models pull OWNER/NAME\n`);
         return;
       }
       const rows = installed.map((m) => [

@@ -3,10 +3,12 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
-import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces } from '../production.js';
+import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces, productionWarmTargets, soulModelLine } from '../production.js';
+import { verifyExecutionProvider } from '../engine/onnx/index.js';
+import { createLogger, logCallback, type Logger } from '../log/logger.js';
+import { EngineWarmup } from '../services/warmup.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
 import { registerWebhookRenderers } from '../api/webhook-renderers.js';
-import { processLog } from '../log/redact.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -23,6 +25,16 @@ async function bootstrapCredential(ctx: AppContext): Promise<string | null> {
   return cred;
 }
 
+/**
+ * What a process that runs jobs does before it takes any: refuse to start on an execution
+ * provider that cannot run (no silent CPU fallback), then load its engines (src/services/warmup.ts).
+ */
+async function jobEngines(config: Config, logger: Logger) {
+  const provider = await verifyExecutionProvider(config.executionProvider);
+  logger.info({ event: 'engines.provider', provider }, `execution provider: ${provider}`);
+  return { provider, warmup: new EngineWarmup(productionWarmTargets(config), logger) };
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
@@ -36,9 +48,18 @@ export function studioBanner(baseUrl: string, host: string, credential: string |
 }
 
 export async function serve(config: Config, opts: { workers: boolean }) {
-  const log = processLog('opensoul');
-  const ctx = await createContext({ ...config, workers: opts.workers ? config.workers : 0 }, { runners: productionRunners(config), readiness: productionReadiness(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
-  const app = await buildApp(ctx, { logger: config.logLevel === 'debug', surfaces: productionSurfaces(config) });
+  const logger = createLogger({ level: config.logLevel });
+  const log = logCallback(logger);
+  const runsJobs = opts.workers && config.workers > 0;
+  const engines = runsJobs ? await jobEngines(config, logger) : null;
+  // Model probes belong to the processes that load models; an API-only process reports none.
+  const readiness = engines ? engines.warmup.readiness(productionReadiness(config)) : {};
+  const ctx = await createContext(
+    { ...config, workers: opts.workers ? config.workers : 0 },
+    { runners: productionRunners(config), readiness, characterEngine: characterEngine(config), moderation: runsJobs ? productionModeration(config) : null, logger, log },
+  );
+  ctx.executionProvider = engines?.provider ?? null;
+  const app = await buildApp(ctx, { logger, surfaces: productionSurfaces(config) });
   const address = await app.listen({ host: config.host, port: config.port });
   if (!config.publicBaseUrl) {
     ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
@@ -53,9 +74,12 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   }, 60_000);
   sweep.unref();
   console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
+  console.log(engines ? await soulModelLine(config) : 'Soul model: loaded by `npx opensoul worker` processes (this one serves the API only)');
   const cred = await bootstrapCredential(ctx);
-  if (cred) console.log(`API key: ${cred}`);
+  if (cred) console.log(`API key: ${cred}  (kept in ${path.join(config.dataDir, 'bootstrap-credentials')}; delete that file to stop printing it)`);
   if (config.studio) for (const line of studioBanner(ctx.baseUrl(), config.host, cred)) console.log(line);
+  // Loads while the API already answers; /readyz says `degraded` (loading) until it is done.
+  void engines?.warmup.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -77,10 +101,18 @@ export async function serve(config: Config, opts: { workers: boolean }) {
 
 /** A worker-only process for scaled deployments: same queue, no HTTP. */
 export async function worker(config: Config) {
-  const log = processLog('opensoul-worker');
+  const logger = createLogger({ level: config.logLevel });
   const n = Math.max(1, config.workers);
-  const ctx = await createContext({ ...config, workers: n }, { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), log });
+  const engines = await jobEngines(config, logger);
+  const ctx = await createContext(
+    { ...config, workers: n },
+    { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), logger, log: logCallback(logger) },
+  );
+  ctx.executionProvider = engines.provider;
   registerWebhookRenderers(ctx);
+  console.log(await soulModelLine(config));
+  // Jobs are claimed once the engines are loaded, so a warm worker elsewhere takes them meanwhile.
+  await engines.warmup.start();
   ctx.workers!.start(n);
   ctx.webhooks.start();
   const via = ctx.generation.dispatcher.kind === 'bullmq' ? 'jobs delivered by BullMQ' : 'lease loops polling';

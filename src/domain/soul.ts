@@ -130,8 +130,6 @@ export type SoulJobInput = Omit<SoulParams, 'size' | 'quality' | 'batchSize'> & 
   /** Exact output size (the 720p sizes are the listed ones scaled by 2/3). */
   width: number;
   height: number;
-  /** Results of this dialect expire sooner (Segmind). */
-  retentionS?: number;
   /** A set of images kept consistent (Popcorn): part of the start noise shared by the set. */
   sharedNoise?: { seed: number; weight: number };
   /** Reference images whose colours every image of the set is matched to, by `paletteAmount`. */

@@ -8,9 +8,12 @@ type Req = { method?: string; url?: string; ip?: string; id?: string };
  * and error messages may quote them. Objects other than req/res/err are redacted deeply.
  */
 export function httpLoggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return { level, ...(stream ? { stream } : {}), ...redactingOptions() } as FastifyServerOptions['logger'];
+}
+
+/** Serializers and a log hook that redact every line (pino options; also used by createLogger). */
+export function redactingOptions() {
   return {
-    level,
-    ...(stream ? { stream } : {}),
     serializers: {
       req: (req: Req) => ({ method: req.method, url: redact(req.url ?? ''), remoteAddress: req.ip }),
       err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: redact(err.message), stack: redact(err.stack ?? '') }),
@@ -28,5 +31,5 @@ export function httpLoggerOptions(level: string, stream?: NodeJS.WritableStream)
         method.apply(this, safe);
       },
     },
-  } as FastifyServerOptions['logger'];
+  };
 }

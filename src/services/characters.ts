@@ -73,6 +73,8 @@ export interface CharacterEngine {
   /** The engine a transfer would run now, and why. Never a reason to refuse a request. */
   identityStatus(): Promise<IdentityEngineStatus>;
   transfer(image: Buffer, character: CharacterIdentity, strength: number): Promise<TransferResult>;
+  /** Loads the engine's models now (start-up), so the first Soul ID job does not. */
+  warm?(): Promise<void>;
   /** Drops what the engine keeps in memory for a character (its source embedding). */
   forget?(cacheKey: string): void;
 }

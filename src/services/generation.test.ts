@@ -33,6 +33,9 @@ describe('ending jobs', () => {
     await ctx.db.db.updateTable('jobs').set({ status: 'in_progress', started_at: new Date().toISOString() }).where('id', '=', set.jobs[2].id).execute();
     const spy = vi.spyOn(ctx.generation, 'getOrThrow').mockResolvedValueOnce(snapshot);
     expect(await ctx.generation.cancelIfQueued(set.id, accountId)).toBe(false);
+    // The cancel decided on the all-queued snapshot, so it was the guarded update that refused.
+    expect(spy).toHaveBeenCalledOnce();
+    expect(spy).toHaveBeenCalledWith(set.id, accountId);
     spy.mockRestore();
     const after = await ctx.generation.get(set.id, accountId);
     expect(after!.jobs.map((j) => j.status)).toEqual(['queued', 'queued', 'in_progress', 'queued']);

@@ -9,6 +9,8 @@ import { ledgerRepo } from '../store/repos/ledger.js';
 import type { DbEngine } from '../store/db.js';
 import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
 import { dbDispatcher } from '../queue/db-dispatcher.js';
+import { silentLogger } from '../log/logger.js';
+import { JobLifecycleLog } from './job-log.js';
 import { LocalSetEventBus, type SetEventBus } from './set-events.js';
 
 export interface PlannedJob {
@@ -61,6 +63,8 @@ export class GenerationService {
   events: SetEventBus = new LocalSetEventBus();
   private readonly setFinishedHooks: SetFinishedHook[] = [];
   private readonly jobFinishedHooks: JobFinishedHook[] = [];
+  /** Lifecycle log lines (submitted, ended, refunded); silent unless the process gives it a logger. */
+  lifecycle: JobLifecycleLog;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +72,7 @@ export class GenerationService {
     private readonly config: Config,
   ) {
     this.wake.setMaxListeners(1000);
+    this.lifecycle = new JobLifecycleLog(silentLogger());
   }
 
   onSetFinished(hook: SetFinishedHook) {
@@ -105,6 +110,7 @@ export class GenerationService {
         jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
       });
     });
+    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: plan.kind })), plan.dialect, plan.model);
     await this.announce(plan.jobs.map((j) => ({ id: j.id, kind: plan.kind, priority: j.priority, attempts: 0 })));
     return (await this.get(plan.id, accountId))!;
   }
@@ -184,11 +190,13 @@ export class GenerationService {
 
   /** finishJob for several jobs in one transaction; throws NotAllMoved (nothing applied) unless every one moved. */
   private async finishJobs(jobs: FinishingJob[], from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<void> {
+    const refunds = REFUNDED_STATUSES.has(outcome.status);
+    const dialects = new Map<string, string>();
     await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
       for (const job of jobs) {
         if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
-        if (REFUNDED_STATUSES.has(outcome.status) && job.cost > 0) {
+        if (refunds && job.cost > 0) {
           await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
         }
       }
@@ -197,6 +205,7 @@ export class GenerationService {
         // sees the first's status, so the set's stored status and its end are never missed.
         await repo.bumpSetVersion(setId);
         const set = await repo.getSet(setId);
+        if (set) dialects.set(set.id, set.dialect);
         if (set) await repo.setIndexedStatus(setId, jobSetStatus(set.jobs));
         if (set && set.jobs.every((j) => isTerminal(j.status))) {
           const first = await repo.markSetFinished(set.id);
@@ -205,7 +214,15 @@ export class GenerationService {
       }
     });
     for (const setId of new Set(jobs.map((j) => j.jobSetId))) this.events.publish(setId);
-    for (const job of jobs) for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
+    const now = Date.now();
+    for (const job of jobs) {
+      this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', outcome.status, {
+        error: outcome.error,
+        durationMs: job.startedAt ? now - Date.parse(job.startedAt) : null,
+        refundedMilli: refunds ? job.cost : 0,
+      });
+      for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
+    }
   }
 
   /**
@@ -281,9 +298,5 @@ export class GenerationService {
     }
     if (requeued.length) await this.announce(requeued.map((j) => ({ id: j.id, kind: j.kind, priority: j.priority, attempts: j.attempts })));
     return { requeued: requeued.length, failed };
-  }
-
-  static status(set: StoredJobSet): JobStatus {
-    return jobSetStatus(set.jobs);
   }
 }

@@ -57,9 +57,15 @@ export class MediaService {
     return { type: blob.type, key: k, contentType: blob.contentType, width: blob.width, height: blob.height };
   }
 
-  /** Absolute, HMAC-signed, expiring URL of a stored blob. */
+  /**
+   * Absolute, HMAC-signed, expiring URL of a stored blob. The expiry is rounded up to a whole
+   * step (a tenth of the lifetime, at most a minute), so every poll and list within that step
+   * renders the same URL and browsers reuse what they already downloaded.
+   */
   url(key: string): string {
-    const expiresAt = new Date(Date.now() + this.config.mediaUrlTtlS * 1000);
+    const ttlMs = this.config.mediaUrlTtlS * 1000;
+    const stepMs = Math.min(60_000, Math.max(1000, Math.floor(ttlMs / 10)));
+    const expiresAt = new Date(Math.ceil((Date.now() + ttlMs) / stepMs) * stepMs);
     return this.baseUrl() + signMediaPath(`/media/${key}`, { secret: this.config.mediaSecret, expiresAt });
   }
 
@@ -80,7 +86,7 @@ export class MediaService {
       // Short-lived, and never outliving our own URL: the bucket URL is a bearer credential that
       // bypasses the expiry and retention checks above. 'ok' means exp is digits and in the future.
       const remainingS = Math.floor((Number(query.exp) * 1000 - now.getTime()) / 1000);
-      return { redirect: this.store.presignGet(key, Math.max(1, Math.min(REDIRECT_TTL_S, remainingS))) };
+      return { redirect: await this.store.presignGet(key, Math.max(1, Math.min(REDIRECT_TTL_S, remainingS))) };
     }
     const bytes = await this.store.get(key);
     if (!bytes) throw new DomainError('gone', 'This media is no longer available');

@@ -14,15 +14,14 @@ export interface SoulSubmitMeta {
   /** Reseller dialects price a request from their own table; default is Soul per image. */
   totalPriceMilli?: number;
   visibleForS?: number | null;
-  retentionS?: number;
   priority?: number;
   /** Render the listed size whatever the quality (WaveSpeed: a named `size` is the size delivered). */
   exactSize?: boolean;
 }
 
-function jobInput(p: SoulParams, width: number, height: number, seed: number, retentionS?: number): SoulJobInput {
+function jobInput(p: SoulParams, width: number, height: number, seed: number): SoulJobInput {
   const { size: _size, quality: _quality, batchSize: _batch, ...rest } = p;
-  return { ...rest, width, height, seed, ...(retentionS ? { retentionS } : {}) };
+  return { ...rest, width, height, seed };
 }
 
 /** Checks a character before anything is charged (existence, ownership, build completed); never which models are installed. */
@@ -63,7 +62,7 @@ export class SoulService {
         id: randomUUID(),
         priority: meta.priority ?? 0,
         costMilli,
-        input: jobInput(p, width, height, seedForImage(p.seed, index), meta.retentionS),
+        input: jobInput(p, width, height, seedForImage(p.seed, index)),
       })),
     };
   }

@@ -4,6 +4,7 @@ import { accountsRepo, nowIso } from '../store/repos/accounts.js';
 import type { StoredJobSet } from '../store/repos/jobs.js';
 import { outboxRepo } from '../store/repos/outbox.js';
 import type { OutboxTable } from '../store/schema.js';
+import type { JobLifecycleLog } from './job-log.js';
 import { deliverWebhook, nextRetryDelay } from '../net/webhook-sender.js';
 import { signStandardWebhook, signWaveSpeedWebhook } from '../net/webhook-signing.js';
 import type { Config } from '../config.js';
@@ -49,6 +50,8 @@ export class WebhookService {
   private poked = false;
   private wake: (() => void) | null = null;
   private stopped = false;
+  /** Where each attempt's outcome is logged; set by the process that owns a logger. */
+  lifecycle: JobLifecycleLog | null = null;
 
   constructor(
     private readonly db: Db,
@@ -185,8 +188,10 @@ export class WebhookService {
     });
     const attempts = row.attempts + 1;
     this.metrics?.webhookDeliveries.inc({ outcome: res.ok ? 'delivered' : 'failed' });
+    const delivery = { jobSetId: row.job_set_id, accountId: row.account_id, webhookId: row.id, attempts };
     if (res.ok) {
       await this.repo.finishAttempt(row.id, token, { state: 'delivered', attempts, first_attempt_at: firstAt, delivered_at: nowIso(), last_status: res.status ?? null, last_error: null });
+      void this.lifecycle?.webhook(delivery, { ok: true, status: res.status, final: true });
       return;
     }
     const delay = nextRetryDelay(attempts);
@@ -200,6 +205,7 @@ export class WebhookService {
       last_status: res.status ?? null,
       last_error: res.error ?? `HTTP ${res.status}`,
     });
+    void this.lifecycle?.webhook(delivery, { ok: false, status: res.status, error: res.error, final: dead });
   }
 
   deliveries(jobSetId: string) {

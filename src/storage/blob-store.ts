@@ -9,5 +9,5 @@ export interface BlobStore {
    * A URL that fetches the object directly until it expires; only stores that can serve clients
    * themselves (S3) have it, so the media GET can redirect instead of proxying the bytes.
    */
-  presignGet?(key: string, expiresSeconds: number): string;
+  presignGet?(key: string, expiresSeconds: number): Promise<string>;
 }

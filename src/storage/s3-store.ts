@@ -1,127 +1,120 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Settings } from '../config.js';
 import type { BlobStore } from './blob-store.js';
-import { S3Error, codeForBodylessStatus, parseS3ErrorBody } from './s3-error.js';
-import { type Credentials, type Scope, UNSIGNED_PAYLOAD, encodePath, presignUrl, sha256Hex, signRequest } from './sigv4.js';
+import { S3Error, toS3Error } from './s3-error.js';
 
 export interface S3StoreOptions extends S3Settings {
-  /** Per request, body included; media files are small, a stuck connection must not hang a worker. */
+  /** Socket inactivity limit per request, body included: a stuck connection must not hang a worker. */
   timeoutMs?: number;
-  /** Clock for signing; tests pin it to reproduce AWS's published examples. */
-  now?: () => Date;
 }
 
-// Buckets that are not valid DNS labels (dots break TLS wildcard certificates) must use path style.
-const DNS_BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** Objects above this go up as a multipart upload (lib-storage), in parts of this size. */
+const PART_BYTES = 8 * 1024 * 1024;
 
-/** Media in an S3-compatible bucket (AWS S3, MinIO, R2, …), over fetch with our own SigV4. */
+/**
+ * Media in an S3-compatible bucket (AWS S3, MinIO, R2, …) through the AWS SDK: its signing,
+ * retries, addressing rules and the default credential chain (roles, SSO, profiles) when no
+ * OPENSOUL_S3_* keys are given.
+ */
 export class S3BlobStore implements BlobStore {
-  private readonly creds: Credentials;
-  private readonly scope: Scope;
-  private readonly origin: string;
-  /** Path up to and including the bucket (path style) or the endpoint's own path (virtual-hosted). */
-  private readonly basePath: string;
+  readonly client: S3Client;
   private readonly timeoutMs: number;
-  private readonly now: () => Date;
 
   constructor(private readonly opts: S3StoreOptions) {
-    this.creds = { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, sessionToken: opts.sessionToken };
-    this.scope = { region: opts.region, service: 's3' };
-    const endpoint = new URL(opts.endpoint);
-    const endpointPath = endpoint.pathname.replace(/\/+$/, '');
-    if (opts.forcePathStyle || !DNS_BUCKET.test(opts.bucket)) {
-      this.origin = endpoint.origin;
-      this.basePath = `${endpointPath}/${encodePath(opts.bucket)}`;
-    } else {
-      this.origin = `${endpoint.protocol}//${opts.bucket}.${endpoint.host}`;
-      this.basePath = endpointPath;
-    }
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.now = opts.now ?? (() => new Date());
+    const c = opts.credentials;
+    this.client = new S3Client({
+      region: opts.region,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      forcePathStyle: opts.forcePathStyle,
+      ...(c ? { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) } } : {}),
+      requestHandler: { connectionTimeout: Math.min(10_000, this.timeoutMs), requestTimeout: this.timeoutMs, throwOnRequestTimeout: true },
+    });
   }
 
-  /** Encoded request path of a media key (prefix applied). */
-  private objectPath(key: string): string {
-    // URL parsers collapse `.` and `..` segments, which would sign and address another object.
+  /** The object key of a media key (prefix applied). */
+  private objectKey(key: string): string {
+    // Dot segments would address another object on servers that normalise paths.
     if (!key || key.split('/').some((s) => s === '.' || s === '..')) throw new Error(`invalid media key ${JSON.stringify(key)}`);
-    return `${this.basePath}/${encodePath(this.opts.prefix + key)}`;
+    return this.opts.prefix + key;
+  }
+
+  private what(key?: string): string {
+    return key === undefined ? this.opts.bucket : `${this.opts.bucket}/${this.opts.prefix}${key}`;
   }
 
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
-    await drain(await this.send('PutObject', key, 'PUT', this.objectPath(key), { 'content-type': contentType }, bytes));
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.opts.bucket, Key: this.objectKey(key), Body: bytes, ContentType: contentType },
+      partSize: PART_BYTES,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (e) {
+      throw toS3Error('PutObject', this.what(key), e, this.timeoutMs);
+    }
   }
 
   async get(key: string): Promise<Buffer | null> {
-    // NotFound: a 404 without an S3 body (some proxies); NoSuchBucket stays an error.
-    const res = await this.send('GetObject', key, 'GET', this.objectPath(key), {}, null, ['NoSuchKey', 'NotFound']);
-    if (!res) return null;
+    // One deadline for headers and body: a download that stops half way must fail, not hang or pass for the object.
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
-      return Buffer.from(await res.arrayBuffer());
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { abortSignal: deadline });
+      if (!res.Body) return Buffer.alloc(0);
+      return Buffer.from(await res.Body.transformToByteArray());
     } catch (e) {
-      // The timeout also covers the body; a cut-off download must not pass for the object.
-      throw new S3Error(`S3 GetObject ${this.opts.bucket}/${this.opts.prefix}${key} failed: ${describeFetchError(e, this.timeoutMs)}`, 0, null);
+      const err = toS3Error('GetObject', this.what(key), e, this.timeoutMs, deadline.aborted);
+      // NotFound: a 404 without an S3 body (some proxies); NoSuchBucket stays an error.
+      if (err.status === 404 && (err.code === 'NoSuchKey' || err.code === 'NotFound')) return null;
+      throw err;
     }
   }
 
   async delete(key: string): Promise<void> {
-    // S3 answers 204 for a missing key; some compatible servers say NoSuchKey. Both mean done.
-    await drain(await this.send('DeleteObject', key, 'DELETE', this.objectPath(key), {}, null, ['NoSuchKey', 'NotFound']));
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }));
+    } catch (e) {
+      const err = toS3Error('DeleteObject', this.what(key), e, this.timeoutMs);
+      // S3 answers 204 for a missing key; some compatible servers say NoSuchKey. Both mean done.
+      if (err.status === 404 && (err.code === 'NoSuchKey' || err.code === 'NotFound')) return;
+      throw err;
+    }
   }
 
   /** HeadBucket: the bucket exists and these credentials may use it. */
   async check(): Promise<void> {
-    await drain(await this.send('HeadBucket', null, 'HEAD', this.basePath || '/', {}, null));
+    const cmd = new HeadBucketCommand({ Bucket: this.opts.bucket });
+    if (this.opts.forcePathStyle) {
+      // The SDK addresses a path-style bucket as `/bucket/`; `/bucket` is the documented form
+      // and the one every S3-compatible server signs the same way (s3rver does not sign `/bucket/`).
+      cmd.middlewareStack.add(
+        (next) => async (args) => {
+          const req = args.request as { path?: string };
+          if (req.path?.endsWith(`/${this.opts.bucket}/`)) req.path = req.path.slice(0, -1);
+          return next(args);
+        },
+        { step: 'build', name: 'opensoulBucketPath' },
+      );
+    }
+    try {
+      await this.client.send(cmd);
+    } catch (e) {
+      throw toS3Error('HeadBucket', this.what(), e, this.timeoutMs);
+    }
   }
 
   /** A URL anyone can GET the object with until it expires (at most 7 days). */
-  presignGet(key: string, expiresSeconds: number): string {
-    return presignUrl({ method: 'GET', origin: this.origin, path: this.objectPath(key) }, expiresSeconds, this.creds, this.scope, this.now());
-  }
-
-  /**
-   * One signed request. Answers a 2xx Response, null for a 404 whose code is in `missingOk`,
-   * and throws S3Error for everything else.
-   */
-  private async send(op: string, key: string | null, method: string, path: string, headers: Record<string, string>, body: Buffer | null, missingOk: string[] = []): Promise<Response | null> {
-    const what = key === null ? this.opts.bucket : `${this.opts.bucket}/${this.opts.prefix}${key}`;
-    const payloadHash = body ? sha256Hex(body) : sha256Hex('');
-    const signed = signRequest({ method, origin: this.origin, path, headers }, payloadHash, this.creds, this.scope, this.now());
-    let res: Response;
+  async presignGet(key: string, expiresSeconds: number): Promise<string> {
     try {
-      res = await fetch(this.origin + path, {
-        method,
-        headers: signed.headers,
-        // A view, not a copy; Node Buffers are never backed by a SharedArrayBuffer.
-        body: body ? new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) : undefined,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { expiresIn: expiresSeconds });
     } catch (e) {
-      throw new S3Error(`S3 ${op} ${what} failed: ${describeFetchError(e, this.timeoutMs)}`, 0, null);
+      if (e instanceof S3Error) throw e;
+      throw toS3Error('presign GetObject', this.what(key), e, this.timeoutMs);
     }
-    if (res.status >= 200 && res.status < 300) return res;
-    let text = '';
-    try {
-      text = method === 'HEAD' ? '' : await res.text();
-    } catch {
-      // The status alone still says what happened.
-    }
-    const parsed = parseS3ErrorBody(text);
-    const code = parsed.code ?? codeForBodylessStatus(res.status, key === null);
-    if (res.status === 404 && code !== null && missingOk.includes(code)) return null;
-    const region = res.headers.get('x-amz-bucket-region');
-    const detail = [code, parsed.message].filter(Boolean).join(': ') || res.statusText;
-    const hint = region && region !== this.opts.region ? ` (bucket is in region ${region})` : '';
-    throw new S3Error(`S3 ${op} ${what} failed: HTTP ${res.status} ${detail}${hint}`.slice(0, 500), res.status, code);
   }
-}
-
-/** Read an unneeded answer to its end so the keep-alive connection goes back to the pool. */
-async function drain(res: Response | null): Promise<void> {
-  await res?.arrayBuffer();
-}
-
-function describeFetchError(e: unknown, timeoutMs: number): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 }

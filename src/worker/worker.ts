@@ -121,10 +121,12 @@ export class WorkerPool {
     // Images the runner read: the inputs its output's content credentials name as ingredients.
     const inputs: Buffer[] = [];
     const inputReviews: ModerationRecord[] = [];
+    await generation.lifecycle.started(job);
     const ctx = {
       job,
       signal: controller.signal,
       progress: (step: number, total: number) => {
+        void generation.lifecycle.progress(job, step, total);
         const now = Date.now();
         if (step < total && now - lastProgress < PROGRESS_WRITE_MS) return;
         lastProgress = now;
@@ -136,6 +138,7 @@ export class WorkerPool {
         inputs.push(bytes);
         return bytes;
       },
+      log: (msg: string, extra?: Record<string, unknown>) => this.deps.log?.(msg, { job: job.id, kind: job.kind, ...extra }),
     };
     try {
       const runner = this.runners.get(job.kind);
@@ -222,7 +225,7 @@ export class WorkerPool {
 
   private async storeOutputs(job: Job, out: RunOutput): Promise<JobResults> {
     const { media, config } = this.deps;
-    const keep = (job.input.retentionS as number | undefined) ?? config.outputRetentionS;
+    const keep = config.outputRetentionS;
     const raw = await media.put(job.accountId, 'output', out.raw, keep);
     const min = await media.put(job.accountId, 'output', out.min, keep);
     const poster = out.poster ? await media.put(job.accountId, 'output', out.poster, keep) : undefined;

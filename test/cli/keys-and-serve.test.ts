@@ -23,7 +23,8 @@ describe('opensoul keys / credits', () => {
     expect(list.stdout).not.toContain(secret);
     const grant = cli('credits', 'grant', keyId, '7.5');
     expect(grant.stdout.trim()).toBe('balance: 20');
-    const ledger = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    const [header, ...ledger] = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    expect(header).toEqual(['time', 'reason', 'credits', 'balance_after', 'job_set_id', 'job_id', 'note']);
     expect(ledger.map((c) => c.slice(1, 4))).toEqual([
       ['grant', '7.5', '20'],
       ['grant', '12.5', '12.5'],
@@ -45,7 +46,7 @@ describe('opensoul keys / credits', () => {
 
 describe('opensoul serve', () => {
   it('prints where it listens and a working API key line', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-serve-')), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-serve-')), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENSOUL_EXECUTION_PROVIDER: '', OPENSOUL_MODEL_PATH: '' } });
     try {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -56,10 +57,17 @@ describe('opensoul serve', () => {
       const res = await fetch(`${url}/v1/account`, { headers: { authorization: `Key ${key}` } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { credits: number }).credits).toBe(1000);
-      const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
-      // No diffusion model is installed here: readiness says so and names the pull command.
+      const readyRes = await fetch(`${url}/readyz`);
+      const ready = (await readyRes.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string; fix?: string }>; execution_provider: unknown };
+      // No diffusion model is installed here: not ready (503, degraded), and it names the pull command.
+      expect(readyRes.status).toBe(503);
+      expect(ready.status).toBe('degraded');
       expect(ready.checks.diffusion_model.ok).toBe(false);
       expect(ready.checks.diffusion_model.detail).toContain('opensoul models pull');
+      expect(ready.checks.diffusion_model.fix).toMatch(/^npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7 --only /);
+      expect(ready.execution_provider).toEqual({ requested: 'cpu', in_use: 'cpu' });
+      // The banner says how to get the model.
+      expect(out).toMatch(/Soul model: not installed[^\n]*\n\s+npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7/);
       // Nor the optional InsightFace swapper: Soul ID is still ready, on the shipped mesh-warp engine.
       expect(ready.checks.identity_engine).toEqual({ ok: true, detail: expect.stringContaining('mesh-warp') });
       expect(ready.checks.identity_engine.detail).toContain('opensoul models pull ezioruan/inswapper_128.onnx');

@@ -28,6 +28,8 @@ export async function startServer(
     characterEngine?: CharacterEngine;
     /** Output moderation; tests run without it unless they pass one (its policy becomes the config's). */
     moderation?: ModerationService;
+    logger?: ContextOptions['logger'];
+    readiness?: ContextOptions['readiness'];
     /** Sees every route the app registers (the OpenAPI coverage check). */
     onRoute?: (route: RouteOptions) => void;
   } = {},
@@ -47,7 +49,7 @@ export async function startServer(
     c2pa: { enabled: false, chainPath: null, keyPath: null },
     ...opts.config,
   });
-  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, moderation: opts.moderation });
+  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, moderation: opts.moderation, logger: opts.logger, readiness: opts.readiness });
   const app = await buildApp(ctx, { surfaces: opts.surfaces, onRoute: opts.onRoute });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);

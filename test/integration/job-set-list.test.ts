@@ -94,6 +94,9 @@ describe.each(['sqlite', 'postgres'] as const)('job-set list on %s', (engine) =>
 
   it('answers each item as GET /v1/job-sets/:id plus status, kind, model, dialect, cost, refund and error', async () => {
     const { body } = await list(a, '?limit=100');
+    // Every branch below is taken: the DoP set, and Soul sets that failed and that did not.
+    expect(body.items.map((x: any) => x.id)).toContain(dopId);
+    expect(body.items.map((x: any) => x.status).sort()).toEqual(expect.arrayContaining(['completed', 'failed']));
     for (const item of body.items) {
       const one = (await (await fetch(`${s.url}/v1/job-sets/${item.id}`, { headers: hfHeaders(a) })).json()) as any;
       const { status, kind, model, dialect, cost_credits, refunded_credits, error, ...v1 } = item;

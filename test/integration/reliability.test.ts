@@ -145,6 +145,12 @@ describe('webhooks', () => {
       const set = (await r.json()) as any;
       await waitFor(async () => received.length >= 1);
       up = true;
+      // The deliverer records the failed attempt (and its backoff) after the receiver answered:
+      // wait for that record, or it would overwrite the pulled-forward time below.
+      await waitFor(async () => {
+        const row = await s.ctx.db.db.selectFrom('outbox').select(['attempts', 'claimed_by']).where('job_set_id', '=', set.id).executeTakeFirst();
+        return row?.attempts === 1 && row.claimed_by === null;
+      });
       // Pull the retry forward instead of waiting out the backoff.
       await s.ctx.db.db.updateTable('outbox').set({ next_attempt_at: new Date().toISOString() }).where('job_set_id', '=', set.id).execute();
       await waitFor(async () => received.length >= 2);
@@ -156,7 +162,11 @@ describe('webhooks', () => {
       expect(body.jobs[0].status).toBe('completed');
       const account = await s.ctx.accounts.get(a.accountId);
       expect(verifyStandardWebhook(second.headers as Record<string, string>, second.body, account!.webhook_secret)).toBe('ok');
-      const rows = await s.ctx.webhooks.deliveries(set.id);
+      // The delivery is recorded after the receiver answered: wait for the record it asserts.
+      const rows = await waitFor(async () => {
+        const r = await s.ctx.webhooks.deliveries(set.id);
+        return r[0]?.state === 'delivered' && r;
+      });
       expect(rows[0]).toMatchObject({ state: 'delivered', attempts: 2 });
     } finally {
       receiver.close();

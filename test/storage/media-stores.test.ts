@@ -4,15 +4,16 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { signMediaPath } from '../../src/net/signed-url.js';
-import { type FakeS3, fakeS3Settings, startFakeS3 } from '../helpers/fake-s3.js';
+import { type S3Server, startS3Server } from '../helpers/s3-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 // The same upload → job → serve → retention flow over HTTP, once per blob store: whatever works
 // on the data dir must work with media in a bucket, and with OPENSOUL_S3_REDIRECT (clients follow
-// the 302 to the bucket; the worker still reads references from the store).
-let s3: FakeS3;
+// the 302 to the bucket; the worker still reads references from the store). The bucket is on a
+// real S3-protocol server (s3rver, path style as with MinIO and R2) that checks every signature.
+let s3: S3Server;
 beforeAll(async () => {
-  s3 = await startFakeS3({ buckets: ['opensoul-media'] });
+  s3 = await startS3Server({ buckets: ['opensoul-media'] });
 });
 afterAll(async () => s3.close());
 
@@ -20,11 +21,11 @@ const stores: [string, () => Partial<Config>][] = [
   ['filesystem', () => ({})],
   [
     's3',
-    () => ({ s3: fakeS3Settings(s3, 'opensoul-media', 'media/') }),
+    () => ({ s3: s3.settings('opensoul-media', 'media/') }),
   ],
   [
     's3 with redirect',
-    () => ({ s3: fakeS3Settings(s3, 'opensoul-media', 'media/'), s3Redirect: true }),
+    () => ({ s3: s3.settings('opensoul-media', 'media/'), s3Redirect: true }),
   ],
 ];
 
@@ -38,8 +39,8 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
   afterAll(async () => s.close());
 
   /** Where the bytes of a media key actually are, read behind the server's back. */
-  const stored = (key: string): Buffer | undefined =>
-    onS3 ? s3.buckets.get('opensoul-media')!.get(`media/${key}`)?.bytes : fs.existsSync(path.join(s.dataDir, 'media', key)) ? fs.readFileSync(path.join(s.dataDir, 'media', key)) : undefined;
+  const stored = async (key: string): Promise<Buffer | undefined> =>
+    onS3 ? s3.object('opensoul-media', `media/${key}`) : fs.existsSync(path.join(s.dataDir, 'media', key)) ? fs.readFileSync(path.join(s.dataDir, 'media', key)) : undefined;
   const keyOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice('/media/'.length));
 
   it('is ready', async () => {
@@ -52,7 +53,7 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a86ff' } }).png().toBuffer();
     expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
-    expect(stored(keyOf(slot.public_url))?.equals(png)).toBe(true);
+    expect((await stored(keyOf(slot.public_url)))?.equals(png)).toBe(true);
     const served = await fetch(slot.public_url);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
@@ -70,7 +71,7 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     expect(out.status).toBe(200);
     expect(out.headers.get('content-type')).toBe('image/png');
     const outBytes = Buffer.from(await out.arrayBuffer());
-    expect(stored(keyOf(set.jobs[0].results.raw.url))?.equals(outBytes)).toBe(true);
+    expect((await stored(keyOf(set.jobs[0].results.raw.url)))?.equals(outBytes)).toBe(true);
     // Without following: the bytes from us, or a redirect whose target is the bucket.
     const direct = await fetch(set.jobs[0].results.raw.url, { redirect: 'manual' });
     expect(direct.status).toBe(redirects ? 302 : 200);
@@ -82,8 +83,8 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     const gone = await fetch(set.jobs[0].results.raw.url, { redirect: 'manual' });
     expect(gone.status).toBe(410);
     expect(gone.headers.get('location')).toBeNull();
-    expect(stored(keyOf(set.jobs[0].results.raw.url))).toBeUndefined();
-    expect(stored(keyOf(slot.public_url))).toBeUndefined();
+    expect(await stored(keyOf(set.jobs[0].results.raw.url))).toBeUndefined();
+    expect(await stored(keyOf(slot.public_url))).toBeUndefined();
   });
 
   it('checks signature, expiry and deletion before serving or redirecting', async () => {
@@ -99,7 +100,7 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
       expect(res.headers.get('cache-control')).toBe('no-store');
       const location = new URL(res.headers.get('location')!);
       expect(location.searchParams.get('X-Amz-Expires')).toBe('300');
-      // The fake S3 verifies the presigned signature itself.
+      // The S3 server verifies the presigned signature itself.
       const fromBucket = await fetch(location);
       expect(fromBucket.status).toBe(200);
       expect(fromBucket.headers.get('content-type')).toBe('image/png');
@@ -131,18 +132,45 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
   });
 
   if (name !== 's3') return;
-  it('keeps media out of the data dir and reports a missing bucket as not ready', async () => {
+  it('keeps media out of the data dir', async () => {
     expect(fs.existsSync(path.join(s.dataDir, 'media'))).toBe(false);
-    const bucket = s3.buckets.get('opensoul-media')!;
-    s3.buckets.delete('opensoul-media');
+  });
+});
+
+describe('a wrong bucket secret', () => {
+  it('is refused by the S3 server: /readyz not ready, and an upload fails without storing anything', async () => {
+    const settings = s3.settings('opensoul-media', 'wrong/');
+    const s = await startServer({ config: { s3: { ...settings, credentials: { ...settings.credentials!, secretAccessKey: 'not-the-secret' } } } });
     try {
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as any;
+      expect(body.checks.storage).toMatchObject({ ok: false, detail: expect.stringContaining('HeadBucket opensoul-media failed: HTTP 403') });
+      expect(body.checks.storage.detail).not.toContain('not-the-secret');
+      const a = await s.account(1);
+      const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+      const put = await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
+      expect(put.status).toBeGreaterThanOrEqual(500);
+      expect(await s3.object('opensoul-media', `wrong/${decodeURIComponent(new URL(slot.public_url).pathname.slice('/media/'.length))}`)).toBeUndefined();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a bucket that does not exist', () => {
+  it('makes /readyz not ready, naming NoSuchBucket', async () => {
+    const s = await startServer({ config: { s3: s3.settings('no-such-bucket') } });
+    try {
+      const res = await fetch(`${s.url}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as any;
+      expect(body.status).toBe('not_ready');
       expect(body.checks.storage.ok).toBe(false);
       expect(body.checks.storage.detail).toContain('NoSuchBucket');
     } finally {
-      s3.buckets.set('opensoul-media', bucket);
+      await s.close();
     }
   });
 });

@@ -8,18 +8,17 @@ describe('OPENSOUL_S3_* configuration', () => {
     expect(loadConfig({ ...keys }).s3).toBeNull();
   });
 
-  it('defaults to AWS in us-east-1 with virtual-hosted addressing', () => {
+  it('defaults to AWS S3 in us-east-1 (the SDK picks the endpoint) with virtual-hosted addressing', () => {
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...keys }).s3).toEqual({
       bucket: 'b',
-      endpoint: 'https://s3.us-east-1.amazonaws.com',
+      endpoint: null,
       region: 'us-east-1',
-      accessKeyId: 'AKIDOWN',
-      secretAccessKey: 'own-secret',
-      sessionToken: null,
+      credentials: { accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null },
       forcePathStyle: false,
       prefix: '',
     });
-    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_REGION: 'eu-west-3', ...keys }).s3?.endpoint).toBe('https://s3.eu-west-3.amazonaws.com');
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_REGION: 'eu-west-3', ...keys }).s3?.region).toBe('eu-west-3');
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', AWS_REGION: 'ap-south-1' }).s3?.region).toBe('ap-south-1');
   });
 
   it('uses path style for a custom endpoint unless told otherwise, and normalises the prefix', () => {
@@ -28,10 +27,12 @@ describe('OPENSOUL_S3_* configuration', () => {
     expect(loadConfig({ ...env, OPENSOUL_S3_FORCE_PATH_STYLE: 'false' }).s3?.forcePathStyle).toBe(false);
   });
 
-  it('falls back to the AWS_* credentials, session token included, but never mixes the two sets', () => {
+  it('without OPENSOUL_S3_* keys leaves credentials to the AWS default chain, and never gives own keys the AWS session token', () => {
     const aws = { AWS_ACCESS_KEY_ID: 'AKIDAWS', AWS_SECRET_ACCESS_KEY: 'aws-secret', AWS_SESSION_TOKEN: 'aws-token' };
-    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws }).s3).toMatchObject({ accessKeyId: 'AKIDAWS', secretAccessKey: 'aws-secret', sessionToken: 'aws-token' });
-    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3).toMatchObject({ accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null });
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws }).s3?.credentials).toBeNull();
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b' }).s3?.credentials).toBeNull();
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3?.credentials).toEqual({ accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null });
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...keys, OPENSOUL_S3_SESSION_TOKEN: 't' }).s3?.credentials?.sessionToken).toBe('t');
   });
 
   it('redirects media GETs to the bucket only when OPENSOUL_S3_REDIRECT is set', () => {
@@ -39,8 +40,8 @@ describe('OPENSOUL_S3_* configuration', () => {
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_REDIRECT: 'true', ...keys }).s3Redirect).toBe(true);
   });
 
-  it('refuses a bucket without credentials or a malformed endpoint', () => {
-    expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b' })).toThrow(/credentials are missing/);
+  it('refuses half a key pair or a malformed endpoint', () => {
+    expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_ACCESS_KEY_ID: 'AKID' })).toThrow(/go together/);
     expect(() => loadConfig({ OPENSOUL_S3_BUCKET: 'b', OPENSOUL_S3_ENDPOINT: 'minio:9000', ...keys })).toThrow(/OPENSOUL_S3_ENDPOINT/);
   });
 });

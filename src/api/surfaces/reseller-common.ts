@@ -13,6 +13,7 @@ import { type Job, type JobStatus, isTerminal, jobSetStatus } from '../../domain
 import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
 import { SOUL_FIELDS, SOUL_V2_ALIAS_FIELDS, type SoulParams, readSoulParams } from '../../domain/soul.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
+import { parseKey } from '../api-key.js';
 import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
 import { type ErrorRenderer, HIGGSFIELD_STATUS, registerDialectPaths, registerErrorRenderer } from '../errors.js';
 
@@ -120,26 +121,7 @@ function toDialectIssue(issue: FieldIssue, back: [Loc, Loc][], prefix: number, s
 // ---------------------------------------------------------------------------------------------
 // Credentials and errors
 
-/**
- * An opensoul key is `id:secret`. Clients whose key field must be one opaque word can send the
- * compact form `os_<key id without dashes><secret>` instead, in any reseller dialect.
- */
-export function compactToken(keyId: string, secret: string): string {
-  return `os_${keyId.replace(/-/g, '')}${secret}`;
-}
-
-export function parseKey(value: string | undefined): { keyId: string; secret: string } | null {
-  if (!value) return null;
-  const v = value.trim();
-  const m = /^os_([0-9a-f]{32})(\S+)$/i.exec(v);
-  if (m) {
-    const h = m[1].toLowerCase();
-    return { keyId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`, secret: m[2] };
-  }
-  const i = v.indexOf(':');
-  if (i <= 0) return null;
-  return { keyId: v.slice(0, i).trim(), secret: v.slice(i + 1).trim() };
-}
+export { compactToken, parseKey } from '../api-key.js';
 
 const headerValue = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];

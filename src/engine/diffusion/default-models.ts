@@ -68,5 +68,5 @@ export function defaultModelFor(provider: ExecutionProviderName): DefaultModel {
 export function pullCommand(repo: string): string {
   const bare = repo.lastIndexOf('@') > 0 ? repo.slice(0, repo.lastIndexOf('@')) : repo;
   const known = Object.values(DEFAULT_MODELS).find((m) => m.repo === bare);
-  return known ? `opensoul models pull ${repo} --only '${known.files.join(',')}'` : `opensoul models pull ${repo}`;
+  return known ? `npx opensoul models pull ${repo} --only '${known.files.join(',')}'` : `npx opensoul models pull ${repo}`;
 }

@@ -39,6 +39,8 @@ export interface SoulRenderResult {
   height: number;
   seed: number;
   model: string;
+  /** The sampler that ran; `substitutedFor` names the model's own class when that one is not implemented. */
+  scheduler: { className: string; substitutedFor?: string };
   timings: {
     /** Render wall time after the model was loaded (excludes waiting for another job). */
     totalMs: number;
@@ -59,7 +61,10 @@ export interface SoulRenderResult {
 }
 
 export interface DiffusionEngine {
-  readiness(): Promise<{ ready: boolean; model?: string; reason?: string }>;
+  /** Installed (and, once loaded, loadable)? `fix` is the command that installs a missing model. */
+  readiness(): Promise<{ ready: boolean; model?: string; reason?: string; fix?: string; provider?: ExecutionProviderName }>;
+  /** Loads the model's sessions now (start-up) so the first job does not pay for it. */
+  warm(): Promise<{ model: string; provider: ExecutionProviderName }>;
   render(req: SoulRenderRequest): Promise<SoulRenderResult>;
   close(): Promise<void>;
 }
@@ -226,6 +231,7 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       height: req.height,
       seed: req.seed,
       model: model.name,
+      scheduler: { className: out.schedulerClass, ...(out.schedulerSubstitutedFor ? { substitutedFor: out.schedulerSubstitutedFor } : {}) },
       timings: {
         totalMs: performance.now() - start,
         onnxMs: timing.ms,
@@ -246,17 +252,27 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       try {
         await requireModelDir();
       } catch (err) {
-        return { ready: false, model: name, reason: (err as Error).message };
+        return { ready: false, model: name, reason: (err as Error).message, fix: err instanceof ModelMissingError ? err.command : undefined };
       }
       if (loading) {
         try {
           const m = await loading;
-          return { ready: true, model: m.name };
+          return { ready: true, model: m.name, provider: m.provider };
         } catch (err) {
           return { ready: false, model: name, reason: (err as Error).message };
         }
       }
       return { ready: true, model: name };
+    },
+    async warm() {
+      if (closed) throw new Error('diffusion engine is closed');
+      const m = await load().model;
+      // One 1-step render at a Soul output size runs every session once, plus the resize and PNG
+      // encode: ORT's first run (allocator arenas, kernel selection) is paid here, not by a job.
+      const run = queue.then(() => renderNow({ prompt: 'warm-up', width: 1024, height: 1024, seed: 0, steps: 1 }));
+      queue = run.catch(() => undefined);
+      await run;
+      return { model: m.name, provider: m.provider };
     },
     render(req) {
       if (closed) return Promise.reject(new Error('diffusion engine is closed'));

@@ -40,6 +40,8 @@ export interface GenerateOutput {
   /** ONNX time of each step's UNet run(s), in ms. */
   stepMs: number[];
   schedulerClass: string;
+  /** The model's configured scheduler class when `schedulerClass` stands in for it. */
+  schedulerSubstitutedFor?: string;
 }
 
 const LATENT_CHANNELS = 4;
@@ -155,7 +157,7 @@ export async function generate(model: LoadedDiffusionModel, p: GenerateParams): 
       disposeAll([feed, ...Object.values(out ?? {})]);
     }
   }
-  return { images, width, height, steps: total, stepMs, schedulerClass: scheduler.className };
+  return { images, width, height, steps: total, stepMs, schedulerClass: scheduler.className, ...(scheduler.substitutedFor ? { schedulerSubstitutedFor: scheduler.substitutedFor } : {}) };
 }
 
 /** Encodes the init image once, then draws each image's clean latent (z * scaling factor). */

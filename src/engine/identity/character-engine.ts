@@ -105,6 +105,11 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
       };
     },
 
+    async warm() {
+      // Loads the InsightFace swapper when it is installed; mesh-warp needs only the face models.
+      await select();
+    },
+
     async identityStatus() {
       const s = await select();
       return { engine: s.engine, message: s.reason };

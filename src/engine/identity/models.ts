@@ -47,7 +47,7 @@ export const LOCAL_FILES = {
 } as const;
 
 export function pullCommand(c: IdentityModelCandidate): string {
-  return `opensoul models pull ${c.repo} --only '${c.file}'`;
+  return `npx opensoul models pull ${c.repo} --only '${c.file}'`;
 }
 
 export interface IdentityModelsStatus {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import { describeSession, type SessionDescription } from './metadata.js';
-import { providerChain, type ExecutionProviderName } from './providers.js';
+import { cudaFailure, cudaPlatformSupported, cudaProviderInstalled, providerChain, type ExecutionProviderName } from './providers.js';
 
 export interface OnnxSessionOptions {
   provider?: ExecutionProviderName;
@@ -17,7 +17,7 @@ export interface OnnxSessionOptions {
    */
   spinning?: boolean;
   cudaDeviceId?: number;
-  /** Where fallbacks and load details are reported; default: console.warn. */
+  /** Where load details are reported; default: console.warn. */
   log?: (message: string) => void;
 }
 
@@ -54,24 +54,22 @@ function baseOptions(opts: OnnxSessionOptions): InferenceSession.SessionOptions 
 /**
  * Loads a model from its path (never a buffer): ORT then resolves external weights by whatever
  * file name the graph refers to (weights.pb, model.onnx_data, model.onnx.data).
- * A CUDA request falls back to CPU, with the reason logged, when the provider cannot start.
+ * A CUDA request that cannot start throws ExecutionProviderError (never a silent CPU fallback:
+ * an operator who asked for the GPU must learn it is not in use).
  */
 export async function loadOnnxModel(modelPath: string, opts: OnnxSessionOptions = {}): Promise<OnnxModel> {
   if (!existsSync(modelPath)) throw new Error(`ONNX model not found: ${modelPath}`);
-  const log = opts.log ?? ((m: string) => console.warn(m));
-  const requested = opts.provider ?? 'cpu';
-  let provider: ExecutionProviderName = requested;
+  const provider = opts.provider ?? 'cpu';
+  if (provider === 'cuda' && (!cudaPlatformSupported() || !cudaProviderInstalled())) throw cudaFailure(new Error('not installed'));
   let session: InferenceSession;
   try {
     session = await InferenceSession.create(modelPath, {
       ...baseOptions(opts),
-      executionProviders: providerChain(requested, opts.cudaDeviceId ?? 0),
+      executionProviders: providerChain(provider, opts.cudaDeviceId ?? 0),
     });
   } catch (err) {
-    if (requested === 'cpu') throw err;
-    log(`onnx: CUDA execution provider unavailable for ${modelPath} (${(err as Error).message.split('\n')[0]}); falling back to CPU`);
-    provider = 'cpu';
-    session = await InferenceSession.create(modelPath, { ...baseOptions(opts), executionProviders: ['cpu'] });
+    if (provider === 'cpu') throw err;
+    throw cudaFailure(err);
   }
   return wrap(modelPath, session, provider);
 }

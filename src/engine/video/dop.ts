@@ -15,7 +15,7 @@ import { createEffect, EFFECT_ORDER } from './effects/index.js';
 import { abortError, encodeFrames, type VideoSettings } from './encoder.js';
 import { loadRgbx, outputSizeFor, probeImage } from './image-input.js';
 import { buildLayers } from './layers.js';
-import { defaultMatteProvider, type MatteProvider } from './matte.js';
+import { defaultMatteProvider, type MatteFailure, type MatteProvider } from './matte.js';
 import type { ChosenMotions } from './motion-choice.js';
 import { FrameRenderer, type ActiveEffect, type FrameMode } from './renderer.js';
 import { createTransition } from './transitions.js';
@@ -71,6 +71,8 @@ export interface ClipResult {
   height: number;
   /** Which matte the parallax layers came from: a provider name, or null for flat rendering. */
   matte: string | null;
+  /** Matte providers that failed and were passed over (their errors do not fail the clip). */
+  matteFailures: MatteFailure[];
   timings: DopTimings;
 }
 
@@ -109,6 +111,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
   let mode: FrameMode;
   let envelope: (t: number) => number = () => 1;
   let matteName: string | null = null;
+  const matteFailures: MatteFailure[] = [];
   let matteS = 0;
 
   if (transition) {
@@ -128,7 +131,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
       mode = { kind: 'flat', source: base, nearness: 1, cover: 1 };
     } else {
       const matteStarted = performance.now();
-      const matte = camera.hasParallax ? await (job.matteProvider ?? defaultMatteProvider).matte(base) : null;
+      const matte = camera.hasParallax ? await (job.matteProvider ?? defaultMatteProvider).matte(base, (f) => matteFailures.push(f)) : null;
       checkAbort(job.signal);
       const nearness = matte ? BACKGROUND_NEARNESS : camera.hasParallax ? FLAT_NEARNESS : 1;
       const cover = clipCoverScale(camera, frames, nearness, width, height);
@@ -192,6 +195,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
     width,
     height,
     matte: matteName,
+    matteFailures,
     timings: { prepareS, matteS, renderS, encodeCpuS: encoded.encodeCpuS, totalS: seconds(started) },
   };
 }

@@ -6,7 +6,7 @@ import { chooseMotions } from './motion-choice.js';
 import { CLIP_DURATIONS_S, type ClipDurationS, DOP_DURATION_S, DOP_FPS, renderClip, type DopTimings } from './dop.js';
 import { DopInputError } from './errors.js';
 import { TIER_SHORT_SIDE, type DopTier } from './image-input.js';
-import type { MatteProvider } from './matte.js';
+import type { MatteFailure, MatteProvider } from './matte.js';
 import type { VideoSettings } from './encoder.js';
 
 export { DopInputError } from './errors.js';
@@ -20,6 +20,7 @@ export {
   saliencyMatteProvider,
   chainMatteProviders,
   type Matte,
+  type MatteFailure,
   type MatteProvider,
 } from './matte.js';
 
@@ -59,6 +60,8 @@ export interface DopResult {
   motionsOrigin: 'request' | 'prompt' | 'default';
   /** Provider of the parallax matte ("person-selfie", "saliency"), or null for flat layers. */
   matte: string | null;
+  /** Matte providers that failed and were passed over. */
+  matteFailures: MatteFailure[];
   timings: DopTimings;
 }
 
@@ -110,6 +113,7 @@ export async function renderDop(req: DopRequest): Promise<DopResult> {
     motions: chosen.motions.map((m) => ({ id: m.preset.id, strength: m.strength })),
     motionsOrigin: chosen.origin,
     matte: clip.matte,
+    matteFailures: clip.matteFailures,
     timings: clip.timings,
   };
 }

@@ -15,9 +15,16 @@ export interface Matte {
   source: string;
 }
 
+/** A provider that threw and was passed over: what the render carries to the job's extras and log. */
+export interface MatteFailure {
+  provider: string;
+  error: string;
+}
+
 export interface MatteProvider {
   readonly name: string;
-  matte(image: RgbxImage): Promise<Matte | null>;
+  /** `onFailure` hears of every provider a chain passed over because it threw. */
+  matte(image: RgbxImage, onFailure?: (failure: MatteFailure) => void): Promise<Matte | null>;
 }
 
 /** Share of the frame a matte covers (alpha-weighted), 0..1. */
@@ -66,13 +73,15 @@ export const personMatteProvider: MatteProvider = {
 export function chainMatteProviders(providers: MatteProvider[]): MatteProvider {
   return {
     name: providers.map((p) => p.name).join('>'),
-    async matte(image) {
+    async matte(image, onFailure) {
       for (const p of providers) {
         let m: Matte | null = null;
         try {
-          m = await p.matte(image);
-        } catch {
-          // A missing or broken model must not fail the render: the next provider takes over.
+          m = await p.matte(image, onFailure);
+        } catch (err) {
+          // A missing or broken model must not fail the render: the next provider takes over,
+          // and the caller is told, so the job's extras and the log show it.
+          onFailure?.({ provider: p.name, error: err instanceof Error ? err.message : String(err) });
           continue;
         }
         if (plausibleMatte(m)) return m;

@@ -37,8 +37,5 @@ export function accountsRepo(db: Db) {
       const r = await db.updateTable('api_keys').set({ revoked_at: nowIso() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
-    touchKey(id: string) {
-      return db.updateTable('api_keys').set({ last_used_at: nowIso() }).where('id', '=', id).execute();
-    },
   };
 }

@@ -244,6 +244,12 @@ export function jobsRepo(db: Db, engine: DbEngine) {
       return r ? rowToJob(r) : undefined;
     },
 
+    /** The dialect a set was submitted in (for log lines written away from the request). */
+    async dialectOfSet(id: string): Promise<string | undefined> {
+      const r = await db.selectFrom('job_sets').select('dialect').where('id', '=', id).executeTakeFirst();
+      return r?.dialect;
+    },
+
     /** Job set of one of its jobs' ids: v1 clients sometimes poll with a job id. */
     async setIdOfJob(jobId: string) {
       const r = await db.selectFrom('jobs').select('job_set_id').where('id', '=', jobId).executeTakeFirst();
@@ -427,6 +433,15 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     async redactSet(jobSetId: string, inputParams: Record<string, unknown>, jobInputs: Map<string, Record<string, unknown>>, hideAt: string) {
       await db.updateTable('job_sets').set({ input_params: JSON.stringify(inputParams), visible_until: hideAt }).where('id', '=', jobSetId).execute();
       for (const [id, input] of jobInputs) await db.updateTable('jobs').set({ input: JSON.stringify(input) }).where('id', '=', id).where('job_set_id', '=', jobSetId).execute();
+    },
+
+    /** Newest sets first, of one account or all; `open`: only sets with a job still queued or running. */
+    async recentSetIds(o: { accountId?: string; open?: boolean; limit: number }): Promise<string[]> {
+      let q = db.selectFrom('job_sets').select('id');
+      if (o.accountId) q = q.where('account_id', '=', o.accountId);
+      if (o.open) q = q.where('finished_at', 'is', null);
+      const rows = await q.orderBy('created_at', 'desc').limit(o.limit).execute();
+      return rows.map((r) => r.id);
     },
 
     /**

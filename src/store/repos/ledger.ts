@@ -42,9 +42,6 @@ export function ledgerRepo(db: Db) {
         .execute();
       return balance;
     },
-    hasRefund(jobId: string) {
-      return db.selectFrom('ledger').select('id').where('job_id', '=', jobId).where('reason', '=', 'refund').executeTakeFirst();
-    },
     list(accountId: string, limit = 100) {
       return db.selectFrom('ledger').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
     },

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import type { DopParams } from '../../domain/dop.js';
 import { findMotion } from '../../domain/motions.js';
-import { DopInputError, renderDop } from '../../engine/video/index.js';
+import { DopInputError, type MatteProvider, renderDop } from '../../engine/video/index.js';
 import { JobFailure, type JobRunner } from '../runner.js';
 
 /** DoP job: fetch the still(s) through the safe loader, render the camera move, encode. */
-export function dopRunner(): JobRunner {
+export function dopRunner(opts: { matteProvider?: MatteProvider } = {}): JobRunner {
   return {
     kind: 'dop',
     async run(ctx) {
@@ -14,11 +14,13 @@ export function dopRunner(): JobRunner {
       const endImage = p.endImageUrl ? await ctx.loadImage(p.endImageUrl) : undefined;
       let out;
       try {
-        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, durationS: p.durationS, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
+        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, durationS: p.durationS, matteProvider: opts.matteProvider, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
       } catch (e) {
         if (e instanceof DopInputError) throw new JobFailure(e.message);
         throw e;
       }
+      // A failed matte model still gives a clip (next provider, or flat layers); the job says which and why.
+      for (const f of out.matteFailures) ctx.log('matte provider failed; the next one took over', { provider: f.provider, err: f.error });
       const poster = await sharp(out.poster).metadata();
       return {
         raw: { bytes: out.video, contentType: 'video/mp4', type: 'video', width: out.width, height: out.height },
@@ -33,6 +35,8 @@ export function dopRunner(): JobRunner {
           motions_origin: p.motionsOrigin ?? (out.motionsOrigin === 'request' && p.motionsFromPrompt ? 'prompt' : out.motionsOrigin),
           duration_s: out.durationS,
           fps: out.fps,
+          matte: out.matte,
+          ...(out.matteFailures.length ? { matte_failures: out.matteFailures } : {}),
         },
       };
     },

@@ -3,7 +3,7 @@ import type { SoulJobInput } from '../../domain/soul.js';
 import { DEFAULT_STYLE_ID, findStyle, buildStyledPrompt } from '../../domain/styles.js';
 import type { DiffusionEngine } from '../../engine/diffusion/index.js';
 import { ModelMissingError } from '../../engine/diffusion/index.js';
-import { enhancePrompt } from '../../engine/diffusion/prompt-enhancer.js';
+import { enhancePromptDetailed } from '../../engine/diffusion/prompt-enhancer.js';
 import { matchPalette, paletteOf } from '../../engine/diffusion/palette.js';
 import { renderOverlay } from '../../engine/diffusion/overlay.js';
 import { JobFailure, type JobRunner, type RunContext, type RunOutput } from '../runner.js';
@@ -31,11 +31,17 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
       // Without a style_id the docs' default ("General") applies, as upstream does.
       const style = findStyle(input.styleId ?? DEFAULT_STYLE_ID);
       let userPrompt = input.prompt;
+      // Fallbacks are recorded in the job's extras and logged, never only taken.
+      const fallbacks: Record<string, unknown> = {};
       if (input.enhancePrompt) {
-        userPrompt = await enhancePrompt(userPrompt, style, {
+        const enhanced = await enhancePromptDetailed(userPrompt, style, {
           endpoint: opts.enhancer?.endpoint ?? undefined,
           model: opts.enhancer?.model ?? undefined,
+          signal: ctx.signal,
         });
+        userPrompt = enhanced.prompt;
+        fallbacks.prompt_enhancer = { source: enhanced.source, ...(enhanced.fallbackReason ? { fallback_reason: enhanced.fallbackReason } : {}) };
+        if (enhanced.fallbackReason) ctx.log('prompt enhancer fell back to rules', { reason: enhanced.fallbackReason });
       }
       const styled = buildStyledPrompt(userPrompt, style, input.styleStrength);
       const negativePrompt = [styled.negativePrompt, input.negativePrompt].filter(Boolean).join(', ');
@@ -60,6 +66,10 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         if (e instanceof ModelMissingError) throw new JobFailure(e.message);
         throw e;
       }
+      if (result.scheduler.substitutedFor) {
+        fallbacks.scheduler = { used: result.scheduler.className, substituted_for: result.scheduler.substitutedFor };
+        ctx.log('model scheduler not implemented; a compatible one ran instead', { model: result.model, configured: result.scheduler.substitutedFor, used: result.scheduler.className });
+      }
       let image = result.images[0];
       let { width, height } = result;
       if (input.finalSize) {
@@ -67,7 +77,7 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         ({ width, height } = input.finalSize);
         image = await sharp(image).resize(width, height, { fit: 'cover', position: 'attention' }).png({ compressionLevel: 4 }).toBuffer();
       }
-      let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) } };
+      let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) }, ...fallbacks };
       if (input.paletteUrls?.length) {
         // Every image of a set is matched to the same references' colours (Popcorn).
         const refs = await Promise.all(input.paletteUrls.map((u) => ctx.loadImage(u)));

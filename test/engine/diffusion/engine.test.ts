@@ -36,6 +36,26 @@ const base: SoulRenderRequest = { prompt: 'a portrait of a woman in a red coat, 
 const raw = (img: Buffer) => sharp(img).removeAlpha().raw().toBuffer();
 const maxDiff = (a: Buffer, b: Buffer) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
+describe('warm()', () => {
+  it('loads the sessions before any job: the first render pays no load, and renders the same bytes as a cold engine', async () => {
+    const warm = engine('sd');
+    await expect(warm.warm()).resolves.toEqual({ model: 'opensoul/fixture-sd', provider: 'cpu' });
+    expect(await warm.readiness()).toMatchObject({ ready: true, model: 'opensoul/fixture-sd', provider: 'cpu' });
+    const first = await warm.render(base);
+    expect(first.timings.loadMs).toBe(0);
+    const cold = await engine('sd').render(base);
+    expect(cold.timings.loadMs).toBeGreaterThan(0);
+    expect(Buffer.compare(first.images[0], cold.images[0])).toBe(0);
+  });
+
+  it('a missing model rejects with the pull command', async () => {
+    const e = createDiffusionEngine({ modelsDir: join(root, 'empty-cache'), defaultModel: 'SimianLuo/LCM_Dreamshaper_v7', provider: 'cpu' });
+    engines.push(e);
+    await expect(e.warm()).rejects.toThrow(ModelMissingError);
+    expect(await e.readiness()).toMatchObject({ ready: false, fix: expect.stringMatching(/^npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7 --only /) });
+  });
+});
+
 describe('txt2img on the sd fixture', () => {
   const sd = () => engine('sd');
   let e: DiffusionEngine;

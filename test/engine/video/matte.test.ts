@@ -65,6 +65,16 @@ describe('matte provider chain', () => {
     expect((await chain.matte(img))?.source).toBe('half');
     expect(await chainMatteProviders([fixed('a', null)]).matte(img)).toBeNull();
   });
+
+  it('tells the caller of every provider it passed over because it threw', async () => {
+    const failures: unknown[] = [];
+    const chain = chainMatteProviders([fixed('a', 'throw'), fixed('b', full(0)), fixed('c', 'throw')]);
+    expect(await chain.matte(img, (f) => failures.push(f))).toBeNull();
+    expect(failures).toEqual([
+      { provider: 'a', error: 'model missing' },
+      { provider: 'c', error: 'model missing' },
+    ]);
+  });
 });
 
 describe('background fill', () => {

@@ -54,6 +54,21 @@ export function checkStepCount(numSteps: number, numTrainTimesteps: number): voi
   }
 }
 
+/** A step index must name one of the schedule's steps (schedulers keep no step counter to fall back on). */
+export function checkStepIndex(stepIndex: number, numSteps: number): void {
+  if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= numSteps) {
+    throw new RangeError(`step index ${stepIndex} is outside 0..${numSteps - 1}`);
+  }
+}
+
+/** The DDPM forward process at a timestep with cumulative ᾱ: √ᾱ·x + √(1 − ᾱ)·ε (DDIM and LCM img2img). */
+export function addDdpmNoise(original: Float32Array, noise: Float32Array, alphaCumprod: number): Float32Array {
+  checkSameLength(original, noise, 'addNoise');
+  const a = Math.sqrt(alphaCumprod);
+  const b = Math.sqrt(1 - alphaCumprod);
+  return mapIndex(original.length, (i) => a * original[i] + b * noise[i]);
+}
+
 /** Element-wise helper: out[i] = fn(i). */
 export function mapIndex(length: number, fn: (i: number) => number, out: Float32Array = new Float32Array(length)): Float32Array {
   checkOutput(out, length);

@@ -5,7 +5,7 @@
  *   x0 and ε̂ from the prediction; σ_t = η·√((1 − ᾱ_prev)/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_prev))
  *   x' = √ᾱ_prev·x0 + √(1 − ᾱ_prev − σ_t²)·ε̂ (+ σ_t·z when η > 0)
  */
-import { DDPM_DEFAULTS, checkSameLength, checkStepCount, identityScale, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import { DDPM_DEFAULTS, addDdpmNoise, checkSameLength, checkStepCount, checkStepIndex, identityScale, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
 import { alphasCumprod, spacedTimesteps } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -89,17 +89,11 @@ export class DdimScheduler implements Scheduler {
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
-    checkSameLength(original, noise, 'addNoise');
-    const alpha = this.alphasCumprod[this.timestepAt(stepIndex)];
-    const a = Math.sqrt(alpha);
-    const b = Math.sqrt(1 - alpha);
-    return mapIndex(original.length, (i) => a * original[i] + b * noise[i]);
+    return addDdpmNoise(original, noise, this.alphasCumprod[this.timestepAt(stepIndex)]);
   }
 
   private timestepAt(stepIndex: number): number {
-    if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= this.numSteps) {
-      throw new RangeError(`step index ${stepIndex} is outside 0..${this.numSteps - 1}`);
-    }
+    checkStepIndex(stepIndex, this.numSteps);
     return this.timesteps[stepIndex];
   }
 }

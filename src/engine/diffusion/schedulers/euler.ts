@@ -6,7 +6,7 @@
  *   Ancestral:  σ_up = √(σ_next²(σ² − σ_next²)/σ²), σ_down = √(σ_next² − σ_up²)
  *               x' = x + (x − x0)/σ · (σ_down − σ) + z·σ_up
  */
-import { DDPM_DEFAULTS, checkOutput, checkSameLength, checkStepCount, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import { DDPM_DEFAULTS, checkOutput, checkSameLength, checkStepCount, checkStepIndex, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
 import { alphasCumprod, interpolateTable, spacedTimesteps, trainingSigmas } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -103,9 +103,7 @@ export class EulerScheduler implements Scheduler {
   }
 
   private sigmaAt(stepIndex: number): number {
-    if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= this.numSteps) {
-      throw new RangeError(`step index ${stepIndex} is outside 0..${this.numSteps - 1}`);
-    }
+    checkStepIndex(stepIndex, this.numSteps);
     return this.sigmas[stepIndex];
   }
 

@@ -7,7 +7,7 @@
  * c_skip = σd²/(s² + σd²), c_out = s/√(s² + σd²), s = t·timestep_scaling, σd = 0.5;
  * then x' = √ᾱ_prev·denoised + √(1 − ᾱ_prev)·z, except on the last step, which returns denoised.
  */
-import { checkSameLength, checkStepCount, identityScale, mapIndex, noiseScheduleParams, predictionType } from './config.js';
+import { addDdpmNoise, checkSameLength, checkStepCount, checkStepIndex, identityScale, mapIndex, noiseScheduleParams, predictionType } from './config.js';
 import { alphasCumprod } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -105,17 +105,11 @@ export class LcmScheduler implements Scheduler {
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
-    checkSameLength(original, noise, 'addNoise');
-    const alpha = this.alphasCumprod[this.timestepAt(stepIndex)];
-    const a = Math.sqrt(alpha);
-    const b = Math.sqrt(1 - alpha);
-    return mapIndex(original.length, (i) => a * original[i] + b * noise[i]);
+    return addDdpmNoise(original, noise, this.alphasCumprod[this.timestepAt(stepIndex)]);
   }
 
   private timestepAt(stepIndex: number): number {
-    if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= this.numSteps) {
-      throw new RangeError(`step index ${stepIndex} is outside 0..${this.numSteps - 1}`);
-    }
+    checkStepIndex(stepIndex, this.numSteps);
     return this.timesteps[stepIndex];
   }
 }

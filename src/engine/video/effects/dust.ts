@@ -1,7 +1,8 @@
 /** Dust motes: tiny warm specks drifting on slow noise currents and twinkling as they catch light. */
 import { smoothNoise1D, streamFor } from '../prng.js';
 import { softDot } from './draw.js';
-import { areaUnit, sizeUnit, wrap01, type EffectContext, type FrameEffect } from './types.js';
+import { particleEffect } from './particles.js';
+import { wrap01, type EffectContext, type FrameEffect } from './types.js';
 
 interface Mote {
   x: number;
@@ -18,13 +19,10 @@ interface Mote {
 const COLOR = [255, 232, 190] as const;
 
 export function createDust(ctx: EffectContext): FrameEffect {
-  const { width: w, height: h, fps } = ctx;
-  const rng = streamFor(ctx.seed, 'dust');
-  const unit = sizeUnit(ctx);
-  const count = Math.round(200 * areaUnit(ctx));
-  const motes: Mote[] = [];
-  for (let i = 0; i < count; i++) {
-    motes.push({
+  const { width: w, height: h } = ctx;
+  return particleEffect<Mote>(ctx, streamFor(ctx.seed, 'dust'), {
+    perFrameArea: 200,
+    make: (rng, unit) => ({
       x: rng(),
       y: rng(),
       radius: (0.5 + 1.6 * rng() ** 2) * unit,
@@ -34,21 +32,12 @@ export function createDust(ctx: EffectContext): FrameEffect {
       twinkleHz: 0.3 + 0.9 * rng(),
       phase: rng() * Math.PI * 2,
       alpha: 0.25 + 0.6 * rng(),
-    });
-  }
-  return {
-    apply(frame, index, amount) {
-      if (amount <= 1e-3) return;
-      const ts = index / fps;
-      const strength = Math.min(1, amount * 1.3);
-      const visible = Math.round(motes.length * strength);
-      for (let i = 0; i < visible; i++) {
-        const m = motes[i];
-        const x = wrap01(m.x + 0.03 * m.driftX(ts)) * w;
-        const y = wrap01(m.y + m.rise * ts + 0.03 * m.driftY(ts)) * h;
-        const twinkle = 0.35 + 0.65 * (0.5 + 0.5 * Math.sin(2 * Math.PI * m.twinkleHz * ts + m.phase));
-        softDot(frame, w, h, x, y, m.radius, 1.5 * m.radius + 1, COLOR, m.alpha * twinkle * strength, 'add');
-      }
+    }),
+    draw(frame, m, ts, strength) {
+      const x = wrap01(m.x + 0.03 * m.driftX(ts)) * w;
+      const y = wrap01(m.y + m.rise * ts + 0.03 * m.driftY(ts)) * h;
+      const twinkle = 0.35 + 0.65 * (0.5 + 0.5 * Math.sin(2 * Math.PI * m.twinkleHz * ts + m.phase));
+      softDot(frame, w, h, x, y, m.radius, 1.5 * m.radius + 1, COLOR, m.alpha * twinkle * strength, 'add');
     },
-  };
+  });
 }

@@ -1,7 +1,8 @@
 /** Snow: soft flakes in depth, falling slowly and swaying on their own rhythm. */
 import { streamFor } from '../prng.js';
 import { softDot } from './draw.js';
-import { areaUnit, sizeUnit, wrap01, type EffectContext, type FrameEffect } from './types.js';
+import { particleEffect } from './particles.js';
+import { wrap01, type EffectContext, type FrameEffect } from './types.js';
 
 interface Flake {
   x: number;
@@ -17,37 +18,28 @@ interface Flake {
 const COLOR = [246, 248, 255] as const;
 
 export function createSnow(ctx: EffectContext): FrameEffect {
-  const { width: w, height: h, fps } = ctx;
+  const { width: w, height: h } = ctx;
   const rng = streamFor(ctx.seed, 'snow');
-  const unit = sizeUnit(ctx);
   const wind = (rng() - 0.5) * 0.04; // frame widths per second
-  const count = Math.round(420 * areaUnit(ctx));
-  const flakes: Flake[] = [];
-  for (let i = 0; i < count; i++) {
-    const depth = rng();
-    flakes.push({
-      x: rng(),
-      y: rng(),
-      speed: 0.06 + 0.16 * depth,
-      radius: (0.6 + 3 * depth * depth) * unit,
-      sway: 0.004 + 0.012 * rng(),
-      swayHz: 0.15 + 0.45 * rng(),
-      phase: rng() * Math.PI * 2,
-      alpha: 0.45 + 0.5 * depth,
-    });
-  }
-  return {
-    apply(frame, index, amount) {
-      if (amount <= 1e-3) return;
-      const ts = index / fps;
-      const visible = Math.round(flakes.length * Math.min(1, amount * 1.3));
-      const strength = Math.min(1, amount * 1.3);
-      for (let i = 0; i < visible; i++) {
-        const f = flakes[i];
-        const y = (wrap01(f.y + f.speed * ts) * 1.1 - 0.05) * h;
-        const x = wrap01(f.x + wind * ts + f.sway * Math.sin(2 * Math.PI * f.swayHz * ts + f.phase)) * w;
-        softDot(frame, w, h, x, y, f.radius, Math.max(0.8, f.radius * 0.8), COLOR, f.alpha * strength, 'blend');
-      }
+  return particleEffect<Flake>(ctx, rng, {
+    perFrameArea: 420,
+    make(rng, unit) {
+      const depth = rng();
+      return {
+        x: rng(),
+        y: rng(),
+        speed: 0.06 + 0.16 * depth,
+        radius: (0.6 + 3 * depth * depth) * unit,
+        sway: 0.004 + 0.012 * rng(),
+        swayHz: 0.15 + 0.45 * rng(),
+        phase: rng() * Math.PI * 2,
+        alpha: 0.45 + 0.5 * depth,
+      };
     },
-  };
+    draw(frame, f, ts, strength) {
+      const y = (wrap01(f.y + f.speed * ts) * 1.1 - 0.05) * h;
+      const x = wrap01(f.x + wind * ts + f.sway * Math.sin(2 * Math.PI * f.swayHz * ts + f.phase)) * w;
+      softDot(frame, w, h, x, y, f.radius, Math.max(0.8, f.radius * 0.8), COLOR, f.alpha * strength, 'blend');
+    },
+  });
 }
