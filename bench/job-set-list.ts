@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
-import pg from 'pg';
+import { BENCH_PG_ADMIN, benchPgAdmin } from './pg-admin.js';
 import { loadConfig } from '../src/config.js';
 import { GenerationService } from '../src/services/generation.js';
 import { encodeSetCursor, listJobSets, readSetListQuery } from '../src/services/job-set-list.js';
@@ -21,18 +21,7 @@ import { percentile } from './load.js';
 const sizes = (process.argv[2] ?? '1000,1000000').split(',').map(Number);
 const engines = (process.argv[3] ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
 const iterations = Number(process.argv[4] ?? 200);
-const pgAdminUrl = process.env.OPENSOUL_BENCH_PG_ADMIN ?? 'postgres://root@127.0.0.1:5432/postgres';
 const ACCOUNT = 'acct-heavy';
-
-async function pgAdmin(q: string) {
-  const c = new pg.Client({ connectionString: pgAdminUrl });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Set x: created x seconds after the first; kind dop every 5th, soul_id every 50th; 5% failed, 10% queued. */
 async function fill(opened: OpenedDb, n: number) {
@@ -69,11 +58,11 @@ async function openFresh(engine: 'sqlite' | 'postgres', dir: string): Promise<{ 
     return { opened, drop: async () => fs.rmSync(file, { force: true }) };
   }
   const name = `opensoul_bench_list_${randomBytes(4).toString('hex')}`;
-  await pgAdmin(`create database ${name}`);
-  const url = new URL(pgAdminUrl);
+  await benchPgAdmin(`create database ${name}`);
+  const url = new URL(BENCH_PG_ADMIN);
   url.pathname = `/${name}`;
   const opened = await openDatabase(url.toString(), dir);
-  return { opened, drop: () => pgAdmin(`drop database if exists ${name} with (force)`) };
+  return { opened, drop: () => benchPgAdmin(`drop database if exists ${name} with (force)`) };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-bench-list-'));

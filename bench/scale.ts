@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { BENCH_PG_ADMIN, benchPgAdmin } from './pg-admin.js';
 import { openDatabase, type OpenedDb } from '../src/store/db.js';
 import { jobsRepo } from '../src/store/repos/jobs.js';
 import { ledgerRepo } from '../src/store/repos/ledger.js';
@@ -22,17 +22,6 @@ import { accountOfRow, fillTables, type FillShape } from './scale-fill.js';
 const sizes = (process.argv[2] ?? '1000,100000,1000000').split(',').map(Number);
 const engines = (process.argv[3] ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
 const iterations = Number(process.argv[4] ?? 300);
-const pgAdminUrl = process.env.OPENSOUL_BENCH_PG_ADMIN ?? 'postgres://root@127.0.0.1:5432/postgres';
-
-async function pgAdmin(q: string) {
-  const c = new pg.Client({ connectionString: pgAdminUrl });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
 
 type Path = { name: string; run: (i: number) => Promise<unknown>; after?: (i: number, r: unknown) => Promise<void> };
 
@@ -86,11 +75,11 @@ async function openEngine(engine: 'sqlite' | 'postgres', size: number): Promise<
     return { opened, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `opensoul_scale_${size}_${randomBytes(3).toString('hex')}`;
-  await pgAdmin(`create database ${name}`);
-  const u = new URL(pgAdminUrl);
+  await benchPgAdmin(`create database ${name}`);
+  const u = new URL(BENCH_PG_ADMIN);
   u.pathname = `/${name}`;
   const opened = await openDatabase(u.toString(), os.tmpdir());
-  return { opened, cleanup: () => pgAdmin(`drop database ${name} with (force)`) };
+  return { opened, cleanup: () => benchPgAdmin(`drop database ${name} with (force)`) };
 }
 
 type Row = { engine: string; size: number; path: string; p50: number; p99: number };

@@ -5,6 +5,8 @@
  */
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
+import { mulberry32 } from './mulberry32.js';
+import { readImageUrlList } from './popcorn.js';
 import { randomSeed, SOUL_FIELDS } from './soul.js';
 
 export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
@@ -63,14 +65,7 @@ export function readCarousel(body: unknown): CarouselRequest {
   if (!r) throw new ValidationError(issues);
   const F = CAROUSEL_FIELDS;
   const topic = r.read('topic', F.topic);
-  const list = r.read('image_urls', F.image_urls);
-  const refs: string[] = [];
-  list?.forEach((item, i) => {
-    const one = FieldReader.object({ [i]: item }, ['body', 'image_urls'], r.issues);
-    const url = one?.url(String(i), { required: true });
-    r.issues.push(...(one?.issues ?? []));
-    if (url) refs.push(url);
-  });
+  const refs = readImageUrlList(r, r.read('image_urls', F.image_urls));
   const customReferenceId = r.read('custom_reference_id', F.custom_reference_id);
   const seed = r.read('seed', F.seed);
   const language = r.read('language', F.language);
@@ -93,17 +88,6 @@ export function readCarousel(body: unknown): CarouselRequest {
 // ---------------------------------------------------------------------------------------------
 // The template planner: same request, same plan.
 
-/** A tiny seeded generator so the template's choices replay for a seed (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOOKS = ['{T}: what nobody tells you', 'Stop scrolling: {T}', '{T}, explained in {N} slides', 'The {T} guide you will save'];
 const POINTS = ['Start with the basics', 'The one mistake to avoid', 'A detail that changes everything', 'Do this every day', 'What the pros do differently', 'The quick win', 'Why it works', 'The tool that helps', 'Keep it simple'];
@@ -128,7 +112,7 @@ export function hashtagsFor(topic: string, extra: string[] = []): string[] {
 
 /** Hook, points, closer: N slides whose prompts share the topic and a look, so the set reads as one. */
 export function templateCarouselPlan(req: CarouselRequest): CarouselPlan {
-  const rnd = seeded(req.seed);
+  const rnd = mulberry32(req.seed);
   const topic = short(req.topic);
   const look = pick(LOOKS, rnd);
   const points = [...POINTS];

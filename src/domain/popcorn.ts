@@ -78,14 +78,8 @@ export const POPCORN_V1_FIELDS = {
   seed: SOUL_FIELDS.seed,
 } as const satisfies Record<string, FieldSpec>;
 
-/** v2 flat body: prompt, image_urls[], num_images, resolution, aspect_ratio, seed. */
-export function readPopcornV2(body: unknown): PopcornParams {
-  const issues: FieldIssue[] = [];
-  const r = FieldReader.object(body, ['body'], issues);
-  if (!r) throw new ValidationError(issues);
-  const F = POPCORN_V2_FIELDS;
-  const prompt = r.read('prompt', F.prompt);
-  const list = r.read('image_urls', F.image_urls);
+/** `image_urls` items as URLs, each checked where it sits (body.image_urls.N). */
+export function readImageUrlList(r: FieldReader, list: readonly unknown[] | undefined): string[] {
   const refs: string[] = [];
   list?.forEach((item, i) => {
     const one = FieldReader.object({ [i]: item }, ['body', 'image_urls'], r.issues);
@@ -93,6 +87,17 @@ export function readPopcornV2(body: unknown): PopcornParams {
     r.issues.push(...(one?.issues ?? []));
     if (url) refs.push(url);
   });
+  return refs;
+}
+
+/** v2 flat body: prompt, image_urls[], num_images, resolution, aspect_ratio, seed. */
+export function readPopcornV2(body: unknown): PopcornParams {
+  const issues: FieldIssue[] = [];
+  const r = FieldReader.object(body, ['body'], issues);
+  if (!r) throw new ValidationError(issues);
+  const F = POPCORN_V2_FIELDS;
+  const prompt = r.read('prompt', F.prompt);
+  const refs = readImageUrlList(r, r.read('image_urls', F.image_urls));
   const count = r.read('num_images', F.num_images);
   const resolution = r.read('resolution', F.resolution);
   const ratio = r.read('aspect_ratio', F.aspect_ratio);

@@ -20,8 +20,8 @@ const PREVIEW_ENCODING = { preset: 'veryfast', crf: 26 } as const;
 const SAMPLE_PATH = fileURLToPath(new URL('../../../assets/motions/sample.jpg', import.meta.url));
 /** The renderer's code: this module's directory (src/engine/video and below)... */
 const ENGINE_DIR = path.dirname(fileURLToPath(import.meta.url));
-/** ...and the one module outside it that frames depend on (the seeded generator). */
-const SHARED_MODULES = ['mulberry32'];
+/** ...and the one module outside it that frames depend on (the seeded generator, src/domain). */
+const SHARED_MODULES = ['../domain/mulberry32'];
 
 let engineDigest: Promise<string> | null = null;
 

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../mulberry32.js';
+import { mulberry32 } from '../../domain/mulberry32.js';
 
 /**
  * Seeded randomness: every random choice of a render comes from here, so one request

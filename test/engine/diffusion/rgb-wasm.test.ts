@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tensorToRgb, tensorToRgbJs } from '../../../src/engine/diffusion/latents.js';
 import { planarToRgbWasm, RGB_STRIP_PIXELS, rgbModuleBytes, rgbWasmAvailable } from '../../../src/engine/diffusion/rgb-wasm.js';
 import { sleb, uleb } from '../../../src/engine/wasm/emit.js';
-import { mulberry32 } from '../../../src/engine/mulberry32.js';
+import { mulberry32 } from '../../../src/domain/mulberry32.js';
 
 type Range = 'signed' | 'unit';
 const coeffs = (range: Range) => (range === 'signed' ? { a: 127.5, b: 127.5 } : { a: 255, b: 0 });
