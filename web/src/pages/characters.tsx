@@ -8,6 +8,7 @@ import { useAccount } from '../account-context';
 import { when } from '../format';
 import { go } from '../nav';
 import { characterRequest } from '../requests';
+import { useAction } from '../use-action';
 
 interface Photo {
   url: string;
@@ -42,8 +43,7 @@ export function CharactersPage() {
   const [photos, setPhotos] = useState<Photo[]>([]);
   const [created, setCreated] = useState<{ c: Character; photos: Photo[] } | null>(null);
   const [list, setList] = useState<Character[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const { refresh } = useAccount();
 
   const load = () => api.characters(1, 100).then((r) => setList(r.items), (e: Error) => setError(e.message));
@@ -72,19 +72,13 @@ export function CharactersPage() {
       setError('Add at least one photo.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const c = await api.submit(characterRequest(name, photos.map((p) => p.url)));
       setCreated({ c: c as unknown as Character, photos });
       setPhotos([]);
       setName('');
       void refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const remove = async (c: Character) => {

@@ -11,12 +11,12 @@ import { StyleGallery } from '../components/style-gallery';
 import { useAccount } from '../account-context';
 import { takeHandoff } from '../nav';
 import { DEFAULT_SOUL, type SoulForm, soulRequest } from '../requests';
+import { useAction } from '../use-action';
 
 export function ImagePage() {
   const [form, setForm] = useState<SoulForm>(() => ({ ...DEFAULT_SOUL, ...takeHandoff()?.soul }));
   const [runs, setRuns] = useState<JobSet[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [refFrom, setRefFrom] = useState<'upload' | 'outputs'>('upload');
   const [characters, setCharacters] = useState<Character[]>([]);
   const { refresh } = useAccount();
@@ -32,17 +32,11 @@ export function ImagePage() {
 
   const generate = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const s = await api.submit(request);
       setRuns((r) => [s, ...r]);
       void refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { type Account, api, type Credential, parseCredential } from '../api';
+import { useAction } from '../use-action';
 
 export function SignIn({ onSignIn }: { onSignIn: (c: Credential, a: Account) => void }) {
   const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -13,15 +13,7 @@ export function SignIn({ onSignIn }: { onSignIn: (c: Credential, a: Account) => 
       setError('Paste the whole key: KEY_ID:KEY_SECRET, as printed when the server started.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onSignIn(c, await api.account(c));
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onSignIn(c, await api.account(c)));
   };
 
   return (

@@ -10,6 +10,7 @@ import { useAccount } from '../account-context';
 import { credits } from '../format';
 import { takeHandoff } from '../nav';
 import { DEFAULT_DOP, DOP_TIERS, type DopForm, type DopTier, dopRequest, MAX_MOTIONS } from '../requests';
+import { useAction } from '../use-action';
 
 const TIER_INFO: Record<DopTier, string> = { lite: 'Fast and light', turbo: 'Priority queue', standard: 'Best quality' };
 
@@ -66,8 +67,7 @@ export function VideoPage() {
   const [motions, setMotions] = useState<Motion[]>([]);
   const [query, setQuery] = useState('');
   const [runs, setRuns] = useState<JobSet[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const { refresh } = useAccount();
   const set = <K extends keyof DopForm>(k: K, v: DopForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
@@ -96,17 +96,11 @@ export function VideoPage() {
       setError('Choose a start image first.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const s = await api.submit(request);
       setRuns((r) => [s, ...r]);
       void refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
