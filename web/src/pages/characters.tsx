@@ -9,6 +9,7 @@ import { when } from '../format';
 import { go } from '../nav';
 import { characterRequest } from '../requests';
 import { useAction } from '../use-action';
+import { SubmitBar } from '../components/submit-bar';
 
 interface Photo {
   url: string;
@@ -114,17 +115,7 @@ export function CharactersPage() {
             ))}
           </ul>
         )}
-        <div class="generate-bar">
-          <Price request={photos.length ? request : characterRequest('x', [`${location.origin}/favicon.svg`])} />
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Create character'}
-          </button>
-        </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <SubmitBar price={<Price request={photos.length ? request : characterRequest('x', [`${location.origin}/favicon.svg`])} />} label="Create character" busy={busy} error={error} />
         {created && (
           <section class="created" aria-live="polite" data-testid="created-character" data-status={created.c.status}>
             <h2>

@@ -12,6 +12,7 @@ import { useAccount } from '../account-context';
 import { takeHandoff } from '../nav';
 import { DEFAULT_SOUL, type SoulForm, soulRequest } from '../requests';
 import { useAction } from '../use-action';
+import { SubmitBar } from '../components/submit-bar';
 
 export function ImagePage() {
   const [form, setForm] = useState<SoulForm>(() => ({ ...DEFAULT_SOUL, ...takeHandoff()?.soul }));
@@ -89,17 +90,7 @@ export function ImagePage() {
           {form.characterId && <Slider id="character-strength" label="Character strength" value={form.characterStrength} onChange={(v) => set('characterStrength', v)} />}
         </fieldset>
 
-        <div class="generate-bar">
-          <Price request={quoteRequest} />
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Generate'}
-          </button>
-        </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <SubmitBar price={<Price request={quoteRequest} />} label="Generate" busy={busy} error={error} />
       </form>
 
       <div class="results">

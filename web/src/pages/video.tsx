@@ -11,6 +11,7 @@ import { credits } from '../format';
 import { takeHandoff } from '../nav';
 import { DEFAULT_DOP, DOP_TIERS, type DopForm, type DopTier, dopRequest, MAX_MOTIONS } from '../requests';
 import { useAction } from '../use-action';
+import { SubmitBar } from '../components/submit-bar';
 
 const TIER_INFO: Record<DopTier, string> = { lite: 'Fast and light', turbo: 'Priority queue', standard: 'Best quality' };
 
@@ -153,17 +154,7 @@ export function VideoPage() {
           </div>
         </fieldset>
         <SeedField seed={form.seed} onChange={(s) => set('seed', s)} />
-        <div class="generate-bar">
-          <TierTotal request={dopRequest(quoteBase)} />
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Animate'}
-          </button>
-        </div>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <SubmitBar price={<TierTotal request={dopRequest(quoteBase)} />} label="Animate" busy={busy} error={error} />
       </form>
       <div class="results">
         <section aria-labelledby="vruns-title" class="runs">
