@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { BENCH_PG_ADMIN, benchPgAdmin } from './pg-admin.js';
+import { loadConfig } from '../src/config.js';
+import { GenerationService } from '../src/services/generation.js';
 import { openDatabase, type OpenedDb } from '../src/store/db.js';
 import { jobsRepo } from '../src/store/repos/jobs.js';
 import { ledgerRepo } from '../src/store/repos/ledger.js';
@@ -31,13 +33,15 @@ function paths(opened: OpenedDb, shape: FillShape): Path[] {
   const ledger = ledgerRepo(db);
   const media = mediaRepo(db);
   const outbox = outboxRepo(db, engine);
+  const generation = new GenerationService(db, engine, loadConfig({}, { leaseMs: 60_000 }));
   // A different row every call, spread over the whole table: no read is a cache hit.
   const row = (i: number) => 1 + ((i * 7919 + 13) % shape.jobs);
   const account = (i: number) => accountOfRow(row(i));
   return [
     {
+      // Through the service, as workers claim: the lease plus the set's version and list status.
       name: 'claim next job',
-      run: () => jobs.claim('bench-worker', 60_000),
+      run: () => generation.claimNext('bench-worker'),
       // Put the job back so every iteration sees the same queue.
       after: async (_i, job) => {
         const id = (job as { id: string } | undefined)?.id;

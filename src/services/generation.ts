@@ -268,10 +268,13 @@ export class GenerationService {
     return true;
   }
 
-  /** A worker's progress: the row first, then the set's version, then the nudge. */
+  /** A worker's progress: the row and the set's version in one commit (one write, not two), then the nudge. */
   async recordProgress(job: Pick<Job, 'id' | 'jobSetId'>, workerId: string, step: number, total: number): Promise<void> {
-    await this.repo().setProgress(job.id, workerId, step, total);
-    await this.repo().bumpSetVersion(job.jobSetId);
+    await this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(trx);
+      await repo.setProgress(job.id, workerId, step, total);
+      await repo.bumpSetVersion(job.jobSetId);
+    });
     this.events.publish(job.jobSetId);
   }
 
