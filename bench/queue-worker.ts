@@ -14,12 +14,13 @@ const noop: JobRunner = {
 };
 const config = loadConfig(process.env);
 const ctx = await createContext(config, { runners: [noop] });
-process.on('message', async (m: { ping?: number; stop?: boolean }) => {
+async function onMessage(m: { ping?: number; stop?: boolean }) {
   if (m.ping !== undefined) process.send!({ pong: m.ping, t: clock() });
   if (m.stop) {
     await ctx.close();
     process.exit(0);
   }
-});
+}
+process.on('message', (m: { ping?: number; stop?: boolean }) => void onMessage(m));
 ctx.workers!.start(config.workers);
 process.send!({ ready: true });

@@ -96,6 +96,7 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
 }
 
 /** Errors Fastify raises before routing (a malformed URL): 400 in the owning dialect's shape. */
-export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  return sendError(req, reply, new DomainError('bad_input', `Malformed request: ${err.message}`));
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  // Fastify ignores this hook's return value; the reply is sent here.
+  void sendError(req, reply, new DomainError('bad_input', `Malformed request: ${err.message}`));
 }

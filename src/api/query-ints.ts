@@ -1,4 +1,4 @@
-import { type FieldIssue, ValidationError } from '../domain/errors.js';
+import type { FieldIssue } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
 
 export interface QueryIntSpec {

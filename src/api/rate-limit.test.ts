@@ -6,7 +6,7 @@ import { RedisRateLimiter } from './redis-rate-limit.js';
 const REDIS_URL = process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const open: RateLimiter[] = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((l) => l.close?.()));
+  await Promise.all(open.splice(0).map(async (l) => l.close?.()));
 });
 
 const prefix = () => `opensoul-test-${randomBytes(4).toString('hex')}`;

@@ -1,4 +1,4 @@
-import { type FieldIssue, ValidationError } from '../domain/errors.js';
+import type { FieldIssue } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
 import { nowIso } from '../store/repos/accounts.js';

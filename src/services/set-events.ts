@@ -118,7 +118,7 @@ export class RedisSetEventBus extends LocalSetEventBus {
   }
 
   override async close() {
-    await Promise.all([this.pub, this.sub].map((r) => r?.quit().catch(() => r.disconnect())));
+    await Promise.all([this.pub, this.sub].filter((r) => r !== null).map((r) => r.quit().catch(() => r.disconnect())));
     this.pub = this.sub = null;
   }
 }

@@ -68,7 +68,7 @@ export class WorkerPool {
         .then(() => generation.redispatchQueued(config.leaseMs))
         .catch((e) => this.deps.log?.('lease recovery failed', { err: String(e) }));
     void recover();
-    this.recoveryTimer = setInterval(recover, Math.max(1000, this.deps.config.leaseMs / 2));
+    this.recoveryTimer = setInterval(() => void recover(), Math.max(1000, this.deps.config.leaseMs / 2));
     this.recoveryTimer.unref();
   }
 
@@ -108,7 +108,7 @@ export class WorkerPool {
     const controller = new AbortController();
     this.running.set(job.id, controller);
     const repo = generation.repo();
-    const heartbeat = setInterval(async () => {
+    const beat = async () => {
       try {
         const hb = await repo.heartbeat(job.id, workerId, config.leaseMs);
         if (!hb.owned) controller.abort('lease_lost' satisfies StopReason);
@@ -116,7 +116,8 @@ export class WorkerPool {
       } catch (e) {
         this.deps.log?.('heartbeat failed', { job: job.id, err: String(e) });
       }
-    }, config.heartbeatMs);
+    };
+    const heartbeat = setInterval(() => void beat(), config.heartbeatMs);
     let lastProgress = 0;
     // Images the runner read: the inputs its output's content credentials name as ingredients.
     const inputs: Buffer[] = [];

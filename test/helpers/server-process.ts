@@ -11,9 +11,10 @@ const address = await app.listen({ host: '127.0.0.1', port: 0 });
 ctx.setBaseUrl(address);
 ctx.workers?.start(config.workers);
 process.stdout.write(JSON.stringify({ url: address }) + '\n');
-process.on('SIGTERM', async () => {
+async function shutdown() {
   await app.close();
   await ctx.workers?.stop(Number(process.env.TEST_GRACE_MS ?? 10_000));
   await ctx.db.close();
   process.exit(0);
-});
+}
+process.on('SIGTERM', () => void shutdown());

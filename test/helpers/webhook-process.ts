@@ -13,8 +13,9 @@ ctx.setBaseUrl(address);
 ctx.workers?.start(config.workers);
 ctx.webhooks.start(100);
 process.stdout.write(JSON.stringify({ url: address }) + '\n');
-process.on('SIGTERM', async () => {
+async function shutdown() {
   await app.close();
   await ctx.close();
   process.exit(0);
-});
+}
+process.on('SIGTERM', () => void shutdown());

@@ -12,7 +12,8 @@ registerWebhookRenderers(ctx);
 ctx.workers!.start(n);
 ctx.webhooks.start(100);
 process.stdout.write('ready\n');
-process.on('SIGTERM', async () => {
+async function shutdown() {
   await ctx.close();
   process.exit(0);
-});
+}
+process.on('SIGTERM', () => void shutdown());

@@ -2,7 +2,6 @@
 // SQLite + db dispatch (embedded), PostgreSQL + db dispatch, PostgreSQL + BullMQ on Redis.
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
-import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
 import { registerWebhookRenderers } from '../../src/api/webhook-renderers.js';

@@ -155,9 +155,21 @@ export function soulSpec(image: boolean): DialectSoulSpec {
 }
 
 
+/** The fields of a Soul request's domain echo (`input_params`) that WaveSpeed's `input` repeats. */
+interface SoulEcho {
+  prompt?: string;
+  width?: number;
+  height?: number;
+  quality?: string;
+  seed?: number;
+  style_id?: unknown;
+  custom_reference?: string;
+  image_reference?: { image_url?: string };
+}
+
 /** The request as WaveSpeed's own fields, rebuilt from the domain echo (webhook `input`). */
 function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
-  const p = set.inputParams as Record<string, any>;
+  const p = set.inputParams as SoulEcho;
   const first = set.jobs[0]?.input as Record<string, unknown> | undefined;
   const imageUrl = p.image_reference?.image_url;
   const style = typeof p.style_id === 'string' ? findStyle(p.style_id) : undefined;

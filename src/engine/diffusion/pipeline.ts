@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Tensor } from 'onnxruntime-node';
 import { disposeAll, fixedDim, floatInput, timestepInput, toFloat32, type RunTiming } from '../onnx/index.js';
 import { throwIfAborted } from './abort.js';

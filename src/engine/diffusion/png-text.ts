@@ -30,6 +30,7 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 export function isLatin1(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- Latin-1 is every code point up to 0xff, controls included
   return /^[\x00-\xff]*$/.test(text);
 }
 

@@ -123,7 +123,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
     camera = new CameraPath(cameraMotions, seed, durationS, envelope);
     mode = {
       kind: 'transition',
-      renderer: createTransition(transition.preset.transition!, { start: base, end, width, height }, transition.strength, seed),
+      renderer: createTransition(transition.preset.transition!, { start: base, end, width, height }, transition.strength),
     };
   } else {
     camera = new CameraPath(job.chosen.motions, seed, durationS);

@@ -135,7 +135,7 @@ function createWhip(img: Images, strength: number): TransitionRenderer {
   };
 }
 
-export function createTransition(kind: TransitionKind, img: Images, strength: number, seed: number): TransitionRenderer {
+export function createTransition(kind: TransitionKind, img: Images, strength: number): TransitionRenderer {
   switch (kind) {
     case 'morph':
       return createMorph(img, strength);

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findStyle } from '../../../src/domain/styles.js';
@@ -39,7 +39,7 @@ describe('chat endpoint enhancement', () => {
 
   beforeEach(async () => {
     requests = [];
-    server = createServer(async (req, res) => {
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
       let raw = '';
       for await (const chunk of req) raw += chunk;
       requests.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(raw || '{}') });
@@ -48,7 +48,8 @@ describe('chat endpoint enhancement', () => {
         if (res.destroyed) return;
         res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
       }, r.delayMs ?? 0);
-    });
+    };
+    server = createServer((req, res) => void handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   });

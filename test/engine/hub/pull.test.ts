@@ -268,6 +268,7 @@ describe('helpers', () => {
     report({ type: 'file-start', path: 'unet/model.onnx', size: 4_000_000, resumeFrom: 0 });
     t = 2000;
     report({ type: 'progress', path: 'unet/model.onnx', fileBytes: 1_000_000, fileSize: 4_000_000, doneBytes: 1_000_000, totalBytes: 4_000_000 });
+    // eslint-disable-next-line no-control-regex -- the bar ends with the terminal's erase-line escape
     expect(out).toMatch(/\r\[=+>\s+\]\s+25% 1\.0 MB\/4\.0 MB 500 kB\/s ETA 0:06 unet\/model\.onnx\x1b\[K$/);
   });
 });

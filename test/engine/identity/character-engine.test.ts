@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRgb } from '../../../src/engine/human/image-tensor.js';
 import { faceCharacterEngine } from '../../../src/engine/identity/character-engine.js';
 import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
 import type { CharacterBuildResult, CharacterEngine } from '../../../src/services/characters.js';

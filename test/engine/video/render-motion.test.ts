@@ -6,7 +6,7 @@ import { findMotion, MOTIONS } from '../../../src/domain/motions.js';
 import { ease } from '../../../src/engine/video/easing.js';
 import { renderDop, saliencyMatteProvider } from '../../../src/engine/video/index.js';
 import { phaseCorrelate } from './helpers/fft.js';
-import { astronaut, restPose, subjectScene, toGray } from './helpers/images.js';
+import { astronaut, restPose, subjectScene } from './helpers/images.js';
 import { decodeFrames } from './helpers/media.js';
 import { estimateScale, psnr } from './helpers/metrics.js';
 

@@ -34,7 +34,7 @@ function frames(kind: (typeof kinds)[number], withCamera: boolean): Uint32Array[
     frames: 120,
     fps: 24,
     camera,
-    mode: { kind: 'transition', renderer: createTransition(kind, { start, end, width: W, height: H }, 1, 9) },
+    mode: { kind: 'transition', renderer: createTransition(kind, { start, end, width: W, height: H }, 1) },
     effects: [],
     effectEnvelope: envelope,
   });

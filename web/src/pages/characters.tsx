@@ -95,7 +95,7 @@ export function CharactersPage() {
 
   return (
     <div class="workspace">
-      <form class="controls card" onSubmit={create} aria-labelledby="chars-title">
+      <form class="controls card" onSubmit={(e) => void create(e)} aria-labelledby="chars-title">
         <h1 id="chars-title" tabIndex={-1}>
           Characters <span class="muted h-sub">Soul ID</span>
         </h1>

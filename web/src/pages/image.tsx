@@ -17,7 +17,7 @@ import { SubmitBar } from '../components/submit-bar';
 export function ImagePage() {
   const [form, setForm] = useState<SoulForm>(() => ({ ...DEFAULT_SOUL, ...takeHandoff()?.soul }));
   const [runs, setRuns] = useState<JobSet[]>([]);
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const [refFrom, setRefFrom] = useState<'upload' | 'outputs'>('upload');
   const [characters, setCharacters] = useState<Character[]>([]);
   const { refresh } = useAccount();
@@ -42,7 +42,7 @@ export function ImagePage() {
 
   return (
     <div class="workspace">
-      <form class="controls card" onSubmit={generate} aria-labelledby="image-title">
+      <form class="controls card" onSubmit={(e) => void generate(e)} aria-labelledby="image-title">
         <h1 id="image-title" tabIndex={-1}>
           Image <span class="muted h-sub">Soul</span>
         </h1>

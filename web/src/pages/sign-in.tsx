@@ -18,7 +18,7 @@ export function SignIn({ onSignIn }: { onSignIn: (c: Credential, a: Account) => 
 
   return (
     <main class="signin">
-      <form class="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
+      <form class="card signin-card" onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
         <div class="brand big">
           <span class="logo" aria-hidden="true" />
           <span>opensoul</span>

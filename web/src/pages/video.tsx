@@ -106,7 +106,7 @@ export function VideoPage() {
 
   return (
     <div class="workspace">
-      <form class="controls card" onSubmit={generate} aria-labelledby="video-title">
+      <form class="controls card" onSubmit={(e) => void generate(e)} aria-labelledby="video-title">
         <h1 id="video-title" tabIndex={-1}>
           Video <span class="muted h-sub">DoP</span>
         </h1>

@@ -13,6 +13,7 @@ const WHITESPACE_RUN = new RegExp(`[${PY_WHITESPACE_CLASS}]+`, 'g');
 
 // The control characters ftfy's remove_control_chars drops (tab, newline, form feed, CR are kept).
 const CONTROL_CHARS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is this pattern's job
   /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\u206a-\u206f\ufeff\ufff9-\ufffc]|\ud834[\udd73-\udd7a]|\udb40[\udc00-\udc7f]/g;
 
 const SINGLE_CURLY_QUOTES = /[\u02bc\u2018-\u201b]/g;
