@@ -420,6 +420,8 @@ export interface MotionChoice {
 }
 
 // Word forms folded to one stem so "zooming in" and "pans left" match "zoom in" and "pan left".
+// Laid out by hand, one word family a line, so not formatted.
+// prettier-ignore
 const STEMS: Record<string, string> = {
   zooms: 'zoom', zooming: 'zoom', zoomed: 'zoom',
   pans: 'pan', panning: 'pan', panned: 'pan',

@@ -1,5 +1,7 @@
 /** The 13 Soul output sizes (Higgsfield SDK src/helpers.ts) and the quality rule. */
 
+// Laid out by hand, landscape, portrait and square rows, so not formatted.
+// prettier-ignore
 export const SOUL_SIZES = [
   '2048x1152', '2048x1536', '2016x1344', '1696x960', '1632x1088',
   '1152x2048', '1536x2048', '1344x2016', '960x1696', '1088x1632',

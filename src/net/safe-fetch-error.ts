@@ -9,7 +9,8 @@ export type SafeFetchErrorCode =
   | 'http_status'
   | 'too_many_redirects'
   | 'network'
-  | 'aborted'; // the caller's AbortSignal fired (e.g. the job was canceled)
+  // the caller's AbortSignal fired (e.g. the job was canceled)
+  | 'aborted';
 
 export class SafeFetchError extends Error {
   readonly code: SafeFetchErrorCode;

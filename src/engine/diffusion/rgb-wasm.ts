@@ -33,7 +33,9 @@ const OUT_OFFSET = RGB_STRIP_PIXELS * 12;
 const MEMORY_PAGES = Math.ceil((OUT_OFFSET + RGB_STRIP_PIXELS * 3) / PAGE);
 
 // Locals of the kernel: params first, then declared locals.
+// prettier-ignore
 const L_IN = 0, L_OUT = 1, L_BLOCKS = 2, L_PLANE_BYTES = 3, L_A = 4, L_C = 5;
+// prettier-ignore
 const L_G = 6, L_B = 7, L_VA = 8, L_VC = 9, L_VR = 10, L_VG = 11, L_VB = 12;
 
 const get = (i: number) => [op.localGet, ...uleb(i)];
@@ -48,6 +50,8 @@ function convertPlane(ptr: number): number[] {
   const code: number[] = [];
   for (let quad = 0; quad < 4; quad++) {
     for (let half = 0; half < 2; half++) {
+      // Laid out by hand, one instruction and its operands per group, so not formatted.
+      // prettier-ignore
       code.push(
         ...get(ptr), ...simd(simdOp.v128Load64Zero), ...memarg(3, quad * 16 + half * 8),
         ...simd(simdOp.f64x2PromoteLowF32x4),
@@ -90,6 +94,8 @@ function addConst(local: number, n: number): number[] {
  * converts `blocks` blocks of 16 pixels from planes at in, in + planeBytes, in + 2 * planeBytes.
  */
 export function rgbModuleBytes(): Uint8Array<ArrayBuffer> {
+  // Laid out by hand, one instruction and its operands per group, so not formatted.
+  // prettier-ignore
   const body: number[] = [
     ...get(L_A), ...simd(simdOp.f64x2Splat), ...set(L_VA),
     ...get(L_C), ...simd(simdOp.f64x2Splat), ...set(L_VC),
@@ -103,6 +109,7 @@ export function rgbModuleBytes(): Uint8Array<ArrayBuffer> {
     ...convertPlane(L_B), ...set(L_VB),
   ];
   for (let j = 0; j < 3; j++) {
+    // prettier-ignore
     body.push(
       ...get(L_OUT),
       ...get(L_VR), ...swizzleConst(interleaveIndices(j, 0)),
@@ -111,6 +118,7 @@ export function rgbModuleBytes(): Uint8Array<ArrayBuffer> {
       ...simd(simdOp.v128Store), ...memarg(4, 16 * j),
     );
   }
+  // prettier-ignore
   body.push(
     ...addConst(L_IN, 64), ...addConst(L_G, 64), ...addConst(L_B, 64), ...addConst(L_OUT, 48),
     ...get(L_BLOCKS), op.i32Const, 1, op.i32Sub, op.localTee, ...uleb(L_BLOCKS), op.brIf, 0,

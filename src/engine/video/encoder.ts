@@ -47,6 +47,8 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 function x264Args(s: Omit<VideoSettings, 'width' | 'height'>, fps: number, frames: number): string[] {
+  // Laid out by hand, flag/value pairs grouped per line, so not formatted.
+  // prettier-ignore
   return [
     '-c:v', 'libx264', '-preset', s.preset, '-crf', String(s.crf),
     // One x264 thread: with more, Debian's ffmpeg 5.1 gives different bytes from run to run under
@@ -71,6 +73,8 @@ export async function encodeFrames(job: EncodeJob, source: FrameSource, onFrame?
   const graph = job.preview
     ? `[0:v]${toYuv},split=2[main][p];[p]scale=${job.preview.width}:${job.preview.height}:flags=area[prev]`
     : `[0:v]${toYuv}[main]`;
+  // Laid out by hand, flag/value pairs grouped per line, so not formatted.
+  // prettier-ignore
   const args = [
     '-hide_banner', '-nostats', '-nostdin', '-loglevel', 'info', '-benchmark',
     '-f', 'rawvideo', '-pix_fmt', 'rgb0', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',

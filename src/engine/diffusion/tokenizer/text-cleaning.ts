@@ -22,6 +22,8 @@ const LIGATURES = /[\ufb00-\ufb06]/g;
 const FULL_WIDTH = /[\uff01-\uff5e\u3000]/g;
 
 /** Named entities we decode; the full HTML5 table (2,000+ names) is not worth shipping for prompts. */
+// Laid out by hand, several entries a line, so not formatted.
+// prettier-ignore
 const NAMED_ENTITIES: Record<string, string> = {
   amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0',
   copy: '©', reg: '®', trade: '™', hellip: '…', mdash: '—', ndash: '–', minus: '−',
@@ -50,6 +52,7 @@ for (const base of 'aeiouyAEIOUY') {
 const LEGACY_NO_SEMICOLON = new Set(['amp', 'lt', 'gt', 'quot', 'nbsp', 'copy', 'reg']);
 
 // HTML5 maps numeric references in 0x80-0x9F through Windows-1252, as Python's html.unescape does.
+// prettier-ignore
 const CP1252: Record<number, number> = {
   0x80: 0x20ac, 0x82: 0x201a, 0x83: 0x0192, 0x84: 0x201e, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
   0x88: 0x02c6, 0x89: 0x2030, 0x8a: 0x0160, 0x8b: 0x2039, 0x8c: 0x0152, 0x8e: 0x017d, 0x91: 0x2018,
