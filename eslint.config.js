@@ -2,7 +2,8 @@
 // rules that find real bugs in this code base: promises dropped or handed to a callback that
 // expects void, awaits of non-promises, throws of non-errors. The rest of recommended-type-checked
 // costs more than it finds here: no-unsafe-* flags every read of parsed JSON and ONNX/tfjs interop,
-// and no-base-to-string / restrict-template-expressions flagged only defensive String(unknown).
+// no-base-to-string / restrict-template-expressions flagged only defensive String(unknown), and
+// no-unnecessary-type-assertion's autofix breaks the type check where an assertion narrows a literal.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -38,9 +39,6 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/only-throw-error': 'error',
-      // Warn, not error: autofixable (`npx eslint . --fix`) and harmless, left as warnings until
-      // the branches in flight have landed, then fixed in one sweep and made an error.
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
     },
   },
   {

@@ -179,7 +179,9 @@ export function segmindSurface(opts: { syncWaitMs?: number } = {}): Surface {
           return reply;
         }
         const seconds = Math.round(syncWaitMs / 100) / 10;
-        return reply.status(504).send({ error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue` });
+        return reply.status(504).send({
+          error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue`,
+        });
       }
       const job = completedJobs(end)[0];
       const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;

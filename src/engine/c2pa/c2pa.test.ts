@@ -29,7 +29,7 @@ async function mp4(): Promise<Buffer> {
   }
 }
 
-const image = (format: 'png' | 'jpeg') => sharp({ create: { width: 256, height: 192, channels: 3, background: '#4a7' } })[format]().toBuffer();
+const image = (format: 'png' | 'jpeg') => sharp({ create: { width: 256, height: 192, channels: 3, background: '#4a7' } }).toFormat(format).toBuffer();
 
 describe('C2PA content credentials (c2pa-rs wasm)', () => {
   for (const [type, make] of [
