@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { AccountService, Principal } from '../services/accounts.js';
 import type { RateLimiter } from './rate-limit.js';
-import { parseKey } from './api-key.js';
+import { parseKey } from '../domain/api-key.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { type Job, type JobKind, type JobSetType, type JobStatus, REFUNDED_STATUSES, isTerminal, jobSetStatus } from '../domain/job.js';
 import type { Db } from '../store/db.js';
-import { nowIso } from '../store/repos/accounts.js';
+import { nowIso } from '../util/now.js';
 import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
 import type { DbEngine } from '../store/db.js';

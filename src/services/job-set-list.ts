@@ -1,7 +1,7 @@
 import { type FieldIssue, ValidationError } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
 import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
-import { nowIso } from '../store/repos/accounts.js';
+import { nowIso } from '../util/now.js';
 import type { SetListCursor, StoredJobSet } from '../store/repos/jobs.js';
 import type { GenerationService } from './generation.js';
 

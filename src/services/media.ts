@@ -8,7 +8,7 @@ import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
 import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../store/db.js';
-import { mediaRepo } from '../store/repos/misc.js';
+import { mediaRepo } from '../store/repos/media.js';
 import type { StoredBlob } from '../worker/runner.js';
 
 const EXT: Record<string, string> = {

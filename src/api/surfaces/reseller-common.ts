@@ -13,7 +13,7 @@ import { type Job, type JobStatus, isTerminal, jobSetStatus } from '../../domain
 import { MILLI, USD_TO_CREDITS } from '../../domain/pricing.js';
 import { SOUL_FIELDS, SOUL_V2_ALIAS_FIELDS, type SoulParams, readSoulParams } from '../../domain/soul.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
-import { parseKey } from '../api-key.js';
+import { parseKey } from '../../domain/api-key.js';
 import { type CredentialExtractor, registerCredentialScheme } from '../auth.js';
 import { type ErrorRenderer, HIGGSFIELD_STATUS, registerDialectPaths, registerErrorRenderer } from '../errors.js';
 
@@ -121,7 +121,6 @@ function toDialectIssue(issue: FieldIssue, back: [Loc, Loc][], prefix: number, s
 // ---------------------------------------------------------------------------------------------
 // Credentials and errors
 
-export { compactToken, parseKey } from '../api-key.js';
 
 const headerValue = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
