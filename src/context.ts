@@ -5,11 +5,13 @@ import type { Config } from './config.js';
 import { PriceTable } from './domain/pricing.js';
 import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
+import { DopService } from './services/dop.js';
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
 import type { ModerationService } from './services/moderation.js';
 import { loadSigningIdentity, ProvenanceService } from './services/provenance.js';
 import { Metrics } from './services/metrics.js';
+import { PopcornService } from './services/popcorn.js';
 import { SoulService } from './services/soul.js';
 import { WebhookService } from './services/webhooks.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -48,6 +50,8 @@ export interface AppContext {
   media: MediaService;
   webhooks: WebhookService;
   soul: SoulService;
+  dop: DopService;
+  popcorn: PopcornService;
   characters: CharacterService;
   workers: WorkerPool | null;
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
@@ -121,7 +125,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const media = new MediaService(db.db, store, config, baseUrl);
   const webhooks = new WebhookService(db.db, db.engine, config, metrics);
   generation.onSetFinished(webhooks.enqueue);
-  generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.repo().dialectOfSet(id));
+  generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.dialectOfSet(id));
   webhooks.lifecycle = generation.lifecycle;
   generation.onJobFinished((job, status) => {
     metrics.jobsFinished.inc({ kind: job.kind, status });
@@ -147,6 +151,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     media,
     webhooks,
     soul,
+    dop: new DopService(generation, prices),
+    popcorn: new PopcornService(generation, prices),
     characters,
     workers: null,
     rateLimiter,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { MediaRef } from '../domain/job.js';
+import type { StoredBlob } from '../domain/media.js';
 import { DomainError } from '../domain/errors.js';
 import { bounded } from '../domain/echo.js';
 import { inspectImage, ImageRejectedError } from '../net/image-guard.js';
@@ -9,7 +10,6 @@ import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../store/db.js';
 import { mediaRepo } from '../store/repos/media.js';
-import type { StoredBlob } from '../worker/runner.js';
 
 const EXT: Record<string, string> = {
   'image/png': 'png',
