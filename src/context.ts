@@ -68,7 +68,12 @@ export interface AppContext {
   executionProvider: string | null;
   baseUrl(): string;
   setBaseUrl(url: string): void;
-  close(): Promise<void>;
+  /**
+   * The one shutdown sequence (serve, worker, tests): workers stop claiming and running jobs get
+   * `graceMs` to finish before they go back to the queue; then webhook delivery, dispatch, set
+   * events, the rate limiter and the database close. HTTP stops first, by its owner.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The media secret signs URLs; generate one on first start and keep it in the data dir. */
@@ -163,9 +168,9 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     setBaseUrl: (url) => {
       base = url.replace(/\/$/, '');
     },
-    async close() {
+    async close(graceMs = 0) {
+      await ctx.workers?.stop(graceMs);
       webhooks.stop();
-      await ctx.workers?.stop(0);
       await generation.dispatcher.close();
       await generation.events.close();
       await rateLimiter.close?.();
