@@ -8,7 +8,8 @@ import { verifyExecutionProvider } from '../engine/onnx/index.js';
 import { createLogger, logCallback, type Logger } from '../log/logger.js';
 import { EngineWarmup } from '../services/warmup.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
-import { registerWebhookRenderers } from '../api/webhook-renderers.js';
+import { resellerDialects } from '../api/dialects.js';
+import { installWebhookRenderers } from '../api/webhook-renderers.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -118,7 +119,7 @@ export async function worker(config: Config) {
     { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), logger, log: logCallback(logger) },
   );
   ctx.executionProvider = engines.provider;
-  registerWebhookRenderers(ctx);
+  installWebhookRenderers(ctx, resellerDialects());
   console.log(await soulModelLine(config));
   // Jobs are claimed once the engines are loaded, so a warm worker elsewhere takes them meanwhile.
   await engines.warmup.start();
