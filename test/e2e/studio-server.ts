@@ -6,7 +6,7 @@ import { stylePreviewRoutes } from '../../src/api/surfaces/style-previews.js';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { createStylePreviews } from '../../src/engine/diffusion/style-preview.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
 import type { JobRunner } from '../../src/worker/runner.js';
 import { dopRunner } from '../../src/worker/runners/dop.js';

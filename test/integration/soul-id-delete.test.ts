@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/job.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
 import type { CharacterEngine } from '../../src/services/characters.js';
 import { soulIdRunner } from '../../src/worker/runners/soul-id.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';

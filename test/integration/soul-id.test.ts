@@ -6,7 +6,7 @@ import { HiggsfieldClient } from '@higgsfield/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
 import { soulRunner } from '../../src/worker/runners/soul.js';
 import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
