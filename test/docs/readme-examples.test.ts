@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { pixazoDialect } from '../../src/api/surfaces/pixazo.js';
 import { segmindDialect } from '../../src/api/surfaces/segmind.js';
 import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { RAI_BLOCKED, segmindDialect } from '../../src/api/surfaces/segmind.js';
 import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import { DEFAULT_THRESHOLDS, type ModerationMode } from '../../src/domain/moderation.js';
@@ -7,7 +7,7 @@ import { MOTIONS } from '../../src/domain/motions.js';
 import { nsfwClassifier } from '../../src/engine/moderation/index.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
 import { ModerationService } from '../../src/services/moderation.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { astronautPng, lineDrawing } from '../helpers/drawings.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 import { pictureSoulRunner } from '../helpers/test-runner.js';

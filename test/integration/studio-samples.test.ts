@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { MOTIONS } from '../../src/domain/motions.js';
 import { pixazoDialect } from '../../src/api/surfaces/pixazo.js';
 import { segmindDialect } from '../../src/api/surfaces/segmind.js';

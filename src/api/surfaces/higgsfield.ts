@@ -6,9 +6,9 @@ import { renderV1JobSet, renderV2Status } from './higgsfield-render.js';
 import { higgsfieldV1Routes } from './higgsfield-v1.js';
 import { higgsfieldV2Routes } from './higgsfield-v2.js';
 import { jobSetRoutes } from './job-sets.js';
-import { popcornRoutes } from './popcorn.js';
+import { popcornRoutes } from './popcorn-routes.js';
 import { socialRoutes } from './social.js';
-import { soulIdRoutes } from './soul-id.js';
+import { soulIdRoutes } from './soul-id-routes.js';
 
 /**
  * Higgsfield: v1 `hf-api-key` + `hf-secret`, v2 `Authorization: Key id:secret`. Any of these

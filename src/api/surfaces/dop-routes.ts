@@ -12,7 +12,7 @@ import { readV1Submit, v1EnvelopeSchema } from './higgsfield-v1.js';
 import { V2_WEBHOOK_QUERY, v2Webhook } from './higgsfield-v2.js';
 import type { Quoter, SubmitRequest } from '../quote.js';
 import type { DopParams } from '../../domain/dop.js';
-import type { DopSubmitMeta } from '../../services/dop.js';
+import type { DopSubmitMeta } from '../../services/dop-service.js';
 
 type DopRead = (req: SubmitRequest) => Promise<{ params: DopParams; meta: DopSubmitMeta }>;
 
