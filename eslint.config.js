@@ -10,8 +10,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    // s3try.ts is a scratch script outside every tsconfig.
-    ignores: ['node_modules/', 'web/dist/', 'dist/', 'coverage/', 'data/', '.opensoul/', 'tmp/', 'test-output/', 's3try.ts'],
+    ignores: ['node_modules/', 'web/dist/', 'dist/', 'coverage/', 'data/', '.opensoul/', 'tmp/', 'test-output/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -48,7 +48,7 @@ export const ERROR_SCHEMAS: Record<string, JsonSchema> = {
   pixazo: closed({ error: str }),
 };
 
-/** How each dialect's credential scheme appears in the document (src/api/auth.ts, reseller-common.ts). */
+/** How each dialect's credential scheme appears in the document (each dialect module's `credentials`, src/api/dialect.ts). */
 export const SECURITY_SCHEMES: Record<string, JsonSchema> = {
   'hf-api-key': { type: 'apiKey', in: 'header', name: 'hf-api-key', description: 'Higgsfield v1: the key id, sent with hf-secret' },
   'hf-secret': { type: 'apiKey', in: 'header', name: 'hf-secret', description: 'Higgsfield v1: the key secret, sent with hf-api-key' },

@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { type Job, type JobKind, type JobSetType, type JobStatus, REFUNDED_STATUSES, isTerminal, jobSetStatus } from '../domain/job.js';
 import type { Db } from '../store/db.js';
-import { nowIso } from '../store/repos/accounts.js';
-import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
+import { nowIso } from '../util/now.js';
+import { type JobsRepo, type SetListFilter, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
 import type { DbEngine } from '../store/db.js';
 import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
@@ -83,8 +83,58 @@ export class GenerationService {
     this.jobFinishedHooks.push(hook);
   }
 
+  /** The jobs repository, for services and store tests; surfaces, the CLI and workers use the methods below. */
   repo(db: Db = this.db): JobsRepo {
     return jobsRepo(db, this.engine);
+  }
+
+  // ---- reads for surfaces, the CLI and workers --------------------------------------------
+
+  /** Sets of the account still queued or running (what the in-flight limit counts). */
+  inFlightCount(accountId: string): Promise<number> {
+    return this.repo().countActiveSets(accountId);
+  }
+
+  /** Jobs waiting or running, by kind and status (metrics). */
+  queueDepth(): Promise<{ kind: string; status: string; n: number }[]> {
+    return this.repo().queueDepth();
+  }
+
+  /** One page of an account's sets, newest first, visible at `f.visibleAt`. */
+  listSets(accountId: string, f: SetListFilter): Promise<StoredJobSet[]> {
+    return this.repo().listSets(accountId, f);
+  }
+
+  /** The dialect that submitted a set (lifecycle log lines). */
+  dialectOfSet(id: string): Promise<string | undefined> {
+    return this.repo().dialectOfSet(id);
+  }
+
+  /** A job row by id, whoever owns it (a worker asking why a claim by id failed). */
+  job(id: string): Promise<Job | undefined> {
+    return this.repo().getJob(id);
+  }
+
+  /** Operators (CLI): a set by its id or one of its jobs' ids, any account. */
+  async findSetForOperator(setOrJobId: string): Promise<StoredJobSet | undefined> {
+    const repo = this.repo();
+    return (await repo.getSet(setOrJobId)) ?? (await repo.getSet((await repo.setIdOfJob(setOrJobId)) ?? ''));
+  }
+
+  /** Operators (CLI): recent sets, newest first, optionally one account's or only open ones. */
+  async recentSets(o: { accountId?: string; open?: boolean; limit: number }): Promise<StoredJobSet[]> {
+    const repo = this.repo();
+    const sets: StoredJobSet[] = [];
+    for (const id of await repo.recentSetIds(o)) {
+      const s = await repo.getSet(id);
+      if (s) sets.push(s);
+    }
+    return sets;
+  }
+
+  /** Extends a running job's lease; `owned` false once another worker has it, `cancel` once asked. */
+  heartbeat(jobId: string, workerId: string): Promise<{ owned: boolean; cancel: boolean }> {
+    return this.repo().heartbeat(jobId, workerId, this.config.leaseMs);
   }
 
   async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {

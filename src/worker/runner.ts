@@ -1,13 +1,7 @@
 import type { Job, JobKind, MediaRef } from '../domain/job.js';
+import type { StoredBlob } from '../domain/media.js';
 
-/** What a runner may put into the media store. */
-export interface StoredBlob {
-  bytes: Buffer;
-  contentType: string;
-  type: 'image' | 'video';
-  width?: number;
-  height?: number;
-}
+export type { StoredBlob };
 
 export interface RunContext {
   job: Job;

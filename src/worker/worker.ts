@@ -96,7 +96,7 @@ export class WorkerPool {
       claimById: async (id, workerId) => {
         const job = await generation.claimById(id, workerId, kinds);
         if (job) return job;
-        const row = await generation.repo().getJob(id);
+        const row = await generation.job(id);
         return row?.status === 'queued' && !this.runners.has(row.kind) ? 'other_kind' : 'not_queued';
       },
       run: (job, workerId) => this.runJob(job, workerId),
@@ -107,10 +107,9 @@ export class WorkerPool {
     const { config, generation, media } = this.deps;
     const controller = new AbortController();
     this.running.set(job.id, controller);
-    const repo = generation.repo();
     const beat = async () => {
       try {
-        const hb = await repo.heartbeat(job.id, workerId, config.leaseMs);
+        const hb = await generation.heartbeat(job.id, workerId);
         if (!hb.owned) controller.abort('lease_lost' satisfies StopReason);
         else if (hb.cancel) controller.abort('canceled' satisfies StopReason);
       } catch (e) {

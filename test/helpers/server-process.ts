@@ -13,8 +13,7 @@ ctx.workers?.start(config.workers);
 process.stdout.write(JSON.stringify({ url: address }) + '\n');
 async function shutdown() {
   await app.close();
-  await ctx.workers?.stop(Number(process.env.TEST_GRACE_MS ?? 10_000));
-  await ctx.db.close();
+  await ctx.close(Number(process.env.TEST_GRACE_MS ?? 10_000));
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown());

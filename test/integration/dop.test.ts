@@ -5,10 +5,10 @@ import path from 'node:path';
 import http from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { MOTIONS } from '../../src/domain/motions.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 let s: TestServer;

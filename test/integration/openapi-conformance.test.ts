@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { stylePreviewRoutes } from '../../src/api/surfaces/style-previews.js';
 import { SOUL_SIZES } from '../../src/domain/sizes.js';
 import { SOUL_STYLES } from '../../src/domain/styles.js';

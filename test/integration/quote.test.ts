@@ -1,7 +1,7 @@
 // POST /v1/quote prices a body for a submit path with the code that charges it: for every
 // dialect, the quote equals the charge the ledger records when the same body is submitted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { authPixazo, authSegmind, authWs, ownImageUrl, resellerSurfaces } from '../dialects/servers.js';
 import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
 

@@ -4,7 +4,7 @@ import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/j
 import type { Db, DbEngine } from '../db.js';
 import type { JobRowFields, JobsTable, JobSetsTable } from '../schema.js';
 import { setReaderFor } from '../sqlite-set-reader.js';
-import { nowIso } from './accounts.js';
+import { nowIso } from '../../util/now.js';
 
 export interface WebhookTarget {
   url: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceCharacterEngine } from '../../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../../helpers/identity-fixture.js';
 import type { CharacterBuildResult, CharacterEngine } from '../../../src/services/characters.js';
 
 const astronaut = fs.readFileSync(new URL('../../fixtures/faces/astronaut.png', import.meta.url));
