@@ -6,13 +6,32 @@
  * deterministic template planner here.
  */
 import { CAROUSEL_FIELDS } from './carousel.js';
+import type { DopTier } from './dop.js';
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
 import { KLING_FALLBACK_MOTION } from './kling.js';
 import { findMotion, type MotionChoice, pickMotionsFromPrompt } from './motions.js';
 import { mulberry32 } from './mulberry32.js';
 import { readImageUrlList } from './popcorn.js';
-import { randomSeed } from './soul.js';
+import { randomSeed, type SoulJobInput } from './soul.js';
+
+/** A series clip job's input: the Soul keyframe, then the video engine's motions over it. */
+export interface SeriesClipInput {
+  index: number;
+  keyframe: SoulJobInput;
+  camera: string;
+  motions: MotionChoice[];
+  tier: DopTier;
+  durationS: 5 | 10;
+  seed: number;
+}
+
+/** The series' concatenation: its clips in order, each with its caption burned in. */
+export interface SeriesConcatInput {
+  captions: string[];
+  clipDurationS: number;
+  transitionS: number;
+}
 
 export const SERIES_TEMPLATES = ['tutorial', 'product-showcase', 'cinematic', 'pov', 'faceless-story'] as const;
 export type SeriesTemplate = (typeof SERIES_TEMPLATES)[number];
