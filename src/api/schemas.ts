@@ -3,7 +3,7 @@
  * dialect's error body. They document only: the serializer sends bodies as built, and
  * test/integration/openapi-conformance.test.ts checks real responses against them.
  */
-import { JOB_SET_TYPES, JOB_STATUSES } from '../domain/job.js';
+import { JOB_SET_TYPES, WIRE_STATUSES } from '../domain/job.js';
 import type { JsonSchema } from '../domain/fields.js';
 
 const str = { type: 'string' } as const;
@@ -72,7 +72,7 @@ export const v1JobSchema = closed(
   {
     id: uuid,
     job_set_type: str,
-    status: { type: 'string', enum: [...JOB_STATUSES] },
+    status: { type: 'string', enum: [...WIRE_STATUSES] },
     results: { ...closed({ min: resultMedia, raw: resultMedia }), nullable: true },
     error: str,
     progress: closed({ step: { type: 'integer' }, total: { type: 'integer' } }),
@@ -104,7 +104,7 @@ export const pixazoJobSetSchema = closed(pixazoProperties);
 export const pixazoSubmitSchema = closed({ ...Object.fromEntries(Object.entries(pixazoProperties).filter(([k]) => k !== 'id')), job_set_id: uuid });
 
 /** The v1 JobSet plus the set status: the data of a job set's event stream and of list items. */
-export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...JOB_STATUSES] } };
+export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...WIRE_STATUSES] } };
 
 /** Higgsfield v2 submit answer. */
 export const v2QueuedSchema = closed({ status: { type: 'string', enum: ['queued'] }, request_id: uuid, status_url: uri, cancel_url: uri });
@@ -112,7 +112,7 @@ export const v2QueuedSchema = closed({ status: { type: 'string', enum: ['queued'
 /** Higgsfield v2 RequestStatus. */
 export const v2StatusSchema = closed(
   {
-    status: { type: 'string', enum: [...JOB_STATUSES] },
+    status: { type: 'string', enum: [...WIRE_STATUSES] },
     request_id: uuid,
     status_url: uri,
     cancel_url: uri,

@@ -8,6 +8,9 @@
 export const JOB_STATUSES = ['queued', 'waiting', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** The statuses clients see, of a job or a set (`waiting` shows as queued). */
+export const WIRE_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
+
 /** A job's status as the wire dialects name it: `waiting` is queued to every client. */
 export function wireJobStatus(status: JobStatus): Exclude<JobStatus, 'waiting'> {
   return status === 'waiting' ? 'queued' : status;

@@ -38,8 +38,8 @@ export type SeriesTemplate = (typeof SERIES_TEMPLATES)[number];
 export const SERIES_CLIP_DURATIONS = [5, 10] as const;
 export type SeriesClipDuration = (typeof SERIES_CLIP_DURATIONS)[number];
 export const SERIES_MIN_DURATION_S = 90;
-/** 10 minutes: 120 clips of 5 s at most, one job set. */
-export const SERIES_MAX_DURATION_S = 600;
+/** 5 minutes: 67 clips of 5 s at most in one job set (and one LLM answer). */
+export const SERIES_MAX_DURATION_S = 300;
 /** Each cross-fade overlaps two clips by this much; the clip count covers the overlap. */
 export const SERIES_TRANSITION_S = 0.5;
 /** Keyframes are Soul 9:16 at 720p (768x1366); clips are DoP turbo, 720x1280. */
