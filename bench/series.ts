@@ -1,8 +1,8 @@
 /**
  * Video series benchmark: a 90 s tutorial series (20 clips of 5 s) on this machine, stage by
- * stage as the jobs run them: plan, keyframes (Soul runner), clips (DoP turbo, 720x1280),
+ * stage as the jobs run them: plan, keyframes (Soul runner), clips (DoP at the resolution's tier; 720p: turbo, 720x1280),
  * concat (ffmpeg cross-fades + captions). One clip at a time, as one worker slot runs them.
- * Run: npx tsx bench/series.ts [--target 90] [--clip 5] [--model DIR] [--steps N]
+ * Run: npx tsx bench/series.ts [--target 90] [--clip 5] [--resolution 480p|720p|1080p] [--model DIR] [--steps N]
  *
  * Without --model it renders keyframes on the tiny generated fixture model (what the tests use),
  * so the keyframe row measures the pipeline, not a production model. The plan is the template
@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Job } from '../src/domain/job.js';
-import { readVideoSeries, SERIES_VIDEO_TIER, type SeriesClipInput } from '../src/domain/video-series.js';
+import { readVideoSeries, SERIES_RENDER, type SeriesResolution, type SeriesClipInput } from '../src/domain/video-series.js';
 import { createDiffusionEngine, makeFixtureModel } from '../src/engine/diffusion/index.js';
 import { concatClips } from '../src/engine/video/concat.js';
 import { DOP_FPS, PREVIEW_SHORT_SIDE, renderDop } from '../src/engine/video/index.js';
@@ -31,6 +31,7 @@ const flag = (name: string, fallback: string) => {
 const target = Number(flag('target', '90'));
 const clipS = Number(flag('clip', '5'));
 const steps = Number(flag('steps', '2'));
+const resolution = flag('resolution', '720p') as SeriesResolution;
 const s = (ms: number) => (ms / 1000).toFixed(1);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-series-'));
@@ -42,13 +43,13 @@ if (!modelPath) {
 const engine = createDiffusionEngine({ modelPath, modelsDir: tmp, defaultModel: 'bench/model', provider: 'cpu', threads: Math.max(1, os.cpus().length - 1) });
 const soul = soulRunner({ engine, steps });
 console.log(`video series bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`tutorial, target ${target} s, ${clipS} s clips, keyframes on ${flag('model', '') || 'the fixture model'} (${steps} steps), clips DoP ${SERIES_VIDEO_TIER}\n`);
+console.log(`tutorial, target ${target} s, ${clipS} s clips, keyframes on ${flag('model', '') || 'the fixture model'} (${steps} steps), clips ${resolution} (DoP ${SERIES_RENDER[resolution].tier})\n`);
 
 const times: Record<string, number> = {};
 const total = performance.now();
 
 let t = performance.now();
-const req = readVideoSeries('tutorial', { topic: 'how to repot a houseplant', seed: 7, target_duration: target, clip_duration: clipS });
+const req = readVideoSeries('tutorial', { topic: 'how to repot a houseplant', seed: 7, target_duration: target, clip_duration: clipS, resolution });
 const plan = await planVideoSeries(req, { endpoint: process.env.OPENSOUL_PROMPT_ENHANCER_URL ?? null, model: process.env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null });
 // The job inputs exactly as the service builds them (its submit is not called: no database here).
 const submit = new VideoSeriesService(null as unknown as GenerationService, new PriceTable(), () => null).plan(req, plan, { model: 'bench', dialect: 'bench', webhook: null });
@@ -71,7 +72,7 @@ t = performance.now();
 const keyframes: Buffer[] = [];
 for (const input of inputs) keyframes.push((await soul.run(ctxFor(input.keyframe as unknown as Record<string, unknown>))).raw.bytes);
 times.keyframes = performance.now() - t;
-console.log(`keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x 768x1366, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`);
+console.log(`keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x ${SERIES_RENDER[resolution].keyframe.width}x${SERIES_RENDER[resolution].keyframe.height}, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`);
 
 t = performance.now();
 const clips: Buffer[] = [];

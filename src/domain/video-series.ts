@@ -42,9 +42,17 @@ export const SERIES_MIN_DURATION_S = 90;
 export const SERIES_MAX_DURATION_S = 300;
 /** Each cross-fade overlaps two clips by this much; the clip count covers the overlap. */
 export const SERIES_TRANSITION_S = 0.5;
-/** Keyframes are Soul 9:16 at 720p (768x1366); clips are DoP turbo, 720x1280. */
-export const SERIES_KEYFRAME = { width: 768, height: 1366 } as const;
-export const SERIES_VIDEO_TIER = 'turbo' as const;
+export const SERIES_RESOLUTIONS = ['480p', '720p', '1080p'] as const;
+export type SeriesResolution = (typeof SERIES_RESOLUTIONS)[number];
+/**
+ * Per resolution: the Soul 9:16 keyframe (1152x2048 at 720p or 1080p) and the DoP tier whose
+ * short side is the clip's width (lite 480x854, turbo 720x1280, standard 1080x1920).
+ */
+export const SERIES_RENDER: Record<SeriesResolution, { keyframe: { width: number; height: number }; soulPrice: 'soul.720p' | 'soul.1080p'; tier: DopTier }> = {
+  '480p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'lite' },
+  '720p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'turbo' },
+  '1080p': { keyframe: { width: 1152, height: 2048 }, soulPrice: 'soul.1080p', tier: 'standard' },
+};
 /** Motions per scene, as DoP v2 accepts them. */
 export const SERIES_MAX_MOTIONS = 2;
 
@@ -57,6 +65,7 @@ export interface VideoSeriesRequest {
   language: string;
   targetDurationS: number;
   clipDurationS: SeriesClipDuration;
+  resolution: SeriesResolution;
 }
 
 export interface SeriesScene {
@@ -92,6 +101,7 @@ export const VIDEO_SERIES_FIELDS = {
   language: CAROUSEL_FIELDS.language,
   target_duration: { kind: 'number', int: true, min: SERIES_MIN_DURATION_S, max: SERIES_MAX_DURATION_S, default: SERIES_MIN_DURATION_S, description: 'Seconds the concatenated video lasts at least' },
   clip_duration: { kind: 'literal', values: SERIES_CLIP_DURATIONS, default: 5, description: 'Seconds per clip' },
+  resolution: { kind: 'literal', values: SERIES_RESOLUTIONS, default: '720p', description: 'Clip width (9:16): 480p drafts are cheaper and faster, 1080p renders at the top tier' },
 } as const satisfies Record<string, FieldSpec>;
 
 export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoSeriesRequest {
@@ -107,6 +117,7 @@ export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoS
   if (language !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
   const target = r.read('target_duration', F.target_duration);
   const clip = r.read('clip_duration', F.clip_duration);
+  const resolution = r.read('resolution', F.resolution);
   r.forbidExtra();
   r.throwIfInvalid();
   return {
@@ -118,6 +129,7 @@ export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoS
     language: language?.trim() ?? F.language.default,
     targetDurationS: target ?? F.target_duration.default,
     clipDurationS: clip ?? F.clip_duration.default,
+    resolution: resolution ?? F.resolution.default,
   };
 }
 

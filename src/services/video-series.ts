@@ -3,7 +3,7 @@ import type { PriceTable } from '../domain/pricing.js';
 import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
 import { type SoulJobInput, seedForImage } from '../domain/soul.js';
 import { DEFAULT_STYLE_ID } from '../domain/styles.js';
-import { SERIES_KEYFRAME, SERIES_VIDEO_TIER, type SeriesClipInput, type SeriesConcatInput, type SeriesPlan, type SeriesScene, type VideoSeriesRequest } from '../domain/video-series.js';
+import { SERIES_RENDER, type SeriesClipInput, type SeriesConcatInput, type SeriesPlan, type SeriesScene, type VideoSeriesRequest } from '../domain/video-series.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
 import type { CharacterGate } from './soul.js';
@@ -19,7 +19,7 @@ const CONCAT_PRIORITY = 10;
 
 /**
  * A video series: one job set whose jobs are its clips (each a Soul keyframe animated by the DoP
- * engine, priced as a Soul 720p image plus a DoP turbo clip and refunded per clip) and one
+ * engine, priced as its Soul image plus its DoP clip at the resolution's tier, refunded per clip) and one
  * concatenation job that waits (status `waiting`) until every clip has ended. It is free: the
  * clips carry the price. The keyframes share start noise and the references' palette as a
  * Popcorn set does, and the character when one is given.
@@ -32,7 +32,8 @@ export class VideoSeriesService {
   ) {}
 
   plan(req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta): SubmitPlan {
-    const each = this.prices.milli('soul.720p') + this.prices.milli(`dop.${SERIES_VIDEO_TIER}`);
+    const render = SERIES_RENDER[req.resolution];
+    const each = this.prices.milli(render.soulPrice) + this.prices.milli(`dop.${render.tier}`);
     const concat: SeriesConcatInput = { captions: plan.scenes.map((s) => s.caption), clipDurationS: plan.clip_duration, transitionS: plan.transition_s };
     return {
       id: randomUUID(),
@@ -48,6 +49,7 @@ export class VideoSeriesService {
         language: req.language,
         target_duration: req.targetDurationS,
         clip_duration: req.clipDurationS,
+        resolution: req.resolution,
         series: plan,
       },
       webhook: meta.webhook,
@@ -73,8 +75,7 @@ function clipInput(req: VideoSeriesRequest, scene: SeriesScene): SeriesClipInput
   const keyframe: SoulJobInput = {
     prompt: scene.image_prompt,
     negativePrompt: 'text, watermark, letters',
-    width: SERIES_KEYFRAME.width,
-    height: SERIES_KEYFRAME.height,
+    ...SERIES_RENDER[req.resolution].keyframe,
     seed: seedForImage(req.seed, scene.index),
     styleId: DEFAULT_STYLE_ID,
     styleStrength: 1,
@@ -91,7 +92,7 @@ function clipInput(req: VideoSeriesRequest, scene: SeriesScene): SeriesClipInput
     keyframe,
     camera: scene.camera,
     motions: scene.motions.map(({ id, strength }) => ({ id, strength })),
-    tier: SERIES_VIDEO_TIER,
+    tier: SERIES_RENDER[req.resolution].tier,
     durationS: req.clipDurationS,
     seed: seedForImage(req.seed, scene.index),
   };

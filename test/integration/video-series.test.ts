@@ -11,9 +11,9 @@ import { call, expectGolden } from '../dialects/golden.js';
 import { startLocalServer, type LocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
-// The five video-series workflows over HTTP. The tutorial runs end to end: Soul keyframes on the
-// real ONNX pipeline (tiny generated model, 2 steps: its fastest useful setting), the DoP engine
-// at turbo (720x1280), and the ffmpeg join with cross-fades and burned-in captions.
+// The five video-series workflows over HTTP. The tutorial runs end to end at its fastest settings:
+// Soul keyframes on the real ONNX pipeline (tiny generated model, 2 steps), the DoP engine at
+// 480p (lite, 480x854), and the ffmpeg join with cross-fades and burned-in captions.
 let s: TestServer;
 let idle: TestServer;
 let llmServer: TestServer;
@@ -22,8 +22,9 @@ let llm: LocalServer;
 let brokenLlm: LocalServer;
 let hooks: LocalServer;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-series-'));
-// Soul 720p (1.5) + DoP turbo (6.5) per clip; the join is free.
+// Soul 720p (1.5) + DoP turbo (6.5) per clip at 720p, DoP lite (2) at 480p; the join is free.
 const CLIP_MILLI = 8000;
+const DRAFT_CLIP_MILLI = 3500;
 
 /** An OpenAI-compatible chat endpoint that plans `n` scenes from the user message. */
 function chatAnswer(user: string) {
@@ -78,9 +79,9 @@ describe('POST /social/video-series/tutorial on the fixture model', () => {
   it('90 s tutorial: 20 clips of 5 s at 9:16 H.264, one joined video of >= 90 s with captions; priced per clip; webhooked', async () => {
     const a = await s.account(200);
     const started = Date.now();
-    const sub = await post(s, a, { topic: 'how to repot a houseplant', seed: 7 }, 'tutorial', `?hf_webhook=${encodeURIComponent(hooks.url('/series'))}`);
+    const sub = await post(s, a, { topic: 'how to repot a houseplant', seed: 7, resolution: '480p' }, 'tutorial', `?hf_webhook=${encodeURIComponent(hooks.url('/series'))}`);
     expectGolden('social/video-series-submit', sub, s.url);
-    expect(await balance(s, a)).toBe(200_000 - 20 * CLIP_MILLI);
+    expect(await balance(s, a)).toBe(200_000 - 20 * DRAFT_CLIP_MILLI);
     // While clips run the join waits, and every wire shows it as queued.
     const early = await call(`${s.url}/v1/job-sets/${sub.body.request_id}`, { headers: hfHeaders(a) });
     expect(early.body.jobs.at(-1).status).toBe('queued');
@@ -99,15 +100,16 @@ describe('POST /social/video-series/tutorial on the fixture model', () => {
     expect(series.concatenated).toMatchObject({ status: 'completed', captions: 'overlay_png', transitions: { kind: 'xfade' } });
     for (const v of [videos[0], videos[10], videos[19]]) {
       const p = await probe(v.url);
-      expect(p).toMatchObject({ codec_name: 'h264', width: 720, height: 1280 });
+      expect(p).toMatchObject({ codec_name: 'h264', width: 480, height: 854 });
+      expect(p.width / p.height).toBeCloseTo(9 / 16, 2);
       expect(p.duration).toBeCloseTo(5, 1);
     }
     const joined = await probe(videos.at(-1).url);
-    expect(joined).toMatchObject({ codec_name: 'h264', width: 720, height: 1280 });
+    expect(joined).toMatchObject({ codec_name: 'h264', width: 480, height: 854 });
     expect(joined.duration).toBeGreaterThanOrEqual(90);
     const hook = await waitFor(async () => hooks.received.find((h) => h.url === '/series'));
     expect(JSON.parse(hook.body.toString())).toMatchObject({ status: 'completed', videos: expect.arrayContaining([expect.objectContaining({ kind: 'concatenated' })]) });
-    expect(await balance(s, a)).toBe(200_000 - 20 * CLIP_MILLI);
+    expect(await balance(s, a)).toBe(200_000 - 20 * DRAFT_CLIP_MILLI);
   }, 900_000);
 });
 
@@ -160,7 +162,7 @@ describe('video series without workers', () => {
 
   it('422s in pydantic shape; nothing charged', async () => {
     const a = await idle.account(10);
-    expectGolden('social/video-series-error-validation', await post(idle, a, { target_duration: 60, clip_duration: 7, language: 'not a tag', image_urls: ['nope'], slide_count: 3 }, 'pov'), idle.url);
+    expectGolden('social/video-series-error-validation', await post(idle, a, { target_duration: 60, clip_duration: 7, resolution: '4k', language: 'not a tag', image_urls: ['nope'], slide_count: 3 }, 'pov'), idle.url);
     expect(await balance(idle, a)).toBe(10_000);
     expect((await post(idle, a, { topic: 'x' }, 'unknown-template')).status).toBe(404);
   });
