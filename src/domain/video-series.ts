@@ -163,7 +163,7 @@ const STRUCTURES: Record<SeriesTemplate, { open: Beat[]; middle: Beat[]; close: 
   tutorial: {
     title: '{T}: a step-by-step tutorial',
     open: [
-      { beat: 'hook', scene: 'the finished result, eye-catching hero shot', caption: 'How to {T}' },
+      { beat: 'hook', scene: 'the finished result, eye-catching hero shot', caption: '{HOWTO}' },
       { beat: 'tools', scene: 'everything you need laid out on a table', caption: 'What you need' },
     ],
     middle: [
@@ -279,7 +279,7 @@ export function templateSeriesPlan(req: VideoSeriesRequest): SeriesPlan {
   ];
   let point = 0;
   const scenes = beats.map(({ b, n }, index) => {
-    const fill = (t: string) => t.replace(/\{T\}/g, topic).replace(/\{N\}/g, String(n)).replace(/\{POINT\}/g, () => points[point++ % points.length]);
+    const fill = (t: string) => t.replace(/\{HOWTO\}/g, /^how to\s/i.test(topic) ? topic : `How to ${topic}`).replace(/\{T\}/g, topic).replace(/\{N\}/g, String(n)).replace(/\{POINT\}/g, () => points[point++ % points.length]);
     const camera = pick(s.cameras, rnd);
     const caption = fill(b.caption);
     return {

@@ -170,9 +170,11 @@ describe('video series without workers', () => {
   it('cancel refunds every clip and ends the waiting join; another account sees 404', async () => {
     const a = await idle.account(200);
     const b = await idle.account(10);
-    const sub = await post(idle, a, { topic: 'desk setup ideas' }, 'product-showcase');
+    const sub = await post(idle, a, { topic: 'desk setup ideas', seed: 12 }, 'product-showcase');
     expect(await balance(idle, a)).toBe(200_000 - 20 * CLIP_MILLI);
     expect((await status(idle, b, sub.body.request_id)).status).toBe(404);
+    const queued = await status(idle, a, sub.body.request_id);
+    expectGolden('social/video-series-status-queued', { status: queued.status, body: { ...queued.body, series: { ...queued.body.series, scenes: queued.body.series.scenes.slice(0, 2) } } }, idle.url);
     expect((await call(`${idle.url}/requests/${sub.body.request_id}/cancel`, { method: 'POST', headers: hfHeaders(a) })).status).toBe(202);
     const after = await status(idle, a, sub.body.request_id);
     expect(after.body.status).toBe('canceled');
