@@ -10,6 +10,7 @@ import { DEFAULT_MODELS } from './engine/diffusion/default-models.js';
 import { motionPreviewCacheDir, renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
 import { dopRunner } from './worker/runners/dop-runner.js';
+import { seriesClipRunner, seriesConcatRunner } from './worker/runners/series-runner.js';
 import { soulRunner } from './worker/runners/soul-runner.js';
 import { identityHook, soulIdRunner } from './worker/runners/soul-id-runner.js';
 import { faceCharacterEngine } from './engine/identity/character-engine.js';
@@ -41,16 +42,16 @@ export function characterEngine(config: Config): CharacterEngine {
 }
 
 export function productionRunners(config: Config): (ctx: AppContext) => JobRunner[] {
-  return (ctx) => [
-    soulRunner({
+  return (ctx) => {
+    const soul = soulRunner({
       engine: diffusionEngine(config),
       enhancer: { endpoint: config.promptEnhancerUrl, model: config.promptEnhancerModel },
       steps: config.soulSteps || undefined,
       identity: identityHook(ctx.characters, characterEngine(config)),
-    }),
-    dopRunner(),
-    soulIdRunner(ctx.characters, characterEngine(config)),
-  ];
+    });
+    // A series clip is a Soul keyframe (this runner) animated by the DoP engine; the join waits for them.
+    return [soul, dopRunner(), soulIdRunner(ctx.characters, characterEngine(config)), seriesClipRunner({ soul }), seriesConcatRunner()];
+  };
 }
 
 let moderation: ModerationService | null | undefined;

@@ -18,6 +18,10 @@ export interface PlannedJob {
   input: Record<string, unknown>;
   priority: number;
   costMilli: number;
+  /** Another kind than the plan's (a video series' concatenation). */
+  kind?: JobKind;
+  /** Held back (status `waiting`) until every other job of the set has ended; see settleWaiting. */
+  waiting?: boolean;
 }
 
 /** Everything a surface decided about a request, in domain terms. */
@@ -46,6 +50,10 @@ export type SetFinishedHook = (db: Db, set: StoredJobSet) => Promise<void>;
 /** Called after the commit that ended a job, however it ended (worker, cancel, lease recovery). */
 export type JobFinishedHook = (job: FinishingJob, status: JobStatus) => void;
 export type FinishingJob = Pick<Job, 'id' | 'jobSetId' | 'accountId' | 'cost' | 'kind' | 'startedAt'>;
+
+/** The status a job must have for a transition to apply (and, for a worker's end, its lease owner). */
+export type FinishFrom = { status: JobStatus | readonly JobStatus[]; workerId?: string };
+const PENDING: readonly JobStatus[] = ['queued', 'waiting'];
 
 /** Rolls a transaction back when one of several guarded transitions did not apply. */
 class NotAllMoved extends Error {}
@@ -157,11 +165,11 @@ export class GenerationService {
         inputParams: plan.inputParams,
         webhook: plan.webhook,
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
-        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
+        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: j.kind ?? plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli, waiting: j.waiting })),
       });
     });
-    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: plan.kind })), plan.dialect, plan.model);
-    await this.announce(plan.jobs.map((j) => ({ id: j.id, kind: plan.kind, priority: j.priority, attempts: 0 })));
+    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })), plan.dialect, plan.model);
+    await this.announce(plan.jobs.filter((j) => !j.waiting).map((j) => ({ id: j.id, kind: j.kind ?? plan.kind, priority: j.priority, attempts: 0 })));
     return (await this.get(plan.id, accountId))!;
   }
 
@@ -201,10 +209,10 @@ export class GenerationService {
    */
   async cancelIfQueued(id: string, accountId: string): Promise<boolean> {
     const set = await this.getOrThrow(id, accountId);
-    if (!set.jobs.every((j) => j.status === 'queued')) return false;
+    if (!set.jobs.every((j) => j.status === 'queued' || j.status === 'waiting')) return false;
     // All or nothing: a worker claiming one job in between rolls every cancel and refund back.
     try {
-      await this.finishJobs(set.jobs, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+      await this.finishJobs(set.jobs, { status: PENDING }, { status: 'canceled', error: 'Canceled by the user' });
       return true;
     } catch (e) {
       if (e instanceof NotAllMoved) return false;
@@ -218,8 +226,8 @@ export class GenerationService {
     await this.repo().requestCancel(id);
     // Local workers stop at once; remote ones see cancel_requested on their next heartbeat.
     this.wake.emit('cancel', set.jobs.filter((j) => j.status === 'in_progress').map((j) => j.id));
-    for (const j of set.jobs.filter((x) => x.status === 'queued')) {
-      await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+    for (const j of set.jobs.filter((x) => x.status === 'queued' || x.status === 'waiting')) {
+      await this.finishJob(j, { status: j.status }, { status: 'canceled', error: 'Canceled by the user' });
     }
     return (await this.get(id, accountId))!;
   }
@@ -228,7 +236,7 @@ export class GenerationService {
    * The one way a job ends: guarded transition, exact refund of what this job cost, and, when it
    * was the last open job of its set, the set-finished hooks, all in one transaction.
    */
-  async finishJob(job: FinishingJob, from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<boolean> {
+  async finishJob(job: FinishingJob, from: FinishFrom, outcome: JobOutcome): Promise<boolean> {
     try {
       await this.finishJobs([job], from, outcome);
       return true;
@@ -239,10 +247,14 @@ export class GenerationService {
   }
 
   /** finishJob for several jobs in one transaction; throws NotAllMoved (nothing applied) unless every one moved. */
-  private async finishJobs(jobs: FinishingJob[], from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<void> {
+  private async finishJobs(jobs: FinishingJob[], from: FinishFrom, outcome: JobOutcome): Promise<void> {
     const refunds = REFUNDED_STATUSES.has(outcome.status);
     const dialects = new Map<string, string>();
+    let released: QueuedRef[] = [];
+    let settled: { job: FinishingJob; outcome: JobOutcome }[] = [];
     await this.db.transaction().execute(async (trx) => {
+      released = [];
+      settled = [];
       const repo = this.repo(trx);
       for (const job of jobs) {
         if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
@@ -254,7 +266,13 @@ export class GenerationService {
         // Locks the set row first: of two jobs of one set ending at once, the second to commit
         // sees the first's status, so the set's stored status and its end are never missed.
         await repo.bumpSetVersion(setId);
-        const set = await repo.getSet(setId);
+        let set = await repo.getSet(setId);
+        if (set && set.jobs.some((j) => j.status === 'waiting') && set.jobs.every((j) => j.status === 'waiting' || isTerminal(j.status))) {
+          const s = await this.settleWaiting(trx, set);
+          released.push(...s.released);
+          settled.push(...s.ended);
+          set = await repo.getSet(setId);
+        }
         if (set) dialects.set(set.id, set.dialect);
         if (set) await repo.setIndexedStatus(setId, jobSetStatus(set.jobs));
         if (set && set.jobs.every((j) => isTerminal(j.status))) {
@@ -264,15 +282,39 @@ export class GenerationService {
       }
     });
     for (const setId of new Set(jobs.map((j) => j.jobSetId))) this.events.publish(setId);
+    if (released.length) await this.announce(released);
     const now = Date.now();
-    for (const job of jobs) {
-      this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', outcome.status, {
-        error: outcome.error,
+    for (const { job, outcome: o } of [...jobs.map((job) => ({ job, outcome })), ...settled]) {
+      this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', o.status, {
+        error: o.error,
         durationMs: job.startedAt ? now - Date.parse(job.startedAt) : null,
-        refundedMilli: refunds ? job.cost : 0,
+        refundedMilli: REFUNDED_STATUSES.has(o.status) ? job.cost : 0,
       });
-      for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
+      for (const hook of this.jobFinishedHooks) hook(job, o.status);
     }
+  }
+
+  /**
+   * Every other job of the set has ended (same transaction): its waiting jobs become queued when
+   * all of those completed, else they end unrun with their exact refund: canceled when the set was
+   * canceled, failed otherwise (a video series is not concatenated from some of its clips, which
+   * would come out shorter than the target).
+   */
+  private async settleWaiting(trx: Db, set: StoredJobSet): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] }> {
+    const repo = this.repo(trx);
+    const others = set.jobs.filter((j) => j.status !== 'waiting');
+    if (others.every((j) => j.status === 'completed')) return { released: await repo.queueWaiting(set.id), ended: [] };
+    const bad = others.find((j) => j.status !== 'completed')!;
+    const outcome: JobOutcome = others.some((j) => j.status === 'canceled')
+      ? { status: 'canceled', error: 'Canceled by the user' }
+      : { status: 'failed', error: `Not run: part ${bad.index + 1} of this request ended ${bad.status}` };
+    const ended: { job: FinishingJob; outcome: JobOutcome }[] = [];
+    for (const job of set.jobs.filter((j) => j.status === 'waiting')) {
+      if (!(await repo.finish(job.id, { status: 'waiting' }, outcome))) continue;
+      if (job.cost > 0) await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+      ended.push({ job, outcome });
+    }
+    return { released: [], ended };
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FieldIssue } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
-import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
+import { JOB_KINDS, WIRE_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
 import { nowIso } from '../util/now.js';
 import type { SetListCursor, StoredJobSet } from '../store/repos/jobs.js';
 import type { GenerationService } from './generation.js';
@@ -43,7 +43,7 @@ export function readSetListQuery(query: Record<string, unknown>): SetListQuery {
   const r = FieldReader.object(present, ['query'], issues)!;
   const limit = r.number('limit', { int: true, min: 1, max: SET_LIST_MAX_LIMIT });
   const kind = r.literal('kind', JOB_KINDS);
-  const status = r.literal('status', JOB_STATUSES);
+  const status = r.literal('status', WIRE_STATUSES);
   const rawCursor = r.string('cursor');
   let cursor: SetListCursor | null = null;
   if (rawCursor !== undefined) {

@@ -20,7 +20,7 @@ export interface ReviewedMedia {
  * Soul images and DoP videos; a Soul ID job's thumbnail is a crop of the owner's own photo.
  */
 export class ModerationService {
-  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop']);
+  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop', 'series_clip']);
 
   constructor(
     private readonly scorer: ContentScorer,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import type { Job, JobKind, JobResults } from '../domain/job.js';
+import type { Job, JobKind, JobResults, MediaRef } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import type { ModerationService } from '../services/moderation.js';
@@ -137,6 +137,16 @@ export class WorkerPool {
         await this.moderateInput(job, bytes, inputReviews);
         inputs.push(bytes);
         return bytes;
+      },
+      readSet: async () => {
+        const set = await generation.get(job.jobSetId, job.accountId);
+        if (!set) throw new JobFailure('This request no longer exists');
+        const output = async (ref: MediaRef) => {
+          const bytes = await media.readOwn(ref.key, job.accountId);
+          if (!bytes) throw new JobFailure('An output this job needs is gone (deleted or past retention)');
+          return bytes;
+        };
+        return { jobs: set.jobs, output };
       },
       log: (msg: string, extra?: Record<string, unknown>) => this.deps.log?.(msg, { job: job.id, kind: job.kind, ...extra }),
     };

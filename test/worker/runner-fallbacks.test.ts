@@ -67,6 +67,7 @@ function context(kind: Job['kind'], input: object): { ctx: RunContext; logs: { m
       throw new Error('no images in this test');
     },
     log: (msg, extra) => logs.push({ msg, extra }),
+    readSet: async () => ({ jobs: [job], output: async () => Buffer.alloc(0) }),
   };
   return { ctx, logs };
 }

@@ -47,7 +47,7 @@ const SLUG = 'higgsfield-text2image-soul';
 /** How long the v1 sync route holds a request before it gives up (and cancels it). */
 export const DEFAULT_SEGMIND_SYNC_WAIT_MS = 120_000;
 
-const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
+const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', waiting: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
 
 /** Segmind reports content (RAI) blocks as FAILED with a message, not as a status of their own. */
 export const RAI_BLOCKED = 'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';

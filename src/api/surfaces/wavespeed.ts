@@ -47,7 +47,7 @@ const MODELS: Record<string, { image: boolean }> = {
 };
 
 const QUALITY = { medium: '720p', high: '1080p' } as const;
-const STATUS: Record<JobStatus, string> = { queued: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
+const STATUS: Record<JobStatus, string> = { queued: 'created', waiting: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
 const SYNC_TIMEOUT_CODE = 5004;
 /** The server-side hold of `enable_sync_mode` (WaveSpeed documents ~90 s). */
 export const DEFAULT_SYNC_WAIT_MS = 90_000;
