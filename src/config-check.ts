@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { DEFAULT_PRICES } from './domain/pricing.js';
 import { MAX_STEPS } from './engine/diffusion/limits.js';
 import type { Config } from './config.js';
+import { parseDataKey } from './services/secret-box.js';
 
 /** A configuration that cannot work: every problem found, one per line, naming the variable. */
 export class ConfigError extends Error {
@@ -50,6 +51,10 @@ export function checkConfig(c: Config): void {
   }
   int('OPENSOUL_MAX_ATTEMPTS', c.maxAttempts, 1, 100);
   if (c.mediaSecret && c.mediaSecret.length < 16) problems.push('OPENSOUL_MEDIA_SECRET must be at least 16 characters (or unset: one is generated)');
+  // Checked here for its form; start-up checks it is the key the database was sealed with.
+  if (c.dataKey !== null && !parseDataKey(c.dataKey)) {
+    problems.push('OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64), e.g. `openssl rand -base64 32`; use the same value on every API and worker process');
+  }
   int('OPENSOUL_MEDIA_URL_TTL_S', c.mediaUrlTtlS, 1, 10 * YEAR_S);
   int('OPENSOUL_OUTPUT_RETENTION_S', c.outputRetentionS, 1, 100 * YEAR_S);
   int('OPENSOUL_SEGMIND_RETENTION_S', c.segmindRetentionS, 1, 100 * YEAR_S);

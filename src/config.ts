@@ -35,6 +35,11 @@ export interface Config {
   heartbeatMs: number;
   maxAttempts: number;
   mediaSecret: string;
+  /**
+   * Seals webhook secrets at rest (AES-256-GCM): 32 bytes as base64 or hex. null = a key file made
+   * in the data dir on first start. Every API and worker process of one database needs the same key.
+   */
+  dataKey: string | null;
   mediaUrlTtlS: number;
   outputRetentionS: number;
   /** Segmind documents 1 hour of result retention for its dialect. */
@@ -176,6 +181,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     heartbeatMs: num(env, 'OPENSOUL_HEARTBEAT_MS', 5_000),
     maxAttempts: num(env, 'OPENSOUL_MAX_ATTEMPTS', 3),
     mediaSecret: env.OPENSOUL_MEDIA_SECRET ?? '',
+    dataKey: env.OPENSOUL_DATA_KEY || null,
     mediaUrlTtlS: num(env, 'OPENSOUL_MEDIA_URL_TTL_S', 7 * 24 * 3600),
     outputRetentionS: num(env, 'OPENSOUL_OUTPUT_RETENTION_S', 7 * 24 * 3600),
     segmindRetentionS: num(env, 'OPENSOUL_SEGMIND_RETENTION_S', 3600),

@@ -8,6 +8,7 @@ export interface AccountsTable {
   id: string;
   name: string;
   balance_milli: number;
+  /** Sealed with the data key (`enc:v1:…`, src/services/secret-box.ts); older rows may be plain until start-up seals them. */
   webhook_secret: string;
   created_at: string;
 }
@@ -171,6 +172,14 @@ export interface CountersTable {
   value: number;
 }
 
+/** Which data key seals this database's secrets: a keyed check value, never the key. */
+export interface DataKeyTable {
+  id: string;
+  key_id: string;
+  key_check: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -184,4 +193,5 @@ export interface Database {
   characters: CharactersTable;
   character_media: CharacterMediaTable;
   counters: CountersTable;
+  data_key: DataKeyTable;
 }

@@ -29,6 +29,7 @@ describe('configuration is checked at start', () => {
           OPENSOUL_PUBLIC_URL: 'ftp://x',
           OPENSOUL_CORS_ORIGINS: 'https://ok.example,not an origin',
           OPENSOUL_OPERATOR_TOKEN: 'short',
+          OPENSOUL_DATA_KEY: 'not-a-key',
         },
         { dataDir: dataDir() },
       );
@@ -37,7 +38,7 @@ describe('configuration is checked at start', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN']) {
+    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN', 'OPENSOUL_DATA_KEY must be 32 bytes']) {
       expect(problems).toContain(name);
     }
   });
