@@ -3,6 +3,7 @@ import { DEFAULT_PRICES } from './domain/pricing.js';
 import { MAX_STEPS } from './engine/diffusion/limits.js';
 import type { Config } from './config.js';
 import { parseDataKey } from './services/secret-box.js';
+import { MODERATION_MODES } from './domain/moderation.js';
 
 /** A configuration that cannot work: every problem found, one per line, naming the variable. */
 export class ConfigError extends Error {
@@ -77,6 +78,7 @@ export function checkConfig(c: Config): void {
   for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
     if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
+  if (!MODERATION_MODES.includes(c.inputModeration)) problems.push(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}`);
   int('OPENSOUL_SSE_KEEPALIVE_MS', c.sseKeepAliveMs, 10, HOUR_S * 1000);
   int('OPENSOUL_SSE_POLL_MS', c.ssePollMs, 10, 60_000);
   if (c.s3Redirect && !c.s3) problems.push('OPENSOUL_S3_REDIRECT needs OPENSOUL_S3_BUCKET');

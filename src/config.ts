@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { checkConfig } from './config-check.js';
-import { type ModerationPolicy, moderationPolicy } from './domain/moderation.js';
+import { type ModerationMode, type ModerationPolicy, inputModerationMode, moderationPolicy } from './domain/moderation.js';
 import { type NsfwModelName, nsfwModelName } from './engine/moderation/models.js';
 
 /** Every setting in one typed object; env vars (OPENSOUL_*) then CLI flags override the defaults. */
@@ -66,6 +66,8 @@ export interface Config {
   s3Redirect: boolean;
   /** Output moderation: mode off | flag | block and per-class thresholds (src/domain/moderation.ts). */
   moderation: ModerationPolicy;
+  /** Input moderation (uploads, image URLs jobs read, Soul ID photos): off | flag | block; default the output mode. */
+  inputModeration: ModerationMode;
   /** Which classifier bundled with nsfwjs runs it. */
   moderationModel: NsfwModelName;
   /** Origins browsers may call the API from (CORS); empty = CORS off, `*` = any. */
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
     moderation: moderationPolicy(env.OPENSOUL_MODERATION, env.OPENSOUL_MODERATION_THRESHOLDS),
+    inputModeration: inputModerationMode(env.OPENSOUL_INPUT_MODERATION, moderationPolicy(env.OPENSOUL_MODERATION, undefined).mode),
     moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
     corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
     operatorToken: env.OPENSOUL_OPERATOR_TOKEN || null,

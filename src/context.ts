@@ -91,7 +91,7 @@ export interface ContextOptions {
   /** Face engine for Soul ID; without it character requests are refused at submit. */
   characterEngine?: CharacterEngine | null;
   readiness?: Record<string, ReadinessProbe>;
-  /** Output moderation for this process's workers (src/production.ts builds it from config); null = off. */
+  /** Moderation (src/production.ts builds it from config): outputs of this process's workers, uploads and the images jobs read; null = off. */
   moderation?: ModerationService | null;
   /** Job lifecycle and service lines; default silent. */
   logger?: Logger;
@@ -130,7 +130,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   generation.dispatcher = await createDispatcher(config, generation.wake, opts.log);
   // Set changes reach event streams in other processes through Redis when there is one.
   if (config.redisUrl) generation.events = new RedisSetEventBus({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: opts.log });
-  const media = new MediaService(db.db, store, config, baseUrl);
+  const media = new MediaService(db.db, store, config, baseUrl, opts.moderation ?? null);
   const webhooks = new WebhookService(db.db, db.engine, config, secrets, metrics);
   generation.onSetFinished(webhooks.enqueue);
   generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.repo().dialectOfSet(id));

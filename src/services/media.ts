@@ -10,6 +10,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../store/db.js';
 import { mediaRepo } from '../store/repos/misc.js';
 import type { StoredBlob } from '../worker/runner.js';
+import type { ModerationRecord } from '../domain/moderation.js';
+import { type ModerationService, refusalReason } from './moderation.js';
 
 const EXT: Record<string, string> = {
   'image/png': 'png',
@@ -33,6 +35,8 @@ export class MediaService {
     private readonly store: BlobStore,
     private readonly config: Config,
     private readonly baseUrl: () => string,
+    /** Classifies uploads as they arrive when its input mode is flag or block; null = not classified. */
+    private readonly moderation: ModerationService | null = null,
   ) {
     this.repo = mediaRepo(db);
   }
@@ -41,10 +45,11 @@ export class MediaService {
     return `${accountId}/${kind}/${randomUUID()}.${EXT[contentType] ?? 'bin'}`;
   }
 
-  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string): Promise<MediaRef> {
+  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string, moderation?: ModerationRecord | null): Promise<MediaRef> {
     const k = key ?? this.newKey(accountId, kind, blob.contentType);
     await this.store.put(k, blob.bytes, blob.contentType);
     await this.repo.insert({
+      moderation: moderation ? JSON.stringify(moderation) : null,
       key: k,
       account_id: accountId,
       kind,
@@ -118,14 +123,34 @@ export class MediaService {
       throw new DomainError('payload_too_large', `Request body is too large: this upload URL accepts at most ${slot.max_bytes} bytes`);
     }
     const info = await this.inspect(bytes);
+    // Before useSlot too: a refused image leaves the URL usable for another file.
+    const review = await this.reviewUpload(bytes);
     if (!(await this.repo.useSlot(token))) throw new DomainError('conflict', 'This upload URL has already been used');
-    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key);
+    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key, review);
   }
 
   /** Direct upload (WaveSpeed's multipart and similar). */
   async upload(accountId: string, bytes: Buffer): Promise<MediaRef> {
     const info = await this.inspect(bytes);
-    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS);
+    const review = await this.reviewUpload(bytes);
+    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, undefined, review);
+  }
+
+  /**
+   * Input moderation of an upload, before anything is stored: under block a crossing image is
+   * refused (400 in the caller's dialect, nothing stored); under flag its scores are kept with it.
+   * A classifier that cannot run refuses the upload rather than storing it unreviewed.
+   */
+  private async reviewUpload(bytes: Buffer): Promise<ModerationRecord | null> {
+    if (!this.moderation?.checksInputs) return null;
+    let review: ModerationRecord;
+    try {
+      review = await this.moderation.reviewInput(bytes);
+    } catch {
+      throw new DomainError('unavailable', 'Content moderation could not check the image, so it was not stored; try again later');
+    }
+    if (review.verdict === 'blocked') throw new DomainError('bad_input', `The image was refused by content moderation (${refusalReason(review)}) and was not stored`, { moderation: review });
+    return review;
   }
 
   async inspect(bytes: Buffer) {

@@ -106,6 +106,8 @@ export interface MediaTable {
   created_at: string;
   expires_at: string | null;
   deleted_at: string | null;
+  /** Uploads: the input moderation verdict and scores (JSON ModerationRecord); null when not classified. */
+  moderation: string | null;
 }
 
 export interface UploadSlotsTable {
