@@ -2,6 +2,7 @@
 // and Soul ID photos, under block (refused in the dialect's shape, nothing stored) and flag
 // (stored, scores recorded). A Drawing threshold that a real line drawing crosses and the
 // astronaut photo does not stands in for an NSFW class.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,5 +165,33 @@ describe('input moderation under flag', () => {
     });
     const reviews = JSON.parse(job.extras).input_moderation as { verdict: string }[];
     expect(reviews.map((r) => r.verdict).sort()).toEqual(['flagged', 'pass']);
+  }, 90_000);
+});
+
+describe('opensoul serve --no-workers (an API-only process)', () => {
+  it('classifies uploads itself with the bundled classifier: a drawing is refused, a photo stored', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(tmp, 'serve-')), 'serve', '--port', '0', '--no-workers'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OPENSOUL_MODERATION: 'off', OPENSOUL_INPUT_MODERATION: 'block', OPENSOUL_MODERATION_THRESHOLDS: '{"Drawing":0.6}' },
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      await waitFor(async () => /API key: \S+/.test(out), 60_000, 100);
+      const url = /listening on (\S+)/.exec(out)![1];
+      const headers = { authorization: `Key ${/API key: (\S+)/.exec(out)![1]}` };
+      const put = async (bytes: Buffer) => {
+        const slot = (await (await fetch(`${url}/files/generate-upload-url`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+        return fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) });
+      };
+      const refused = await put(drawing);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as any).detail).toMatch(REFUSED);
+      expect((await put(photo)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   }, 90_000);
 });
