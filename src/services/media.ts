@@ -186,9 +186,9 @@ export class MediaService {
     let bytes: Buffer;
     if (own !== null) {
       const row = await this.repo.get(own);
-      if (!row || row.account_id !== accountId || row.deleted_at) throw new DomainError('bad_input', `Image not found: ${url}`);
+      if (!row || row.account_id !== accountId || row.deleted_at) throw new DomainError('bad_input', `Image not found: ${bounded(url)}`);
       const b = await this.store.get(own);
-      if (!b) throw new DomainError('bad_input', `Image not found: ${url}`);
+      if (!b) throw new DomainError('bad_input', `Image not found: ${bounded(url)}`);
       bytes = b;
     } else {
       try {
@@ -201,7 +201,7 @@ export class MediaService {
         });
         bytes = res.bytes;
       } catch (e) {
-        if (e instanceof SafeFetchError) throw new DomainError('bad_input', `Could not fetch image ${url}: ${e.message}`);
+        if (e instanceof SafeFetchError) throw new DomainError('bad_input', `Could not fetch image ${bounded(url)}: ${e.message}`);
         throw e;
       }
     }
