@@ -175,6 +175,28 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
   });
 });
 
+describe('a sealed secret changed in the database', () => {
+  it('ends its outbox row dead with the reason instead of retrying it forever', async () => {
+    const { url } = await freshDatabase('sqlite');
+    const s = await server(url, randomBytes(32).toString('base64'), { webhooks: false });
+    const hooks = await receiver();
+    const a = await s.account(10);
+    const setId = await submitV1(s.url, a, hooks.url('/x'), 'per-request');
+    const row = await waitFor(async () => (await s.ctx.webhooks.deliveries(setId))[0]);
+    const sealed = JSON.parse(row.headers)['X-Webhook-Secret-Key'] as string;
+    const changed = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
+    await s.ctx.db.db.updateTable('outbox').set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': changed }) }).where('id', '=', row.id).execute();
+    s.ctx.webhooks.start(50);
+    const ended = await waitFor(async () => {
+      const r = (await s.ctx.webhooks.deliveries(setId))[0];
+      return r.state !== 'pending' && r;
+    });
+    expect(ended).toMatchObject({ state: 'dead', claimed_by: null });
+    expect(ended.last_error).toBe(`not sent: sealed secret does not open with data key ${s.ctx.secrets.keyId} (sealed under another key, or changed)`);
+    expect(hooks.received).toHaveLength(0);
+  });
+});
+
 describe('the data key file', () => {
   it('is made 0600 on first start, kept, and a lost one is a clear start-up error (opensoul serve exits 1)', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-keyfile-'));
