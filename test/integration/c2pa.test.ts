@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { JPEG, PNG } from '@trustnxt/c2pa-ts/asset';
+import { SuperBox } from '@trustnxt/c2pa-ts/jumbf';
+import { ManifestStore } from '@trustnxt/c2pa-ts/manifest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dopRoutes } from '../../src/api/surfaces/dop.js';
 import { MOTIONS } from '../../src/domain/motions.js';
@@ -36,8 +39,19 @@ const waitSet = (id: string) =>
     return g.jobs.every((j: any) => !['queued', 'in_progress'].includes(j.status)) && g;
   }, 180_000);
 
+/** A second, independent reader: the pure-TypeScript c2pa-ts (TrustNXT) reads and validates the same file. */
+async function readWithC2paTs(bytes: Uint8Array) {
+  const asset = JPEG.canRead(bytes) ? new JPEG(bytes) : PNG.canRead(bytes) ? new PNG(bytes) : null;
+  if (!asset) throw new Error('not a PNG or JPEG');
+  const jumbf = asset.getManifestJUMBF();
+  if (!jumbf) throw new Error('no manifest found by c2pa-ts');
+  const store = ManifestStore.read(SuperBox.fromBuffer(new Uint8Array(jumbf)));
+  return { store, result: await store.validate(asset) };
+}
+
 describe('content credentials on outputs over HTTP', () => {
   let pngFile: string;
+  let soulUrls: string[] = [];
 
   it('a Soul PNG and its JPEG preview carry a valid manifest signed by the published chain', async () => {
     expect(chainPem.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
@@ -55,9 +69,29 @@ describe('content credentials on outputs over HTTP', () => {
       expect(assertions.find((x) => x.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', softwareAgent: { name: 'opensoul' } });
       expect(assertions.find((x) => x.label === 'org.opensoul.generation')!.data).toMatchObject({ job_id: job.id, kind: 'soul', prompt: 'an astronaut portrait', seed: 42 });
     }
+    soulUrls = [job.results.raw.url, job.results.min.url];
     pngFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c2pa-out-')), 'out.png');
     fs.writeFileSync(pngFile, await bytesOf(job.results.raw.url));
   }, 120_000);
+
+  it('the PNG and the JPEG also read and validate with c2pa-ts; a changed PNG does not', async () => {
+    expect(soulUrls).toHaveLength(2);
+    for (const url of soulUrls) {
+      const { store, result } = await readWithC2paTs(await bytesOf(url));
+      expect(result.isValid, JSON.stringify(result.statusEntries)).toBe(true);
+      expect(result.statusEntries.map((e) => e.code)).toEqual(expect.arrayContaining(['claimSignature.validated', 'assertion.dataHash.match', 'assertion.hashedURI.match']));
+      const manifest = store.getActiveManifest()!;
+      expect(manifest.claim!.claimGeneratorName).toBe('opensoul');
+      const actions = manifest.assertions!.assertions.find((x) => x.label === 'c2pa.actions.v2') as unknown as { actions: { action: string; digitalSourceType: string }[] };
+      expect(actions.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' });
+      expect(manifest.assertions!.assertions.map((x) => x.label)).toContain('org.opensoul.generation');
+    }
+    const changed = Buffer.from(await bytesOf(soulUrls[0]));
+    changed[changed.indexOf('IDAT') + 20] ^= 0x01;
+    const { result } = await readWithC2paTs(new Uint8Array(changed));
+    expect(result.isValid).toBe(false);
+    expect(result.statusEntries.map((e) => e.code)).toContain('assertion.dataHash.mismatch');
+  });
 
   it('`opensoul verify` says valid and signed by this server; a changed file fails', () => {
     const verify = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', s.dataDir, 'verify', file], { encoding: 'utf8', timeout: 60_000 });
