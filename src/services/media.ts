@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { MediaRef } from '../domain/job.js';
 import { DomainError } from '../domain/errors.js';
@@ -22,6 +22,9 @@ const EXT: Record<string, string> = {
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 /** Lifetime of the presigned bucket URL a media GET redirects to (OPENSOUL_S3_REDIRECT). */
 const REDIRECT_TTL_S = 300;
+
+/** Upload tokens are stored hashed: the database alone never holds a usable upload URL. */
+const slotId = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
  * Media in and out: outputs and uploads in the blob store, signed expiring URLs, and the one
@@ -106,7 +109,7 @@ export class MediaService {
     const token = randomBytes(24).toString('base64url');
     const key = this.newKey(accountId, 'upload', contentType);
     const expiresAt = new Date(Date.now() + 3600_000);
-    await this.repo.insertSlot({ token, accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
+    await this.repo.insertSlot({ token: slotId(token), accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
     const uploadPath = signMediaPath(`/uploads/${token}`, { secret: this.config.mediaSecret, expiresAt });
     return { upload_url: this.baseUrl() + uploadPath, public_url: this.url(key), content_type: contentType };
   }
@@ -116,7 +119,8 @@ export class MediaService {
     const verdict = verifyMediaSignature(`/uploads/${token}`, query, this.config.mediaSecret, new Date());
     if (verdict === 'expired') throw new DomainError('gone', 'This upload URL has expired');
     if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
-    const slot = await this.repo.getSlot(token);
+    // Slots made before tokens were hashed (at most an hour old) are stored under the token itself.
+    const slot = (await this.repo.getSlot(slotId(token))) ?? (await this.repo.getSlot(token));
     if (!slot) throw new DomainError('not_found', 'Not found');
     // Before useSlot: a too-large body leaves the URL usable for the right file.
     if (slot.max_bytes !== null && bytes.length > Number(slot.max_bytes)) {
@@ -125,7 +129,7 @@ export class MediaService {
     const info = await this.inspect(bytes);
     // Before useSlot too: a refused image leaves the URL usable for another file.
     const review = await this.reviewUpload(bytes);
-    if (!(await this.repo.useSlot(token))) throw new DomainError('conflict', 'This upload URL has already been used');
+    if (!(await this.repo.useSlot(slot.token))) throw new DomainError('conflict', 'This upload URL has already been used');
     return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key, review);
   }
 

@@ -111,6 +111,7 @@ export interface MediaTable {
 }
 
 export interface UploadSlotsTable {
+  /** sha256 (base64url) of the upload URL's token; slots older than that change hold the token. */
   token: string;
   account_id: string;
   media_key: string;

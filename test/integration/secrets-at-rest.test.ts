@@ -8,6 +8,7 @@ import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
@@ -108,10 +109,18 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
     // A different secret does not verify: the receiver really checks.
     expect(verifyStandardWebhook(headerBag(hit.headers), hit.body, 'whsec_' + randomBytes(24).toString('base64'))).toBe('bad_signature');
 
+    // An upload URL's token is stored hashed; the URL still works once.
+    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as { upload_url: string };
+    const uploadToken = new URL(slot.upload_url).pathname.split('/').pop()!;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
+    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(409);
+
     const db = s.ctx.db.db;
     const stored = await everyStoredValue(db);
     expect(stored).not.toContain(secret.slice(6));
     expect(stored).not.toContain(perRequest);
+    expect(stored).not.toContain(uploadToken);
     const account = await db.selectFrom('accounts').select('webhook_secret').where('id', '=', a.accountId).executeTakeFirstOrThrow();
     expect(account.webhook_secret).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
     const set = await db.selectFrom('job_sets').select('webhook').where('id', '=', setId).executeTakeFirstOrThrow();
@@ -123,6 +132,7 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
       const bytes = fs.readFileSync(f);
       expect(bytes.includes(secret.slice(6)), f).toBe(false);
       expect(bytes.includes(perRequest), f).toBe(false);
+      expect(bytes.includes(uploadToken), f).toBe(false);
     }
   });
 
