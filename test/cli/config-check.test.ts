@@ -48,6 +48,10 @@ describe('configuration is checked at start', () => {
     expect(() => loadConfig({ OPENSOUL_ALLOW_PRIVATE_URLS: 'ture' }, { dataDir: dataDir() })).toThrow('OPENSOUL_ALLOW_PRIVATE_URLS must be true or false');
     expect(() => loadConfig({ OPENSOUL_PRICES: '{bad' }, { dataDir: dataDir() })).toThrow('OPENSOUL_PRICES must be a JSON object');
     expect(() => loadConfig({ OPENSOUL_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MODERATION must be one of off, flag, block');
+    expect(() => loadConfig({ OPENSOUL_INPUT_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_INPUT_MODERATION must be one of off, flag, block');
+    // The input mode follows the output mode unless set.
+    expect(loadConfig({ OPENSOUL_MODERATION: 'flag' }, { dataDir: dataDir() }).inputModeration).toBe('flag');
+    expect(loadConfig({ OPENSOUL_MODERATION: 'flag', OPENSOUL_INPUT_MODERATION: 'off' }, { dataDir: dataDir() }).inputModeration).toBe('off');
   });
 
   it('`opensoul serve` with OPENSOUL_SOUL_STEPS=800 exits non-zero with the reason, before listening', () => {
