@@ -74,6 +74,7 @@ export function checkConfig(c: Config): void {
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel.slice(0, 20)}"`);
   for (const o of c.corsOrigins) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`OPENSOUL_CORS_ORIGINS entries must be origins like https://app.example.com (or *), got "${o.slice(0, 80)}"`);
   if (c.operatorToken !== null && c.operatorToken.length < 16) problems.push('OPENSOUL_OPERATOR_TOKEN must be at least 16 characters');
+  httpUrl('OPENSOUL_C2PA_TSA_URL', c.c2pa.tsaUrl ?? null);
   if (Boolean(c.c2pa.chainPath) !== Boolean(c.c2pa.keyPath)) problems.push('OPENSOUL_C2PA_CHAIN and OPENSOUL_C2PA_KEY go together: set both or neither');
   for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
     if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);

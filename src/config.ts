@@ -75,7 +75,8 @@ export interface Config {
   /** Bearer token that opens /metrics and the detailed /readyz to non-loopback callers; null = loopback only. */
   operatorToken: string | null;
   /** C2PA content credentials on outputs; without chain/key files, a CA of its own under the data dir. */
-  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null };
+  /** tsaUrl: an RFC 3161 time-stamping authority stamping every signature (OPENSOUL_C2PA_TSA_URL). */
+  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null; tsaUrl?: string | null };
   /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
   studio: boolean;
   /** Job-set event streams (SSE): comment line this often so proxies keep the connection. */
@@ -210,6 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       enabled: bool(env, 'OPENSOUL_C2PA', true),
       chainPath: env.OPENSOUL_C2PA_CHAIN ? path.resolve(env.OPENSOUL_C2PA_CHAIN) : null,
       keyPath: env.OPENSOUL_C2PA_KEY ? path.resolve(env.OPENSOUL_C2PA_KEY) : null,
+      tsaUrl: env.OPENSOUL_C2PA_TSA_URL || null,
     },
     studio: bool(env, 'OPENSOUL_STUDIO', true),
     sseKeepAliveMs: num(env, 'OPENSOUL_SSE_KEEPALIVE_MS', 15_000),

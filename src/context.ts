@@ -146,7 +146,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
   // Built in every process: workers sign with it, the API serves its chain at /.well-known.
-  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa })) : null;
+  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa }), { tsaUrl: config.c2pa.tsaUrl, log: opts.log }) : null;
   const ctx: AppContext = {
     config,
     secrets,

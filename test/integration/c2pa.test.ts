@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { JPEG, PNG } from '@trustnxt/c2pa-ts/asset';
 import { SuperBox } from '@trustnxt/c2pa-ts/jumbf';
 import { ManifestStore } from '@trustnxt/c2pa-ts/manifest';
@@ -9,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dopRoutes } from '../../src/api/surfaces/dop.js';
 import { MOTIONS } from '../../src/domain/motions.js';
 import { verifyAsset } from '../../src/engine/c2pa/index.js';
+import { createLogger } from '../../src/log/logger.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
 import { dopRunner } from '../../src/worker/runners/dop.js';
 import { astronautPng } from '../helpers/drawings.js';
+import { startLocalTsa } from '../helpers/local-tsa.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 import { pictureSoulRunner } from '../helpers/test-runner.js';
 
@@ -126,4 +129,39 @@ describe('content credentials on outputs over HTTP', () => {
       expect(v.manifest!.ingredients).toEqual([expect.objectContaining({ title: 'input image 1', relationship: 'inputTo', format: 'image/png' })]);
     }
   }, 200_000);
+});
+
+describe('RFC 3161 time stamps (OPENSOUL_C2PA_TSA_URL)', () => {
+  it('outputs carry a time stamp from the configured authority; an authority that is down costs only the stamp', async () => {
+    const tsa = await startLocalTsa();
+    const logged: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (d: Buffer) => logged.push(d.toString()));
+    const servers: TestServer[] = [];
+    try {
+      for (const tsaUrl of [tsa.url, 'http://127.0.0.1:1/down']) {
+        const t = await startServer({ runners: [pictureSoulRunner(async () => astronautPng())], logger: createLogger({ level: 'info', stream }), config: { c2pa: { enabled: true, chainPath: null, keyPath: null, tsaUrl } } });
+        servers.push(t);
+        const b = await t.account(10);
+        const r = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(b), body: JSON.stringify({ params: { prompt: 'stamped', seed: 1 } }) });
+        const id = ((await r.json()) as any).id;
+        const set = await waitFor(async () => {
+          const g = (await (await fetch(`${t.url}/v1/job-sets/${id}`, { headers: hfHeaders(b) })).json()) as any;
+          return g.jobs.every((j: any) => !['queued', 'in_progress'].includes(j.status)) && g;
+        }, 60_000);
+        expect(set.jobs[0].status).toBe('completed');
+        const chain = await (await fetch(`${t.url}/.well-known/opensoul/c2pa-chain.pem`)).text();
+        const v = await verifyAsset(await bytesOf(set.jobs[0].results.raw.url), chain.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(1).join('') + tsa.caPem);
+        expect(v).toMatchObject({ valid: true, trusted: true, failures: [] });
+        const time = (v.manifest!.signature_info as { time?: string }).time;
+        if (tsaUrl === tsa.url) expect(Math.abs(Date.parse(time!) - Date.now())).toBeLessThan(120_000);
+        else expect(time).toBeUndefined();
+      }
+      expect(tsa.requests).toBeGreaterThanOrEqual(2); // the PNG and its JPEG preview
+      expect(logged.join('')).toContain('C2PA time stamp unavailable; signed without one');
+    } finally {
+      for (const t of servers) await t.close();
+      await tsa.close();
+    }
+  }, 120_000);
 });
