@@ -30,6 +30,7 @@ describe('configuration is checked at start', () => {
           OPENSOUL_CORS_ORIGINS: 'https://ok.example,not an origin',
           OPENSOUL_OPERATOR_TOKEN: 'short',
           OPENSOUL_DATA_KEY: 'not-a-key',
+          OPENSOUL_C2PA_TSA_URL: 'ftp://tsa.example',
         },
         { dataDir: dataDir() },
       );
@@ -38,7 +39,7 @@ describe('configuration is checked at start', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN', 'OPENSOUL_DATA_KEY must be 32 bytes']) {
+    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN', 'OPENSOUL_DATA_KEY must be 32 bytes', 'OPENSOUL_C2PA_TSA_URL must be an http(s) URL']) {
       expect(problems).toContain(name);
     }
   });

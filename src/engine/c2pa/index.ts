@@ -14,6 +14,8 @@ export const isSignable = (contentType: string) => (SIGNABLE_TYPES as readonly s
 
 /** Bytes reserved for the COSE signature box: a two-certificate P-256 chain fits with room. */
 const SIGNATURE_RESERVE = 10_000;
+/** With a time stamp: the token carries the authority's certificates too (RSA chains run to several KB). */
+const STAMPED_SIGNATURE_RESERVE = 24_000;
 
 /** An input the asset was made from. */
 export interface Ingredient {
@@ -51,7 +53,8 @@ export class C2paSigner {
         if (type) await builder.addIngredientFromBlob(json, type, new BytesBlob(ing.bytes));
         else builder.addIngredient(json);
       }
-      const signer = { alg: 'es256', reserveSize: SIGNATURE_RESERVE, sign: async (claim: Uint8Array) => (await coseSign1(claim, this.chain, this.key, SIGNATURE_RESERVE, this.timeStamper)) as Uint8Array<ArrayBuffer> };
+      const reserve = this.timeStamper ? STAMPED_SIGNATURE_RESERVE : SIGNATURE_RESERVE;
+      const signer = { alg: 'es256', reserveSize: reserve, sign: async (claim: Uint8Array) => (await coseSign1(claim, this.chain, this.key, reserve, this.timeStamper)) as Uint8Array<ArrayBuffer> };
       return Buffer.from(await builder.sign(signer, [], contentType, new BytesBlob(bytes)));
     } finally {
       builder.free();
