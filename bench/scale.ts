@@ -17,7 +17,7 @@ import { SecretBox } from '../src/services/secret-box.js';
 import { openDatabase, type OpenedDb } from '../src/store/db.js';
 import { jobsRepo } from '../src/store/repos/jobs.js';
 import { ledgerRepo } from '../src/store/repos/ledger.js';
-import { mediaRepo } from '../src/store/repos/misc.js';
+import { mediaRepo } from '../src/store/repos/media.js';
 import { outboxRepo } from '../src/store/repos/outbox.js';
 import { percentile } from './load.js';
 import { accountOfRow, fillTables, type FillShape } from './scale-fill.js';

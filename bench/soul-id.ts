@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
 import { buildCharacter } from '../src/engine/face/character.js';
 import { scoreIdentity } from '../src/engine/face/score.js';
-import { makeIdentityFixtureModels } from '../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../test/helpers/identity-fixture.js';
 import { identityModelsStatus } from '../src/engine/identity/models.js';
 import { loadIdentityTransfer } from '../src/engine/identity/transfer.js';
 

@@ -1,30 +1,35 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import { installAuth } from './api/auth.js';
-import { errorHandler, frameworkErrorHandler, notFoundHandler } from './api/errors.js';
+import { type Dialect, DialectRegistry } from './api/dialect.js';
+import { errorHandlers } from './api/errors.js';
 import { parseJsonBody } from './api/json-body.js';
-import { registerWebhookRenderers } from './api/webhook-renderers.js';
+import type { Surface } from './api/surface.js';
+import { installWebhookRenderers } from './api/webhook-renderers.js';
 import { installIdempotency } from './api/idempotency.js';
 import { installOpenApi } from './api/openapi.js';
 import { installQuotes } from './api/quote.js';
 import { filesRoutes } from './api/surfaces/files.js';
-import { higgsfieldV1Routes } from './api/surfaces/higgsfield-v1.js';
-import { higgsfieldV2Routes } from './api/surfaces/higgsfield-v2.js';
-import { jobSetRoutes } from './api/surfaces/job-sets.js';
+import { higgsfieldDialect } from './api/surfaces/higgsfield.js';
 import { opsRoutes } from './api/surfaces/ops.js';
-import { popcornRoutes } from './api/surfaces/popcorn.js';
-import { socialRoutes } from './api/surfaces/social.js';
-import { soulIdRoutes } from './api/surfaces/soul-id.js';
 import { studioRoutes } from './api/surfaces/studio.js';
 import type { AppContext } from './context.js';
 import { httpLoggerOptions } from './log/http-logger.js';
 import { installCors, installSecurityHeaders } from './api/security.js';
 import type { Logger } from './log/logger.js';
 
-/** Extra route groups (DoP, Soul ID, reseller dialects) plug in here. */
-export type Surface = (app: FastifyInstance, ctx: AppContext) => void;
+/** What plugs into an app beyond opensoul's own API: route groups (DoP, style previews) and whole dialects. */
+export type AppSurface = Surface | Dialect;
 
-/** The HTTP app without listening: tests drive it with inject() or listen on port 0. */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; logStream?: NodeJS.WritableStream; surfaces?: Surface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+/**
+ * The HTTP app without listening: tests drive it with inject() or listen on port 0. Its dialects
+ * (Higgsfield, and those in `surfaces`) are registered on this app alone.
+ */
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; logStream?: NodeJS.WritableStream; surfaces?: AppSurface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+  const dialects = new DialectRegistry(higgsfieldDialect);
+  const extra = opts.surfaces ?? [];
+  const extraDialects = extra.filter((s): s is Dialect => typeof s !== 'function');
+  for (const d of extraDialects) dialects.add(d);
+  const errors = errorHandlers(dialects);
   // The process logger when given (its lines are redacted by createLogger), else a redacting one of our own.
   const shared = typeof opts.logger === 'object' ? opts.logger : null;
   const app = Fastify({
@@ -39,7 +44,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
     trustProxy: true,
     // Ids are short; a long one is simply not found (404), not a 414 in Fastify's own shape.
     routerOptions: { maxParamLength: 1024 },
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: errors.frameworkErrorHandler,
   });
   // Tests list every route the app registers (the OpenAPI coverage check).
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
@@ -47,8 +52,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   app.setValidatorCompiler(() => () => true);
   // Response schemas document the shape (OpenAPI); bodies are sent as built, never filtered by them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setErrorHandler(errors.errorHandler);
+  app.setNotFoundHandler(errors.notFoundHandler);
   // Some clients POST with an empty body and a JSON content type (v2 cancel).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
@@ -67,21 +72,16 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logge
   installSecurityHeaders(app);
   await installCors(app, ctx.config.corsOrigins);
   installOpenApi(app);
-  installAuth(app, ctx.accounts, ctx.rateLimiter);
+  installAuth(app, ctx.accounts, ctx.rateLimiter, dialects);
   installIdempotency(app, ctx.db.db);
   installQuotes(app);
 
-  registerWebhookRenderers(ctx);
+  installWebhookRenderers(ctx, extraDialects);
 
   opsRoutes(app, ctx);
   filesRoutes(app, ctx);
-  higgsfieldV1Routes(app, ctx);
-  higgsfieldV2Routes(app, ctx);
-  jobSetRoutes(app, ctx);
-  soulIdRoutes(app, ctx);
-  popcornRoutes(app, ctx);
-  socialRoutes(app, ctx);
-  for (const s of opts.surfaces ?? []) s(app, ctx);
+  higgsfieldDialect.routes(app, ctx);
+  for (const s of extra) (typeof s === 'function' ? s : s.routes)(app, ctx);
   if (ctx.config.studio) studioRoutes(app, ctx);
   return app;
 }

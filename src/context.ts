@@ -7,12 +7,14 @@ import { openSecretBox, sealPlainSecrets } from './services/data-key.js';
 import type { SecretBox } from './services/secret-box.js';
 import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
+import { DopService } from './services/dop-service.js';
 import { GenerationService } from './services/generation.js';
 import { MediaService } from './services/media.js';
 import type { ModerationService } from './services/moderation.js';
 import { loadSigningIdentity, ProvenanceService } from './services/provenance.js';
 import { Metrics } from './services/metrics.js';
-import { SoulService } from './services/soul.js';
+import { PopcornService } from './services/popcorn-service.js';
+import { SoulService } from './services/soul-service.js';
 import { WebhookService } from './services/webhooks.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-store.js';
@@ -50,6 +52,8 @@ export interface AppContext {
   media: MediaService;
   webhooks: WebhookService;
   soul: SoulService;
+  dop: DopService;
+  popcorn: PopcornService;
   characters: CharacterService;
   workers: WorkerPool | null;
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
@@ -68,7 +72,12 @@ export interface AppContext {
   executionProvider: string | null;
   baseUrl(): string;
   setBaseUrl(url: string): void;
-  close(): Promise<void>;
+  /**
+   * The one shutdown sequence (serve, worker, tests): workers stop claiming and running jobs get
+   * `graceMs` to finish before they go back to the queue; then webhook delivery, dispatch, set
+   * events, the rate limiter and the database close. HTTP stops first, by its owner.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The media secret signs URLs; generate one on first start and keep it in the data dir. */
@@ -133,7 +142,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const media = new MediaService(db.db, store, config, baseUrl, opts.moderation ?? null);
   const webhooks = new WebhookService(db.db, db.engine, config, secrets, metrics);
   generation.onSetFinished(webhooks.enqueue);
-  generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.repo().dialectOfSet(id));
+  generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.dialectOfSet(id));
   webhooks.lifecycle = generation.lifecycle;
   generation.onJobFinished((job, status) => {
     metrics.jobsFinished.inc({ kind: job.kind, status });
@@ -160,6 +169,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     media,
     webhooks,
     soul,
+    dop: new DopService(generation, prices),
+    popcorn: new PopcornService(generation, prices),
     characters,
     workers: null,
     rateLimiter,
@@ -170,9 +181,9 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     setBaseUrl: (url) => {
       base = url.replace(/\/$/, '');
     },
-    async close() {
+    async close(graceMs = 0) {
+      await ctx.workers?.stop(graceMs);
       webhooks.stop();
-      await ctx.workers?.stop(0);
       await generation.dispatcher.close();
       await generation.events.close();
       await rateLimiter.close?.();

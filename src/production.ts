@@ -1,5 +1,6 @@
-import type { Surface } from './app.js';
-import { dopRoutes } from './api/surfaces/dop.js';
+import type { AppSurface } from './app.js';
+import { resellerDialects } from './api/dialects.js';
+import { dopRoutes } from './api/surfaces/dop-routes.js';
 import type { Config } from './config.js';
 import type { AppContext, ReadinessProbe } from './context.js';
 import { createDiffusionEngine, locateInHubCache, type DiffusionEngine } from './engine/diffusion/index.js';
@@ -8,12 +9,10 @@ import { stylePreviewRoutes } from './api/surfaces/style-previews.js';
 import { DEFAULT_MODELS } from './engine/diffusion/default-models.js';
 import { motionPreviewCacheDir, renderMotionPreview } from './engine/video/index.js';
 import type { JobRunner } from './worker/runner.js';
-import { dopRunner } from './worker/runners/dop.js';
-import { soulRunner } from './worker/runners/soul.js';
-import { pixazoSurface } from './api/surfaces/pixazo.js';
-import { segmindSurface } from './api/surfaces/segmind.js';
-import { waveSpeedSurface } from './api/surfaces/wavespeed.js';
-import { identityHook, soulIdRunner } from './worker/runners/soul-id.js';
+import { dopRunner } from './worker/runners/dop-runner.js';
+import { seriesClipRunner, seriesConcatRunner } from './worker/runners/series-runner.js';
+import { soulRunner } from './worker/runners/soul-runner.js';
+import { identityHook, soulIdRunner } from './worker/runners/soul-id-runner.js';
 import { faceCharacterEngine } from './engine/identity/character-engine.js';
 import type { CharacterEngine } from './services/characters.js';
 import { nsfwClassifier } from './engine/moderation/index.js';
@@ -43,16 +42,16 @@ export function characterEngine(config: Config): CharacterEngine {
 }
 
 export function productionRunners(config: Config): (ctx: AppContext) => JobRunner[] {
-  return (ctx) => [
-    soulRunner({
+  return (ctx) => {
+    const soul = soulRunner({
       engine: diffusionEngine(config),
       enhancer: { endpoint: config.promptEnhancerUrl, model: config.promptEnhancerModel },
       steps: config.soulSteps || undefined,
       identity: identityHook(ctx.characters, characterEngine(config)),
-    }),
-    dopRunner(),
-    soulIdRunner(ctx.characters, characterEngine(config)),
-  ];
+    });
+    // A series clip is a Soul keyframe (this runner) animated by the DoP engine; the join waits for them.
+    return [soul, dopRunner(), soulIdRunner(ctx.characters, characterEngine(config)), seriesClipRunner({ soul }), seriesConcatRunner()];
+  };
 }
 
 let moderation: ModerationService | null | undefined;
@@ -148,7 +147,7 @@ function onceFound(read: () => Promise<string | undefined>): () => Promise<strin
   };
 }
 
-export function productionSurfaces(config: Config): Surface[] {
+export function productionSurfaces(config: Config): AppSurface[] {
   // Motion and style previews are kept under the data dir, so a restart serves them without rendering.
   const previews = { cacheDir: motionPreviewCacheDir(config.dataDir) };
   // Style previews draw on the same engine instance as Soul jobs: one model in memory, one queue.
@@ -156,8 +155,6 @@ export function productionSurfaces(config: Config): Surface[] {
   return [
     dopRoutes((id) => renderMotionPreview(id, previews)),
     stylePreviewRoutes((id) => styles.get(id)),
-    waveSpeedSurface(),
-    segmindSurface(),
-    pixazoSurface(),
+    ...resellerDialects(),
   ];
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type DomainErrorCode, ValidationError } from '../domain/errors.js';
 import { JsonBodyError } from './json-body.js';
 import { redact } from '../log/redact.js';
+import type { DialectRegistry, ErrorRenderer } from './dialect.js';
 
 /** HTTP status of each domain error in the Higgsfield dialect (the reference surface). */
 export const HIGGSFIELD_STATUS: Record<DomainErrorCode, number> = {
@@ -19,15 +20,6 @@ export const HIGGSFIELD_STATUS: Record<DomainErrorCode, number> = {
   internal: 500,
 };
 
-export interface RenderedError {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-/** Each dialect renders domain errors in its own shape; routes name their dialect in config. */
-export type ErrorRenderer = (err: DomainError | ValidationError) => RenderedError;
-
 export const renderHiggsfieldError: ErrorRenderer = (err) => {
   if (err instanceof ValidationError) return { status: 422, body: { detail: err.issues } };
   return { status: HIGGSFIELD_STATUS[err.code], body: { detail: err.message }, headers: retryAfter(err) };
@@ -38,38 +30,6 @@ export function retryAfter(err: DomainError): Record<string, string> | undefined
   return typeof s === 'number' ? { 'retry-after': String(Math.max(1, Math.ceil(s))) } : undefined;
 }
 
-const renderers = new Map<string, ErrorRenderer>([['higgsfield', renderHiggsfieldError]]);
-
-export function registerErrorRenderer(dialect: string, r: ErrorRenderer) {
-  renderers.set(dialect, r);
-}
-
-/** URL prefixes owned by a dialect: unknown paths under them still answer in its shape. */
-const pathOwners: [prefix: string, dialect: string][] = [];
-
-export function registerDialectPaths(dialect: string, prefixes: string[]) {
-  for (const p of prefixes) if (!pathOwners.some(([q]) => q === p)) pathOwners.push([p, dialect]);
-  pathOwners.sort((a, b) => b[0].length - a[0].length);
-}
-
-export function dialectOf(req: FastifyRequest): string {
-  const routed = (req.routeOptions?.config as { dialect?: string } | undefined)?.dialect;
-  if (routed) return routed;
-  const path = req.url.split('?')[0];
-  return pathOwners.find(([p]) => path.startsWith(p))?.[1] ?? 'higgsfield';
-}
-
-/** Renders a domain error in the request's dialect (routed, or owning the URL prefix) and sends it. */
-function sendError(req: FastifyRequest, reply: FastifyReply, err: DomainError | ValidationError) {
-  const r = (renderers.get(dialectOf(req)) ?? renderHiggsfieldError)(err);
-  if (r.headers) reply.headers(r.headers);
-  return reply.status(r.status).send(r.body);
-}
-
-/** 404 for any method on an unknown path, in the shape of the dialect that owns the prefix. */
-export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
-  return sendError(req, reply, new DomainError('not_found', 'Not Found'));
-}
 
 /** Fastify's own errors (body too large, unsupported type) and our JSON parser's become domain errors first. */
 function toDomain(err: FastifyError | Error): DomainError | ValidationError | null {
@@ -85,17 +45,31 @@ function toDomain(err: FastifyError | Error): DomainError | ValidationError | nu
   return null;
 }
 
-export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
-  const domain = toDomain(err);
-  if (!domain) {
-    // Always on stderr: the request logger is off unless debugging, and a 500 must leave a trace.
-    console.error(redact(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? String(err)}`));
-    return sendError(req, reply, new DomainError('internal', 'Internal server error'));
-  }
-  return sendError(req, reply, domain);
-}
-
-/** Errors Fastify raises before routing (a malformed URL): 400 in the owning dialect's shape. */
-export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  return sendError(req, reply, new DomainError('bad_input', `Malformed request: ${err.message}`));
+/** An app's error, not-found and framework-error handlers, rendering in the request's dialect on that app. */
+export function errorHandlers(dialects: DialectRegistry) {
+  /** Renders a domain error in the request's dialect (routed, or owning the URL prefix) and sends it. */
+  const sendError = (req: FastifyRequest, reply: FastifyReply, err: DomainError | ValidationError) => {
+    const r = dialects.renderError(req, err);
+    if (r.headers) reply.headers(r.headers);
+    return reply.status(r.status).send(r.body);
+  };
+  return {
+    errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+      const domain = toDomain(err);
+      if (!domain) {
+        // Always on stderr: the request logger is off unless debugging, and a 500 must leave a trace.
+        console.error(redact(`[opensoul] unhandled error on ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? String(err)}`));
+        return sendError(req, reply, new DomainError('internal', 'Internal server error'));
+      }
+      return sendError(req, reply, domain);
+    },
+    /** 404 for any method on an unknown path, in the shape of the dialect that owns the prefix. */
+    notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+      return sendError(req, reply, new DomainError('not_found', 'Not Found'));
+    },
+    /** Errors Fastify raises before routing (a malformed URL): 400 in the owning dialect's shape. */
+    frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+      return sendError(req, reply, new DomainError('bad_input', `Malformed request: ${err.message}`));
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import { toList } from './auth.js';
 import type { Db } from '../store/db.js';
-import { idempotencyRepo } from '../store/repos/misc.js';
+import { idempotencyRepo } from '../store/repos/idempotency.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -5,7 +5,7 @@ import { MILLI, USD_TO_CREDITS } from '../domain/pricing.js';
 import type { AppContext } from '../context.js';
 import type { SoulParams } from '../domain/soul.js';
 import type { SubmitPlan } from '../services/generation.js';
-import type { SoulSubmitMeta } from '../services/soul.js';
+import type { SoulSubmitMeta } from '../services/soul-service.js';
 import { principalOf } from './auth.js';
 
 /** What a submit route reads: its body and query (a quote has no query of its own). */

@@ -3,7 +3,7 @@
  * dialect's error body. They document only: the serializer sends bodies as built, and
  * test/integration/openapi-conformance.test.ts checks real responses against them.
  */
-import { JOB_SET_TYPES, JOB_STATUSES } from '../domain/job.js';
+import { JOB_SET_TYPES, WIRE_STATUSES } from '../domain/job.js';
 import type { JsonSchema } from '../domain/fields.js';
 
 const str = { type: 'string' } as const;
@@ -48,7 +48,7 @@ export const ERROR_SCHEMAS: Record<string, JsonSchema> = {
   pixazo: closed({ error: str }),
 };
 
-/** How each dialect's credential scheme appears in the document (src/api/auth.ts, reseller-common.ts). */
+/** How each dialect's credential scheme appears in the document (each dialect module's `credentials`, src/api/dialect.ts). */
 export const SECURITY_SCHEMES: Record<string, JsonSchema> = {
   'hf-api-key': { type: 'apiKey', in: 'header', name: 'hf-api-key', description: 'Higgsfield v1: the key id, sent with hf-secret' },
   'hf-secret': { type: 'apiKey', in: 'header', name: 'hf-secret', description: 'Higgsfield v1: the key secret, sent with hf-api-key' },
@@ -72,7 +72,7 @@ export const v1JobSchema = closed(
   {
     id: uuid,
     job_set_type: str,
-    status: { type: 'string', enum: [...JOB_STATUSES] },
+    status: { type: 'string', enum: [...WIRE_STATUSES] },
     results: { ...closed({ min: resultMedia, raw: resultMedia }), nullable: true },
     error: str,
     progress: closed({ step: { type: 'integer' }, total: { type: 'integer' } }),
@@ -104,20 +104,46 @@ export const pixazoJobSetSchema = closed(pixazoProperties);
 export const pixazoSubmitSchema = closed({ ...Object.fromEntries(Object.entries(pixazoProperties).filter(([k]) => k !== 'id')), job_set_id: uuid });
 
 /** The v1 JobSet plus the set status: the data of a job set's event stream and of list items. */
-export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...JOB_STATUSES] } };
+export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...WIRE_STATUSES] } };
 
 /** Higgsfield v2 submit answer. */
 export const v2QueuedSchema = closed({ status: { type: 'string', enum: ['queued'] }, request_id: uuid, status_url: uri, cancel_url: uri });
 
+function seriesSchema(): JsonSchema {
+  const motion = closed({ id: uuid, name: str, strength: { type: 'number' } });
+  const scene = closed(
+    { index: { type: 'integer' }, beat: str, image_prompt: str, camera: str, motions: { type: 'array', items: motion }, caption: str, status: { type: 'string', enum: [...WIRE_STATUSES], nullable: true }, video_url: { ...uri, nullable: true }, keyframe_url: { ...uri, nullable: true }, error: str },
+    ['index', 'beat', 'image_prompt', 'camera', 'motions', 'caption', 'status', 'video_url', 'keyframe_url'],
+  );
+  const concatenated = closed(
+    { status: { type: 'string', enum: [...WIRE_STATUSES] }, video_url: { ...uri, nullable: true }, duration_s: { type: 'number' }, transitions: { type: 'object' }, captions: str, error: str },
+    ['status', 'video_url'],
+  );
+  return closed(
+    {
+      template: str, title: str, scenes: { type: 'array', items: scene }, clip_duration: { type: 'integer', enum: [5, 10] }, transition_s: { type: 'number' },
+      target_duration: { type: 'integer' }, planned_duration: { type: 'number' }, planner: { type: 'string', enum: ['llm', 'template'] }, language: str, fallback_reason: str,
+      concatenated: { ...concatenated, nullable: true },
+    },
+    ['template', 'title', 'scenes', 'clip_duration', 'transition_s', 'target_duration', 'planned_duration', 'planner', 'language', 'concatenated'],
+  );
+}
+
 /** Higgsfield v2 RequestStatus. */
 export const v2StatusSchema = closed(
   {
-    status: { type: 'string', enum: [...JOB_STATUSES] },
+    status: { type: 'string', enum: [...WIRE_STATUSES] },
     request_id: uuid,
     status_url: uri,
     cancel_url: uri,
     images: { type: 'array', items: closed({ url: uri }), description: 'When completed (images)' },
     video: { ...closed({ url: uri }), description: 'When completed (video)' },
+    videos: {
+      type: 'array',
+      description: 'When completed (video series): every clip (`kind: clip`, by index), then the joined video (`kind: concatenated`)',
+      items: closed({ kind: { type: 'string', enum: ['clip', 'concatenated'] }, index: { type: 'integer' }, url: uri, duration_s: { type: 'number' }, keyframe_url: { ...uri, nullable: true } }, ['kind', 'url', 'duration_s']),
+    },
+    series: { ...seriesSchema(), description: 'Video series: the plan, each scene\'s clip and the joined video' },
     error: str,
     identity_scores: { type: 'array', items: { type: 'number' } },
   },

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { type AppContext, createContext } from '../context.js';
 import { readSoulParams } from '../domain/soul.js';
-import { registerWebhookRenderers } from './webhook-renderers.js';
+import { resellerDialects } from './dialects.js';
+import { installWebhookRenderers } from './webhook-renderers.js';
 
 // An `opensoul worker` process builds no HTTP app, yet it finishes sets and must write their
 // webhooks in the submitting dialect's shape.
@@ -14,7 +15,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-renderers-'));
   ctx = await createContext(loadConfig({}, { dataDir, workers: 0, maxInFlightPerAccount: 100, publicBaseUrl: 'https://api.example.test' }), { runners: [] });
-  registerWebhookRenderers(ctx);
+  installWebhookRenderers(ctx, resellerDialects());
 });
 afterAll(async () => {
   await ctx.db.close();

@@ -44,8 +44,7 @@ function watchLine(set: StoredJobSet): string {
 }
 
 async function findSet(ctx: AppContext, id: string): Promise<StoredJobSet> {
-  const repo = ctx.generation.repo();
-  const set = (await repo.getSet(id)) ?? (await repo.getSet((await repo.setIdOfJob(id)) ?? ''));
+  const set = await ctx.generation.findSetForOperator(id);
   if (!set) throw new Error(`no job set ${id}`);
   return set;
 }
@@ -66,12 +65,9 @@ export function registerJobsCommands(program: Command, getConfig: () => Config, 
       if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer');
       await withContext(getConfig(), async (ctx) => {
         const accountId = o.account ? await ctx.accounts.resolveAccount(o.account) : undefined;
-        const repo = ctx.generation.repo();
-        const ids = await repo.recentSetIds({ accountId, open: o.open, limit });
+        const sets = await ctx.generation.recentSets({ accountId, open: o.open, limit });
         io.stdout.write(LIST_HEADER.join('\t') + '\n');
-        for (const id of ids) {
-          const s = await repo.getSet(id);
-          if (!s) continue;
+        for (const s of sets) {
           io.stdout.write([s.createdAt, s.id, s.accountId, s.dialect, s.model, jobSetStatus(s.jobs), String(s.jobs.length), `${Math.floor(setProgress(s) * 100)}%`].join('\t') + '\n');
         }
       });

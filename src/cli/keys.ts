@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createContext } from '../context.js';
 import { fromMilli } from '../domain/pricing.js';
-import { compactToken } from '../api/surfaces/reseller-common.js';
+import { compactToken } from '../domain/api-key.js';
 
 async function withContext<T>(config: Config, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
   const ctx = await createContext({ ...config, workers: 0 }, { runners: [] });

@@ -8,7 +8,8 @@ import { verifyExecutionProvider } from '../engine/onnx/index.js';
 import { createLogger, logCallback, type Logger } from '../log/logger.js';
 import { EngineWarmup } from '../services/warmup.js';
 import { purgeIdempotencyKeys } from '../api/idempotency.js';
-import { registerWebhookRenderers } from '../api/webhook-renderers.js';
+import { resellerDialects } from '../api/dialects.js';
+import { installWebhookRenderers } from '../api/webhook-renderers.js';
 
 /**
  * First start creates a bootstrap account and keeps its credential in the data dir (mode 600)
@@ -33,6 +34,27 @@ async function jobEngines(config: Config, logger: Logger) {
   const provider = await verifyExecutionProvider(config.executionProvider);
   logger.info({ event: 'engines.provider', provider }, `execution provider: ${provider}`);
   return { provider, warmup: new EngineWarmup(productionWarmTargets(config), logger) };
+}
+
+/** How long running jobs get to finish on SIGTERM before they go back to the queue. */
+const DRAIN_GRACE_MS = 25_000;
+
+/**
+ * SIGTERM or SIGINT (once): `stopIntake` (a server stops listening first), then the context's one
+ * shutdown sequence, then exit.
+ */
+function exitOnSignal(ctx: AppContext, log: (msg: string) => void, stopIntake: () => Promise<void> = async () => {}) {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: draining (running jobs finish or go back to the queue)`);
+    await stopIntake();
+    await ctx.close(DRAIN_GRACE_MS);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -82,22 +104,10 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   // Loads while the API already answers; /readyz says `degraded` (loading) until it is done.
   void engines?.warmup.start();
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: draining (running jobs finish or go back to the queue)`);
+  exitOnSignal(ctx, log, async () => {
     clearInterval(sweep);
     await app.close();
-    await ctx.workers?.stop(25_000);
-    ctx.webhooks.stop();
-    await ctx.generation.dispatcher.close();
-    await ctx.generation.events.close();
-    await ctx.db.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 /** A worker-only process for scaled deployments: same queue, no HTTP. */
@@ -110,7 +120,7 @@ export async function worker(config: Config) {
     { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), logger, log: logCallback(logger) },
   );
   ctx.executionProvider = engines.provider;
-  registerWebhookRenderers(ctx);
+  installWebhookRenderers(ctx, resellerDialects());
   console.log(await soulModelLine(config));
   // Jobs are claimed once the engines are loaded, so a warm worker elsewhere takes them meanwhile.
   await engines.warmup.start();
@@ -118,14 +128,5 @@ export async function worker(config: Config) {
   ctx.webhooks.start();
   const via = ctx.generation.dispatcher.kind === 'bullmq' ? 'jobs delivered by BullMQ' : 'lease loops polling';
   console.log(`opensoul worker running ${n} slot(s), ${via}, against ${ctx.db.engine}`);
-  const stop = async () => {
-    await ctx.workers?.stop(25_000);
-    ctx.webhooks.stop();
-    await ctx.generation.dispatcher.close();
-    await ctx.generation.events.close();
-    await ctx.db.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  exitOnSignal(ctx, logCallback(logger));
 }

@@ -33,8 +33,11 @@ const MOTION_FIELDS = {
   strength: { kind: 'number', min: 0, max: 1, default: 1 },
 } as const satisfies Record<string, FieldSpec>;
 
+/** Motions a request may name: the official v2 OpenAPI allows two (camera words in the prompt may give more). */
+export const DOP_MAX_MOTIONS = 2;
+
 const DOP_COMMON_FIELDS = {
-  motions: { kind: 'list', max: 8, items: { kind: 'object', fields: MOTION_FIELDS }, description: 'Camera motions; absent: picked from camera words in the prompt' },
+  motions: { kind: 'list', max: DOP_MAX_MOTIONS, items: { kind: 'object', fields: MOTION_FIELDS }, description: 'Up to 2 camera motions; absent: picked from camera words in the prompt' },
   seed: SOUL_FIELDS.seed,
   enhance_prompt: SOUL_FIELDS.enhance_prompt,
 } as const satisfies Record<string, FieldSpec>;

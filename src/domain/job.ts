@@ -1,7 +1,20 @@
 /** The one domain model of work, shared by every wire dialect. */
 
-export const JOB_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
+/**
+ * `waiting`: a job that must not run before the other jobs of its set end (a video series'
+ * concatenation). Never claimed; GenerationService.finishJob queues it, or ends it refunded, in
+ * the transaction that ends the set's last other job. Every wire dialect shows it as queued.
+ */
+export const JOB_STATUSES = ['queued', 'waiting', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The statuses clients see, of a job or a set (`waiting` shows as queued). */
+export const WIRE_STATUSES = ['queued', 'in_progress', 'completed', 'failed', 'nsfw', 'canceled'] as const;
+
+/** A job's status as the wire dialects name it: `waiting` is queued to every client. */
+export function wireJobStatus(status: JobStatus): Exclude<JobStatus, 'waiting'> {
+  return status === 'waiting' ? 'queued' : status;
+}
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'nsfw', 'canceled']);
 /** Statuses after which the job's price goes back to the account. */
@@ -12,11 +25,11 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** What a job does; each kind has one runner in src/worker/runners. */
-export const JOB_KINDS = ['soul', 'dop', 'soul_id'] as const;
+export const JOB_KINDS = ['soul', 'dop', 'soul_id', 'series_clip', 'series_concat'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
-export const JOB_SET_TYPES = ['text2image_soul', 'text2image_popcorn', 'social_carousel', 'image2video', 'soul_id'] as const;
+export const JOB_SET_TYPES = ['text2image_soul', 'text2image_popcorn', 'social_carousel', 'social_video_series', 'image2video', 'soul_id'] as const;
 export type JobSetType = (typeof JOB_SET_TYPES)[number];
 
 export interface MediaRef {
@@ -76,7 +89,7 @@ export interface JobSet {
 /** The status of a whole set, as v2 and the reseller dialects report one. */
 export function jobSetStatus(jobs: Pick<Job, 'status'>[]): JobStatus {
   if (jobs.length === 0) return 'failed';
-  const s = jobs.map((j) => j.status);
+  const s = jobs.map((j) => wireJobStatus(j.status));
   if (s.every((x) => x === 'queued')) return 'queued';
   if (s.some((x) => x === 'queued' || x === 'in_progress')) return 'in_progress';
   if (s.some((x) => x === 'completed')) return 'completed';

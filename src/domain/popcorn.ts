@@ -1,7 +1,7 @@
 /**
  * Popcorn auto: a consistent set of 1..8 images from one prompt and up to 8 reference images.
  * Read here once for both wire forms (v2 `/higgsfield-ai/popcorn/auto`, legacy v1
- * `/v1/text2image/keyframes`); src/services/popcorn.ts turns it into one Soul job per image.
+ * `/v1/text2image/keyframes`); src/services/popcorn-service.ts turns it into one Soul job per image.
  */
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec, IMAGE_REF_FIELDS } from './fields.js';

@@ -7,7 +7,7 @@
  * Template rules (see styles.ts): comma-separated phrases, `{prompt}` marks where the user's
  * prompt goes, phrases are ordered most defining first, no phrase contains a comma.
  */
-import type { SoulStyle } from './styles.js';
+import type { SoulStyle } from './style-types.js';
 
 const PHOTO_NEGATIVE = 'cartoon, illustration, 3d render, plastic skin, oversmoothed, extra fingers, deformed hands, watermark, text artifacts';
 const ART_NEGATIVE = 'blurry, low detail, muddy colours, watermark, signature, deformed anatomy, extra limbs';

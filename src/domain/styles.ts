@@ -12,18 +12,9 @@
  * are not repeated.
  */
 import { STYLE_CATALOG } from './style-catalog.js';
+import type { SoulStyle } from './style-types.js';
 
-export interface SoulStyle {
-  id: string;
-  name: string;
-  description: string;
-  /** Comma-separated phrases with one `{prompt}` slot; most defining phrase first. */
-  promptTemplate: string;
-  /** Comma-separated phrases to steer away from; most important first. */
-  negativePrompt: string;
-  /** Extra vocabulary of the look, used by the prompt enhancer. */
-  keywords: string[];
-}
+export type { SoulStyle };
 
 export const SOUL_STYLES: readonly SoulStyle[] = STYLE_CATALOG;
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, PRIORITY_LIMIT, Queue, Worker } from 'bullmq';
-import type { Claimer, ClaimSource, Dispatcher, QueuedRef } from './dispatcher.js';
+import type { Claimer, ClaimSource, Dispatcher, QueuedRef } from './dispatch-types.js';
 import { redisOptions } from './redis-options.js';
 
 /** One BullMQ queue for every job kind: a worker process runs all kinds with one concurrency limit. */

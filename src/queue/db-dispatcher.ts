@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Job } from '../domain/job.js';
-import type { Claimer, ClaimSource, Dispatcher } from './dispatcher.js';
+import type { Claimer, ClaimSource, Dispatcher } from './dispatch-types.js';
 
 /** Idle loops re-check the table this often: the only way work committed by another process is seen. */
 const POLL_MS = 500;

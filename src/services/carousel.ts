@@ -6,7 +6,7 @@ import { DEFAULT_STYLE_ID } from '../domain/styles.js';
 import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
-import type { CharacterGate } from './soul.js';
+import type { CharacterGate } from './soul-service.js';
 
 export interface CarouselSubmitMeta {
   model: string;

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import { type Job, type MediaRef, isTerminal } from '../domain/job.js';
 import type { PriceTable } from '../domain/pricing.js';
 import type { Db } from '../store/db.js';
-import { nowIso } from '../store/repos/accounts.js';
+import { type CharacterMediaRow, charactersRepo } from '../store/repos/characters.js';
 import type { CharactersTable } from '../store/schema.js';
 import type { GenerationService, SetFinishedHook, SubmitPlan } from './generation.js';
 import type { MediaService } from './media.js';
@@ -88,27 +88,27 @@ export interface CharacterView extends CharactersTable {
  * reads and deletes scoped to the owning account, and the gate that Soul requests pass.
  */
 export class CharacterService {
+  private readonly repo: ReturnType<typeof charactersRepo>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly generation: GenerationService,
     private readonly media: MediaService,
     private readonly prices: PriceTable,
     private readonly engine: CharacterEngine | null,
   ) {
+    this.repo = charactersRepo(db);
     generation.onSetFinished(this.dropOrphanBuildOutputs);
     generation.onSetFinished(this.failUnfinishedBuilds);
   }
 
   async create(accountId: string, name: string, imageUrls: string[]) {
     const id = randomUUID();
-    await this.db
-      .insertInto('characters')
-      .values({ id, account_id: accountId, name, status: 'queued', thumbnail_key: null, centroid: null, source_embedding: null, quality_report: '[]', input_images: JSON.stringify(imageUrls), created_at: nowIso(), in_progress_at: null, finished_at: null })
-      .execute();
+    await this.repo.insert({ id, accountId, name, inputImages: imageUrls });
     try {
       await this.generation.submit(accountId, this.plan(id, name, imageUrls));
     } catch (e) {
-      await this.db.deleteFrom('characters').where('id', '=', id).execute();
+      await this.repo.remove(id);
       throw e;
     }
     return (await this.get(id, accountId))!;
@@ -129,15 +129,14 @@ export class CharacterService {
   }
 
   async get(id: string, accountId: string): Promise<CharacterView | undefined> {
-    const row = await this.db.selectFrom('characters').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.repo.get(id, accountId);
     if (!row) return undefined;
-    const media = await this.db.selectFrom('character_media').select(['id', 'media_key', 'face_crop_key', 'accepted', 'idx']).where('character_id', '=', id).orderBy('idx').execute();
-    return { ...row, media };
+    return { ...row, media: await this.repo.media(id) };
   }
 
   async list(accountId: string, page: number, pageSize: number) {
-    const total = Number((await this.db.selectFrom('characters').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow()).n);
-    const items = await this.db.selectFrom('characters').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute();
+    const total = await this.repo.count(accountId);
+    const items = await this.repo.page(accountId, pageSize, (page - 1) * pageSize);
     return { total, items };
   }
 
@@ -161,12 +160,7 @@ export class CharacterService {
     }
     // Deleting the character row first takes its lock (PostgreSQL), ordering this against
     // storeBuild's guarded UPDATE: either its rows are committed and removed here, or it sees no row.
-    const keys = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.deleteFrom('characters').where('id', '=', id).where('account_id', '=', accountId).returning('thumbnail_key').executeTakeFirst();
-      if (!row) return null;
-      const media = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
-      return [row.thumbnail_key, ...media.flatMap((m) => [m.media_key, m.face_crop_key])].filter((k): k is string => !!k);
-    });
+    const keys = await this.repo.deleteWithMedia(id, accountId);
     if (!keys) return false; // a concurrent delete got there first
     this.engine?.forget?.(id);
     // Read the build sets again: one that ended meanwhile has its outputs now; one that ends
@@ -195,7 +189,7 @@ export class CharacterService {
     for (const j of set.jobs) {
       const keys = outputKeys(j);
       if (!keys.length) continue;
-      if (!(await lockCharacterRow(trx, String(j.input.characterId)))) orphaned.push(...keys);
+      if (!(await charactersRepo(trx).lock(String(j.input.characterId)))) orphaned.push(...keys);
     }
     // Not awaited: on SQLite this transaction holds the only connection. Outputs also carry a
     // retention expiry, so the sweeper removes them should this fail.
@@ -211,12 +205,7 @@ export class CharacterService {
     if (set.type !== 'soul_id') return;
     for (const j of set.jobs) {
       if (j.status === 'completed' || !isTerminal(j.status)) continue;
-      await trx
-        .updateTable('characters')
-        .set({ status: 'failed', finished_at: nowIso() })
-        .where('id', '=', String(j.input.characterId))
-        .where('status', 'in', ['queued', 'in_progress'])
-        .execute();
+      await charactersRepo(trx).failIfUnfinished(String(j.input.characterId));
     }
   };
 
@@ -234,7 +223,7 @@ export class CharacterService {
   // ---- used by the soul_id runner -------------------------------------------------------
 
   markInProgress(id: string) {
-    return this.db.updateTable('characters').set({ status: 'in_progress', in_progress_at: nowIso() }).where('id', '=', id).where('status', 'in', ['queued', 'in_progress']).execute();
+    return this.repo.markInProgress(id);
   }
 
   /**
@@ -244,7 +233,7 @@ export class CharacterService {
    */
   async storeBuild(id: string, accountId: string, photos: Buffer[], result: CharacterBuildResult): Promise<{ deleted: true } | { deleted: false; thumb: MediaRef | null }> {
     // Deleted while the engine ran (the usual case): write no blob at all.
-    if (!(await this.db.selectFrom('characters').select('id').where('id', '=', id).executeTakeFirst())) return { deleted: true };
+    if (!(await this.repo.exists(id))) return { deleted: true };
     const written: string[] = [];
     const put = async (bytes: Buffer, contentType: string) => {
       const ref = await this.media.put(accountId, 'character', { bytes, contentType, type: 'image' }, null);
@@ -252,7 +241,7 @@ export class CharacterService {
       return ref;
     };
     const acceptedSet = new Map(result.accepted.map((idx, i) => [idx, i]));
-    const rows: { id: string; character_id: string; account_id: string; idx: number; media_key: string; face_crop_key: string | null; accepted: number }[] = [];
+    const rows: CharacterMediaRow[] = [];
     for (let i = 0; i < photos.length; i++) {
       const info = await this.media.inspect(photos[i]);
       const photo = await put(photos[i], info.contentType);
@@ -261,25 +250,12 @@ export class CharacterService {
       rows.push({ id: randomUUID(), character_id: id, account_id: accountId, idx: i, media_key: photo.key, face_crop_key: crop?.key ?? null, accepted: cropIndex !== undefined ? 1 : 0 });
     }
     const thumb = result.thumbnail ? await put(result.thumbnail, 'image/jpeg') : null;
-    const replaced = await this.db.transaction().execute(async (trx) => {
-      // First, so a delete that won leaves no row; one that comes later waits, then removes what this commits.
-      const prev = await lockCharacterRow(trx, id);
-      if (!prev) return null;
-      // A re-run (drained or recovered job) replaces the earlier run's media instead of orphaning it.
-      const old = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
-      for (const r of rows) await trx.insertInto('character_media').values(r).execute();
-      await trx
-        .updateTable('characters')
-        .set({
-          status: result.status,
-          thumbnail_key: thumb?.key ?? null,
-          centroid: result.centroid ? JSON.stringify(Array.from(result.centroid)) : null,
-          quality_report: JSON.stringify(result.refused),
-          finished_at: nowIso(),
-        })
-        .where('id', '=', id)
-        .execute();
-      return [prev.thumbnail_key, ...old.flatMap((m) => [m.media_key, m.face_crop_key])].filter((k): k is string => !!k);
+    // A re-run (drained or recovered job) replaces the earlier run's media instead of orphaning it.
+    const replaced = await this.repo.recordBuild(id, rows, {
+      status: result.status,
+      thumbnailKey: thumb?.key ?? null,
+      centroid: result.centroid ? JSON.stringify(Array.from(result.centroid)) : null,
+      qualityReport: JSON.stringify(result.refused),
     });
     if (!replaced) {
       await this.media.deleteKeys(written);
@@ -290,7 +266,7 @@ export class CharacterService {
   }
 
   async fail(id: string, refused: PhotoRefusal[]) {
-    await this.db.updateTable('characters').set({ status: 'failed', quality_report: JSON.stringify(refused), finished_at: nowIso() }).where('id', '=', id).execute();
+    await this.repo.fail(id, JSON.stringify(refused));
   }
 
   /**
@@ -324,11 +300,3 @@ function outputKeys(j: Job): string[] {
   return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : []), ...(j.results.overlay ? [j.results.overlay.key] : [])] : [];
 }
 
-/**
- * A no-op UPDATE of the character row inside a transaction: it takes the row lock on
- * PostgreSQL (a SELECT would not), ordering this transaction against a concurrent delete.
- * undefined when the character is gone.
- */
-function lockCharacterRow(trx: Db, id: string) {
-  return trx.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).returning('thumbnail_key').executeTakeFirst();
-}

@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import { type Job, type JobKind, type JobSetType, type JobStatus, REFUNDED_STATUSES, isTerminal, jobSetStatus } from '../domain/job.js';
 import type { Db } from '../store/db.js';
-import { nowIso } from '../store/repos/accounts.js';
-import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
+import { nowIso } from '../util/now.js';
+import { type JobsRepo, type SetListFilter, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
 import type { DbEngine } from '../store/db.js';
 import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
@@ -19,6 +19,10 @@ export interface PlannedJob {
   input: Record<string, unknown>;
   priority: number;
   costMilli: number;
+  /** Another kind than the plan's (a video series' concatenation). */
+  kind?: JobKind;
+  /** Held back (status `waiting`) until every other job of the set has ended; see settleWaiting. */
+  waiting?: boolean;
 }
 
 /** Everything a surface decided about a request, in domain terms. */
@@ -47,6 +51,10 @@ export type SetFinishedHook = (db: Db, set: StoredJobSet) => Promise<void>;
 /** Called after the commit that ended a job, however it ended (worker, cancel, lease recovery). */
 export type JobFinishedHook = (job: FinishingJob, status: JobStatus) => void;
 export type FinishingJob = Pick<Job, 'id' | 'jobSetId' | 'accountId' | 'cost' | 'kind' | 'startedAt'>;
+
+/** The status a job must have for a transition to apply (and, for a worker's end, its lease owner). */
+export type FinishFrom = { status: JobStatus | readonly JobStatus[]; workerId?: string };
+const PENDING: readonly JobStatus[] = ['queued', 'waiting'];
 
 /** Rolls a transaction back when one of several guarded transitions did not apply. */
 class NotAllMoved extends Error {}
@@ -85,8 +93,58 @@ export class GenerationService {
     this.jobFinishedHooks.push(hook);
   }
 
+  /** The jobs repository, for services and store tests; surfaces, the CLI and workers use the methods below. */
   repo(db: Db = this.db): JobsRepo {
     return jobsRepo(db, this.engine);
+  }
+
+  // ---- reads for surfaces, the CLI and workers --------------------------------------------
+
+  /** Sets of the account still queued or running (what the in-flight limit counts). */
+  inFlightCount(accountId: string): Promise<number> {
+    return this.repo().countActiveSets(accountId);
+  }
+
+  /** Jobs waiting or running, by kind and status (metrics). */
+  queueDepth(): Promise<{ kind: string; status: string; n: number }[]> {
+    return this.repo().queueDepth();
+  }
+
+  /** One page of an account's sets, newest first, visible at `f.visibleAt`. */
+  listSets(accountId: string, f: SetListFilter): Promise<StoredJobSet[]> {
+    return this.repo().listSets(accountId, f);
+  }
+
+  /** The dialect that submitted a set (lifecycle log lines). */
+  dialectOfSet(id: string): Promise<string | undefined> {
+    return this.repo().dialectOfSet(id);
+  }
+
+  /** A job row by id, whoever owns it (a worker asking why a claim by id failed). */
+  job(id: string): Promise<Job | undefined> {
+    return this.repo().getJob(id);
+  }
+
+  /** Operators (CLI): a set by its id or one of its jobs' ids, any account. */
+  async findSetForOperator(setOrJobId: string): Promise<StoredJobSet | undefined> {
+    const repo = this.repo();
+    return (await repo.getSet(setOrJobId)) ?? (await repo.getSet((await repo.setIdOfJob(setOrJobId)) ?? ''));
+  }
+
+  /** Operators (CLI): recent sets, newest first, optionally one account's or only open ones. */
+  async recentSets(o: { accountId?: string; open?: boolean; limit: number }): Promise<StoredJobSet[]> {
+    const repo = this.repo();
+    const sets: StoredJobSet[] = [];
+    for (const id of await repo.recentSetIds(o)) {
+      const s = await repo.getSet(id);
+      if (s) sets.push(s);
+    }
+    return sets;
+  }
+
+  /** Extends a running job's lease; `owned` false once another worker has it, `cancel` once asked. */
+  heartbeat(jobId: string, workerId: string): Promise<{ owned: boolean; cancel: boolean }> {
+    return this.repo().heartbeat(jobId, workerId, this.config.leaseMs);
   }
 
   async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {
@@ -110,11 +168,11 @@ export class GenerationService {
         // A per-request webhook secret is stored sealed; the outbox sends it opened.
         webhook: plan.webhook?.secret ? { ...plan.webhook, secret: this.secrets.seal(plan.webhook.secret) } : plan.webhook,
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
-        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
+        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: j.kind ?? plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli, waiting: j.waiting })),
       });
     });
-    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: plan.kind })), plan.dialect, plan.model);
-    await this.announce(plan.jobs.map((j) => ({ id: j.id, kind: plan.kind, priority: j.priority, attempts: 0 })));
+    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })), plan.dialect, plan.model);
+    await this.announce(plan.jobs.filter((j) => !j.waiting).map((j) => ({ id: j.id, kind: j.kind ?? plan.kind, priority: j.priority, attempts: 0 })));
     return (await this.get(plan.id, accountId))!;
   }
 
@@ -154,10 +212,10 @@ export class GenerationService {
    */
   async cancelIfQueued(id: string, accountId: string): Promise<boolean> {
     const set = await this.getOrThrow(id, accountId);
-    if (!set.jobs.every((j) => j.status === 'queued')) return false;
+    if (!set.jobs.every((j) => j.status === 'queued' || j.status === 'waiting')) return false;
     // All or nothing: a worker claiming one job in between rolls every cancel and refund back.
     try {
-      await this.finishJobs(set.jobs, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+      await this.finishJobs(set.jobs, { status: PENDING }, { status: 'canceled', error: 'Canceled by the user' });
       return true;
     } catch (e) {
       if (e instanceof NotAllMoved) return false;
@@ -171,8 +229,8 @@ export class GenerationService {
     await this.repo().requestCancel(id);
     // Local workers stop at once; remote ones see cancel_requested on their next heartbeat.
     this.wake.emit('cancel', set.jobs.filter((j) => j.status === 'in_progress').map((j) => j.id));
-    for (const j of set.jobs.filter((x) => x.status === 'queued')) {
-      await this.finishJob(j, { status: 'queued' }, { status: 'canceled', error: 'Canceled by the user' });
+    for (const j of set.jobs.filter((x) => x.status === 'queued' || x.status === 'waiting')) {
+      await this.finishJob(j, { status: j.status }, { status: 'canceled', error: 'Canceled by the user' });
     }
     return (await this.get(id, accountId))!;
   }
@@ -181,7 +239,7 @@ export class GenerationService {
    * The one way a job ends: guarded transition, exact refund of what this job cost, and, when it
    * was the last open job of its set, the set-finished hooks, all in one transaction.
    */
-  async finishJob(job: FinishingJob, from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<boolean> {
+  async finishJob(job: FinishingJob, from: FinishFrom, outcome: JobOutcome): Promise<boolean> {
     try {
       await this.finishJobs([job], from, outcome);
       return true;
@@ -192,10 +250,14 @@ export class GenerationService {
   }
 
   /** finishJob for several jobs in one transaction; throws NotAllMoved (nothing applied) unless every one moved. */
-  private async finishJobs(jobs: FinishingJob[], from: { status: JobStatus; workerId?: string }, outcome: JobOutcome): Promise<void> {
+  private async finishJobs(jobs: FinishingJob[], from: FinishFrom, outcome: JobOutcome): Promise<void> {
     const refunds = REFUNDED_STATUSES.has(outcome.status);
     const dialects = new Map<string, string>();
+    let released: QueuedRef[] = [];
+    let settled: { job: FinishingJob; outcome: JobOutcome }[] = [];
     await this.db.transaction().execute(async (trx) => {
+      released = [];
+      settled = [];
       const repo = this.repo(trx);
       for (const job of jobs) {
         if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
@@ -207,7 +269,13 @@ export class GenerationService {
         // Locks the set row first: of two jobs of one set ending at once, the second to commit
         // sees the first's status, so the set's stored status and its end are never missed.
         await repo.bumpSetVersion(setId);
-        const set = await repo.getSet(setId);
+        let set = await repo.getSet(setId);
+        if (set && set.jobs.some((j) => j.status === 'waiting') && set.jobs.every((j) => j.status === 'waiting' || isTerminal(j.status))) {
+          const s = await this.settleWaiting(trx, set);
+          released.push(...s.released);
+          settled.push(...s.ended);
+          set = await repo.getSet(setId);
+        }
         if (set) dialects.set(set.id, set.dialect);
         if (set) await repo.setIndexedStatus(setId, jobSetStatus(set.jobs));
         if (set && set.jobs.every((j) => isTerminal(j.status))) {
@@ -217,15 +285,39 @@ export class GenerationService {
       }
     });
     for (const setId of new Set(jobs.map((j) => j.jobSetId))) this.events.publish(setId);
+    if (released.length) await this.announce(released);
     const now = Date.now();
-    for (const job of jobs) {
-      this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', outcome.status, {
-        error: outcome.error,
+    for (const { job, outcome: o } of [...jobs.map((job) => ({ job, outcome })), ...settled]) {
+      this.lifecycle.ended(job, dialects.get(job.jobSetId) ?? 'unknown', o.status, {
+        error: o.error,
         durationMs: job.startedAt ? now - Date.parse(job.startedAt) : null,
-        refundedMilli: refunds ? job.cost : 0,
+        refundedMilli: REFUNDED_STATUSES.has(o.status) ? job.cost : 0,
       });
-      for (const hook of this.jobFinishedHooks) hook(job, outcome.status);
+      for (const hook of this.jobFinishedHooks) hook(job, o.status);
     }
+  }
+
+  /**
+   * Every other job of the set has ended (same transaction): its waiting jobs become queued when
+   * all of those completed, else they end unrun with their exact refund: canceled when the set was
+   * canceled, failed otherwise (a video series is not concatenated from some of its clips, which
+   * would come out shorter than the target).
+   */
+  private async settleWaiting(trx: Db, set: StoredJobSet): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] }> {
+    const repo = this.repo(trx);
+    const others = set.jobs.filter((j) => j.status !== 'waiting');
+    if (others.every((j) => j.status === 'completed')) return { released: await repo.queueWaiting(set.id), ended: [] };
+    const bad = others.find((j) => j.status !== 'completed')!;
+    const outcome: JobOutcome = others.some((j) => j.status === 'canceled')
+      ? { status: 'canceled', error: 'Canceled by the user' }
+      : { status: 'failed', error: `Not run: part ${bad.index + 1} of this request ended ${bad.status}` };
+    const ended: { job: FinishingJob; outcome: JobOutcome }[] = [];
+    for (const job of set.jobs.filter((j) => j.status === 'waiting')) {
+      if (!(await repo.finish(job.id, { status: 'waiting' }, outcome))) continue;
+      if (job.cost > 0) await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+      ended.push({ job, outcome });
+    }
+    return { released: [], ended };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { type FieldIssue, ValidationError } from '../domain/errors.js';
 import { FieldReader } from '../domain/fields.js';
-import { JOB_KINDS, JOB_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
-import { nowIso } from '../store/repos/accounts.js';
+import { JOB_KINDS, WIRE_STATUSES, type JobKind, type JobStatus } from '../domain/job.js';
+import { nowIso } from '../util/now.js';
 import type { SetListCursor, StoredJobSet } from '../store/repos/jobs.js';
 import type { GenerationService } from './generation.js';
 
@@ -43,7 +43,7 @@ export function readSetListQuery(query: Record<string, unknown>): SetListQuery {
   const r = FieldReader.object(present, ['query'], issues)!;
   const limit = r.number('limit', { int: true, min: 1, max: SET_LIST_MAX_LIMIT });
   const kind = r.literal('kind', JOB_KINDS);
-  const status = r.literal('status', JOB_STATUSES);
+  const status = r.literal('status', WIRE_STATUSES);
   const rawCursor = r.string('cursor');
   let cursor: SetListCursor | null = null;
   if (rawCursor !== undefined) {
@@ -57,7 +57,7 @@ export function readSetListQuery(query: Record<string, unknown>): SetListQuery {
 /** One page of the account's job sets, newest first; next_cursor is null on the last page. */
 export async function listJobSets(generation: GenerationService, accountId: string, q: SetListQuery): Promise<{ items: StoredJobSet[]; nextCursor: string | null }> {
   // One row more than asked tells whether another page exists without a count.
-  const rows = await generation.repo().listSets(accountId, { limit: q.limit + 1, kind: q.kind, status: q.status, cursor: q.cursor, visibleAt: nowIso() });
+  const rows = await generation.listSets(accountId, { limit: q.limit + 1, kind: q.kind, status: q.status, cursor: q.cursor, visibleAt: nowIso() });
   const items = rows.slice(0, q.limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > q.limit && last ? encodeSetCursor({ createdAt: last.createdAt, id: last.id }) : null };

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { MediaRef } from '../domain/job.js';
+import type { StoredBlob } from '../domain/media.js';
 import { DomainError } from '../domain/errors.js';
 import { bounded } from '../domain/echo.js';
 import { inspectImage, ImageRejectedError } from '../net/image-guard.js';
@@ -8,8 +9,7 @@ import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
 import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../store/db.js';
-import { mediaRepo } from '../store/repos/misc.js';
-import type { StoredBlob } from '../worker/runner.js';
+import { mediaRepo } from '../store/repos/media.js';
 import type { ModerationRecord } from '../domain/moderation.js';
 import { type ModerationService, refusalReason } from './moderation.js';
 

@@ -22,7 +22,7 @@ export interface ReviewedMedia {
  * reads (references, DoP stills, Soul ID photos).
  */
 export class ModerationService {
-  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop']);
+  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop', 'series_clip']);
 
   constructor(
     private readonly scorer: ContentScorer,

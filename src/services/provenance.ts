@@ -144,7 +144,7 @@ export class ProvenanceService {
 
   /** Generated media only: a Soul ID thumbnail is a crop of the owner's own photo, not a creation. */
   appliesTo(kind: JobKind): boolean {
-    return kind === 'soul' || kind === 'dop';
+    return kind === 'soul' || kind === 'dop' || kind === 'series_clip' || kind === 'series_concat';
   }
 
   /**

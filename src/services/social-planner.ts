@@ -5,6 +5,7 @@
  * and the plan says which planned it (and why the LLM was not used).
  */
 import { type CarouselPlan, type CarouselRequest, hashtagsFor, templateCarouselPlan } from '../domain/carousel.js';
+import { planTiming, sceneMotions, type SeriesPlan, seriesClipCount, templateSeriesPlan, type VideoSeriesRequest } from '../domain/video-series.js';
 
 export interface PlannerOptions {
   endpoint: string | null;
@@ -80,5 +81,48 @@ export async function planCarousel(req: CarouselRequest, opts: PlannerOptions): 
     return toCarouselPlan(jsonIn(await chat({ ...opts, endpoint: opts.endpoint }, carouselPrompt(req))), req);
   } catch (e) {
     return { ...templateCarouselPlan(req), fallback_reason: `LLM plan not used: ${(e as Error).message}` };
+  }
+}
+
+const SERIES_BRIEFS: Record<VideoSeriesRequest['template'], string> = {
+  tutorial: 'a step-by-step tutorial: a hook showing the result, what you need, one scene per step, the result, a call to action',
+  'product-showcase': 'a product showcase: teaser, reveal, feature and in-use beats, hero shot, call to action',
+  cinematic: 'a cinematic short: establishing shot, character, rising tension, climax, resolution',
+  pov: 'a POV video: first-person scenes (hands in frame) from setup to payoff; captions start with "POV:" on the first scene',
+  'faceless-story': 'a faceless story: narrated beats shown through objects, hands, silhouettes and places, never a face',
+};
+
+function seriesPrompt(req: VideoSeriesRequest, count: number): string {
+  return [
+    `Plan a vertical 9:16 video series of exactly ${count} scenes of ${req.clipDurationS} seconds about: ${req.topic}`,
+    `Structure: ${SERIES_BRIEFS[req.template]}.`,
+    `Write the title and captions in the language "${req.language}".`,
+    'Answer with JSON only: {"title":"...","scenes":[{"beat":"...","image_prompt":"...","camera":"...","caption":"..."}]}.',
+    'image_prompt describes one still photo for an image model (no text in the image); camera is a camera move in plain words (slow push in, orbit left, crane up, handheld, pan right, rain); caption is at most 10 words.',
+  ].join('\n');
+}
+
+function toSeriesPlan(answer: unknown, req: VideoSeriesRequest, count: number): SeriesPlan {
+  const a = answer as { title?: unknown; scenes?: unknown };
+  if (!Array.isArray(a.scenes) || a.scenes.length !== count) throw new Error(`the plan has ${Array.isArray(a.scenes) ? a.scenes.length : 'no'} scenes, not ${count}`);
+  const scenes = a.scenes.map((raw, index) => {
+    const s = (raw ?? {}) as Record<string, unknown>;
+    const image = str(s.image_prompt, 600);
+    const caption = str(s.caption, 140);
+    if (!image || !caption) throw new Error(`scene ${index + 1} lacks image_prompt or caption`);
+    const camera = str(s.camera, 200) ?? '';
+    return { index, beat: str(s.beat, 60) ?? `scene ${index + 1}`, image_prompt: image, camera, motions: sceneMotions(camera), caption };
+  });
+  return { template: req.template, title: str(a.title, 200) ?? req.topic, scenes, ...planTiming(req, count), planner: 'llm', language: req.language };
+}
+
+/** The series plan: from the LLM when configured (camera words parsed into motions), else the template's. */
+export async function planVideoSeries(req: VideoSeriesRequest, opts: PlannerOptions): Promise<SeriesPlan> {
+  if (!opts.endpoint) return templateSeriesPlan(req);
+  const count = seriesClipCount(req.targetDurationS, req.clipDurationS);
+  try {
+    return toSeriesPlan(jsonIn(await chat({ ...opts, endpoint: opts.endpoint, timeoutMs: opts.timeoutMs ?? 60_000 }, seriesPrompt(req, count))), req, count);
+  } catch (e) {
+    return { ...templateSeriesPlan(req), fallback_reason: `LLM plan not used: ${(e as Error).message}` };
   }
 }

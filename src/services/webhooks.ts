@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbEngine } from '../store/db.js';
-import { accountsRepo, nowIso } from '../store/repos/accounts.js';
+import { accountsRepo } from '../store/repos/accounts.js';
+import { nowIso } from '../util/now.js';
 import type { StoredJobSet } from '../store/repos/jobs.js';
 import { outboxRepo } from '../store/repos/outbox.js';
 import type { OutboxTable } from '../store/schema.js';

@@ -3,11 +3,11 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { Database } from './schema.js';
+import type { Database, Db } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { registerSetReader, sqliteSetReader } from './sqlite-set-reader.js';
 
-export type Db = Kysely<Database>;
+export type { Db };
 export type DbEngine = 'sqlite' | 'postgres';
 
 export interface OpenedDb {

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Portable on purpose: JSON as text, times as
@@ -198,3 +198,6 @@ export interface Database {
   counters: CountersTable;
   data_key: DataKeyTable;
 }
+
+/** A connection or an open transaction. */
+export type Db = Kysely<Database>;

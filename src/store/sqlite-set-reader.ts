@@ -1,6 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import type { Db } from './db.js';
-import type { JobRowFields, JobSetsTable } from './schema.js';
+import type { Db, JobRowFields, JobSetsTable } from './schema.js';
 
 /**
  * The status poll's read on embedded SQLite, straight on better-sqlite3 in raw (array) mode.

@@ -1,13 +1,7 @@
 import type { Job, JobKind, MediaRef } from '../domain/job.js';
+import type { StoredBlob } from '../domain/media.js';
 
-/** What a runner may put into the media store. */
-export interface StoredBlob {
-  bytes: Buffer;
-  contentType: string;
-  type: 'image' | 'video';
-  width?: number;
-  height?: number;
-}
+export type { StoredBlob };
 
 export interface RunContext {
   job: Job;
@@ -20,6 +14,8 @@ export interface RunContext {
    * everything else goes through the SSRF-safe fetcher with size and pixel limits.
    */
   loadImage(url: string): Promise<Buffer>;
+  /** The jobs of this job's set as stored now, and the bytes of their outputs (a series' concatenation reads its clips). */
+  readSet(): Promise<{ jobs: Job[]; output(ref: MediaRef): Promise<Buffer> }>;
   /** The worker's log, tagged with this job: for what the job's extras record but an operator should see too (fallbacks). */
   log(msg: string, extra?: Record<string, unknown>): void;
 }

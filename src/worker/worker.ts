@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import type { Job, JobKind, JobResults } from '../domain/job.js';
+import type { Job, JobKind, JobResults, MediaRef } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import { type ModerationService, refusalReason } from '../services/moderation.js';
@@ -93,7 +93,7 @@ export class WorkerPool {
       claimById: async (id, workerId) => {
         const job = await generation.claimById(id, workerId, kinds);
         if (job) return job;
-        const row = await generation.repo().getJob(id);
+        const row = await generation.job(id);
         return row?.status === 'queued' && !this.runners.has(row.kind) ? 'other_kind' : 'not_queued';
       },
       run: (job, workerId) => this.runJob(job, workerId),
@@ -104,10 +104,9 @@ export class WorkerPool {
     const { config, generation, media } = this.deps;
     const controller = new AbortController();
     this.running.set(job.id, controller);
-    const repo = generation.repo();
     const heartbeat = setInterval(async () => {
       try {
-        const hb = await repo.heartbeat(job.id, workerId, config.leaseMs);
+        const hb = await generation.heartbeat(job.id, workerId);
         if (!hb.owned) controller.abort('lease_lost' satisfies StopReason);
         else if (hb.cancel) controller.abort('canceled' satisfies StopReason);
       } catch (e) {
@@ -134,6 +133,16 @@ export class WorkerPool {
         await this.moderateInput(job, bytes, inputReviews);
         inputs.push(bytes);
         return bytes;
+      },
+      readSet: async () => {
+        const set = await generation.get(job.jobSetId, job.accountId);
+        if (!set) throw new JobFailure('This request no longer exists');
+        const output = async (ref: MediaRef) => {
+          const bytes = await media.readOwn(ref.key, job.accountId);
+          if (!bytes) throw new JobFailure('An output this job needs is gone (deleted or past retention)');
+          return bytes;
+        };
+        return { jobs: set.jobs, output };
       },
       log: (msg: string, extra?: Record<string, unknown>) => this.deps.log?.(msg, { job: job.id, kind: job.kind, ...extra }),
     };

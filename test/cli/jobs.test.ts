@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compactToken } from '../../src/api/api-key.js';
+import { compactToken } from '../../src/domain/api-key.js';
 import type { JobRunner } from '../../src/worker/runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 import { testSoulRunner } from '../helpers/test-runner.js';

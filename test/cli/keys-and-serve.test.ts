@@ -73,9 +73,16 @@ describe('opensoul serve', () => {
       expect(ready.checks.identity_engine.detail).toContain('opensoul models pull ezioruan/inswapper_128.onnx');
       // Moderation runs by default (block) on the classifier bundled with nsfwjs.
       expect(ready.checks.moderation_model).toEqual({ ok: true, detail: 'nsfwjs MobileNetV2Mid' });
-    } finally {
+      // SIGTERM runs the one shutdown sequence (HTTP, workers, webhooks, dispatch, database) to the end: exit 0.
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      expect(await exited).toBe(0);
+      expect(out).toContain('SIGTERM: draining');
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     }
   });
 });

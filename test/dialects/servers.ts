@@ -1,12 +1,10 @@
 import sharp from 'sharp';
 import type { Config } from '../../src/config.js';
-import { pixazoSurface } from '../../src/api/surfaces/pixazo.js';
-import { segmindSurface } from '../../src/api/surfaces/segmind.js';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { resellerDialects } from '../../src/api/dialects.js';
 import { startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 export function resellerSurfaces(opts: { syncWaitMs?: number } = {}) {
-  return [waveSpeedSurface(opts), segmindSurface(opts), pixazoSurface()];
+  return resellerDialects(opts);
 }
 
 /** A live server (workers on) with the three reseller dialects. */

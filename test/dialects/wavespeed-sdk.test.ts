@@ -6,7 +6,7 @@ import { Client } from 'wavespeed';
 import { USD_TO_CREDITS } from '../../src/domain/pricing.js';
 import { verifyWaveSpeedWebhook } from '../../src/net/webhook-signing.js';
 import { startLocalServer } from '../helpers/local-http-server.js';
-import { compactToken } from '../../src/api/surfaces/reseller-common.js';
+import { compactToken } from '../../src/domain/api-key.js';
 import type { TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/server.js';
 import { expectGolden } from './golden.js';

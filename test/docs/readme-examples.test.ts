@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
-import { pixazoSurface } from '../../src/api/surfaces/pixazo.js';
-import { segmindSurface } from '../../src/api/surfaces/segmind.js';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
+import { pixazoDialect } from '../../src/api/surfaces/pixazo.js';
+import { segmindDialect } from '../../src/api/surfaces/segmind.js';
+import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import type { CharacterEngine } from '../../src/services/characters.js';
 import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
 
@@ -36,7 +36,7 @@ let s: TestServer;
 let key = '';
 const ids: Record<string, string> = {};
 beforeAll(async () => {
-  s = await startServer({ workers: false, characterEngine: engine, surfaces: [dopRoutes(async () => Buffer.alloc(0)), waveSpeedSurface(), segmindSurface(), pixazoSurface()], config: { maxInFlightPerAccount: 100 } });
+  s = await startServer({ workers: false, characterEngine: engine, surfaces: [dopRoutes(async () => Buffer.alloc(0)), waveSpeedDialect(), segmindDialect(), pixazoDialect()], config: { maxInFlightPerAccount: 100 } });
   const a = await s.account(1000);
   key = a.credential;
   // Real values for the README's placeholders: an uploaded image, a job set, a character.

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { stylePreviewRoutes } from '../../src/api/surfaces/style-previews.js';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { createStylePreviews } from '../../src/engine/diffusion/style-preview.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
 import type { JobRunner } from '../../src/worker/runner.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
-import { soulRunner } from '../../src/worker/runners/soul.js';
-import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
+import { soulRunner } from '../../src/worker/runners/soul-runner.js';
+import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
 

@@ -13,7 +13,6 @@ ctx.workers?.start(config.workers);
 process.stdout.write(JSON.stringify({ url: address }) + '\n');
 process.on('SIGTERM', async () => {
   await app.close();
-  await ctx.workers?.stop(Number(process.env.TEST_GRACE_MS ?? 10_000));
-  await ctx.db.close();
+  await ctx.close(Number(process.env.TEST_GRACE_MS ?? 10_000));
   process.exit(0);
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { buildApp, type Surface } from '../../src/app.js';
+import { type AppSurface, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, type ContextOptions, createContext } from '../../src/context.js';
 import type { CharacterEngine } from '../../src/services/characters.js';
@@ -23,7 +23,7 @@ export async function startServer(
   opts: {
     config?: Partial<Config>;
     runners?: ContextOptions['runners'];
-    surfaces?: Surface[];
+    surfaces?: AppSurface[];
     workers?: boolean;
     characterEngine?: CharacterEngine;
     /** Output moderation; tests run without it unless they pass one (its policy becomes the config's). */

@@ -5,10 +5,10 @@ import path from 'node:path';
 import http from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { MOTIONS } from '../../src/domain/motions.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 let s: TestServer;
@@ -98,6 +98,11 @@ describe('DoP over HTTP', () => {
     expect(((await unknown.json()) as any).detail[0].msg).toContain('unknown motion id');
     const noImage = await submitV1({ model: 'dop-lite', prompt: 'x' });
     expect(noImage.status).toBe(422);
+    // At most two motions, as the official OpenAPI states.
+    const cams = MOTIONS.filter((m) => !m.startEndFrame).slice(0, 3).map((m) => ({ id: m.id, strength: 0.5 }));
+    const three = await submitV1({ model: 'dop-lite', prompt: 'x', input_images: [{ type: 'image_url', image_url: imageUrl }], motions: cams });
+    expect(three.status).toBe(422);
+    expect(((await three.json()) as any).detail[0]).toMatchObject({ type: 'too_long', loc: ['body', 'params', 'motions'] });
     const camera = MOTIONS.find((m) => !m.startEndFrame)!;
     const endWithoutTransition = await submitV1({ model: 'dop-lite', prompt: 'x', input_images: [{ type: 'image_url', image_url: imageUrl }], input_images_end: [{ type: 'image_url', image_url: imageUrl }], motions: [{ id: camera.id, strength: 1 }] });
     expect(endWithoutTransition.status).toBe(422);

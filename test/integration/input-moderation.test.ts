@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import { DEFAULT_THRESHOLDS, type ModerationMode } from '../../src/domain/moderation.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
 import { nsfwClassifier } from '../../src/engine/moderation/index.js';
 import { ModerationService } from '../../src/services/moderation.js';
-import { soulIdRunner } from '../../src/worker/runners/soul-id.js';
+import { soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { astronautPng, lineDrawing } from '../helpers/drawings.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   const start = (mode: ModerationMode) =>
     startServer({
       config: { workers: 1 },
-      surfaces: [waveSpeedSurface()],
+      surfaces: [waveSpeedDialect()],
       moderation: inputsOnly(mode),
       characterEngine: engine,
       runners: (ctx) => [testSoulRunner(), soulIdRunner(ctx.characters, engine)],

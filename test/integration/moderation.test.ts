@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
-import { RAI_BLOCKED, segmindSurface } from '../../src/api/surfaces/segmind.js';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
+import { RAI_BLOCKED, segmindDialect } from '../../src/api/surfaces/segmind.js';
+import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import { DEFAULT_THRESHOLDS, type ModerationMode } from '../../src/domain/moderation.js';
 import { MOTIONS } from '../../src/domain/motions.js';
 import { nsfwClassifier } from '../../src/engine/moderation/index.js';
 import { renderMotionPreview } from '../../src/engine/video/index.js';
 import { ModerationService } from '../../src/services/moderation.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { astronautPng, lineDrawing } from '../helpers/drawings.js';
 import { startLocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
@@ -22,7 +22,7 @@ const picture = async (prompt: string) => (prompt.includes('drawing') ? lineDraw
 let block: TestServer;
 let flag: TestServer;
 beforeAll(async () => {
-  const surfaces = () => [waveSpeedSurface(), segmindSurface(), dopRoutes(renderMotionPreview)];
+  const surfaces = () => [waveSpeedDialect(), segmindDialect(), dopRoutes(renderMotionPreview)];
   block = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('block')) });
   flag = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('flag')) });
 });

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { stylePreviewRoutes } from '../../src/api/surfaces/style-previews.js';
 import { SOUL_SIZES } from '../../src/domain/sizes.js';
 import { SOUL_STYLES } from '../../src/domain/styles.js';
@@ -152,6 +152,14 @@ describe('OpenAPI conformance', () => {
     const carousel = await call('POST', '/social/carousel/instagram', '/social/carousel/instagram', { headers: hfKey(), body: json({ topic: 'calm mornings', slide_count: 3 }) });
     expect(carousel.status).toBe(200);
     await call('POST', '/v1/job-sets/:id/cancel', `/v1/job-sets/${carousel.body.request_id}/cancel`, { headers: hf() });
+    // The five video series: submitted, their status (plan and waiting join) read, canceled.
+    for (const template of ['tutorial', 'product-showcase', 'cinematic', 'pov', 'faceless-story']) {
+      const route = `/social/video-series/${template}`;
+      const series = await call('POST', route, route, { headers: hfKey(), body: json({ topic: 'how to repot a houseplant', seed: 3 }) });
+      expect(series.status).toBe(200);
+      expect((await call('GET', '/requests/:id/status', `/requests/${series.body.request_id}/status`, { headers: hfKey() })).body.series.scenes).toHaveLength(20);
+      await call('POST', '/v1/job-sets/:id/cancel', `/v1/job-sets/${series.body.request_id}/cancel`, { headers: hf() });
+    }
     const alias = await call('POST', '/soul', '/soul', { headers: hf(), body: json({ params: { prompt: 'a red fox', quality: '720p' } }) });
     expect(alias.status).toBe(200);
     expect((await call('GET', '/.well-known/opensoul/c2pa-chain.pem', '/.well-known/opensoul/c2pa-chain.pem')).status).toBe(404);

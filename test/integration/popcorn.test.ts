@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
-import { soulRunner } from '../../src/worker/runners/soul.js';
+import { soulRunner } from '../../src/worker/runners/soul-runner.js';
 import { call, expectGolden } from '../dialects/golden.js';
 import { startLocalServer, type LocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';

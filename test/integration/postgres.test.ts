@@ -47,6 +47,26 @@ describe('PostgreSQL backend', () => {
     expect(refunds.filter((l) => l.reason === 'refund')).toHaveLength(1);
   });
 
+  it('a video series: the waiting join is queued by the last clip, and v1 cancel ends a waiting join with its refund', async () => {
+    const a = await s.account(400);
+    const submit = async () => ((await (await fetch(`${s.url}/social/video-series/tutorial`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ topic: 'repotting', seed: 4 }) })).json()) as any).request_id as string;
+    const first = await submit();
+    for (let i = 0; i < 20; i++) {
+      const job = (await s.ctx.generation.claimNext('pg-test', ['series_clip']))!;
+      await s.ctx.generation.finishJob(job, { status: 'in_progress', workerId: 'pg-test' }, { status: 'completed', results: null, extras: {} });
+    }
+    expect((await s.ctx.generation.get(first, a.accountId))!.jobs.at(-1)!.status).toBe('queued');
+    expect((await s.ctx.generation.claimNext('pg-test', ['series_concat']))!.jobSetId).toBe(first);
+    const second = await submit();
+    await s.ctx.generation.claimNext('pg-test', ['series_clip']);
+    await s.ctx.generation.cancel(second, a.accountId);
+    const set = (await s.ctx.generation.get(second, a.accountId))!;
+    expect(set.jobs.at(-1)!.status).toBe('canceled');
+    expect(set.jobs.filter((j) => j.status === 'canceled')).toHaveLength(20);
+    // 20 clips of the first set stay charged; of the second, only the clip still running.
+    expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(400_000 - 21 * 8000);
+  });
+
   it('recovers an expired lease', async () => {
     const a = await s.account(10);
     const idle = s.ctx.generation;

@@ -1,7 +1,7 @@
 // POST /v1/quote prices a body for a submit path with the code that charges it: for every
 // dialect, the quote equals the charge the ledger records when the same body is submitted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { authPixazo, authSegmind, authWs, ownImageUrl, resellerSurfaces } from '../dialects/servers.js';
 import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
 
@@ -50,6 +50,9 @@ describe('POST /v1/quote', () => {
     { path: '/higgsfield-ai/popcorn/auto', body: { prompt: 'q', num_images: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 4.416, jobs: 3 },
     { path: '/v1/text2image/keyframes', body: { params: { prompt: 'q', count: 2, aspect_ratio: '16:9' } }, headers: hfHeaders(a), currency: 'credits', credits: 2.944, jobs: 2 },
     { path: '/social/carousel/instagram', body: { topic: 'q', slide_count: 3 }, headers: hfHeaders(a), currency: 'credits', credits: 9, jobs: 3 },
+    // 20 clips of Soul 720p + DoP turbo (2.25 + 7.5 here) and the free join; 13 clips of 10 s at 480p (DoP lite, 2).
+    { path: '/social/video-series/pov', body: { topic: 'q' }, headers: hfHeaders(a), currency: 'credits', credits: 195, jobs: 21 },
+    { path: '/social/video-series/cinematic', body: { topic: 'q', resolution: '480p', clip_duration: 10, target_duration: 120 }, headers: hfHeaders(a), currency: 'credits', credits: 55.25, jobs: 14 },
     { path: '/kling-video/v2.1/pro/image-to-video', body: { prompt: 'slow push in', image_url: image, duration: 10 }, headers: hfHeaders(a), currency: 'credits', credits: 15.68, jobs: 1 },
   ];
 

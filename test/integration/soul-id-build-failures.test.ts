@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CharacterEngine } from '../../src/services/characters.js';
-import { soulIdRunner } from '../../src/worker/runners/soul-id.js';
+import { soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 // A character build that crashes (an engine error, not a refused photo) must not leave the

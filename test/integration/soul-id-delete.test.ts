@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/job.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
 import type { CharacterEngine } from '../../src/services/characters.js';
-import { soulIdRunner } from '../../src/worker/runners/soul-id.js';
+import { soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 // Deleting a Soul ID character removes every copy of the person's face: the character's media,

@@ -6,9 +6,9 @@ import { HiggsfieldClient } from '@higgsfield/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { faceCharacterEngine } from '../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../src/engine/identity/fixture.js';
-import { soulRunner } from '../../src/worker/runners/soul.js';
-import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id.js';
+import { makeIdentityFixtureModels } from '../helpers/identity-fixture.js';
+import { soulRunner } from '../../src/worker/runners/soul-runner.js';
+import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 // Soul ID over HTTP with the real face analysis, the fixture identity models and the fixture

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dopRoutes } from '../../src/api/surfaces/dop.js';
+import { dopRoutes } from '../../src/api/surfaces/dop-routes.js';
 import { MOTIONS } from '../../src/domain/motions.js';
-import { pixazoSurface } from '../../src/api/surfaces/pixazo.js';
-import { segmindSurface } from '../../src/api/surfaces/segmind.js';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { pixazoDialect } from '../../src/api/surfaces/pixazo.js';
+import { segmindDialect } from '../../src/api/surfaces/segmind.js';
+import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import { SOUL_STYLES } from '../../src/domain/styles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -39,7 +39,7 @@ let a: Awaited<ReturnType<TestServer['account']>>;
 beforeAll(async () => {
   const load = (f: string) => import(pathToFileURL(path.join(root, 'web/src', f)).href);
   web = { ...(await load('samples.ts')), ...(await load('requests.ts')), ...(await load('api.ts')) };
-  s = await startServer({ surfaces: [waveSpeedSurface(), segmindSurface(), pixazoSurface(), dopRoutes(async () => Buffer.alloc(0))] });
+  s = await startServer({ surfaces: [waveSpeedDialect(), segmindDialect(), pixazoDialect(), dopRoutes(async () => Buffer.alloc(0))] });
   a = await s.account(200);
 });
 afterAll(async () => s?.close());

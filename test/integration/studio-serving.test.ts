@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioRoutes } from '../../src/api/surfaces/studio.js';
-import { waveSpeedSurface } from '../../src/api/surfaces/wavespeed.js';
+import { waveSpeedDialect } from '../../src/api/surfaces/wavespeed.js';
 import { studioBanner } from '../../src/cli/serve.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { ensureStudioBuilt } from '../helpers/studio-build.js';
@@ -12,7 +12,7 @@ let unbuilt: TestServer;
 
 beforeAll(async () => {
   ensureStudioBuilt();
-  s = await startServer({ surfaces: [waveSpeedSurface()], workers: false });
+  s = await startServer({ surfaces: [waveSpeedDialect()], workers: false });
   off = await startServer({ config: { studio: false }, workers: false });
   unbuilt = await startServer({ config: { studio: false }, workers: false, surfaces: [(app, ctx) => studioRoutes(app, ctx, '/nonexistent/dist/')] });
 });

@@ -5,7 +5,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/context.js';
-import { registerWebhookRenderers } from '../../src/api/webhook-renderers.js';
+import { resellerDialects } from '../../src/api/dialects.js';
+import { installWebhookRenderers } from '../../src/api/webhook-renderers.js';
 import { QUEUE_NAME } from '../../src/queue/bullmq-dispatcher.js';
 import { redisOptions } from '../../src/queue/redis-options.js';
 import type { JobRunner } from '../../src/worker/runner.js';
@@ -102,7 +103,7 @@ export async function deploy(backend: Backend, opts: { api?: Partial<Config> } =
       const n = w.workers ?? 1;
       const config = loadConfig({}, { ...api.ctx.config, ...shared, dataDir: api.dataDir, workers: n, ...w.config });
       const ctx = await createContext(config, { runners: w.runners ?? [testSoulRunner()] });
-      registerWebhookRenderers(ctx); // as src/cli/serve.ts#worker does
+      installWebhookRenderers(ctx, resellerDialects()); // as src/cli/serve.ts#worker does
       ctx.workers!.start(n);
       workers.push(ctx);
       return ctx;

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDb } from '../../src/store/db.js';
 import { jobsRepo } from '../../src/store/repos/jobs.js';
-import { mediaRepo } from '../../src/store/repos/misc.js';
+import { mediaRepo } from '../../src/store/repos/media.js';
 import { fillTables } from '../../bench/scale-fill.js';
 import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
 

@@ -13,8 +13,8 @@ import { readSoulParams, type SoulJobInput } from '../../src/domain/soul.js';
 import { createDiffusionEngine, type DiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
 import { saliencyMatteProvider, chainMatteProviders } from '../../src/engine/video/index.js';
 import type { RunContext } from '../../src/worker/runner.js';
-import { dopRunner } from '../../src/worker/runners/dop.js';
-import { soulRunner } from '../../src/worker/runners/soul.js';
+import { dopRunner } from '../../src/worker/runners/dop-runner.js';
+import { soulRunner } from '../../src/worker/runners/soul-runner.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-http-server.js';
 import { waitFor } from '../helpers/server.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
@@ -67,6 +67,7 @@ function context(kind: Job['kind'], input: object): { ctx: RunContext; logs: { m
       throw new Error('no images in this test');
     },
     log: (msg, extra) => logs.push({ msg, extra }),
+    readSet: async () => ({ jobs: [job], output: async () => Buffer.alloc(0) }),
   };
   return { ctx, logs };
 }

@@ -134,7 +134,7 @@ export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
   app.get('/v1/account', { config: hf, schema: { tags: ['opensoul'], summary: 'Balance, in-flight requests and limits of the calling account', response: { 200: ACCOUNT_SCHEMA } } }, async (req) => {
     const { accountId, keyId } = principalOf(req);
     const account = await ctx.accounts.get(accountId);
-    const inFlight = await ctx.generation.repo().countActiveSets(accountId);
+    const inFlight = await ctx.generation.inFlightCount(accountId);
     return {
       id: accountId,
       name: account?.name,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { JOB_KINDS, JOB_STATUSES } from '../../domain/job.js';
+import { JOB_KINDS, WIRE_STATUSES } from '../../domain/job.js';
 import { SET_LIST_MAX_LIMIT, listJobSets, readSetListQuery } from '../../services/job-set-list.js';
 import { principalOf } from '../auth.js';
 import { renderV1SetListItem, renderV1SetWithStatus } from './higgsfield-render.js';
@@ -49,7 +49,7 @@ export function jobSetRoutes(app: FastifyInstance, ctx: AppContext) {
             limit: { type: 'integer', minimum: 1, maximum: SET_LIST_MAX_LIMIT, default: 20 },
             cursor: { type: 'string', description: 'next_cursor of the previous page' },
             kind: { type: 'string', enum: [...JOB_KINDS] },
-            status: { type: 'string', enum: [...JOB_STATUSES] },
+            status: { type: 'string', enum: [...WIRE_STATUSES] },
           },
         },
         response: { 200: closed({ items: { type: 'array', items: listItemSchema }, next_cursor: { type: 'string', nullable: true } }) },

@@ -70,7 +70,7 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (operators only)', response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (req, reply) => {
     if (!operator(req)) return operatorOnly(reply);
-    const depth = await ctx.generation.repo().queueDepth();
+    const depth = await ctx.generation.queueDepth();
     const text = ctx.metrics.render([
       { name: 'opensoul_queue_jobs', help: 'Jobs waiting or running, by kind and status', samples: depth.map((d) => ({ labels: { kind: d.kind, status: d.status }, value: d.n })) },
       { name: 'opensoul_workers_busy', help: 'In-process workers running a job', samples: [{ labels: {}, value: ctx.workers?.active ?? 0 }] },

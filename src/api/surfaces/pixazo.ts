@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader, type FieldSpec } from '../../domain/fields.js';
@@ -14,13 +13,15 @@ import { SOUL_FIELDS } from '../../domain/soul.js';
 import { SOUL_STYLES } from '../../domain/styles.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
-import type { ErrorRenderer } from '../errors.js';
+import { keyHeaderCredentials } from '../credentials.js';
+import type { Dialect, ErrorRenderer } from '../dialect.js';
 import { retryAfter } from '../errors.js';
 import { renderV1JobSet } from './higgsfield-render.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
 import { closed, pixazoJobSetSchema, pixazoSubmitSchema, stylesSchema } from '../schemas.js';
-import { type DialectSoulSpec, dialectSoulSchema, errorMessage, keyHeaderCredentials, readDialectSoul, registerDialect, requireField, statusOf } from './reseller-common.js';
+import { type DialectSoulSpec, dialectSoulSchema, readDialectSoul, requireField } from './dialect-soul-reader.js';
+import { errorMessage, statusOf } from './reseller-errors.js';
 
 const DIALECT = 'pixazo';
 const px = { auth: DIALECT, dialect: DIALECT } as const;
@@ -115,49 +116,57 @@ export function renderPixazoStyles(ctx: AppContext) {
   };
 }
 
-export function pixazoSurface(): Surface {
-  return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, keyHeaderCredentials('ocp-apim-subscription-key'), renderPixazoError, ['/ai-model-api/', '/ai-model-api-polling/']);
-    const tags = ['pixazo'];
+/** The Pixazo dialect: its routes, `Ocp-Apim-Subscription-Key` keys, error shape and webhooks. */
+export function pixazoDialect(): Dialect {
+  return {
+    name: DIALECT,
+    credentials: keyHeaderCredentials('ocp-apim-subscription-key'),
+    renderError: renderPixazoError,
+    pathPrefixes: ['/ai-model-api/', '/ai-model-api-polling/'],
+    // Pixazo callbacks carry the Higgsfield job set, with webhook_secret as X-Webhook-Secret-Key.
+    webhooks: (ctx) => ({ [DIALECT]: (set) => ({ body: renderPixazoJobSet(set, ctx) }) }),
+    routes: (app: FastifyInstance, ctx: AppContext) => {
+      const tags = ['pixazo'];
 
-    /** Body, webhook and Pixazo's quality x batch price per request: what submit and quote both run. */
-    const read: SoulRead = async (req) => {
-      const { params, extras } = readDialectSoul(req.body, soulSpec(req.body));
-      const hook = extras.webhook as { url: string; secret: string } | null;
-      const webhook = hook ? { url: await checkWebhookUrl(ctx, hook.url, 'webhook_url'), secret: hook.secret, dialect: DIALECT } : null;
-      const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
-      return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
-    };
-    app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoSubmitSchema } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      const { params, meta } = await read(req);
-      const set = await ctx.soul.submit(accountId, params, meta);
-      return renderPixazoSubmit(set, ctx);
-    });
-
-    app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: pixazoJobSetSchema } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      const issues: FieldIssue[] = [];
-      const r = FieldReader.object(req.body ?? null, ['body'], issues);
-      if (!r) throw new ValidationError(issues);
-      const id = r.uuid('job_set_id');
-      if (!r.has('job_set_id')) requireField(r, 'job_set_id', req.body);
-      r.forbidExtra();
-      r.throwIfInvalid();
-      const set = await ctx.generation.get(id!, accountId);
-      if (!set) throw new DomainError('not_found', 'Job set not found');
-      return renderPixazoJobSet(set, ctx);
-    });
-
-    // Named in the generateSoul docs ("Use /getTextToImageGetSoulStyles"); both methods answer.
-    for (const method of ['GET', 'POST'] as const) {
-      app.route({ method, url: '/ai-model-api/v1/getTextToImageGetSoulStyles', config: px, schema: { tags, summary: 'List Soul styles ({success, styles[]})', response: { 200: closed({ success: { type: 'boolean', enum: [true] }, styles: stylesSchema }) } }, handler: async () => renderPixazoStyles(ctx) });
-    }
-
-    for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
-      app.post(prefix, { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } }, async () => {
-        throw new DomainError('not_found', 'Endpoint not found');
+      /** Body, webhook and Pixazo's quality x batch price per request: what submit and quote both run. */
+      const read: SoulRead = async (req) => {
+        const { params, extras } = readDialectSoul(req.body, soulSpec(req.body));
+        const hook = extras.webhook as { url: string; secret: string } | null;
+        const webhook = hook ? { url: await checkWebhookUrl(ctx, hook.url, 'webhook_url'), secret: hook.secret, dialect: DIALECT } : null;
+        const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
+        return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
+      };
+      app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoSubmitSchema } } }, async (req) => {
+        const { accountId } = principalOf(req);
+        const { params, meta } = await read(req);
+        const set = await ctx.soul.submit(accountId, params, meta);
+        return renderPixazoSubmit(set, ctx);
       });
-    }
+
+      app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: pixazoJobSetSchema } } }, async (req) => {
+        const { accountId } = principalOf(req);
+        const issues: FieldIssue[] = [];
+        const r = FieldReader.object(req.body ?? null, ['body'], issues);
+        if (!r) throw new ValidationError(issues);
+        const id = r.uuid('job_set_id');
+        if (!r.has('job_set_id')) requireField(r, 'job_set_id', req.body);
+        r.forbidExtra();
+        r.throwIfInvalid();
+        const set = await ctx.generation.get(id!, accountId);
+        if (!set) throw new DomainError('not_found', 'Job set not found');
+        return renderPixazoJobSet(set, ctx);
+      });
+
+      // Named in the generateSoul docs ("Use /getTextToImageGetSoulStyles"); both methods answer.
+      for (const method of ['GET', 'POST'] as const) {
+        app.route({ method, url: '/ai-model-api/v1/getTextToImageGetSoulStyles', config: px, schema: { tags, summary: 'List Soul styles ({success, styles[]})', response: { 200: closed({ success: { type: 'boolean', enum: [true] }, styles: stylesSchema }) } }, handler: async () => renderPixazoStyles(ctx) });
+      }
+
+      for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
+        app.post(prefix, { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } }, async () => {
+          throw new DomainError('not_found', 'Endpoint not found');
+        });
+      }
+    },
   };
 }

@@ -5,32 +5,18 @@
  */
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Surface } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, ValidationError } from '../../domain/errors.js';
 import { type JobStatus, isTerminal } from '../../domain/job.js';
 import type { FieldSpec } from '../../domain/fields.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
-import type { ErrorRenderer } from '../errors.js';
-import {
-  type DialectSoulSpec,
-  SetWaiter,
-  chargedMilli,
-  clientGone,
-  dialectSoulSchema,
-  completedJobs,
-  errorMessage,
-  keyHeaderCredentials,
-  mediaSize,
-  milliToUsd,
-  readDialectSoul,
-  registerDialect,
-  setError,
-  setStatus,
-  setTimings,
-  statusOf,
-} from './reseller-common.js';
+import { keyHeaderCredentials } from '../credentials.js';
+import type { Dialect, ErrorRenderer } from '../dialect.js';
+import { type DialectSoulSpec, dialectSoulSchema, readDialectSoul } from './dialect-soul-reader.js';
+import { errorMessage, statusOf } from './reseller-errors.js';
+import { chargedMilli, completedJobs, milliToUsd, setError, setStatus, setTimings } from './reseller-sets.js';
+import { SetWaiter, clientGone } from './set-waiter.js';
 import { type SoulRead, soulQuoter } from '../quote.js';
 import { binary, closed } from '../schemas.js';
 
@@ -61,7 +47,7 @@ const SLUG = 'higgsfield-text2image-soul';
 /** How long the v1 sync route holds a request before it gives up (and cancels it). */
 export const DEFAULT_SEGMIND_SYNC_WAIT_MS = 120_000;
 
-const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
+const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', waiting: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
 
 /** Segmind reports content (RAI) blocks as FAILED with a message, not as a status of their own. */
 export const RAI_BLOCKED = 'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';
@@ -130,7 +116,7 @@ export async function renderSegmindResult(set: StoredJobSet, ctx: AppContext) {
       url: ctx.media.url(j.results!.raw.key),
       content_type: j.results!.raw.contentType,
       file_name: path.posix.basename(j.results!.raw.key),
-      file_size: await mediaSize(ctx, j.results!.raw.key),
+      file_size: await ctx.media.size(j.results!.raw.key),
     })),
   );
   const account = await ctx.accounts.get(set.accountId);
@@ -149,83 +135,89 @@ function requireJson(req: FastifyRequest) {
   if (type !== 'application/json') throw new DomainError('bad_input', `Unsupported Content-Type: ${type} (send application/json)`, { unsupportedMediaType: true });
 }
 
-export function segmindSurface(opts: { syncWaitMs?: number } = {}): Surface {
+/** The Segmind dialect: its routes, `x-api-key` keys and error shape (it sends no webhooks). */
+export function segmindDialect(opts: { syncWaitMs?: number } = {}): Dialect {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SEGMIND_SYNC_WAIT_MS;
-  return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, keyHeaderCredentials('x-api-key'), renderSegmindError, ['/v2/', '/v1/requests/', `/v1/${SLUG}`]);
-    const tags = ['segmind'];
-    const SUBMIT_BODY = { ...dialectSoulSchema(SOUL_SPEC), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p' } };
-    const waiter = new SetWaiter(ctx);
-    // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
-    const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
+  return {
+    name: DIALECT,
+    credentials: keyHeaderCredentials('x-api-key'),
+    renderError: renderSegmindError,
+    pathPrefixes: ['/v2/', '/v1/requests/', `/v1/${SLUG}`],
+    routes: (app: FastifyInstance, ctx: AppContext) => {
+      const tags = ['segmind'];
+      const SUBMIT_BODY = { ...dialectSoulSchema(SOUL_SPEC), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p' } };
+      const waiter = new SetWaiter(ctx);
+      // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
+      const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
 
-    // Not idempotent: the answer is image bytes, which the idempotency store does not replay.
-    app.post(`/v1/${SLUG}`, { config: { ...sg, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)', body: SUBMIT_BODY, response: { 200: binary('image/png', 'The image (its own Content-Type); cost and seed in x-* headers'), 422: { description: 'The generation failed', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } }, 504: { description: 'Held too long: canceled without charge', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } } } } }, async (req, reply) => {
-      const { accountId } = principalOf(req);
-      requireJson(req);
-      const { params, meta } = await read(req);
-      // Listening before the submit: a caller who leaves while it commits is not missed.
-      const gone = clientGone(reply);
-      const set = await ctx.soul.submit(accountId, params, meta);
-      const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
-      if (!end.jobs.every((j) => isTerminal(j.status))) {
-        // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
-        // finishJob refunds it (a job that completes in the same instant stays charged).
-        await ctx.generation.cancel(set.id, accountId);
-        if (gone.aborted) {
-          // Nobody to answer: end the connection instead of holding it open for keep-alive.
-          reply.hijack();
-          reply.raw.destroy();
-          return reply;
+      // Not idempotent: the answer is image bytes, which the idempotency store does not replay.
+      app.post(`/v1/${SLUG}`, { config: { ...sg, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)', body: SUBMIT_BODY, response: { 200: binary('image/png', 'The image (its own Content-Type); cost and seed in x-* headers'), 422: { description: 'The generation failed', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } }, 504: { description: 'Held too long: canceled without charge', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } } } } }, async (req, reply) => {
+        const { accountId } = principalOf(req);
+        requireJson(req);
+        const { params, meta } = await read(req);
+        // Listening before the submit: a caller who leaves while it commits is not missed.
+        const gone = clientGone(reply);
+        const set = await ctx.soul.submit(accountId, params, meta);
+        const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
+        if (!end.jobs.every((j) => isTerminal(j.status))) {
+          // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
+          // finishJob refunds it (a job that completes in the same instant stays charged).
+          await ctx.generation.cancel(set.id, accountId);
+          if (gone.aborted) {
+            // Nobody to answer: end the connection instead of holding it open for keep-alive.
+            reply.hijack();
+            reply.raw.destroy();
+            return reply;
+          }
+          const seconds = Math.round(syncWaitMs / 100) / 10;
+          return reply.status(504).send({ error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue` });
         }
-        const seconds = Math.round(syncWaitMs / 100) / 10;
-        return reply.status(504).send({ error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue` });
-      }
-      const job = completedJobs(end)[0];
-      const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;
-      if (!job || !bytes) return reply.status(422).send({ error: setError(end) });
-      const account = await ctx.accounts.get(accountId);
-      const t = setTimings(end);
-      return reply
-        .type(job.results!.raw.contentType)
-        .headers({
-          'x-cost': String(milliToUsd(chargedMilli(end))),
-          'x-remaining-credits': String(milliToUsd(Number(account?.balance_milli ?? 0))),
-          'x-generation-time': String(t ? sec(t.inferenceMs) : 0),
-          'x-seed-value': String((job.input as { seed?: number }).seed ?? ''),
-          'x-request-id': end.id,
-        })
-        .send(bytes);
-    });
-
-    app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue', body: SUBMIT_BODY, response: { 200: closed({ request_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['QUEUED'] }, poll_url: uri, status_url: uri, response_url: uri }) } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      requireJson(req);
-      const { params, meta } = await read(req);
-      const set = await ctx.soul.submit(accountId, params, meta);
-      return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
-    });
-
-    const load = async (id: string, accountId: string) => {
-      const set = await ctx.generation.get(id, accountId);
-      if (!set) throw new DomainError('not_found', `Request ${id} not found`);
-      return set;
-    };
-    const send = (reply: FastifyReply, body: { status: string }) => reply.status(body.status === 'FAILED' ? 422 : 200).send(body);
-
-    app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)', response: { 200: STATUS_SCHEMA, 422: FAILED } } }, async (req, reply) => {
-      const set = await load(req.params.id, principalOf(req).accountId);
-      return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
-    });
-    for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
-      app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)', response: { 200: RESULT_SCHEMA, 422: FAILED } } }, async (req, reply) => {
-        const set = await load(req.params.id, principalOf(req).accountId);
-        return send(reply, await renderSegmindResult(set, ctx));
+        const job = completedJobs(end)[0];
+        const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;
+        if (!job || !bytes) return reply.status(422).send({ error: setError(end) });
+        const account = await ctx.accounts.get(accountId);
+        const t = setTimings(end);
+        return reply
+          .type(job.results!.raw.contentType)
+          .headers({
+            'x-cost': String(milliToUsd(chargedMilli(end))),
+            'x-remaining-credits': String(milliToUsd(Number(account?.balance_milli ?? 0))),
+            'x-generation-time': String(t ? sec(t.inferenceMs) : 0),
+            'x-seed-value': String((job.input as { seed?: number }).seed ?? ''),
+            'x-request-id': end.id,
+          })
+          .send(bytes);
       });
-    }
 
-    app.post('/v2/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model: 404 in this dialect', response: {} } }, async (req) => {
-      throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
-    });
+      app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue', body: SUBMIT_BODY, response: { 200: closed({ request_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['QUEUED'] }, poll_url: uri, status_url: uri, response_url: uri }) } } }, async (req) => {
+        const { accountId } = principalOf(req);
+        requireJson(req);
+        const { params, meta } = await read(req);
+        const set = await ctx.soul.submit(accountId, params, meta);
+        return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
+      });
+
+      const load = async (id: string, accountId: string) => {
+        const set = await ctx.generation.get(id, accountId);
+        if (!set) throw new DomainError('not_found', `Request ${id} not found`);
+        return set;
+      };
+      const send = (reply: FastifyReply, body: { status: string }) => reply.status(body.status === 'FAILED' ? 422 : 200).send(body);
+
+      app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)', response: { 200: STATUS_SCHEMA, 422: FAILED } } }, async (req, reply) => {
+        const set = await load(req.params.id, principalOf(req).accountId);
+        return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
+      });
+      for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
+        app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)', response: { 200: RESULT_SCHEMA, 422: FAILED } } }, async (req, reply) => {
+          const set = await load(req.params.id, principalOf(req).accountId);
+          return send(reply, await renderSegmindResult(set, ctx));
+        });
+      }
+
+      app.post('/v2/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model: 404 in this dialect', response: {} } }, async (req) => {
+        throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
+      });
+    },
   };
 }

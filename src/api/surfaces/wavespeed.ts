@@ -6,7 +6,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { isFlagged } from '../../domain/moderation.js';
-import type { Surface } from '../../app.js';
+import type { Dialect } from '../dialect.js';
 import type { AppContext } from '../../context.js';
 import { DomainError, type FieldIssue, ValidationError } from '../../domain/errors.js';
 import { FieldReader, type FieldSpec, type JsonSchema, objectSchema } from '../../domain/fields.js';
@@ -18,30 +18,26 @@ import { SOUL_STYLES, findStyle, findStyleByName } from '../../domain/styles.js'
 import { UPLOAD_TYPES } from '../../services/media.js';
 import type { StoredJobSet } from '../../store/repos/jobs.js';
 import { principalOf } from '../auth.js';
-import type { ErrorRenderer } from '../errors.js';
+import type { ErrorRenderer } from '../dialect.js';
 import { retryAfter } from '../errors.js';
 import { checkWebhookUrl } from '../webhook-url.js';
 import type { SubmitRequest } from '../quote.js';
 import { soulQuoter } from '../quote.js';
-import {
-  type DialectSoulSpec,
-  SetWaiter,
-  dialectSoulSchema,
-  bearerKeyCredentials,
-  clientGone,
-  completedJobs,
-  errorMessage,
-  milliToUsd,
-  readDialectSoul,
-  registerDialect,
-  setError,
-  setStatus,
-  setTimings,
-  statusOf,
-} from './reseller-common.js';
+import { headerValue, presentKey } from '../credentials.js';
+import type { CredentialExtractor } from '../dialect.js';
+import { type DialectSoulSpec, dialectSoulSchema, readDialectSoul } from './dialect-soul-reader.js';
+import { errorMessage, statusOf } from './reseller-errors.js';
+import { completedJobs, milliToUsd, setError, setStatus, setTimings } from './reseller-sets.js';
+import { SetWaiter, clientGone } from './set-waiter.js';
 
 const DIALECT = 'wavespeed';
 const ws = { auth: DIALECT, dialect: DIALECT } as const;
+
+/** `Authorization: Bearer <key>`. */
+const bearerKeyCredentials: CredentialExtractor = (req) => {
+  const m = /^Bearer\s+(.+)$/i.exec(headerValue(req, 'authorization') ?? '');
+  return m ? presentKey(m[1]) : null;
+};
 
 /** Model ids under /api/v3/; the long image-to-image id is how WaveSpeed's catalogue lists it. */
 const MODELS: Record<string, { image: boolean }> = {
@@ -51,7 +47,7 @@ const MODELS: Record<string, { image: boolean }> = {
 };
 
 const QUALITY = { medium: '720p', high: '1080p' } as const;
-const STATUS: Record<JobStatus, string> = { queued: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
+const STATUS: Record<JobStatus, string> = { queued: 'created', waiting: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
 const SYNC_TIMEOUT_CODE = 5004;
 /** The server-side hold of `enable_sync_mode` (WaveSpeed documents ~90 s). */
 export const DEFAULT_SYNC_WAIT_MS = 90_000;
@@ -231,115 +227,122 @@ function multipartError(e: unknown, maxBytes: number): DomainError {
   return new DomainError('bad_input', `Upload failed: the multipart/form-data body is malformed (${message ?? 'unreadable'})`);
 }
 
-export function waveSpeedSurface(opts: { syncWaitMs?: number } = {}): Surface {
+/** The WaveSpeed dialect: its routes, `Authorization: Bearer` keys, error envelope and signed webhooks. */
+export function waveSpeedDialect(opts: { syncWaitMs?: number } = {}): Dialect {
   const syncWaitMs = opts.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
-  return (app: FastifyInstance, ctx: AppContext) => {
-    registerDialect(DIALECT, bearerKeyCredentials, renderWaveSpeedError, ['/api/v3/']);
-    const waiter = new SetWaiter(ctx);
-    const tags = ['wavespeed'];
+  return {
+    name: DIALECT,
+    credentials: bearerKeyCredentials,
+    renderError: renderWaveSpeedError,
+    pathPrefixes: ['/api/v3/'],
+    webhooks: (ctx) => ({ [DIALECT]: (set) => ({ body: renderPrediction(set, ctx, { input: true }), signing: 'wavespeed' }) }),
+    routes: (app: FastifyInstance, ctx: AppContext) => {
+      const waiter = new SetWaiter(ctx);
+      const tags = ['wavespeed'];
 
-    for (const [model, { image }] of Object.entries(MODELS)) {
-      /** The body read, the webhook checked and the request priced from WaveSpeed's table: submit and quote. */
-      const read = async (req: SubmitRequest) => {
-        const { params, extras } = readDialectSoul(req.body, soulSpec(image));
-        const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
-        const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
-        const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
-        return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true } };
-      };
-      app.post<{ Querystring: { webhook?: string } }>(
-        `/api/v3/${model}`,
-        { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: {
-            tags,
-            summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)`,
-            querystring: { type: 'object', properties: { webhook: { type: 'string', format: 'uri', description: 'Receives the prediction when it ends' } } },
-            body: { ...dialectSoulSchema(soulSpec(image)), example: { prompt: 'a portrait in soft window light', size: '1536*2048', quality: 'medium', ...(image ? { image: 'https://example.com/portrait.jpg', strength: 0.5 } : {}) } },
-            response: { 200: envelopeSchema(PREDICTION_SCHEMA) },
+      for (const [model, { image }] of Object.entries(MODELS)) {
+        /** The body read, the webhook checked and the request priced from WaveSpeed's table: submit and quote. */
+        const read = async (req: SubmitRequest) => {
+          const { params, extras } = readDialectSoul(req.body, soulSpec(image));
+          const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
+          const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
+          const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
+          return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true } };
+        };
+        app.post<{ Querystring: { webhook?: string } }>(
+          `/api/v3/${model}`,
+          { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: {
+              tags,
+              summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)`,
+              querystring: { type: 'object', properties: { webhook: { type: 'string', format: 'uri', description: 'Receives the prediction when it ends' } } },
+              body: { ...dialectSoulSchema(soulSpec(image)), example: { prompt: 'a portrait in soft window light', size: '1536*2048', quality: 'medium', ...(image ? { image: 'https://example.com/portrait.jpg', strength: 0.5 } : {}) } },
+              response: { 200: envelopeSchema(PREDICTION_SCHEMA) },
+            },
           },
-        },
-        async (req, reply) => {
-          const { accountId } = principalOf(req);
-          const { params, sync, meta } = await read(req);
-          const set = await ctx.soul.submit(accountId, params, meta);
-          if (!sync) return envelope(renderPrediction(set, ctx));
-          const end = (await waiter.wait(set.id, accountId, syncWaitMs, clientGone(reply))) ?? set;
-          if (end.jobs.every((j) => isTerminal(j.status))) return envelope(renderPrediction(end, ctx));
-          const seconds = Math.round(syncWaitMs / 100) / 10;
-          // The documented timeout shape says processing: the prediction goes on without the caller.
-          return envelope({
-            ...renderPrediction(end, ctx),
-            status: 'processing',
-            code: SYNC_TIMEOUT_CODE,
-            error: `Sync mode timed out after ${seconds} seconds. The prediction is still processing asynchronously.`,
-          });
-        },
-      );
-    }
-
-    const prediction = async (id: string, accountId: string) => {
-      const set = await ctx.generation.get(id, accountId);
-      if (!set) throw new DomainError('not_found', 'Prediction not found');
-      return envelope(renderPrediction(set, ctx));
-    };
-    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
-      prediction(req.params.id, principalOf(req).accountId),
-    );
-    app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
-      prediction(req.params.id, principalOf(req).accountId),
-    );
-
-    app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url', body: objectSchema(UPLOAD_FIELDS, { example: { filename: 'photo.jpg', size: 123456 } }), response: { 200: envelopeSchema(closed({ ...UPLOADED, upload: closed({ method: { type: 'string', enum: ['PUT'] }, url: uri, headers: closed({ 'Content-Type': { type: 'string' } }) }) })) } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      const issues: FieldIssue[] = [];
-      const r = FieldReader.object(req.body ?? null, ['body'], issues);
-      if (!r) throw new ValidationError(issues);
-      const filename = r.read('filename', UPLOAD_FIELDS.filename);
-      const size = r.read('size', UPLOAD_FIELDS.size);
-      const declared = r.read('content_type', UPLOAD_FIELDS.content_type);
-      r.forbidExtra();
-      r.throwIfInvalid();
-      const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
-      if (!contentType || !(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
-        throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
+          async (req, reply) => {
+            const { accountId } = principalOf(req);
+            const { params, sync, meta } = await read(req);
+            const set = await ctx.soul.submit(accountId, params, meta);
+            if (!sync) return envelope(renderPrediction(set, ctx));
+            const end = (await waiter.wait(set.id, accountId, syncWaitMs, clientGone(reply))) ?? set;
+            if (end.jobs.every((j) => isTerminal(j.status))) return envelope(renderPrediction(end, ctx));
+            const seconds = Math.round(syncWaitMs / 100) / 10;
+            // The documented timeout shape says processing: the prediction goes on without the caller.
+            return envelope({
+              ...renderPrediction(end, ctx),
+              status: 'processing',
+              code: SYNC_TIMEOUT_CODE,
+              error: `Sync mode timed out after ${seconds} seconds. The prediction is still processing asynchronously.`,
+            });
+          },
+        );
       }
-      if (size! > ctx.config.uploadMaxBytes) throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
-      // The declared size becomes the PUT's limit, so the ticket means what it says.
-      const slot = await ctx.media.createUploadSlot(accountId, contentType, size!);
-      return envelope({ type: 'image', download_url: slot.public_url, filename, size, upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } } });
-    });
 
-    // Multipart parsing stays inside this scope: no other surface sees its content-type parser.
-    app.register(async (scoped) => {
-      await scoped.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 10, parts: 11 } });
-      scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"', body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }, response: { 200: envelopeSchema(closed(UPLOADED)) } } }, async (req) => {
+      const prediction = async (id: string, accountId: string) => {
+        const set = await ctx.generation.get(id, accountId);
+        if (!set) throw new DomainError('not_found', 'Prediction not found');
+        return envelope(renderPrediction(set, ctx));
+      };
+      app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
+        prediction(req.params.id, principalOf(req).accountId),
+      );
+      app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
+        prediction(req.params.id, principalOf(req).accountId),
+      );
+
+      app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url', body: objectSchema(UPLOAD_FIELDS, { example: { filename: 'photo.jpg', size: 123456 } }), response: { 200: envelopeSchema(closed({ ...UPLOADED, upload: closed({ method: { type: 'string', enum: ['PUT'] }, url: uri, headers: closed({ 'Content-Type': { type: 'string' } }) }) })) } } }, async (req) => {
         const { accountId } = principalOf(req);
-        if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-        let part: Awaited<ReturnType<typeof req.file>>;
-        let bytes: Buffer;
-        try {
-          part = await req.file();
-          if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-          bytes = await part.toBuffer();
-        } catch (e) {
-          throw multipartError(e, ctx.config.uploadMaxBytes);
+        const issues: FieldIssue[] = [];
+        const r = FieldReader.object(req.body ?? null, ['body'], issues);
+        if (!r) throw new ValidationError(issues);
+        const filename = r.read('filename', UPLOAD_FIELDS.filename);
+        const size = r.read('size', UPLOAD_FIELDS.size);
+        const declared = r.read('content_type', UPLOAD_FIELDS.content_type);
+        r.forbidExtra();
+        r.throwIfInvalid();
+        const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
+        if (!contentType || !(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
+          throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
         }
-        const ref = await ctx.media.upload(accountId, bytes);
-        return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });
+        if (size! > ctx.config.uploadMaxBytes) throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
+        // The declared size becomes the PUT's limit, so the ticket means what it says.
+        const slot = await ctx.media.createUploadSlot(accountId, contentType, size!);
+        return envelope({ type: 'image', download_url: slot.public_url, filename, size, upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } } });
       });
-    });
 
-    app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)', response: { 200: envelopeSchema(closed({ balance: { type: 'number' } })) } } }, async (req) => {
-      const account = await ctx.accounts.get(principalOf(req).accountId);
-      return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
-    });
+      // Multipart parsing stays inside this scope: no other surface sees its content-type parser.
+      app.register(async (scoped) => {
+        await scoped.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 10, parts: 11 } });
+        scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"', body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }, response: { 200: envelopeSchema(closed(UPLOADED)) } } }, async (req) => {
+          const { accountId } = principalOf(req);
+          if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+          let part: Awaited<ReturnType<typeof req.file>>;
+          let bytes: Buffer;
+          try {
+            part = await req.file();
+            if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+            bytes = await part.toBuffer();
+          } catch (e) {
+            throw multipartError(e, ctx.config.uploadMaxBytes);
+          }
+          const ref = await ctx.media.upload(accountId, bytes);
+          return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });
+        });
+      });
 
-    app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)', response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) } } }, async (req) => {
-      return envelope({ secret: (await ctx.accounts.webhookSecret(principalOf(req).accountId)) ?? undefined });
-    });
+      app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)', response: { 200: envelopeSchema(closed({ balance: { type: 'number' } })) } } }, async (req) => {
+        const account = await ctx.accounts.get(principalOf(req).accountId);
+        return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
+      });
 
-    // Any other model id answers in this dialect instead of the platform's default 404.
-    app.post('/api/v3/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model id: 404 in this dialect', response: {} } }, async (req) => {
-      throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
-    });
+      app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)', response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) } } }, async (req) => {
+        return envelope({ secret: (await ctx.accounts.webhookSecret(principalOf(req).accountId)) ?? undefined });
+      });
+
+      // Any other model id answers in this dialect instead of the platform's default 404.
+      app.post('/api/v3/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model id: 404 in this dialect', response: {} } }, async (req) => {
+        throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
+      });
+    },
   };
 }

@@ -1,4 +1,6 @@
-import type { FaceMeasures } from './photo-measures.js';
+import type { FaceMeasures, OcclusionSignals } from './photo-measures.js';
+
+export type { OcclusionSignals };
 
 /**
  * Why a photo cannot make a good character. Machine-readable; each comes with a sentence the
@@ -95,16 +97,6 @@ export function poseIssue(yaw: number, pitch: number): PhotoIssue | null {
     'face_turned',
     `The head is turned too far (${Math.round(Math.abs(yaw))} degrees sideways, ${Math.round(Math.abs(pitch))} up or down). Use a photo facing the camera or only slightly turned.`,
   );
-}
-
-export interface OcclusionSignals {
-  /** Eye-region lightness over the rest of the face (median of region medians). */
-  eyeLightness: number;
-  /** Generic skin-tone fraction over mouth and chin, and over the upper face (forehead, brow, nose bridge). */
-  lowerSkin: number;
-  upperSkin: number;
-  /** Lower-face lightness over the rest of the face. */
-  lowerLightness: number;
 }
 
 export function occlusionIssues(s: OcclusionSignals): PhotoIssue[] {

@@ -1,7 +1,17 @@
 import type { RgbImage } from '../human/image-tensor.js';
 import { REGIONS, ANALYSIS_SIZE, type Rect } from './analysis-crop.js';
 import { luma, rgbToLab } from './colour.js';
-import type { OcclusionSignals } from './photo-checks.js';
+
+/** What the occlusion check reads (src/engine/face/photo-checks.ts). */
+export interface OcclusionSignals {
+  /** Eye-region lightness over the rest of the face (median of region medians). */
+  eyeLightness: number;
+  /** Generic skin-tone fraction over mouth and chin, and over the upper face (forehead, brow, nose bridge). */
+  lowerSkin: number;
+  upperSkin: number;
+  /** Lower-face lightness over the rest of the face. */
+  lowerLightness: number;
+}
 
 /** Pixel measurements of an aligned face (regions in analysis-crop.ts). */
 export interface FaceMeasures extends OcclusionSignals {

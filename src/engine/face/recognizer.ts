@@ -12,7 +12,7 @@ import { l2normalize } from './vector.js';
  * 1024-d global-pooling output on a 224 px crop aligned on the ArcFace five-point template,
  * pixels in 0..255, L2-normalised.
  *
- * Chosen by src/engine/face/eval/compare-descriptors.ts on the face fixtures (9 real photos of
+ * Chosen by scripts/compare-face-descriptors.ts on the face fixtures (9 real photos of
  * one man, 21 other people, 6 synthetic copies per face; cosine similarity):
  *
  *   descriptor (input)            real same mean/min  different mean/max  d'    best acc  LOO same min / other max

@@ -3,7 +3,7 @@
  * a 5 s, 24 fps H.264 MP4 with a preview rendition and a poster JPEG out.
  */
 import { chooseMotions } from './motion-choice.js';
-import { CLIP_DURATIONS_S, type ClipDurationS, DOP_DURATION_S, DOP_FPS, renderClip, type DopTimings } from './dop.js';
+import { CLIP_DURATIONS_S, type ClipDurationS, DOP_DURATION_S, DOP_FPS, renderClip, type DopTimings } from './dop-pipeline.js';
 import { DopInputError } from './errors.js';
 import { TIER_SHORT_SIDE, type DopTier } from './image-input.js';
 import type { MatteFailure, MatteProvider } from './matte.js';
@@ -12,7 +12,7 @@ import type { VideoSettings } from './encoder.js';
 export { DopInputError } from './errors.js';
 export { renderMotionPreview, motionPreviewCacheDir, MOTION_PREVIEW_SHORT_SIDE, type MotionPreviewOptions } from './motion-preview.js';
 export { TIER_SHORT_SIDE, INPUT_LIMITS, type DopTier } from './image-input.js';
-export { DOP_FPS, DOP_DURATION_S, DOP_FRAMES, CLIP_DURATIONS_S, type ClipDurationS, type DopTimings } from './dop.js';
+export { DOP_FPS, DOP_DURATION_S, DOP_FRAMES, CLIP_DURATIONS_S, type ClipDurationS, type DopTimings } from './dop-pipeline.js';
 export { MAX_MOTIONS } from './motion-choice.js';
 export {
   defaultMatteProvider,

@@ -5,27 +5,9 @@
 import type { RgbxImage } from './warp.js';
 import { saliencyMatte } from './saliency-matte.js';
 import { shrinkToRgb } from './shrink.js';
+import type { Matte, MatteFailure, MatteProvider } from './matte-types.js';
 
-export interface Matte {
-  /** Subject alpha 0..255, row-major, width x height (any resolution; callers resample). */
-  alpha: Uint8Array;
-  width: number;
-  height: number;
-  /** Which provider produced it, reported in render timings and logs. */
-  source: string;
-}
-
-/** A provider that threw and was passed over: what the render carries to the job's extras and log. */
-export interface MatteFailure {
-  provider: string;
-  error: string;
-}
-
-export interface MatteProvider {
-  readonly name: string;
-  /** `onFailure` hears of every provider a chain passed over because it threw. */
-  matte(image: RgbxImage, onFailure?: (failure: MatteFailure) => void): Promise<Matte | null>;
-}
+export type { Matte, MatteFailure, MatteProvider };
 
 /** Share of the frame a matte covers (alpha-weighted), 0..1. */
 export function matteCoverage(m: Matte): number {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { findMotion, type MotionPreset } from '../../domain/motions.js';
 import { PreviewCache, sourceDigest } from '../preview-cache.js';
-import { DOP_DURATION_S, DOP_FPS, renderClip, type ClipJob, type ClipResult } from './dop.js';
+import { DOP_DURATION_S, DOP_FPS, renderClip, type ClipJob, type ClipResult } from './dop-pipeline.js';
 import { DopInputError } from './errors.js';
 
 export const MOTION_PREVIEW_SHORT_SIDE = 256;

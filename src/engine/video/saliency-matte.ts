@@ -3,7 +3,7 @@
  * on the image border (the likely background), weighted towards the centre, thresholded
  * (Otsu), reduced to the strongest connected region with its holes filled, and feathered.
  */
-import type { Matte } from './matte.js';
+import type { Matte } from './matte-types.js';
 import { shrinkToRgb, type RgbImage } from './shrink.js';
 import type { RgbxImage } from './warp.js';
 

@@ -1,6 +1,5 @@
+import { nowIso } from '../../util/now.js';
 import type { Db } from '../db.js';
-
-export const nowIso = () => new Date().toISOString();
 
 export function accountsRepo(db: Db) {
   return {

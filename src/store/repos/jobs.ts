@@ -4,7 +4,7 @@ import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/j
 import type { Db, DbEngine } from '../db.js';
 import type { JobRowFields, JobsTable, JobSetsTable } from '../schema.js';
 import { setReaderFor } from '../sqlite-set-reader.js';
-import { nowIso } from './accounts.js';
+import { nowIso } from '../../util/now.js';
 
 export interface WebhookTarget {
   url: string;
@@ -21,6 +21,8 @@ export interface NewJob {
   priority: number;
   input: Record<string, unknown>;
   costMilli: number;
+  /** `waiting`: held back until the set's other jobs end (default queued). */
+  waiting?: boolean;
 }
 
 export interface NewJobSet {
@@ -139,7 +141,7 @@ function rowToSet(r: JobSetsTable, jobs: Job[]): StoredJobSet {
   };
 }
 
-const ACTIVE: JobStatus[] = ['queued', 'in_progress'];
+const ACTIVE: JobStatus[] = ['queued', 'waiting', 'in_progress'];
 
 export function jobsRepo(db: Db, engine: DbEngine) {
   // The queue's partial index (migration 0006) holds claimable rows in claim order. SQLite's
@@ -187,7 +189,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
             account_id: s.accountId,
             kind: j.kind,
             idx: j.index,
-            status: 'queued',
+            status: j.waiting ? 'waiting' : 'queued',
             priority: j.priority,
             seq: await nextSeq(),
             input: JSON.stringify(j.input),
@@ -354,7 +356,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      */
     async finish(
       jobId: string,
-      from: { status: JobStatus; workerId?: string },
+      from: { status: JobStatus | readonly JobStatus[]; workerId?: string },
       to: { status: JobStatus; results?: unknown; error?: string | null; extras?: Record<string, unknown> },
     ): Promise<boolean> {
       let q = db
@@ -369,7 +371,7 @@ export function jobsRepo(db: Db, engine: DbEngine) {
           finished_at: nowIso(),
         })
         .where('id', '=', jobId)
-        .where('status', '=', from.status);
+        .where('status', 'in', typeof from.status === 'string' ? [from.status] : [...from.status]);
       if (from.workerId) q = q.where('lease_owner', '=', from.workerId);
       const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
@@ -450,6 +452,12 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      */
     async bumpSetVersion(jobSetId: string): Promise<void> {
       await db.updateTable('job_sets').set({ version: sql`version + 1` }).where('id', '=', jobSetId).execute();
+    },
+
+    /** The set's waiting jobs become claimable; returns them for the dispatcher. */
+    async queueWaiting(jobSetId: string): Promise<{ id: string; kind: JobKind; priority: number; attempts: number }[]> {
+      const rows = await db.updateTable('jobs').set({ status: 'queued' }).where('job_set_id', '=', jobSetId).where('status', '=', 'waiting').returning(['id', 'kind', 'priority', 'attempts']).execute();
+      return rows.map((r) => ({ id: r.id, kind: r.kind as JobKind, priority: Number(r.priority), attempts: Number(r.attempts) }));
     },
 
     async jobStatuses(jobSetId: string): Promise<{ status: JobStatus }[]> {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.js';
-import { nowIso } from './accounts.js';
+import { nowIso } from '../../util/now.js';
 
 export interface LedgerEntry {
   accountId: string;

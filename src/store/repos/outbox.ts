@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, DbEngine } from '../db.js';
 import type { OutboxTable } from '../schema.js';
-import { nowIso } from './accounts.js';
+import { nowIso } from '../../util/now.js';
 
 /** What attempt bookkeeping the delivery loop writes when a claimed attempt ends. */
 export type OutboxAttemptPatch = Pick<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_status' | 'last_error'> &

@@ -1,5 +1,5 @@
 import type { Db } from '../db.js';
-import { nowIso } from './accounts.js';
+import { nowIso } from '../../util/now.js';
 
 const PAGE = 500;
 

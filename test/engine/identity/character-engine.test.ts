@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb } from '../../../src/engine/human/image-tensor.js';
 import { faceCharacterEngine } from '../../../src/engine/identity/character-engine.js';
-import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../../helpers/identity-fixture.js';
 import type { CharacterBuildResult, CharacterEngine } from '../../../src/services/characters.js';
 
 const astronaut = fs.readFileSync(new URL('../../fixtures/faces/astronaut.png', import.meta.url));

@@ -5,7 +5,7 @@ import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelDir } from '../../../src/engine/hub/cache.js';
 import { writeManifest } from '../../../src/engine/hub/cache.js';
-import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../../helpers/identity-fixture.js';
 import { identityModelsStatus, LOCAL_DIR, RECOGNIZER_CANDIDATES, SWAPPER_CANDIDATES } from '../../../src/engine/identity/models.js';
 import { listInitializers, readInitializer } from '../../../src/engine/identity/onnx-initializers.js';
 import { loadSwapper, projectEmbedding } from '../../../src/engine/identity/swapper.js';

@@ -8,7 +8,7 @@ import { faceTemplate, similarityTransform, type Point } from '../../../src/engi
 import { cropQuad } from '../../../src/engine/identity/paste.js';
 import { detectFaces } from '../../../src/engine/face/detect.js';
 import { decodeRgb, type RgbImage } from '../../../src/engine/human/image-tensor.js';
-import { makeIdentityFixtureModels } from '../../../src/engine/identity/fixture.js';
+import { makeIdentityFixtureModels } from '../../helpers/identity-fixture.js';
 import { loadIdentityTransfer, type IdentityTransfer } from '../../../src/engine/identity/transfer.js';
 
 // Identity transfer on the tiny fixture models with a real photo (public-domain NASA portrait).

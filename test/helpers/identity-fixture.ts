@@ -13,7 +13,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { ElemType, GraphBuilder, weightRng } from '../diffusion/fixture/graph-builder.js';
+import { ElemType, GraphBuilder, weightRng } from '../../src/engine/diffusion/fixture/graph-builder.js';
 
 const { onnx } = onnxProto;
 

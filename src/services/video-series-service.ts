@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { PriceTable } from '../domain/pricing.js';
+import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
+import { type SoulJobInput, seedForImage } from '../domain/soul.js';
+import { DEFAULT_STYLE_ID } from '../domain/styles.js';
+import { SERIES_RENDER, type SeriesClipInput, type SeriesConcatInput, type SeriesPlan, type SeriesScene, type VideoSeriesRequest } from '../domain/video-series.js';
+import type { WebhookTarget } from '../store/repos/jobs.js';
+import type { GenerationService, SubmitPlan } from './generation.js';
+import type { CharacterGate } from './soul-service.js';
+
+export interface SeriesSubmitMeta {
+  model: string;
+  dialect: string;
+  webhook: WebhookTarget | null;
+}
+
+/** The concatenation runs first among queued work once released: the set is waiting on it. */
+const CONCAT_PRIORITY = 10;
+
+/**
+ * A video series: one job set whose jobs are its clips (each a Soul keyframe animated by the DoP
+ * engine, priced as its Soul image plus its DoP clip at the resolution's tier, refunded per clip) and one
+ * concatenation job that waits (status `waiting`) until every clip has ended. It is free: the
+ * clips carry the price. The keyframes share start noise and the references' palette as a
+ * Popcorn set does, and the character when one is given.
+ */
+export class VideoSeriesService {
+  constructor(
+    private readonly generation: GenerationService,
+    private readonly prices: PriceTable,
+    private readonly characterGate: () => CharacterGate | null,
+  ) {}
+
+  plan(req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta): SubmitPlan {
+    const render = SERIES_RENDER[req.resolution];
+    const each = this.prices.milli(render.soulPrice) + this.prices.milli(`dop.${render.tier}`);
+    const concat: SeriesConcatInput = { captions: plan.scenes.map((s) => s.caption), clipDurationS: plan.clip_duration, transitionS: plan.transition_s };
+    return {
+      id: randomUUID(),
+      type: 'social_video_series',
+      kind: 'series_clip',
+      model: meta.model,
+      dialect: meta.dialect,
+      inputParams: {
+        topic: req.topic,
+        image_urls: req.imageUrls,
+        custom_reference_id: req.customReferenceId,
+        seed: req.seed,
+        language: req.language,
+        target_duration: req.targetDurationS,
+        clip_duration: req.clipDurationS,
+        resolution: req.resolution,
+        series: plan,
+      },
+      webhook: meta.webhook,
+      jobs: [
+        ...plan.scenes.map((scene) => ({ id: randomUUID(), priority: 0, costMilli: each, input: clipInput(req, scene) as unknown as Record<string, unknown> })),
+        { id: randomUUID(), kind: 'series_concat' as const, waiting: true, priority: CONCAT_PRIORITY, costMilli: 0, input: concat as unknown as Record<string, unknown> },
+      ],
+    };
+  }
+
+  async submit(accountId: string, req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta) {
+    if (req.customReferenceId) {
+      const gate = this.characterGate();
+      if (!gate) throw new Error('character support is not configured');
+      await gate(accountId, req.customReferenceId);
+    }
+    return this.generation.submit(accountId, this.plan(req, plan, meta));
+  }
+}
+
+function clipInput(req: VideoSeriesRequest, scene: SeriesScene): SeriesClipInput {
+  const refs = req.imageUrls;
+  const keyframe: SoulJobInput = {
+    prompt: scene.image_prompt,
+    negativePrompt: 'text, watermark, letters',
+    ...SERIES_RENDER[req.resolution].keyframe,
+    seed: seedForImage(req.seed, scene.index),
+    styleId: DEFAULT_STYLE_ID,
+    styleStrength: 1,
+    enhancePrompt: false,
+    imageReferenceUrl: null,
+    imageStrength: 0.6,
+    customReferenceId: req.customReferenceId,
+    customReferenceStrength: 1,
+    sharedNoise: { seed: req.seed, weight: POPCORN_SHARED_NOISE },
+    ...(refs.length ? { paletteUrls: refs, paletteAmount: POPCORN_PALETTE_AMOUNT } : {}),
+  };
+  return {
+    index: scene.index,
+    keyframe,
+    camera: scene.camera,
+    motions: scene.motions.map(({ id, strength }) => ({ id, strength })),
+    tier: SERIES_RENDER[req.resolution].tier,
+    durationS: req.clipDurationS,
+    seed: seedForImage(req.seed, scene.index),
+  };
+}
