@@ -14,6 +14,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { BENCH_PG_ADMIN, benchPgAdmin } from './pg-admin.js';
 import { loadConfig } from '../src/config.js';
 import { GenerationService } from '../src/services/generation.js';
+import { SecretBox } from '../src/services/secret-box.js';
 import { encodeSetCursor, listJobSets, readSetListQuery } from '../src/services/job-set-list.js';
 import { openDatabase, type OpenedDb } from '../src/store/db.js';
 import { percentile } from './load.js';
@@ -73,7 +74,7 @@ for (const engine of engines) {
     const t0 = performance.now();
     await fill(opened, n);
     const fillS = (performance.now() - t0) / 1000;
-    const generation = new GenerationService(opened.db, opened.engine, loadConfig({}, { dataDir: dir }));
+    const generation = new GenerationService(opened.db, opened.engine, loadConfig({}, { dataDir: dir }), new SecretBox(randomBytes(32)));
     // Cursors at three depths: the newest page, the middle, ten pages from the oldest.
     const depth = { newest: null as string | null, middle: Math.floor(n / 2), oldest: Math.min(n, 200) };
     // The cursor a client would hold after reading set x: its own (created_at, id).

@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { BENCH_PG_ADMIN, benchPgAdmin } from './pg-admin.js';
 import { loadConfig } from '../src/config.js';
 import { GenerationService } from '../src/services/generation.js';
+import { SecretBox } from '../src/services/secret-box.js';
 import { openDatabase, type OpenedDb } from '../src/store/db.js';
 import { jobsRepo } from '../src/store/repos/jobs.js';
 import { ledgerRepo } from '../src/store/repos/ledger.js';
@@ -33,7 +34,7 @@ function paths(opened: OpenedDb, shape: FillShape): Path[] {
   const ledger = ledgerRepo(db);
   const media = mediaRepo(db);
   const outbox = outboxRepo(db, engine);
-  const generation = new GenerationService(db, engine, loadConfig({}, { leaseMs: 60_000 }));
+  const generation = new GenerationService(db, engine, loadConfig({}, { leaseMs: 60_000 }), new SecretBox(randomBytes(32)));
   // A different row every call, spread over the whole table: no read is a cache hit.
   const row = (i: number) => 1 + ((i * 7919 + 13) % shape.jobs);
   const account = (i: number) => accountOfRow(row(i));

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { DEFAULT_PRICES } from './domain/pricing.js';
 import { MAX_STEPS } from './engine/diffusion/limits.js';
 import type { Config } from './config.js';
+import { parseDataKey } from './services/secret-box.js';
+import { MODERATION_MODES } from './domain/moderation.js';
 
 /** A configuration that cannot work: every problem found, one per line, naming the variable. */
 export class ConfigError extends Error {
@@ -50,6 +52,10 @@ export function checkConfig(c: Config): void {
   }
   int('OPENSOUL_MAX_ATTEMPTS', c.maxAttempts, 1, 100);
   if (c.mediaSecret && c.mediaSecret.length < 16) problems.push('OPENSOUL_MEDIA_SECRET must be at least 16 characters (or unset: one is generated)');
+  // Checked here for its form; start-up checks it is the key the database was sealed with.
+  if (c.dataKey !== null && !parseDataKey(c.dataKey)) {
+    problems.push('OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64), e.g. `openssl rand -base64 32`; use the same value on every API and worker process');
+  }
   int('OPENSOUL_MEDIA_URL_TTL_S', c.mediaUrlTtlS, 1, 10 * YEAR_S);
   int('OPENSOUL_OUTPUT_RETENTION_S', c.outputRetentionS, 1, 100 * YEAR_S);
   int('OPENSOUL_SEGMIND_RETENTION_S', c.segmindRetentionS, 1, 100 * YEAR_S);
@@ -68,10 +74,12 @@ export function checkConfig(c: Config): void {
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel.slice(0, 20)}"`);
   for (const o of c.corsOrigins) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`OPENSOUL_CORS_ORIGINS entries must be origins like https://app.example.com (or *), got "${o.slice(0, 80)}"`);
   if (c.operatorToken !== null && c.operatorToken.length < 16) problems.push('OPENSOUL_OPERATOR_TOKEN must be at least 16 characters');
+  httpUrl('OPENSOUL_C2PA_TSA_URL', c.c2pa.tsaUrl ?? null);
   if (Boolean(c.c2pa.chainPath) !== Boolean(c.c2pa.keyPath)) problems.push('OPENSOUL_C2PA_CHAIN and OPENSOUL_C2PA_KEY go together: set both or neither');
   for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
     if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
+  if (!MODERATION_MODES.includes(c.inputModeration)) problems.push(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}`);
   int('OPENSOUL_SSE_KEEPALIVE_MS', c.sseKeepAliveMs, 10, HOUR_S * 1000);
   int('OPENSOUL_SSE_POLL_MS', c.ssePollMs, 10, 60_000);
   if (c.s3Redirect && !c.s3) problems.push('OPENSOUL_S3_REDIRECT needs OPENSOUL_S3_BUCKET');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { checkConfig } from './config-check.js';
-import { type ModerationPolicy, moderationPolicy } from './domain/moderation.js';
+import { type ModerationMode, type ModerationPolicy, inputModerationMode, moderationPolicy } from './domain/moderation.js';
 import { type NsfwModelName, nsfwModelName } from './engine/moderation/models.js';
 
 /** Every setting in one typed object; env vars (OPENSOUL_*) then CLI flags override the defaults. */
@@ -35,6 +35,11 @@ export interface Config {
   heartbeatMs: number;
   maxAttempts: number;
   mediaSecret: string;
+  /**
+   * Seals webhook secrets at rest (AES-256-GCM): 32 bytes as base64 or hex. null = a key file made
+   * in the data dir on first start. Every API and worker process of one database needs the same key.
+   */
+  dataKey: string | null;
   mediaUrlTtlS: number;
   outputRetentionS: number;
   /** Segmind documents 1 hour of result retention for its dialect. */
@@ -61,6 +66,8 @@ export interface Config {
   s3Redirect: boolean;
   /** Output moderation: mode off | flag | block and per-class thresholds (src/domain/moderation.ts). */
   moderation: ModerationPolicy;
+  /** Input moderation (uploads, image URLs jobs read, Soul ID photos): off | flag | block; default the output mode. */
+  inputModeration: ModerationMode;
   /** Which classifier bundled with nsfwjs runs it. */
   moderationModel: NsfwModelName;
   /** Origins browsers may call the API from (CORS); empty = CORS off, `*` = any. */
@@ -68,7 +75,8 @@ export interface Config {
   /** Bearer token that opens /metrics and the detailed /readyz to non-loopback callers; null = loopback only. */
   operatorToken: string | null;
   /** C2PA content credentials on outputs; without chain/key files, a CA of its own under the data dir. */
-  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null };
+  /** tsaUrl: an RFC 3161 time-stamping authority stamping every signature (OPENSOUL_C2PA_TSA_URL). */
+  c2pa: { enabled: boolean; chainPath: string | null; keyPath: string | null; tsaUrl?: string | null };
   /** Serve the browser studio (web/dist) at `/`; OPENSOUL_STUDIO=false leaves only the API. */
   studio: boolean;
   /** Job-set event streams (SSE): comment line this often so proxies keep the connection. */
@@ -176,6 +184,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     heartbeatMs: num(env, 'OPENSOUL_HEARTBEAT_MS', 5_000),
     maxAttempts: num(env, 'OPENSOUL_MAX_ATTEMPTS', 3),
     mediaSecret: env.OPENSOUL_MEDIA_SECRET ?? '',
+    dataKey: env.OPENSOUL_DATA_KEY || null,
     mediaUrlTtlS: num(env, 'OPENSOUL_MEDIA_URL_TTL_S', 7 * 24 * 3600),
     outputRetentionS: num(env, 'OPENSOUL_OUTPUT_RETENTION_S', 7 * 24 * 3600),
     segmindRetentionS: num(env, 'OPENSOUL_SEGMIND_RETENTION_S', 3600),
@@ -194,6 +203,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     s3: s3Settings(env),
     s3Redirect: bool(env, 'OPENSOUL_S3_REDIRECT', false),
     moderation: moderationPolicy(env.OPENSOUL_MODERATION, env.OPENSOUL_MODERATION_THRESHOLDS),
+    inputModeration: inputModerationMode(env.OPENSOUL_INPUT_MODERATION, moderationPolicy(env.OPENSOUL_MODERATION, undefined).mode),
     moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
     corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
     operatorToken: env.OPENSOUL_OPERATOR_TOKEN || null,
@@ -201,6 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       enabled: bool(env, 'OPENSOUL_C2PA', true),
       chainPath: env.OPENSOUL_C2PA_CHAIN ? path.resolve(env.OPENSOUL_C2PA_CHAIN) : null,
       keyPath: env.OPENSOUL_C2PA_KEY ? path.resolve(env.OPENSOUL_C2PA_KEY) : null,
+      tsaUrl: env.OPENSOUL_C2PA_TSA_URL || null,
     },
     studio: bool(env, 'OPENSOUL_STUDIO', true),
     sseKeepAliveMs: num(env, 'OPENSOUL_SSE_KEEPALIVE_MS', 15_000),

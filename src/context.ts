@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { PriceTable } from './domain/pricing.js';
+import { openSecretBox, sealPlainSecrets } from './services/data-key.js';
+import type { SecretBox } from './services/secret-box.js';
 import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
 import { DopService } from './services/dop-service.js';
@@ -57,6 +59,8 @@ export interface AppContext {
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
   rateLimiter: RateLimiter;
   readiness: Record<string, ReadinessProbe>;
+  /** Seals and opens webhook secrets at rest with the data key (src/services/data-key.ts). */
+  secrets: SecretBox;
   /** C2PA signing of outputs (OPENSOUL_C2PA); null when off. */
   provenance: ProvenanceService | null;
   /** The process logger (pino); silent unless the process gave one. */
@@ -83,7 +87,7 @@ function mediaSecret(config: Config): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const s = randomBytes(32).toString('hex');
     fs.writeFileSync(file, s, { mode: 0o600 });
     return s;
@@ -96,7 +100,7 @@ export interface ContextOptions {
   /** Face engine for Soul ID; without it character requests are refused at submit. */
   characterEngine?: CharacterEngine | null;
   readiness?: Record<string, ReadinessProbe>;
-  /** Output moderation for this process's workers (src/production.ts builds it from config); null = off. */
+  /** Moderation (src/production.ts builds it from config): outputs of this process's workers, uploads and the images jobs read; null = off. */
   moderation?: ModerationService | null;
   /** Job lifecycle and service lines; default silent. */
   logger?: Logger;
@@ -116,19 +120,27 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const logger = opts.logger ?? silentLogger();
   opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
   const db = await openDatabase(config.databaseUrl, config.dataDir);
+  let secrets: SecretBox;
+  try {
+    secrets = await openSecretBox(config, db.db);
+    await sealPlainSecrets(db.db, secrets);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
   // One bucket shared by every API and worker process is what lets media outlive a single machine.
   const store: BlobStore = config.s3 ? new S3BlobStore(config.s3) : new FsBlobStore(path.join(config.dataDir, 'media'));
   let base = (config.publicBaseUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');
   const baseUrl = () => base;
   const metrics = new Metrics();
   const prices = new PriceTable(config.prices);
-  const accounts = new AccountService(db.db);
-  const generation = new GenerationService(db.db, db.engine, config);
+  const accounts = new AccountService(db.db, secrets);
+  const generation = new GenerationService(db.db, db.engine, config, secrets);
   generation.dispatcher = await createDispatcher(config, generation.wake, opts.log);
   // Set changes reach event streams in other processes through Redis when there is one.
   if (config.redisUrl) generation.events = new RedisSetEventBus({ redisUrl: config.redisUrl, prefix: config.queuePrefix, log: opts.log });
-  const media = new MediaService(db.db, store, config, baseUrl);
-  const webhooks = new WebhookService(db.db, db.engine, config, metrics);
+  const media = new MediaService(db.db, store, config, baseUrl, opts.moderation ?? null);
+  const webhooks = new WebhookService(db.db, db.engine, config, secrets, metrics);
   generation.onSetFinished(webhooks.enqueue);
   generation.lifecycle = new JobLifecycleLog(logger, (id) => generation.dialectOfSet(id));
   webhooks.lifecycle = generation.lifecycle;
@@ -143,9 +155,10 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
   // Built in every process: workers sign with it, the API serves its chain at /.well-known.
-  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa })) : null;
+  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa }), { tsaUrl: config.c2pa.tsaUrl, log: opts.log }) : null;
   const ctx: AppContext = {
     config,
+    secrets,
     provenance,
     db,
     store,

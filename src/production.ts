@@ -55,10 +55,13 @@ export function productionRunners(config: Config): (ctx: AppContext) => JobRunne
 }
 
 let moderation: ModerationService | null | undefined;
-/** Output moderation as configured (OPENSOUL_MODERATION); null when off. One model per process. */
+/** Moderation as configured (OPENSOUL_MODERATION, OPENSOUL_INPUT_MODERATION); null when both are off. One model per process. */
 export function productionModeration(config: Config): ModerationService | null {
   if (moderation !== undefined) return moderation;
-  moderation = config.moderation.mode === 'off' ? null : new ModerationService(nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }), config.moderation);
+  moderation =
+    config.moderation.mode === 'off' && config.inputModeration === 'off'
+      ? null
+      : new ModerationService(nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }), config.moderation, config.inputModeration);
   return moderation;
 }
 
@@ -90,8 +93,8 @@ export function productionWarmTargets(config: Config): WarmTarget[] {
         return (await engine.identityStatus()).engine;
       },
     },
-    // The output classifier, when moderation is on: the first job's review must not pay its load.
-    ...(config.moderation.mode === 'off'
+    // The classifier, when moderation is on: the first job's review must not pay its load.
+    ...(config.moderation.mode === 'off' && config.inputModeration === 'off'
       ? []
       : [
           {

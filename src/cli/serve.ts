@@ -76,9 +76,10 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   const engines = runsJobs ? await jobEngines(config, logger) : null;
   // Model probes belong to the processes that load models; an API-only process reports none.
   const readiness = engines ? engines.warmup.readiness(productionReadiness(config)) : {};
+  // An API-only process classifies uploads as they arrive (input moderation), so it loads the classifier too.
   const ctx = await createContext(
     { ...config, workers: opts.workers ? config.workers : 0 },
-    { runners: productionRunners(config), readiness, characterEngine: characterEngine(config), moderation: runsJobs ? productionModeration(config) : null, logger, log },
+    { runners: productionRunners(config), readiness, characterEngine: characterEngine(config), moderation: runsJobs || config.inputModeration !== 'off' ? productionModeration(config) : null, logger, log },
   );
   ctx.executionProvider = engines?.provider ?? null;
   const app = await buildApp(ctx, { logger, surfaces: productionSurfaces(config) });

@@ -61,6 +61,17 @@ export function moderationPolicy(mode: string | undefined, thresholds: string | 
   }
 }
 
+/**
+ * Reads OPENSOUL_INPUT_MODERATION, the mode for images users send (uploads, image URLs a job
+ * reads, Soul ID photos): off | flag | block, by default the output mode. Thresholds are shared.
+ */
+export function inputModerationMode(mode: string | undefined, outputMode: ModerationMode): ModerationMode {
+  if (mode === undefined || mode === '') return outputMode;
+  const m = mode.toLowerCase();
+  if (!(MODERATION_MODES as readonly string[]).includes(m)) throw new Error(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}, got "${m.slice(0, 40)}"`);
+  return m as ModerationMode;
+}
+
 /** Highest score per class over several samples (frames of a video, outputs of one job). */
 export function maxScores(samples: ClassScores[]): ClassScores {
   const out = Object.fromEntries(CONTENT_CLASSES.map((c) => [c, 0])) as ClassScores;

@@ -19,6 +19,10 @@ describe('redact', () => {
   it('hides webhook secrets and URL passwords', () => {
     expect(redact('secret whsec_AbCd+/==')).toContain('whsec_[REDACTED]');
     expect(redact('redis://user:hunter2@cache:6379/0')).toBe('redis://user:[REDACTED]@cache:6379/0');
+    // Per-request secrets as the outbox sends them, and the server's own keys by config name.
+    expect(redact('{"X-Webhook-Secret-Key":"hook-pass","url":"https://x"}')).toBe('{"X-Webhook-Secret-Key":"[REDACTED]","url":"https://x"}');
+    expect(redact('OPENSOUL_DATA_KEY=q1w2e3 OPENSOUL_MEDIA_SECRET=abc OPENSOUL_OPERATOR_TOKEN=tok')).toBe('OPENSOUL_DATA_KEY=[REDACTED] OPENSOUL_MEDIA_SECRET=[REDACTED] OPENSOUL_OPERATOR_TOKEN=[REDACTED]');
+    expect(redact('{"dataKey":"q1w2e3","mediaSecret":"abc","operatorToken":"tok"}')).toBe('{"dataKey":"[REDACTED]","mediaSecret":"[REDACTED]","operatorToken":"[REDACTED]"}');
   });
 
   it('walks log records', () => {

@@ -16,7 +16,7 @@ const RULES: [RegExp, string][] = [
   // Passwords in URLs (redis://user:pass@host, postgres://…).
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s@/"']+@/gi, `$1${REDACTED}@`],
   // JSON or header fields that hold a secret.
-  [/("?(?:hf-secret|x-api-key|ocp-apim-subscription-key|authorization|secret|webhook_secret|password|secret_access_key)"?\s*[:=]\s*"?)(?!Key\b|Bearer\b|Basic\b|\[REDACTED\])[^"\s,}]+/gi, `$1${REDACTED}`],
+  [/("?(?:hf-secret|x-api-key|ocp-apim-subscription-key|authorization|secret|webhook_secret|x-webhook-secret-key|password|secret_access_key|data_?key|opensoul_data_key|media_?secret|opensoul_media_secret|operator_?token|opensoul_operator_token)"?\s*[:=]\s*"?)(?!Key\b|Bearer\b|Basic\b|\[REDACTED\])[^"\s,}]+/gi, `$1${REDACTED}`],
 ];
 
 export function redact(text: string): string {

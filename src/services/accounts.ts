@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { accountsRepo } from '../store/repos/accounts.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
+import type { SecretBox } from './secret-box.js';
 
 export interface Principal {
   accountId: string;
@@ -18,13 +19,16 @@ const KEY_CACHE_MS = 5_000;
 export class AccountService {
   private readonly keyCache = new Map<string, { hash: string; accountId: string; revoked: boolean; at: number }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
 
   /** A new account with one key; returns the only copy of the secret. */
   async createAccountWithKey(name: string, credits: number): Promise<{ accountId: string; keyId: string; secret: string }> {
     const accountId = randomUUID();
     return this.db.transaction().execute(async (trx) => {
-      await accountsRepo(trx).create({ id: accountId, name, webhookSecret: 'whsec_' + randomBytes(24).toString('base64') });
+      await accountsRepo(trx).create({ id: accountId, name, webhookSecret: this.secrets.seal('whsec_' + randomBytes(24).toString('base64')) });
       if (credits > 0) await ledgerRepo(trx).apply({ accountId, deltaMilli: toMilli(credits), reason: 'grant', note: 'initial credits' });
       const key = await this.insertKey(trx as unknown as Db, accountId, name);
       return { accountId, ...key };
@@ -84,6 +88,12 @@ export class AccountService {
 
   get(accountId: string) {
     return accountsRepo(this.db).get(accountId);
+  }
+
+  /** The account's webhook signing secret in plain text (stored sealed); null for an unknown account. */
+  async webhookSecret(accountId: string): Promise<string | null> {
+    const row = await accountsRepo(this.db).get(accountId);
+    return row ? this.secrets.open(row.webhook_secret) : null;
   }
 
   listKeys() {

@@ -12,6 +12,7 @@ import { dbDispatcher } from '../queue/db-dispatcher.js';
 import { silentLogger } from '../log/logger.js';
 import { JobLifecycleLog } from './job-log.js';
 import { LocalSetEventBus, type SetEventBus } from './set-events.js';
+import type { SecretBox } from './secret-box.js';
 
 export interface PlannedJob {
   id: string;
@@ -78,6 +79,7 @@ export class GenerationService {
     private readonly db: Db,
     private readonly engine: DbEngine,
     private readonly config: Config,
+    private readonly secrets: SecretBox,
   ) {
     this.wake.setMaxListeners(1000);
     this.lifecycle = new JobLifecycleLog(silentLogger());
@@ -163,7 +165,8 @@ export class GenerationService {
         model: plan.model,
         dialect: plan.dialect,
         inputParams: plan.inputParams,
-        webhook: plan.webhook,
+        // A per-request webhook secret is stored sealed; the outbox sends it opened.
+        webhook: plan.webhook?.secret ? { ...plan.webhook, secret: this.secrets.seal(plan.webhook.secret) } : plan.webhook,
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
         jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: j.kind ?? plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli, waiting: j.waiting })),
       });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { MediaRef } from '../domain/job.js';
 import type { StoredBlob } from '../domain/media.js';
@@ -10,6 +10,8 @@ import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../store/db.js';
 import { mediaRepo } from '../store/repos/media.js';
+import type { ModerationRecord } from '../domain/moderation.js';
+import { type ModerationService, refusalReason } from './moderation.js';
 
 const EXT: Record<string, string> = {
   'image/png': 'png',
@@ -20,6 +22,9 @@ const EXT: Record<string, string> = {
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 /** Lifetime of the presigned bucket URL a media GET redirects to (OPENSOUL_S3_REDIRECT). */
 const REDIRECT_TTL_S = 300;
+
+/** Upload tokens are stored hashed: the database alone never holds a usable upload URL. */
+const slotId = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
  * Media in and out: outputs and uploads in the blob store, signed expiring URLs, and the one
@@ -33,6 +38,8 @@ export class MediaService {
     private readonly store: BlobStore,
     private readonly config: Config,
     private readonly baseUrl: () => string,
+    /** Classifies uploads as they arrive when its input mode is flag or block; null = not classified. */
+    private readonly moderation: ModerationService | null = null,
   ) {
     this.repo = mediaRepo(db);
   }
@@ -41,10 +48,11 @@ export class MediaService {
     return `${accountId}/${kind}/${randomUUID()}.${EXT[contentType] ?? 'bin'}`;
   }
 
-  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string): Promise<MediaRef> {
+  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string, moderation?: ModerationRecord | null): Promise<MediaRef> {
     const k = key ?? this.newKey(accountId, kind, blob.contentType);
     await this.store.put(k, blob.bytes, blob.contentType);
     await this.repo.insert({
+      moderation: moderation ? JSON.stringify(moderation) : null,
       key: k,
       account_id: accountId,
       kind,
@@ -101,7 +109,7 @@ export class MediaService {
     const token = randomBytes(24).toString('base64url');
     const key = this.newKey(accountId, 'upload', contentType);
     const expiresAt = new Date(Date.now() + 3600_000);
-    await this.repo.insertSlot({ token, accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
+    await this.repo.insertSlot({ token: slotId(token), accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
     const uploadPath = signMediaPath(`/uploads/${token}`, { secret: this.config.mediaSecret, expiresAt });
     return { upload_url: this.baseUrl() + uploadPath, public_url: this.url(key), content_type: contentType };
   }
@@ -111,21 +119,42 @@ export class MediaService {
     const verdict = verifyMediaSignature(`/uploads/${token}`, query, this.config.mediaSecret, new Date());
     if (verdict === 'expired') throw new DomainError('gone', 'This upload URL has expired');
     if (verdict !== 'ok') throw new DomainError('not_found', 'Not found');
-    const slot = await this.repo.getSlot(token);
+    // Slots made before tokens were hashed (at most an hour old) are stored under the token itself.
+    const slot = (await this.repo.getSlot(slotId(token))) ?? (await this.repo.getSlot(token));
     if (!slot) throw new DomainError('not_found', 'Not found');
     // Before useSlot: a too-large body leaves the URL usable for the right file.
     if (slot.max_bytes !== null && bytes.length > Number(slot.max_bytes)) {
       throw new DomainError('payload_too_large', `Request body is too large: this upload URL accepts at most ${slot.max_bytes} bytes`);
     }
     const info = await this.inspect(bytes);
-    if (!(await this.repo.useSlot(token))) throw new DomainError('conflict', 'This upload URL has already been used');
-    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key);
+    // Before useSlot too: a refused image leaves the URL usable for another file.
+    const review = await this.reviewUpload(bytes);
+    if (!(await this.repo.useSlot(slot.token))) throw new DomainError('conflict', 'This upload URL has already been used');
+    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key, review);
   }
 
   /** Direct upload (WaveSpeed's multipart and similar). */
   async upload(accountId: string, bytes: Buffer): Promise<MediaRef> {
     const info = await this.inspect(bytes);
-    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS);
+    const review = await this.reviewUpload(bytes);
+    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, undefined, review);
+  }
+
+  /**
+   * Input moderation of an upload, before anything is stored: under block a crossing image is
+   * refused (400 in the caller's dialect, nothing stored); under flag its scores are kept with it.
+   * A classifier that cannot run refuses the upload rather than storing it unreviewed.
+   */
+  private async reviewUpload(bytes: Buffer): Promise<ModerationRecord | null> {
+    if (!this.moderation?.checksInputs) return null;
+    let review: ModerationRecord;
+    try {
+      review = await this.moderation.reviewInput(bytes);
+    } catch {
+      throw new DomainError('unavailable', 'Content moderation could not check the image, so it was not stored; try again later');
+    }
+    if (review.verdict === 'blocked') throw new DomainError('bad_input', `The image was refused by content moderation (${refusalReason(review)}) and was not stored`, { moderation: review });
+    return review;
   }
 
   async inspect(bytes: Buffer) {
@@ -161,9 +190,9 @@ export class MediaService {
     let bytes: Buffer;
     if (own !== null) {
       const row = await this.repo.get(own);
-      if (!row || row.account_id !== accountId || row.deleted_at) throw new DomainError('bad_input', `Image not found: ${url}`);
+      if (!row || row.account_id !== accountId || row.deleted_at) throw new DomainError('bad_input', `Image not found: ${bounded(url)}`);
       const b = await this.store.get(own);
-      if (!b) throw new DomainError('bad_input', `Image not found: ${url}`);
+      if (!b) throw new DomainError('bad_input', `Image not found: ${bounded(url)}`);
       bytes = b;
     } else {
       try {
@@ -176,7 +205,7 @@ export class MediaService {
         });
         bytes = res.bytes;
       } catch (e) {
-        if (e instanceof SafeFetchError) throw new DomainError('bad_input', `Could not fetch image ${url}: ${e.message}`);
+        if (e instanceof SafeFetchError) throw new DomainError('bad_input', `Could not fetch image ${bounded(url)}: ${e.message}`);
         throw e;
       }
     }

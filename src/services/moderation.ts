@@ -1,4 +1,4 @@
-import { type ClassScores, type ModerationPolicy, type ModerationRecord, judge, maxScores } from '../domain/moderation.js';
+import { type ClassScores, type ModerationMode, type ModerationPolicy, type ModerationRecord, judge, maxScores } from '../domain/moderation.js';
 import type { JobKind } from '../domain/job.js';
 
 /** The classifier as the service sees it (src/engine/moderation implements it). */
@@ -16,8 +16,10 @@ export interface ReviewedMedia {
 }
 
 /**
- * Output moderation under the configured policy (mode flag or block). Generated media only:
+ * Moderation under the configured policy. Outputs (mode `policy.mode`): generated media only,
  * Soul images and DoP videos; a Soul ID job's thumbnail is a crop of the owner's own photo.
+ * Inputs (mode `inputMode`, same thresholds): uploads as they arrive, and every image a job
+ * reads (references, DoP stills, Soul ID photos).
  */
 export class ModerationService {
   static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop', 'series_clip']);
@@ -25,12 +27,19 @@ export class ModerationService {
   constructor(
     private readonly scorer: ContentScorer,
     readonly policy: ModerationPolicy,
+    readonly inputMode: ModerationMode = policy.mode,
   ) {
-    if (policy.mode === 'off') throw new Error('ModerationService needs mode flag or block; build none for off');
+    if (policy.mode === 'off' && inputMode === 'off') throw new Error('ModerationService needs mode flag or block for outputs or inputs; build none for off');
   }
 
+  /** Whether this job kind's outputs are classified. */
   appliesTo(kind: JobKind): boolean {
-    return ModerationService.KINDS.has(kind);
+    return this.policy.mode !== 'off' && ModerationService.KINDS.has(kind);
+  }
+
+  /** Whether input images (uploads, images jobs read) are classified. */
+  get checksInputs(): boolean {
+    return this.inputMode !== 'off';
   }
 
   readiness() {
@@ -39,6 +48,15 @@ export class ModerationService {
 
   /** Scores every file (all sampled frames of a video) and judges the highest score per class. */
   async review(media: ReviewedMedia[]): Promise<ModerationRecord> {
+    return this.judged(media, this.policy);
+  }
+
+  /** One input image under the input mode. */
+  async reviewInput(bytes: Buffer): Promise<ModerationRecord> {
+    return this.judged([{ bytes, type: 'image' }], { ...this.policy, mode: this.inputMode });
+  }
+
+  private async judged(media: ReviewedMedia[], policy: ModerationPolicy): Promise<ModerationRecord> {
     const samples: ClassScores[] = [];
     for (const m of media) {
       if (m.type === 'video') samples.push(...(await this.scorer.classifyVideo(m.bytes)));
@@ -46,6 +64,11 @@ export class ModerationService {
     }
     const scores = maxScores(samples);
     const rounded = Object.fromEntries(Object.entries(scores).map(([c, v]) => [c, Math.round(v * 10_000) / 10_000])) as ClassScores;
-    return { ...judge(scores, this.policy), scores: rounded, samples: samples.length, model: this.scorer.model };
+    return { ...judge(scores, policy), scores: rounded, samples: samples.length, model: this.scorer.model };
   }
+}
+
+/** Why an input was refused, in words a user can act on: the classes and their scores. */
+export function refusalReason(review: ModerationRecord): string {
+  return review.classes.map((c) => `${c} ${review.scores[c].toFixed(2)}`).join(', ');
 }

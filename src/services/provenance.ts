@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Job, JobKind } from '../domain/job.js';
-import { C2paSigner, createSigningIdentity, isSignable, pemToDer, type ManifestDefinition } from '../engine/c2pa/index.js';
+import { C2paSigner, createSigningIdentity, fetchTimeStampToken, isSignable, pemToDer, type ManifestDefinition } from '../engine/c2pa/index.js';
 
 const require = createRequire(import.meta.url);
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -78,16 +78,32 @@ export class ProvenanceService {
   readonly chainPem: string;
   readonly anchorsPem: string;
 
-  constructor(private readonly identity: LoadedIdentity) {
+  constructor(
+    private readonly identity: LoadedIdentity,
+    private readonly opts: { tsaUrl?: string | null; log?: (msg: string, extra?: Record<string, unknown>) => void } = {},
+  ) {
     this.chainPem = identity.chainPem;
     this.anchorsPem = identity.anchorsPem;
   }
 
   /** The wasm module loads on the first signature, so processes that sign nothing never pay for it. */
   private get signer(): C2paSigner {
-    this.signerInstance ??= new C2paSigner(this.identity);
+    this.signerInstance ??= new C2paSigner(this.identity, this.opts.tsaUrl ? this.timeStamp : undefined);
     return this.signerInstance;
   }
+
+  /**
+   * An RFC 3161 time stamp from the configured authority. One it cannot give (down, refusing)
+   * does not cost the output: the manifest is signed without, and the miss is logged.
+   */
+  private readonly timeStamp = async (data: Uint8Array): Promise<Uint8Array | null> => {
+    try {
+      return await fetchTimeStampToken(this.opts.tsaUrl!, data);
+    } catch (e) {
+      this.opts.log?.('C2PA time stamp unavailable; signed without one', { tsa: this.opts.tsaUrl, err: (e as Error).message });
+      return null;
+    }
+  };
 
   manifestFor(job: Job, extras: Record<string, unknown>): ManifestDefinition {
     const input = job.input as Record<string, unknown>;

@@ -10,6 +10,8 @@ import { deliverWebhook, nextRetryDelay } from '../net/webhook-sender.js';
 import { signStandardWebhook, signWaveSpeedWebhook } from '../net/webhook-signing.js';
 import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
+import { openHeaders, sealHeaders } from './data-key.js';
+import type { SecretBox } from './secret-box.js';
 
 /** How one dialect wants the end of a job set announced. */
 export interface WebhookRendering {
@@ -58,6 +60,7 @@ export class WebhookService {
     private readonly db: Db,
     private readonly engine: DbEngine,
     private readonly config: Config,
+    private readonly secrets: SecretBox,
     private readonly metrics?: Metrics,
     opts: WebhookDeliveryOptions = {},
   ) {
@@ -86,7 +89,8 @@ export class WebhookService {
       job_set_id: set.id,
       url: set.webhook.url,
       body: JSON.stringify(r.body),
-      headers: JSON.stringify({ ...(set.webhook.secret ? { 'X-Webhook-Secret-Key': set.webhook.secret } : {}), ...r.headers }),
+      // The set's secret stays sealed in the outbox too (resealed if an older version stored it plain).
+      headers: JSON.stringify(sealHeaders(this.secrets, { ...(set.webhook.secret ? { 'X-Webhook-Secret-Key': set.webhook.secret } : {}), ...r.headers })),
       signing: r.signing ?? 'standard',
       next_attempt_at: nowIso(),
     });
@@ -166,20 +170,32 @@ export class WebhookService {
   private async attempt(row: OutboxTable, token: string): Promise<void> {
     const account = await accountsRepo(this.db).get(row.account_id);
     const timestamp = Math.floor(Date.now() / 1000);
-    const secret = account?.webhook_secret ?? '';
-    const signature =
-      row.signing === 'wavespeed'
-        ? signWaveSpeedWebhook({ id: row.id, timestamp, body: row.body, secret })
-        : signStandardWebhook({ id: row.id, timestamp, body: row.body, secret });
+    const firstAt = row.first_attempt_at ?? nowIso();
+    let signature: string;
+    let stored: Record<string, string>;
+    try {
+      // Start-up proved the data key is the one these were sealed with (src/services/data-key.ts);
+      // a value that still does not open was changed in the database, and no retry can fix it.
+      const secret = account ? this.secrets.open(account.webhook_secret) : '';
+      signature =
+        row.signing === 'wavespeed'
+          ? signWaveSpeedWebhook({ id: row.id, timestamp, body: row.body, secret })
+          : signStandardWebhook({ id: row.id, timestamp, body: row.body, secret });
+      stored = openHeaders(this.secrets, JSON.parse(row.headers));
+    } catch (e) {
+      const error = `not sent: ${(e as Error).message}`;
+      await this.repo.finishAttempt(row.id, token, { state: 'dead', attempts: row.attempts, first_attempt_at: firstAt, last_status: null, last_error: error });
+      void this.lifecycle?.webhook({ jobSetId: row.job_set_id, accountId: row.account_id, webhookId: row.id, attempts: row.attempts }, { ok: false, error, final: true });
+      return;
+    }
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'opensoul-webhooks/1',
-      ...JSON.parse(row.headers),
+      ...stored,
       'webhook-id': row.id,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signature,
     };
-    const firstAt = row.first_attempt_at ?? nowIso();
     const res = await deliverWebhook({
       url: row.url,
       body: row.body,

@@ -238,6 +238,27 @@ export function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, M
       await sql`create index media_live_expiry on media (expires_at) where deleted_at is null`.execute(db);
     },
   },
+  // Webhook secrets are sealed with the data key (src/services/secret-box.ts). One row records
+  // which key: a process started with another key stops with a clear error instead of failing
+  // every webhook. Plain secrets of older versions are sealed at start (src/services/data-key.ts).
+  // Uploads are classified as they arrive (OPENSOUL_INPUT_MODERATION): the verdict and scores
+  // of each stored upload are kept with it.
+  '0014_media_moderation': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('media').addColumn('moderation', 'text').execute();
+    },
+  },
+  '0014_data_key': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('data_key')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('key_check', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
   };
 }
 

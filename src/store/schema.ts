@@ -8,6 +8,7 @@ export interface AccountsTable {
   id: string;
   name: string;
   balance_milli: number;
+  /** Sealed with the data key (`enc:v1:…`, src/services/secret-box.ts); older rows may be plain until start-up seals them. */
   webhook_secret: string;
   created_at: string;
 }
@@ -105,9 +106,12 @@ export interface MediaTable {
   created_at: string;
   expires_at: string | null;
   deleted_at: string | null;
+  /** Uploads: the input moderation verdict and scores (JSON ModerationRecord); null when not classified. */
+  moderation: string | null;
 }
 
 export interface UploadSlotsTable {
+  /** sha256 (base64url) of the upload URL's token; slots older than that change hold the token. */
   token: string;
   account_id: string;
   media_key: string;
@@ -171,6 +175,14 @@ export interface CountersTable {
   value: number;
 }
 
+/** Which data key seals this database's secrets: a keyed check value, never the key. */
+export interface DataKeyTable {
+  id: string;
+  key_id: string;
+  key_check: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -184,6 +196,7 @@ export interface Database {
   characters: CharactersTable;
   character_media: CharacterMediaTable;
   counters: CountersTable;
+  data_key: DataKeyTable;
 }
 
 /** A connection or an open transaction. */

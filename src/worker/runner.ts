@@ -44,4 +44,15 @@ export class JobFailure extends Error {
   }
 }
 
+/**
+ * An input image that moderation refused (input mode block), thrown by RunContext.loadImage.
+ * The job ends `nsfw` unless its runner can do without that image (Soul ID drops the photo).
+ */
+export class InputRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputRefused';
+  }
+}
+
 export type { MediaRef };

@@ -5,16 +5,13 @@ import { DomainError } from '../domain/errors.js';
 import type { Job, JobKind, JobResults, MediaRef } from '../domain/job.js';
 import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
-import type { ModerationService } from '../services/moderation.js';
+import { type ModerationService, refusalReason } from '../services/moderation.js';
 import type { ProvenanceService } from '../services/provenance.js';
 import { NSFW_ERROR, NSFW_INPUT_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
-import { JobFailure, type JobRunner, type RunOutput } from './runner.js';
+import { InputRefused, JobFailure, type JobRunner, type RunOutput } from './runner.js';
 
 const PROGRESS_WRITE_MS = 250;
-
-/** An input image crossed a moderation threshold under `block`. */
-class BlockedInput extends Error {}
 
 export interface WorkerDeps {
   config: Config;
@@ -167,7 +164,7 @@ export class WorkerPool {
       }
     } catch (err) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
-      if (err instanceof BlockedInput && !reason) {
+      if (err instanceof InputRefused && !reason) {
         // Refused before generating: no output exists; refunded like any nsfw end.
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_INPUT_ERROR, extras: { ...job.extras, input_moderation: inputReviews } });
       } else if (reason === 'draining') {
@@ -188,21 +185,22 @@ export class WorkerPool {
   }
 
   /**
-   * Input images (image-to-image references, DoP stills) are classified as the runner reads
-   * them; under `block` one that crosses a threshold stops the job before any generation.
+   * Every image a job reads (image-to-image references, DoP stills, Soul ID photos) is classified
+   * as the runner reads it, under the input mode; under `block` one that crosses a threshold is
+   * refused (InputRefused) before anything is generated from it.
    */
   private async moderateInput(job: Job, bytes: Buffer, reviews: ModerationRecord[]): Promise<void> {
     const moderation = this.deps.moderation;
-    if (!moderation?.appliesTo(job.kind)) return;
+    if (!moderation?.checksInputs) return;
     let review: ModerationRecord;
     try {
-      review = await moderation.review([{ bytes, type: 'image' }]);
+      review = await moderation.reviewInput(bytes);
     } catch (e) {
       this.deps.log?.('input moderation failed', { job: job.id, err: e instanceof Error ? e.stack : String(e) });
       throw new JobFailure('Content moderation could not check an input image, so the job did not run');
     }
     reviews.push(review);
-    if (review.verdict === 'blocked') throw new BlockedInput();
+    if (review.verdict === 'blocked') throw new InputRefused(`refused by content moderation (${refusalReason(review)})`);
   }
 
   /**

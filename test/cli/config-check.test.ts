@@ -29,6 +29,8 @@ describe('configuration is checked at start', () => {
           OPENSOUL_PUBLIC_URL: 'ftp://x',
           OPENSOUL_CORS_ORIGINS: 'https://ok.example,not an origin',
           OPENSOUL_OPERATOR_TOKEN: 'short',
+          OPENSOUL_DATA_KEY: 'not-a-key',
+          OPENSOUL_C2PA_TSA_URL: 'ftp://tsa.example',
         },
         { dataDir: dataDir() },
       );
@@ -37,7 +39,7 @@ describe('configuration is checked at start', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN']) {
+    for (const name of ['OPENSOUL_SOUL_STEPS must be an integer from 0 to 100', 'OPENSOUL_PORT', 'OPENSOUL_WORKERS', 'OPENSOUL_HEARTBEAT_MS (5000) must be shorter than OPENSOUL_LEASE_MS', 'OPENSOUL_LOG_LEVEL', 'OPENSOUL_PRICES has unknown key "soul.9000p"', 'OPENSOUL_PUBLIC_URL', 'OPENSOUL_CORS_ORIGINS', 'OPENSOUL_OPERATOR_TOKEN', 'OPENSOUL_DATA_KEY must be 32 bytes', 'OPENSOUL_C2PA_TSA_URL must be an http(s) URL']) {
       expect(problems).toContain(name);
     }
   });
@@ -47,6 +49,10 @@ describe('configuration is checked at start', () => {
     expect(() => loadConfig({ OPENSOUL_ALLOW_PRIVATE_URLS: 'ture' }, { dataDir: dataDir() })).toThrow('OPENSOUL_ALLOW_PRIVATE_URLS must be true or false');
     expect(() => loadConfig({ OPENSOUL_PRICES: '{bad' }, { dataDir: dataDir() })).toThrow('OPENSOUL_PRICES must be a JSON object');
     expect(() => loadConfig({ OPENSOUL_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MODERATION must be one of off, flag, block');
+    expect(() => loadConfig({ OPENSOUL_INPUT_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_INPUT_MODERATION must be one of off, flag, block');
+    // The input mode follows the output mode unless set.
+    expect(loadConfig({ OPENSOUL_MODERATION: 'flag' }, { dataDir: dataDir() }).inputModeration).toBe('flag');
+    expect(loadConfig({ OPENSOUL_MODERATION: 'flag', OPENSOUL_INPUT_MODERATION: 'off' }, { dataDir: dataDir() }).inputModeration).toBe('off');
   });
 
   it('`opensoul serve` with OPENSOUL_SOUL_STEPS=800 exits non-zero with the reason, before listening', () => {

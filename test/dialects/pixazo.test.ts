@@ -72,8 +72,8 @@ describe('Pixazo generateSoul and getGenerationResults', () => {
       await waitFor(async () => receiver.received.length >= 1);
       const hit = receiver.received[0];
       expect(hit.headers['x-webhook-secret-key']).toBe('webhook_secret_abc123');
-      const account = await live.ctx.accounts.get(a.accountId);
-      expect(verifyStandardWebhook(hit.headers as Record<string, string>, hit.body, account!.webhook_secret)).toBe('ok');
+      const signingSecret = (await live.ctx.accounts.webhookSecret(a.accountId))!;
+      expect(verifyStandardWebhook(hit.headers as Record<string, string>, hit.body, signingSecret)).toBe('ok');
       const body = JSON.parse(hit.body.toString('utf8'));
       expect(body.id).toBe(r.body.job_set_id);
       expectGolden('pixazo/webhook-body', { status: 200, body }, live.url);

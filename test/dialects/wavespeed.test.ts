@@ -160,6 +160,6 @@ describe('WaveSpeed account routes', () => {
     expectGolden('wavespeed/balance', await get(live, '/api/v3/balance', a.credential), live.url);
     const secret = await get(live, '/api/v3/webhook/secret', a.credential);
     expectGolden('wavespeed/webhook-secret', secret, live.url);
-    expect(secret.body.data.secret).toBe((await live.ctx.accounts.get(a.accountId))!.webhook_secret);
+    expect(secret.body.data.secret).toBe(await live.ctx.accounts.webhookSecret(a.accountId));
   });
 });

@@ -45,6 +45,7 @@ export async function startServer(
     allowPrivateUrls: true,
     rateLimitPerMinute: 10_000,
     moderation: opts.moderation?.policy ?? { mode: 'off', thresholds: {} },
+    inputModeration: opts.moderation?.inputMode ?? 'off',
     // Content credentials cost a wasm load and a signature per output: tests that check them turn them on.
     c2pa: { enabled: false, chainPath: null, keyPath: null },
     ...opts.config,

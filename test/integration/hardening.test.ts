@@ -74,6 +74,20 @@ describe('validation errors echo a bounded part of the input', () => {
       expect(text).not.toContain('x'.repeat(201));
     }
   });
+
+  it('in a job error about an image URL (own media and fetched)', async () => {
+    const long = 'a'.repeat(4000);
+    for (const image of [`${s.url}/media/${long}.png`, `http://127.0.0.1:1/${long}.png`]) {
+      const r = await fetch(`${s.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', image }) });
+      const id = ((await r.json()) as any).data.id;
+      const data = await waitFor(async () => {
+        const b = (await (await fetch(`${s.url}/api/v3/predictions/${id}/result`, { headers: bearer() })).json()) as any;
+        return b.data.status === 'failed' && b.data;
+      });
+      expect(data.error).toMatch(/^(Image not found:|Could not fetch image) http:\/\/127\.0\.0\.1:\d+\/(media\/)?a+… \(\d+ more characters\)/);
+      expect(data.error).not.toContain('a'.repeat(201));
+    }
+  });
 });
 
 describe('credentials', () => {

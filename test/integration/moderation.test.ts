@@ -9,6 +9,7 @@ import { renderMotionPreview } from '../../src/engine/video/index.js';
 import { ModerationService } from '../../src/services/moderation.js';
 import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { astronautPng, lineDrawing } from '../helpers/drawings.js';
+import { startLocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 import { pictureSoulRunner } from '../helpers/test-runner.js';
 
@@ -88,8 +89,10 @@ describe('moderation under block', () => {
 
   it('refuses a drawn input image before generating: nsfw, refunded, nothing stored', async () => {
     const a = await block.account(10);
-    const ref = await block.ctx.media.upload(a.accountId, await lineDrawing(astronautPng()));
-    const r = await fetch(`${block.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: ws(a.credential), body: JSON.stringify({ prompt: 'a portrait photo', image: block.ctx.media.url(ref.key), seed: 4 }) });
+    // A remote image: an upload of it would already be refused at upload (test/integration/input-moderation.test.ts).
+    const drawing = await lineDrawing(astronautPng());
+    const remote = await startLocalServer((_req, res) => res.setHeader('content-type', 'image/png').end(drawing));
+    const r = await fetch(`${block.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: ws(a.credential), body: JSON.stringify({ prompt: 'a portrait photo', image: remote.url('/drawing.png'), seed: 4 }) });
     const id = ((await r.json()) as any).data.id;
     const data = await waitFor(async () => {
       const b = (await (await fetch(`${block.url}/api/v3/predictions/${id}/result`, { headers: ws(a.credential) })).json()) as any;
@@ -102,6 +105,7 @@ describe('moderation under block', () => {
     expect(job.extras.moderation).toBeUndefined();
     expect(await balance(block, a.accountId)).toBe(10_000);
     expect(await outputsStored(block, a.accountId)).toBe(0);
+    await remote.close();
   });
 });
 

@@ -100,9 +100,9 @@ describe('rate limit', () => {
   });
 
   it('shares each key\'s budget across API processes through Redis', async () => {
-    // Two API processes: one database, one Redis.
+    // Two API processes: one database, one Redis, one data key (as a scaled deployment must).
     const dbFile = path.join(os.tmpdir(), `opensoul-rl-${randomBytes(4).toString('hex')}.db`);
-    const shared = { databaseUrl: `sqlite:${dbFile}`, redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`, rateLimitPerMinute: 4 };
+    const shared = { databaseUrl: `sqlite:${dbFile}`, redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`, rateLimitPerMinute: 4, dataKey: randomBytes(32).toString('base64') };
     const one = await startServer({ config: shared, workers: false });
     const two = await startServer({ config: shared, workers: false });
     try {
@@ -160,8 +160,8 @@ describe('webhooks', () => {
       const body = JSON.parse(second.body);
       expect(body).toMatchObject({ id: set.id, type: 'text2image_soul' });
       expect(body.jobs[0].status).toBe('completed');
-      const account = await s.ctx.accounts.get(a.accountId);
-      expect(verifyStandardWebhook(second.headers as Record<string, string>, second.body, account!.webhook_secret)).toBe('ok');
+      const signingSecret = (await s.ctx.accounts.webhookSecret(a.accountId))!;
+      expect(verifyStandardWebhook(second.headers as Record<string, string>, second.body, signingSecret)).toBe('ok');
       // The delivery is recorded after the receiver answered: wait for the record it asserts.
       const rows = await waitFor(async () => {
         const r = await s.ctx.webhooks.deliveries(set.id);

@@ -50,8 +50,11 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<string> {
   return url.toString();
 }
 
+/** Processes over one database share its data key (each has its own data dir here). */
+const DATA_KEY = randomBytes(32).toString('base64');
+
 async function serverIn(databaseUrl: string): Promise<TestServer> {
-  const s = await startServer({ config: { databaseUrl, maxInFlightPerAccount: 100 } });
+  const s = await startServer({ config: { databaseUrl, maxInFlightPerAccount: 100, dataKey: DATA_KEY } });
   cleanup.push(() => s.close());
   return s;
 }
@@ -60,7 +63,7 @@ async function serverIn(databaseUrl: string): Promise<TestServer> {
 async function serverProcess(databaseUrl: string): Promise<{ url: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-outbox-proc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../helpers/webhook-process.ts')], {
-    env: { ...process.env, OPENSOUL_DATA_DIR: dataDir, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_WORKERS: '2' },
+    env: { ...process.env, OPENSOUL_DATA_DIR: dataDir, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_WORKERS: '2', OPENSOUL_DATA_KEY: DATA_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));
@@ -133,10 +136,10 @@ describe.each(['sqlite', 'postgres'] as const)('webhook outbox over %s', (databa
     const setId = await submitV1(one.url, a, 'orphaned', hooks.url('/hook'));
     const row = await waitFor(async () => (await one.ctx.webhooks.deliveries(setId))[0]);
     // One delivery loop per process: `dead` claims with a lease that outlasts the test and never hears back.
-    const dead = new WebhookService(one.ctx.db.db, one.ctx.db.engine, one.ctx.config, undefined, { leaseMs: 10 * 60_000 });
+    const dead = new WebhookService(one.ctx.db.db, one.ctx.db.engine, one.ctx.config, one.ctx.secrets, undefined, { leaseMs: 10 * 60_000 });
     const other = await openDatabase(databaseUrl, one.dataDir);
     cleanup.push(() => other.close());
-    const live = new WebhookService(other.db, other.engine, one.ctx.config);
+    const live = new WebhookService(other.db, other.engine, one.ctx.config, one.ctx.secrets);
     const deadPass = dead.deliverDue();
     await waitFor(async () => received.length === 1);
     const claimed = (await one.ctx.webhooks.deliveries(setId))[0];
@@ -155,8 +158,8 @@ describe.each(['sqlite', 'postgres'] as const)('webhook outbox over %s', (databa
     const [first, second] = hooks.received;
     expect(first.headers['webhook-id']).toBe(row.id);
     expect(second.headers['webhook-id']).toBe(row.id);
-    const account = await one.ctx.accounts.get(a.accountId);
-    expect(verifyStandardWebhook(headerBag(second.headers), second.body, account!.webhook_secret)).toBe('ok');
+    const signingSecret = (await one.ctx.accounts.webhookSecret(a.accountId))!;
+    expect(verifyStandardWebhook(headerBag(second.headers), second.body, signingSecret)).toBe('ok');
     // The dead process's attempt finally ends (as a failure): its stale claim records nothing.
     releaseStuck!(503);
     expect(await deadPass).toBe(1);
@@ -214,9 +217,9 @@ describe('webhook delivery in one process', () => {
     expect(hook.headers['content-type']).toBe('application/json');
     // v2 targets carry no secret of their own: the account's signing secret is the proof.
     expect(hook.headers['x-webhook-secret-key']).toBeUndefined();
-    const account = await s.ctx.accounts.get(a.accountId);
-    expect(verifyStandardWebhook(headerBag(hook.headers), hook.body, account!.webhook_secret)).toBe('ok');
-    expect(verifyStandardWebhook(headerBag(hook.headers), Buffer.concat([hook.body, Buffer.from(' ')]), account!.webhook_secret)).not.toBe('ok');
+    const signingSecret = (await s.ctx.accounts.webhookSecret(a.accountId))!;
+    expect(verifyStandardWebhook(headerBag(hook.headers), hook.body, signingSecret)).toBe('ok');
+    expect(verifyStandardWebhook(headerBag(hook.headers), Buffer.concat([hook.body, Buffer.from(' ')]), signingSecret)).not.toBe('ok');
     // The receiver sees the POST before the deliverer records its answer: wait for that record.
     await waitFor(async () => (await s!.ctx.webhooks.deliveries(submitted.request_id))[0]?.state === 'delivered');
     const [row] = await s.ctx.webhooks.deliveries(submitted.request_id);

@@ -142,7 +142,7 @@ export function higgsfieldV1Routes(app: FastifyInstance, ctx: AppContext) {
       credits: fromMilli(Number(account?.balance_milli ?? 0)),
       in_flight_requests: inFlight,
       limits: { max_concurrent_requests: ctx.config.maxInFlightPerAccount, requests_per_minute: ctx.config.rateLimitPerMinute, upload_max_bytes: ctx.config.uploadMaxBytes, upload_max_pixels: ctx.config.uploadMaxPixels },
-      webhook_signing_secret: account?.webhook_secret,
+      webhook_signing_secret: (await ctx.accounts.webhookSecret(accountId)) ?? undefined,
     };
   });
 

@@ -348,8 +348,7 @@ export function waveSpeedDialect(opts: { syncWaitMs?: number } = {}): Dialect {
       });
 
       app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)', response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) } } }, async (req) => {
-        const account = await ctx.accounts.get(principalOf(req).accountId);
-        return envelope({ secret: account?.webhook_secret });
+        return envelope({ secret: (await ctx.accounts.webhookSecret(principalOf(req).accountId)) ?? undefined });
       });
 
       // Any other model id answers in this dialect instead of the platform's default 404.

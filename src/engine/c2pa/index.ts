@@ -1,10 +1,12 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { WasmBuilder, WasmReader } from '@contentauth/c2pa-wasm';
-import { coseSign1 } from './cose.js';
+import { coseSign1, type TimeStamper } from './cose.js';
 import { pemToDer } from './certs.js';
 import { BytesBlob, ensureC2paWasm } from './wasm.js';
 
 export { createSigningIdentity, pemToDer, type SigningIdentity } from './certs.js';
+export { fetchTimeStampToken } from './timestamp.js';
+export type { TimeStamper } from './cose.js';
 
 /** Media types c2pa-rs embeds manifests in that opensoul produces. */
 export const SIGNABLE_TYPES = ['image/png', 'image/jpeg', 'video/mp4'] as const;
@@ -12,6 +14,8 @@ export const isSignable = (contentType: string) => (SIGNABLE_TYPES as readonly s
 
 /** Bytes reserved for the COSE signature box: a two-certificate P-256 chain fits with room. */
 const SIGNATURE_RESERVE = 10_000;
+/** With a time stamp: the token carries the authority's certificates too (RSA chains run to several KB). */
+const STAMPED_SIGNATURE_RESERVE = 24_000;
 
 /** An input the asset was made from. */
 export interface Ingredient {
@@ -27,7 +31,11 @@ export class C2paSigner {
   private readonly key: KeyObject;
   private readonly chain: Uint8Array[];
 
-  constructor(identity: { keyPem: string; chainPem: string }) {
+  /** `timeStamper`: RFC 3161 time stamps in every signature (OPENSOUL_C2PA_TSA_URL); none when absent. */
+  constructor(
+    identity: { keyPem: string; chainPem: string },
+    private readonly timeStamper?: TimeStamper,
+  ) {
     ensureC2paWasm();
     this.key = createPrivateKey(identity.keyPem);
     this.chain = pemToDer(identity.chainPem).map((d) => new Uint8Array(d));
@@ -45,7 +53,8 @@ export class C2paSigner {
         if (type) await builder.addIngredientFromBlob(json, type, new BytesBlob(ing.bytes));
         else builder.addIngredient(json);
       }
-      const signer = { alg: 'es256', reserveSize: SIGNATURE_RESERVE, sign: async (claim: Uint8Array) => coseSign1(claim, this.chain, this.key, SIGNATURE_RESERVE) as Uint8Array<ArrayBuffer> };
+      const reserve = this.timeStamper ? STAMPED_SIGNATURE_RESERVE : SIGNATURE_RESERVE;
+      const signer = { alg: 'es256', reserveSize: reserve, sign: async (claim: Uint8Array) => (await coseSign1(claim, this.chain, this.key, reserve, this.timeStamper)) as Uint8Array<ArrayBuffer> };
       return Buffer.from(await builder.sign(signer, [], contentType, new BytesBlob(bytes)));
     } finally {
       builder.free();

@@ -4,8 +4,8 @@ import type { MediaTable } from '../schema.js';
 
 export function mediaRepo(db: Db) {
   return {
-    insert(m: Omit<MediaTable, 'created_at' | 'deleted_at'>) {
-      return db.insertInto('media').values({ ...m, created_at: nowIso(), deleted_at: null }).execute();
+    insert(m: Omit<MediaTable, 'created_at' | 'deleted_at' | 'moderation'> & { moderation?: string | null }) {
+      return db.insertInto('media').values({ ...m, moderation: m.moderation ?? null, created_at: nowIso(), deleted_at: null }).execute();
     },
     get(key: string) {
       return db.selectFrom('media').selectAll().where('key', '=', key).executeTakeFirst();

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { DomainError } from '../../domain/errors.js';
 import type { CharacterEngine, CharacterService } from '../../services/characters.js';
-import { JobFailure, type JobRunner } from '../runner.js';
+import { InputRefused, JobFailure, type JobRunner } from '../runner.js';
 import type { SoulImageHook } from './soul-runner.js';
 
 /** Builds a character: fetch each photo safely, analyse, store photos/crops/centroid. */
@@ -17,8 +17,10 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
         try {
           photos.push(await ctx.loadImage(url));
         } catch (e) {
-          if (!(e instanceof DomainError)) throw e;
-          unreadable.push({ index, code: 'image_unreadable', message: e.message });
+          // A photo moderation refuses is dropped like an unreadable one, with its reason.
+          if (e instanceof InputRefused) unreadable.push({ index, code: 'nsfw', message: `The photo was ${e.message}` });
+          else if (e instanceof DomainError) unreadable.push({ index, code: 'image_unreadable', message: e.message });
+          else throw e;
         }
         ctx.progress(index + 1, imageUrls.length * 2);
       }
@@ -28,7 +30,7 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (photos.length === 0) {
         await characters.fail(characterId, unreadable);
-        throw new JobFailure(`No photo could be read. ${unreadable.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ')}`);
+        throw new JobFailure(`No photo could be used. ${unreadable.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ')}`);
       }
       const result = await engine.build(photos, (done, total) => ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2));
       const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort((a, b) => a.index - b.index);
