@@ -51,7 +51,12 @@ export function checkConfig(c: Config): void {
     problems.push(`OPENSOUL_HEARTBEAT_MS (${c.heartbeatMs}) must be shorter than OPENSOUL_LEASE_MS (${c.leaseMs}), or every running job loses its lease`);
   }
   int('OPENSOUL_MAX_ATTEMPTS', c.maxAttempts, 1, 100);
-  if (c.mediaSecret && c.mediaSecret.length < 16) problems.push('OPENSOUL_MEDIA_SECRET must be at least 16 characters (or unset: one is generated)');
+  // Checked here for its form; start-up checks it is the secret the database's URLs are signed with.
+  if (c.mediaSecret && !/^[\x21-\x7e]{16,512}$/.test(c.mediaSecret)) {
+    problems.push(
+      `OPENSOUL_MEDIA_SECRET must be 16 to 512 printable characters without spaces (got ${c.mediaSecret.length}), e.g. \`openssl rand -hex 32\`, or unset (then the data dir's media-secret file is used or made); use the same value on every API and worker process`,
+    );
+  }
   // Checked here for its form; start-up checks it is the key the database was sealed with.
   if (c.dataKey !== null && !parseDataKey(c.dataKey)) {
     problems.push('OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64), e.g. `openssl rand -base64 32`; use the same value on every API and worker process');

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { PriceTable } from './domain/pricing.js';
 import { openSecretBox, sealPlainSecrets } from './services/data-key.js';
+import { openMediaSecret } from './services/media-secret.js';
 import type { SecretBox } from './services/secret-box.js';
 import { AccountService } from './services/accounts.js';
 import { type CharacterEngine, CharacterService } from './services/characters.js';
@@ -80,20 +79,6 @@ export interface AppContext {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The media secret signs URLs; generate one on first start and keep it in the data dir. */
-function mediaSecret(config: Config): string {
-  if (config.mediaSecret) return config.mediaSecret;
-  const file = path.join(config.dataDir, 'media-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const s = randomBytes(32).toString('hex');
-    fs.writeFileSync(file, s, { mode: 0o600 });
-    return s;
-  }
-}
-
 export interface ContextOptions {
   /** Job runners; production passes the engine-backed ones (src/worker/runners), tests their own. */
   runners: JobRunner[] | ((ctx: AppContext) => JobRunner[]);
@@ -116,7 +101,6 @@ function moderationProbe(config: Config, moderation: ModerationService | null | 
 }
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
-  config = { ...config, mediaSecret: mediaSecret(config) };
   const logger = opts.logger ?? silentLogger();
   opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
   const db = await openDatabase(config.databaseUrl, config.dataDir);
@@ -124,6 +108,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   try {
     secrets = await openSecretBox(config, db.db);
     await sealPlainSecrets(db.db, secrets);
+    // Checked against the database like the data key: URLs signed by one process verify in every other.
+    config = { ...config, mediaSecret: await openMediaSecret(config, db.db) };
   } catch (e) {
     await db.close();
     throw e;

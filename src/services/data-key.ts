@@ -29,7 +29,7 @@ const SAME_EVERYWHERE = 'every API and worker process sharing this database must
  */
 export async function openSecretBox(s: DataKeySettings, db: Db): Promise<SecretBox> {
   const repo = secretsRepo(db);
-  let recorded = await repo.keyCheck();
+  let recorded = await repo.keyCheck('data');
   const file = path.join(s.dataDir, 'data-key');
   let key: Buffer;
   let source: string;
@@ -62,8 +62,8 @@ export async function openSecretBox(s: DataKeySettings, db: Db): Promise<SecretB
   }
   const box = new SecretBox(key);
   if (!recorded) {
-    await repo.recordKeyCheck(box.keyId, box.check);
-    recorded = await repo.keyCheck();
+    await repo.recordKeyCheck(box.keyId, box.check, 'data');
+    recorded = await repo.keyCheck('data');
   }
   const ok = recorded && recorded.key_check.length === box.check.length && timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(box.check));
   if (!ok) {

@@ -50,6 +50,11 @@ describe('configuration is checked at start', () => {
     expect(() => loadConfig({ OPENSOUL_PRICES: '{bad' }, { dataDir: dataDir() })).toThrow('OPENSOUL_PRICES must be a JSON object');
     expect(() => loadConfig({ OPENSOUL_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MODERATION must be one of off, flag, block');
     expect(() => loadConfig({ OPENSOUL_INPUT_MODERATION: 'strict' }, { dataDir: dataDir() })).toThrow('OPENSOUL_INPUT_MODERATION must be one of off, flag, block');
+    expect(() => loadConfig({ OPENSOUL_MEDIA_SECRET: 'short' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MEDIA_SECRET must be 16 to 512 printable characters without spaces (got 5)');
+    // A copy-paste that kept a space or newline would differ from the file's trimmed value.
+    expect(() => loadConfig({ OPENSOUL_MEDIA_SECRET: 'a long enough secret' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MEDIA_SECRET must be 16 to 512');
+    expect(() => loadConfig({ OPENSOUL_MEDIA_SECRET: 'x'.repeat(64) + '\n' }, { dataDir: dataDir() })).toThrow('OPENSOUL_MEDIA_SECRET must be 16 to 512');
+    expect(loadConfig({ OPENSOUL_MEDIA_SECRET: 'f'.repeat(64) }, { dataDir: dataDir() }).mediaSecret).toBe('f'.repeat(64));
     // The input mode follows the output mode unless set.
     expect(loadConfig({ OPENSOUL_MODERATION: 'flag' }, { dataDir: dataDir() }).inputModeration).toBe('flag');
     expect(loadConfig({ OPENSOUL_MODERATION: 'flag', OPENSOUL_INPUT_MODERATION: 'off' }, { dataDir: dataDir() }).inputModeration).toBe('off');

@@ -45,8 +45,11 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<{ url: st
   return { url: url.toString(), files: [] };
 }
 
+/** Servers over one database share its media secret too (each has its own data dir). */
+const MEDIA_SECRET = randomBytes(32).toString('hex');
+
 async function server(databaseUrl: string, dataKey: string, opts: { webhooks?: boolean } = {}): Promise<TestServer> {
-  const s = await startServer({ surfaces: resellerSurfaces(), config: { databaseUrl, dataKey } });
+  const s = await startServer({ surfaces: resellerSurfaces(), config: { databaseUrl, dataKey, mediaSecret: MEDIA_SECRET } });
   if (opts.webhooks === false) s.ctx.webhooks.stop();
   cleanup.push(() => s.close());
   return s;

@@ -52,9 +52,10 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<string> {
 
 /** Processes over one database share its data key (each has its own data dir here). */
 const DATA_KEY = randomBytes(32).toString('base64');
+const MEDIA_SECRET = randomBytes(32).toString('hex');
 
 async function serverIn(databaseUrl: string): Promise<TestServer> {
-  const s = await startServer({ config: { databaseUrl, maxInFlightPerAccount: 100, dataKey: DATA_KEY } });
+  const s = await startServer({ config: { databaseUrl, maxInFlightPerAccount: 100, dataKey: DATA_KEY, mediaSecret: MEDIA_SECRET } });
   cleanup.push(() => s.close());
   return s;
 }
@@ -63,7 +64,7 @@ async function serverIn(databaseUrl: string): Promise<TestServer> {
 async function serverProcess(databaseUrl: string): Promise<{ url: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-outbox-proc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../helpers/webhook-process.ts')], {
-    env: { ...process.env, OPENSOUL_DATA_DIR: dataDir, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_WORKERS: '2', OPENSOUL_DATA_KEY: DATA_KEY },
+    env: { ...process.env, OPENSOUL_DATA_DIR: dataDir, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_WORKERS: '2', OPENSOUL_DATA_KEY: DATA_KEY, OPENSOUL_MEDIA_SECRET: MEDIA_SECRET },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));

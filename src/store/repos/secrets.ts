@@ -3,22 +3,25 @@ import { nowIso } from '../../util/now.js';
 
 const PAGE = 500;
 
+/** Which secret a check row is about: `data` seals webhook secrets, `media` signs media and upload URLs. */
+export type KeyPurpose = 'data' | 'media';
+
 /**
- * The data-key check row and the rows that may still hold a secret in plain text (written by a
+ * The key check rows (one per purpose) and the rows that may still hold a secret in plain text (written by a
  * version before sealing): the accounts' signing secrets, job sets' per-request webhook secrets
  * and outbox rows' X-Webhook-Secret-Key header. Pages are keyed by id; updates are guarded by
  * the value read, so a row changed meanwhile is left alone.
  */
 export function secretsRepo(db: Db) {
   return {
-    keyCheck() {
-      return db.selectFrom('data_key').selectAll().where('id', '=', 'data').executeTakeFirst();
+    keyCheck(purpose: KeyPurpose) {
+      return db.selectFrom('data_key').selectAll().where('id', '=', purpose).executeTakeFirst();
     },
     /** First writer wins: two processes starting at once with different keys cannot both record theirs. */
-    async recordKeyCheck(keyId: string, check: string) {
+    async recordKeyCheck(keyId: string, check: string, purpose: KeyPurpose) {
       await db
         .insertInto('data_key')
-        .values({ id: 'data', key_id: keyId, key_check: check, created_at: nowIso() })
+        .values({ id: purpose, key_id: keyId, key_check: check, created_at: nowIso() })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     },
