@@ -11,6 +11,9 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createContext } from '../../src/context.js';
+import { verifyMediaSignature } from '../../src/net/signed-url.js';
 import { mediaSecretCheck } from '../../src/services/media-secret.js';
 import { openDatabase } from '../../src/store/db.js';
 import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
@@ -137,4 +140,30 @@ describe.each(['sqlite', 'postgres'] as const)('the media secret of processes ov
     expect(got.headers.get('content-type')).toBe('image/png');
     expect(await sharp(Buffer.from(await got.arrayBuffer())).metadata()).toMatchObject({ width: 8, height: 8 });
   }, 240_000);
+});
+
+describe('the media secret file', () => {
+  it('of an older version (no check recorded, readable by others) is kept, tightened to 0600 and recorded', async () => {
+    const dataDir = machine();
+    const file = path.join(dataDir, 'media-secret');
+    const legacy = randomBytes(32).toString('hex');
+    fs.writeFileSync(file, legacy, { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    const ctx = await createContext(loadConfig({}, { dataDir, workers: 0 }), { runners: [] });
+    cleanup.push(() => ctx.close());
+    expect(ctx.config.mediaSecret).toBe(legacy);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const row = await ctx.db.db.selectFrom('data_key').selectAll().where('id', '=', 'media').executeTakeFirstOrThrow();
+    expect(row.key_id).toBe(mediaSecretCheck(legacy).keyId);
+    // URLs it signs verify against that secret, and only that one.
+    const signed = new URL(ctx.media.url('some/key.png'));
+    expect(verifyMediaSignature(signed.pathname, signed.search, legacy)).toBe('ok');
+    expect(verifyMediaSignature(signed.pathname, signed.search, randomBytes(32).toString('hex'))).toBe('bad_signature');
+  });
+
+  it('that was emptied is a clear start-up error, not a new secret', async () => {
+    const dataDir = machine();
+    fs.writeFileSync(path.join(dataDir, 'media-secret'), '\n', { mode: 0o600 });
+    await expect(createContext(loadConfig({}, { dataDir, workers: 0 }), { runners: [] })).rejects.toThrow(`${path.join(dataDir, 'media-secret')} does not hold a media secret (at least 16 characters); restore it or set OPENSOUL_MEDIA_SECRET`);
+  });
 });
