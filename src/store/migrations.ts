@@ -241,6 +241,7 @@ export function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, M
   // Webhook secrets are sealed with the data key (src/services/secret-box.ts). One row records
   // which key: a process started with another key stops with a clear error instead of failing
   // every webhook. Plain secrets of older versions are sealed at start (src/services/data-key.ts).
+  // Its id is the key's purpose: 'data', and 'media' for the media URL secret (src/services/media-secret.ts).
   // Uploads are classified as they arrive (OPENSOUL_INPUT_MODERATION): the verdict and scores
   // of each stored upload are kept with it.
   '0014_media_moderation': {

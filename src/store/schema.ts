@@ -175,8 +175,9 @@ export interface CountersTable {
   value: number;
 }
 
-/** Which data key seals this database's secrets: a keyed check value, never the key. */
+/** Keyed checks of the secrets every process must share (never the secrets); one row per purpose (`data`, `media`). */
 export interface DataKeyTable {
+  /** The purpose: src/store/repos/secrets.ts KeyPurpose. */
   id: string;
   key_id: string;
   key_check: string;

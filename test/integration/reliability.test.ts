@@ -100,7 +100,7 @@ describe('rate limit', () => {
   });
 
   it('shares each key\'s budget across API processes through Redis', async () => {
-    // Two API processes: one database, one Redis, one data key (as a scaled deployment must).
+    // Two API processes: one database, one Redis, one data key and media secret (as a scaled deployment must).
     const dbFile = path.join(os.tmpdir(), `opensoul-rl-${randomBytes(4).toString('hex')}.db`);
     const shared = { databaseUrl: `sqlite:${dbFile}`, redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`, rateLimitPerMinute: 4, dataKey: randomBytes(32).toString('base64'), mediaSecret: randomBytes(32).toString('hex') };
     const one = await startServer({ config: shared, workers: false });
