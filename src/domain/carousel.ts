@@ -6,8 +6,7 @@
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
 import { mulberry32 } from './mulberry32.js';
-import { readImageUrlList } from './popcorn.js';
-import { randomSeed, SOUL_FIELDS } from './soul.js';
+import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief } from './creator-brief.js';
 
 export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
 export type CarouselRatio = (typeof CAROUSEL_RATIOS)[number];
@@ -19,14 +18,8 @@ export const CAROUSEL_SIZES: Record<CarouselRatio, { width: number; height: numb
 export const CAROUSEL_MIN_SLIDES = 2;
 export const CAROUSEL_MAX_SLIDES = 10;
 export const CAROUSEL_DEFAULT_SLIDES = 7;
-const MAX_REFS = 8;
 
-export interface CarouselRequest {
-  topic: string;
-  imageUrls: string[];
-  customReferenceId: string | null;
-  seed: number;
-  language: string;
+export interface CarouselRequest extends CreatorBrief {
   slideCount: number;
   aspectRatio: CarouselRatio;
 }
@@ -50,11 +43,7 @@ export interface CarouselPlan {
 
 /** The carousel body, as readCarousel enforces it. */
 export const CAROUSEL_FIELDS = {
-  topic: { kind: 'string', required: true, min: 1, max: 2000, example: 'five habits of calm mornings' },
-  image_urls: { kind: 'list', max: MAX_REFS, items: { kind: 'url' } },
-  custom_reference_id: SOUL_FIELDS.custom_reference_id,
-  seed: SOUL_FIELDS.seed,
-  language: { kind: 'string', min: 2, max: 35, default: 'en', description: "A BCP 47 tag such as 'en' or 'pt-BR'", schema: { pattern: '^\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\\s*$' } },
+  ...CREATOR_BRIEF_FIELDS,
   slide_count: { kind: 'number', int: true, min: CAROUSEL_MIN_SLIDES, max: CAROUSEL_MAX_SLIDES, default: CAROUSEL_DEFAULT_SLIDES },
   aspect_ratio: { kind: 'literal', values: CAROUSEL_RATIOS, default: '4:5' },
 } as const satisfies Record<string, FieldSpec>;
@@ -64,22 +53,13 @@ export function readCarousel(body: unknown): CarouselRequest {
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
   const F = CAROUSEL_FIELDS;
-  const topic = r.read('topic', F.topic);
-  const refs = readImageUrlList(r, r.read('image_urls', F.image_urls));
-  const customReferenceId = r.read('custom_reference_id', F.custom_reference_id);
-  const seed = r.read('seed', F.seed);
-  const language = r.read('language', F.language);
-  if (language !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
+  const brief = readCreatorBrief(r);
   const slideCount = r.read('slide_count', F.slide_count);
   const ratio = r.read('aspect_ratio', F.aspect_ratio);
   r.forbidExtra();
   r.throwIfInvalid();
   return {
-    topic: topic!.trim(),
-    imageUrls: refs,
-    customReferenceId: customReferenceId ?? null,
-    seed: seed ?? randomSeed(),
-    language: language?.trim() ?? F.language.default,
+    ...brief,
     slideCount: slideCount ?? F.slide_count.default,
     aspectRatio: ratio ?? F.aspect_ratio.default,
   };

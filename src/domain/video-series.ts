@@ -5,15 +5,14 @@
  * written by an LLM when one is configured (src/services/social-planner.ts) or by the
  * deterministic template planner here.
  */
-import { CAROUSEL_FIELDS } from './carousel.js';
+import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief } from './creator-brief.js';
 import type { DopTier } from './dop.js';
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
 import { KLING_FALLBACK_MOTION } from './kling.js';
 import { findMotion, type MotionChoice, pickMotionsFromPrompt } from './motions.js';
 import { mulberry32 } from './mulberry32.js';
-import { readImageUrlList } from './popcorn.js';
-import { randomSeed, type SoulJobInput } from './soul.js';
+import type { SoulJobInput } from './soul.js';
 
 /** A series clip job's input: the Soul keyframe, then the video engine's motions over it. */
 export interface SeriesClipInput {
@@ -56,13 +55,8 @@ export const SERIES_RENDER: Record<SeriesResolution, { keyframe: { width: number
 /** Motions per scene, as DoP v2 accepts them. */
 export const SERIES_MAX_MOTIONS = 2;
 
-export interface VideoSeriesRequest {
+export interface VideoSeriesRequest extends CreatorBrief {
   template: SeriesTemplate;
-  topic: string;
-  imageUrls: string[];
-  customReferenceId: string | null;
-  seed: number;
-  language: string;
   targetDurationS: number;
   clipDurationS: SeriesClipDuration;
   resolution: SeriesResolution;
@@ -94,11 +88,8 @@ export interface SeriesPlan {
 }
 
 export const VIDEO_SERIES_FIELDS = {
-  topic: { ...CAROUSEL_FIELDS.topic, example: 'how to repot a houseplant' },
-  image_urls: CAROUSEL_FIELDS.image_urls,
-  custom_reference_id: CAROUSEL_FIELDS.custom_reference_id,
-  seed: CAROUSEL_FIELDS.seed,
-  language: CAROUSEL_FIELDS.language,
+  ...CREATOR_BRIEF_FIELDS,
+  topic: { ...CREATOR_BRIEF_FIELDS.topic, example: 'how to repot a houseplant' },
   target_duration: { kind: 'number', int: true, min: SERIES_MIN_DURATION_S, max: SERIES_MAX_DURATION_S, default: SERIES_MIN_DURATION_S, description: 'Seconds the concatenated video lasts at least' },
   clip_duration: { kind: 'literal', values: SERIES_CLIP_DURATIONS, default: 5, description: 'Seconds per clip' },
   resolution: { kind: 'literal', values: SERIES_RESOLUTIONS, default: '720p', description: 'Clip width (9:16): 480p drafts are cheaper and faster, 1080p renders at the top tier' },
@@ -109,12 +100,7 @@ export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoS
   const r = FieldReader.object(body, ['body'], issues);
   if (!r) throw new ValidationError(issues);
   const F = VIDEO_SERIES_FIELDS;
-  const topic = r.read('topic', F.topic);
-  const refs = readImageUrlList(r, r.read('image_urls', F.image_urls));
-  const customReferenceId = r.read('custom_reference_id', F.custom_reference_id);
-  const seed = r.read('seed', F.seed);
-  const language = r.read('language', F.language);
-  if (language !== undefined && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
+  const brief = readCreatorBrief(r);
   const target = r.read('target_duration', F.target_duration);
   const clip = r.read('clip_duration', F.clip_duration);
   const resolution = r.read('resolution', F.resolution);
@@ -122,11 +108,7 @@ export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoS
   r.throwIfInvalid();
   return {
     template,
-    topic: topic!.trim(),
-    imageUrls: refs,
-    customReferenceId: customReferenceId ?? null,
-    seed: seed ?? randomSeed(),
-    language: language?.trim() ?? F.language.default,
+    ...brief,
     targetDurationS: target ?? F.target_duration.default,
     clipDurationS: clip ?? F.clip_duration.default,
     resolution: resolution ?? F.resolution.default,

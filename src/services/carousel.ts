@@ -6,7 +6,7 @@ import { DEFAULT_STYLE_ID } from '../domain/styles.js';
 import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
-import type { CharacterGate } from './soul-service.js';
+import { type CharacterGate, checkCharacter } from './soul-service.js';
 
 export interface CarouselSubmitMeta {
   model: string;
@@ -55,11 +55,7 @@ export class CarouselService {
   }
 
   async submit(accountId: string, req: CarouselRequest, plan: CarouselPlan, meta: CarouselSubmitMeta) {
-    if (req.customReferenceId) {
-      const gate = this.characterGate();
-      if (!gate) throw new Error('character support is not configured');
-      await gate(accountId, req.customReferenceId);
-    }
+    await checkCharacter(this.characterGate(), accountId, req.customReferenceId);
     return this.generation.submit(accountId, this.plan(req, plan, meta));
   }
 }

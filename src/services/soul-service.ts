@@ -27,6 +27,13 @@ function jobInput(p: SoulParams, width: number, height: number, seed: number): S
 /** Checks a character before anything is charged (existence, ownership, build completed); never which models are installed. */
 export type CharacterGate = (accountId: string, characterId: string) => Promise<void>;
 
+/** Runs the gate when a request names a character; naming one without character support is a server error. */
+export async function checkCharacter(gate: CharacterGate | null, accountId: string, characterId: string | null | undefined): Promise<void> {
+  if (!characterId) return;
+  if (!gate) throw new Error('character support is not configured');
+  await gate(accountId, characterId);
+}
+
 /** Soul text-to-image / image-to-image: one job per image of the batch, priced per job. */
 export class SoulService {
   private characterGate: CharacterGate | null = null;
@@ -68,10 +75,7 @@ export class SoulService {
   }
 
   async submit(accountId: string, p: SoulParams, meta: SoulSubmitMeta) {
-    if (p.customReferenceId) {
-      if (!this.characterGate) throw new Error('character support is not configured');
-      await this.characterGate(accountId, p.customReferenceId);
-    }
+    await checkCharacter(this.characterGate, accountId, p.customReferenceId);
     return this.generation.submit(accountId, this.plan(p, meta));
   }
 }

@@ -6,7 +6,7 @@ import { DEFAULT_STYLE_ID } from '../domain/styles.js';
 import { SERIES_RENDER, type SeriesClipInput, type SeriesConcatInput, type SeriesPlan, type SeriesScene, type VideoSeriesRequest } from '../domain/video-series.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
-import type { CharacterGate } from './soul-service.js';
+import { type CharacterGate, checkCharacter } from './soul-service.js';
 
 export interface SeriesSubmitMeta {
   model: string;
@@ -61,11 +61,7 @@ export class VideoSeriesService {
   }
 
   async submit(accountId: string, req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta) {
-    if (req.customReferenceId) {
-      const gate = this.characterGate();
-      if (!gate) throw new Error('character support is not configured');
-      await gate(accountId, req.customReferenceId);
-    }
+    await checkCharacter(this.characterGate(), accountId, req.customReferenceId);
     return this.generation.submit(accountId, this.plan(req, plan, meta));
   }
 }
