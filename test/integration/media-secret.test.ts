@@ -16,7 +16,7 @@ import { createContext } from '../../src/context.js';
 import { verifyMediaSignature } from '../../src/net/signed-url.js';
 import { mediaSecretCheck } from '../../src/services/media-secret.js';
 import { openDatabase } from '../../src/store/db.js';
-import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
+import { createPgDatabase } from '../helpers/pg-admin.js';
 import { hfHeaders, waitFor } from '../helpers/server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -32,15 +32,9 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<string> {
     cleanup.push(async () => [file, `${file}-wal`, `${file}-shm`].forEach((f) => fs.rmSync(f, { force: true })));
     return `sqlite:${file}`;
   }
-  const name = `opensoul_media_secret_${tag}`;
-  await pgAdmin(`create database ${name}`);
-  cleanup.push(async () => {
-    await waitFor(async () => (await pgAdmin<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]))[0].n === 0, 5000).catch(() => undefined);
-    await pgAdmin(`drop database if exists ${name} with (force)`);
-  });
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await createPgDatabase('opensoul_media_secret');
+  cleanup.push(db.drop);
+  return db.url;
 }
 
 /** A data dir of its own: what a separate machine has. */

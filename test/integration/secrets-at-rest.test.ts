@@ -17,7 +17,7 @@ import { SecretBox } from '../../src/services/secret-box.js';
 import type { Db } from '../../src/store/db.js';
 import { resellerSurfaces } from '../dialects/servers.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-http-server.js';
-import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
+import { createPgDatabase } from '../helpers/pg-admin.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -34,15 +34,9 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<{ url: st
     cleanup.push(async () => files.forEach((f) => fs.rmSync(f, { force: true })));
     return { url: `sqlite:${file}`, files };
   }
-  const name = `opensoul_secrets_${tag}`;
-  await pgAdmin(`create database ${name}`);
-  cleanup.push(async () => {
-    await waitFor(async () => (await pgAdmin<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]))[0].n === 0, 5000).catch(() => undefined);
-    await pgAdmin(`drop database if exists ${name} with (force)`);
-  });
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), files: [] };
+  const db = await createPgDatabase('opensoul_secrets');
+  cleanup.push(db.drop);
+  return { url: db.url, files: [] };
 }
 
 /** Servers over one database share its media secret too (each has its own data dir). */

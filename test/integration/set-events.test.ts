@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
+import { createPgDatabase } from '../helpers/pg-admin.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
 import { openSse, type SseEvent, type SseStream } from '../helpers/sse-client.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
@@ -43,15 +43,9 @@ async function workerProcess(s: TestServer, env: Record<string, string>): Promis
 }
 
 async function pgDatabase(): Promise<string> {
-  const name = `opensoul_sse_${randomBytes(4).toString('hex')}`;
-  await pgAdmin(`create database ${name}`);
-  cleanup.push(async () => {
-    await waitFor(async () => (await pgAdmin<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]))[0].n === 0, 5000).catch(() => undefined);
-    await pgAdmin(`drop database if exists ${name} with (force)`);
-  });
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await createPgDatabase('opensoul_sse');
+  cleanup.push(db.drop);
+  return db.url;
 }
 
 type Acct = Awaited<ReturnType<TestServer['account']>>;

@@ -13,7 +13,7 @@ import { WebhookService } from '../../src/services/webhooks.js';
 import { openDatabase } from '../../src/store/db.js';
 import { type LocalServer, startLocalServer } from '../helpers/local-http-server.js';
 import { hfHeaders, startServer, type TestServer, waitFor } from '../helpers/server.js';
-import { PG_ADMIN, pgAdmin } from '../helpers/pg-admin.js';
+import { createPgDatabase } from '../helpers/pg-admin.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -38,16 +38,9 @@ async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<string> {
     });
     return `sqlite:${file}`;
   }
-  const name = `opensoul_outbox_${tag}`;
-  await pgAdmin(`create database ${name}`);
-  cleanup.push(async () => {
-    // Dropping with force while pools still close would make them emit unhandled errors.
-    await waitFor(async () => (await pgAdmin<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]))[0].n === 0, 5000).catch(() => undefined);
-    await pgAdmin(`drop database if exists ${name} with (force)`);
-  });
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await createPgDatabase('opensoul_outbox');
+  cleanup.push(db.drop);
+  return db.url;
 }
 
 /** Processes over one database share its data key (each has its own data dir here). */
