@@ -47,7 +47,7 @@ function Slide({ s, setId }: { s: CarouselSlide; setId: string }) {
         {s.image_url && <SlideImage url={s.image_url} alt={`Slide ${n} clean`} name={`${setId}-slide-${n}.png`} />}
       </div>
       <p class="small">
-        <strong>{n}.</strong> {s.overlay_text}
+        <span class="muted">Slide {n}:</span> {s.overlay_text}
       </p>
     </li>
   );
@@ -125,7 +125,7 @@ function SeriesResult({ s, open }: { s: NonNullable<V2Status['series']>; open: b
           </figcaption>
         </figure>
       ) : (
-        <p class="muted small">No joined video{joined?.error ? `: ${joined.error}` : ''}.</p>
+        <p class="muted small">No joined video{joined?.status === 'canceled' ? ' (canceled)' : joined?.error ? `: ${joined.error}` : ''}.</p>
       )}
       <details class="scenes-wrap" open={open}>
         <summary>
