@@ -234,6 +234,11 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     const refund = await item.getByTestId('cost').filter({ hasText: 'refunded' }).textContent();
     expect(Number(/refunded ([\d.]+)/.exec(refund!)![1])).toBeGreaterThanOrEqual(160 - 2 * 8);
     await expect.poll(() => item.getByTestId('series-result').getByTestId('scene').count()).toBe(20);
+    // "Run again" brings the same workflow back into the form.
+    await item.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('#workflows-title').waitFor();
+    expect(await page.getByLabel('Workflow', { exact: true }).inputValue()).toBe('tutorial');
+    expect(await page.getByLabel('Topic', { exact: true }).inputValue()).toBe('how to repot a houseplant');
   });
 
   it("another account's key sees none of it (signed in through the #key= link)", async () => {

@@ -103,7 +103,7 @@ function Scene({ s }: { s: SeriesScene }) {
             </span>
           ))}
         </p>
-        {s.error && <p class="error">{s.error}</p>}
+        {s.error && s.status !== 'canceled' && <p class="error">{s.error}</p>}
       </div>
     </li>
   );
