@@ -11,13 +11,14 @@ import { renderMotionPreview } from '../../src/engine/video/index.js';
 import type { JobRunner } from '../../src/worker/runner.js';
 import { dopRunner } from '../../src/worker/runners/dop-runner.js';
 import { soulRunner } from '../../src/worker/runners/soul-runner.js';
+import { seriesClipRunner, seriesConcatRunner } from '../../src/worker/runners/series-runner.js';
 import { identityHook, soulIdRunner } from '../../src/worker/runners/soul-id-runner.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
 
 /**
  * The real app for the browser tests: Soul on the fixture ONNX model, DoP, Soul ID on the
- * fixture identity models, style and motion previews. Prompts starting with "SLOW" run on the
+ * fixture identity models, style and motion previews, the creator workflows' series runners. Prompts starting with "SLOW" run on the
  * test runner's slow steps instead, so a test can cancel a job while it runs.
  */
 export async function startStudioServer(): Promise<{ server: TestServer; cleanup: () => Promise<void> }> {
@@ -34,7 +35,7 @@ export async function startStudioServer(): Promise<{ server: TestServer; cleanup
     runners: (ctx) => {
       const real = soulRunner({ engine: diffusion, steps: 80, identity: identityHook(ctx.characters, faces) });
       const soul: JobRunner = { kind: 'soul', run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)) };
-      return [soul, dopRunner(), soulIdRunner(ctx.characters, faces)];
+      return [soul, dopRunner(), soulIdRunner(ctx.characters, faces), seriesClipRunner({ soul }), seriesConcatRunner()];
     },
   });
   return {

@@ -178,6 +178,69 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     await item.getByTestId('cost').filter({ hasText: 'refunded' }).waitFor();
   });
 
+  it('plans a 2-slide carousel: price, progress, then the slides (clean and with text), caption and hashtags', async () => {
+    await open(page, 'workflows');
+    await page.getByLabel('Workflow', { exact: true }).selectOption('carousel');
+    await page.getByLabel('Topic', { exact: true }).fill('three habits of calm mornings');
+    await page.getByLabel('Slides').fill('2');
+    // Soul 1080p per slide (3 credits), priced by the server's quote.
+    await page.getByTestId('price').filter({ hasText: '6' }).filter({ hasText: '2 jobs' }).waitFor();
+    await recordProgress(page);
+    await page.getByRole('button', { name: 'Make carousel' }).click();
+    const run = page.getByTestId('job-set').first();
+    await run.getByText('Slide 2', { exact: true }).waitFor();
+    await page.locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=completed]`).waitFor({ timeout: 240_000 });
+    const result = run.getByTestId('carousel-result');
+    await result.waitFor();
+    expect(await result.getByTestId('slide').count()).toBe(2);
+    for (const name of ['Slide 1 with text', 'Slide 1 clean', 'Slide 2 with text', 'Slide 2 clean']) {
+      const img = result.getByRole('img', { name });
+      await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBe(1080);
+    }
+    expect(await result.getByTestId('caption').textContent()).toContain('three habits of calm mornings');
+    expect(await result.getByTestId('hashtags').textContent()).toMatch(/#\w+/);
+    expect(await result.getByTestId('planner').textContent()).toContain('template planner');
+    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+    expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    // Copy buttons put the caption on the clipboard as shown.
+    await result.getByRole('button', { name: 'Copy caption' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await result.getByTestId('caption').textContent());
+    // The code sample is the v2-style request the page sent.
+    await page.getByRole('tab', { name: 'curl' }).click();
+    expect(await page.getByTestId('sample-code').textContent()).toContain('/social/carousel/instagram');
+  });
+
+  it('prices a tutorial series, submits it and cancels it: the refund shows', async () => {
+    await open(page, 'workflows');
+    await page.getByLabel('Workflow', { exact: true }).selectOption('tutorial');
+    await page.getByLabel('Topic', { exact: true }).fill('how to repot a houseplant');
+    // 20 clips of 5 s (Soul 720p + DoP turbo, 8 credits each) and the free join.
+    await page.getByTestId('price').filter({ hasText: '160' }).filter({ hasText: '21 jobs' }).waitFor();
+    const before = Number((await page.getByTestId('balance').textContent())!.replace(/[^\d.]/g, ''));
+    await page.getByRole('button', { name: 'Make series' }).click();
+    const run = page.getByTestId('job-set').first();
+    await run.getByText('Joined video', { exact: true }).waitFor();
+    await page.getByTestId('balance').filter({ hasText: String(before - 160) }).waitFor();
+    await run.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=canceled]`).waitFor({ timeout: 60_000 });
+    // The plan is still shown: every scene with its caption and camera.
+    const result = run.getByTestId('series-result');
+    await result.waitFor();
+    expect(await result.getByTestId('scene').count()).toBe(20);
+    expect(await result.getByTestId('planner').textContent()).toContain('template planner');
+    const id = await run.getAttribute('data-id');
+    await open(page, 'history');
+    const item = page.locator(`[data-testid=job-set][data-id="${id}"]`);
+    const refund = await item.getByTestId('cost').filter({ hasText: 'refunded' }).textContent();
+    expect(Number(/refunded ([\d.]+)/.exec(refund!)![1])).toBeGreaterThanOrEqual(160 - 2 * 8);
+    await expect.poll(() => item.getByTestId('series-result').getByTestId('scene').count()).toBe(20);
+    // "Run again" brings the same workflow back into the form.
+    await item.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('#workflows-title').waitFor();
+    expect(await page.getByLabel('Workflow', { exact: true }).inputValue()).toBe('tutorial');
+    expect(await page.getByLabel('Topic', { exact: true }).inputValue()).toBe('how to repot a houseplant');
+  });
+
   it("another account's key sees none of it (signed in through the #key= link)", async () => {
     const other = await server.account(50);
     const c2 = await browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -213,13 +276,13 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
         await shoot(p, `sign-in-${width}-${scheme}`);
         await p.evaluate((cred) => sessionStorage.setItem('opensoul.key', cred), owner.credential);
         await p.reload();
-        for (const name of ['image', 'video', 'characters', 'history', 'account']) {
+        for (const name of ['image', 'video', 'workflows', 'characters', 'history', 'account']) {
           await open(p, name);
           await p.getByTestId('balance').filter({ hasText: 'credits' }).waitFor();
           if (name === 'history') await p.getByTestId('job-set').first().waitFor();
           if (name === 'account') await p.getByTestId('ledger').waitFor();
           if (name === 'characters') await p.getByTestId('character').first().waitFor();
-          if (name === 'image' || name === 'video' || name === 'characters') await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
+          if (name === 'image' || name === 'video' || name === 'workflows' || name === 'characters') await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
           await p.evaluate(() => document.fonts.ready);
           await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
           await shoot(p, `${name}-${width}-${scheme}`);
@@ -229,10 +292,24 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
             await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.style-grid img')].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
             await shoot(p, `image-styles-${width}-${scheme}`);
           }
+          if (name === 'history') {
+            // The creator workflows' results: a carousel's slides and copy, a series' plan.
+            for (const kind of ['carousel', 'series']) {
+              const r = p.getByTestId(`${kind}-result`).first();
+              // Its set's header at the top, below the sticky bar; the series' scene plan open.
+              if (kind === 'series') await r.locator('summary').click();
+              await r.evaluate((el) => {
+                el.closest('article')!.scrollIntoView({ block: 'start' });
+                scrollBy(0, -(document.querySelector('.topbar')?.getBoundingClientRect().height ?? 0) - 8);
+              });
+              await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight && i.getBoundingClientRect().bottom > 0).every((i) => i.complete), undefined, { timeout: 60_000 });
+              await shoot(p, `history-${kind}-${width}-${scheme}`);
+            }
+          }
         }
         await c.close();
       }
     }
-    expect(fs.readdirSync(shotDirs[0]).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(28);
+    expect(fs.readdirSync(shotDirs[0]).filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(40);
   });
 });

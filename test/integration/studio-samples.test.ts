@@ -29,6 +29,8 @@ let web: {
   samples: (req: StudioRequest, base: string) => Sample[];
   soulRequest: (f: unknown) => StudioRequest;
   dopRequest: (f: unknown) => StudioRequest;
+  workflowRequest: (f: unknown) => StudioRequest;
+  DEFAULT_WORKFLOW: Record<string, unknown>;
   DEFAULT_DOP: Record<string, unknown>;
   DEFAULT_SOUL: Record<string, unknown>;
   sseParser: (on: (e: { event: string; data: string; id: string | null }) => void) => (chunk: string) => void;
@@ -92,6 +94,28 @@ describe('studio code samples', () => {
     try {
       const js = await run(process.execPath, [file], { env: env(), cwd: root });
       expect(js.stdout).toMatch(/^completed http:\/\/127\.0\.0\.1:\d+\/media\//);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('the creator workflow samples (curl, Python, the v2 JavaScript client) run as shown', async () => {
+    const w = await s.account(400);
+    // A series only queues here (no series runner): its curl is accepted.
+    const series = web.samples(web.workflowRequest({ ...web.DEFAULT_WORKFLOW, kind: 'tutorial', topic: 'repotting', seed: 5 }), s.url);
+    expect(series.map((x) => x.id)).toEqual(['curl-v2', 'js', 'python']);
+    const { stdout } = await run('bash', ['-c', series[0].code], { env: env(w) });
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'queued', request_id: expect.any(String) });
+    // A carousel's slides run on the test runner: the Python and JS samples wait for the result.
+    const list = web.samples(web.workflowRequest({ ...web.DEFAULT_WORKFLOW, topic: "calm mornings, it's easy", slideCount: 2, seed: 9 }), s.url);
+    const py = JSON.parse((await run('python3', ['-c', list.find((x) => x.id === 'python')!.code], { env: env(w) })).stdout);
+    expect(py.status).toBe('completed');
+    expect(py.carousel.slides).toHaveLength(2);
+    const file = path.join(root, `.studio-sample-${process.pid}-v2.mjs`);
+    fs.writeFileSync(file, list.find((x) => x.id === 'js')!.code);
+    try {
+      const js = await run(process.execPath, [file], { env: env(w), cwd: root });
+      expect(js.stdout.trim()).toBe(`completed ${py.carousel.caption}`);
     } finally {
       fs.rmSync(file, { force: true });
     }

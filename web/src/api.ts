@@ -94,6 +94,48 @@ export interface LedgerEntry {
   note: string | null;
 }
 
+/** The creator workflows' v2 status (GET /requests/{id}/status): the plan with each part's outputs. */
+export interface CarouselSlide {
+  index: number;
+  image_prompt: string;
+  overlay_text: string;
+  status?: string;
+  image_url: string | null;
+  overlay_image_url: string | null;
+}
+export interface SeriesScene {
+  index: number;
+  beat: string;
+  image_prompt: string;
+  camera: string;
+  motions: { id: string; name: string; strength: number }[];
+  caption: string;
+  status: string | null;
+  video_url: string | null;
+  keyframe_url: string | null;
+  error?: string;
+}
+interface Planned {
+  planner: 'llm' | 'template';
+  language: string;
+  fallback_reason?: string;
+}
+export interface V2Status {
+  status: string;
+  request_id: string;
+  error?: string;
+  carousel?: Planned & { slides: CarouselSlide[]; caption: string; hashtags: string[] };
+  series?: Planned & {
+    template: string;
+    title: string;
+    scenes: SeriesScene[];
+    clip_duration: number;
+    target_duration: number;
+    planned_duration: number;
+    concatenated: { status: string; video_url: string | null; duration_s?: number; error?: string } | null;
+  };
+}
+
 /** A submit as the studio sends it; code samples render this same object. */
 export interface StudioRequest {
   path: string;
@@ -185,7 +227,12 @@ const qs = (q: Record<string, string | number | null | undefined>) => {
 export const api = {
   account: (cred?: Credential) => call<Account>('GET', '/v1/account', undefined, cred),
   ledger: (limit = 50) => call<{ items: LedgerEntry[] }>('GET', `/v1/account/ledger${qs({ limit })}`),
-  submit: (req: StudioRequest) => call<JobSet>('POST', req.path, req.body),
+  /** v1 routes answer the job set; v2-style routes (the creator workflows) answer a request id, read back as one. */
+  async submit(req: StudioRequest): Promise<JobSet> {
+    const r = await call<JobSet | { request_id: string }>('POST', req.path, req.body);
+    return 'request_id' in r ? call<JobSet>('GET', `/v1/job-sets/${encodeURIComponent(r.request_id)}`) : r;
+  },
+  requestStatus: (id: string) => call<V2Status>('GET', `/requests/${encodeURIComponent(id)}/status`),
   quote: (req: StudioRequest) => call<Quote>('POST', '/v1/quote', { path: req.path, body: req.body }),
   jobSet: (id: string) => call<JobSet>('GET', `/v1/job-sets/${encodeURIComponent(id)}`),
   cancel: (id: string) => call<JobSet>('POST', `/v1/job-sets/${encodeURIComponent(id)}/cancel`),

@@ -4,6 +4,7 @@ import { PAGES, usePage } from './nav';
 import { SignIn } from './pages/sign-in';
 import { ImagePage } from './pages/image';
 import { VideoPage } from './pages/video';
+import { WorkflowsPage } from './pages/workflows';
 import { CharactersPage } from './pages/characters';
 import { HistoryPage } from './pages/history';
 import { AccountPage } from './pages/account';
@@ -82,6 +83,7 @@ export function App() {
       <main id="main" ref={main} class="page">
         {page === 'image' && <ImagePage key={visit} />}
         {page === 'video' && <VideoPage key={visit} />}
+        {page === 'workflows' && <WorkflowsPage key={visit} />}
         {page === 'characters' && <CharactersPage />}
         {page === 'history' && <HistoryPage />}
         {page === 'account' && <AccountPage />}

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { DopForm, SoulForm } from './requests';
+import type { DopForm, SoulForm, WorkflowForm } from './requests';
 
 /** Pages live in the hash (`#/image`), so any path the server does not know stays the API's. */
 export const PAGES = [
   { id: 'image', label: 'Image' },
   { id: 'video', label: 'Video' },
+  { id: 'workflows', label: 'Workflows' },
   { id: 'characters', label: 'Characters' },
   { id: 'history', label: 'History' },
   { id: 'account', label: 'Account' },
@@ -20,6 +21,7 @@ export function currentPage(): PageId {
 export interface Handoff {
   soul?: Partial<SoulForm>;
   dop?: Partial<DopForm>;
+  workflow?: Partial<WorkflowForm>;
 }
 let pending: Handoff | null = null;
 

@@ -126,3 +126,59 @@ export function ratioLabel(size: string): string {
   for (const [a, b] of known) if (Math.abs(w / h - a / b) < 0.012) return `${a}:${b}`;
   return w > h ? `${(w / h).toFixed(2)}:1` : `1:${(h / w).toFixed(2)}`;
 }
+
+// ---- creator workflows (v2-style flat bodies: POST /social/...) ----
+
+export const SERIES_TEMPLATES = [
+  { id: 'tutorial', label: 'Tutorial', hint: 'Hook, tools, steps, result' },
+  { id: 'product-showcase', label: 'Product showcase', hint: 'Teaser, reveal, features, hero' },
+  { id: 'cinematic', label: 'Cinematic', hint: 'Establishing shot to resolution' },
+  { id: 'pov', label: 'POV', hint: 'First-person, setup to payoff' },
+  { id: 'faceless-story', label: 'Faceless story', hint: 'Objects, hands and places' },
+] as const;
+export type WorkflowKind = 'carousel' | (typeof SERIES_TEMPLATES)[number]['id'];
+export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
+export const SERIES_RESOLUTIONS = ['480p', '720p', '1080p'] as const;
+
+export interface WorkflowForm {
+  kind: WorkflowKind;
+  topic: string;
+  characterId: string | null;
+  seed: number | null;
+  slideCount: number;
+  aspectRatio: (typeof CAROUSEL_RATIOS)[number];
+  targetDuration: number;
+  clipDuration: 5 | 10;
+  resolution: (typeof SERIES_RESOLUTIONS)[number];
+}
+
+export const DEFAULT_WORKFLOW: WorkflowForm = { kind: 'carousel', topic: '', characterId: null, seed: null, slideCount: 7, aspectRatio: '4:5', targetDuration: 90, clipDuration: 5, resolution: '720p' };
+
+/** Only the fields of the chosen workflow are sent (the server refuses any other). */
+export function workflowRequest(f: WorkflowForm): StudioRequest {
+  const body: Record<string, unknown> = { topic: f.topic };
+  if (f.characterId) body.custom_reference_id = f.characterId;
+  if (f.seed !== null) body.seed = f.seed;
+  if (f.kind === 'carousel') return { path: '/social/carousel/instagram', body: { ...body, slide_count: f.slideCount, aspect_ratio: f.aspectRatio } };
+  return { path: `/social/video-series/${f.kind}`, body: { ...body, target_duration: f.targetDuration, clip_duration: f.clipDuration, resolution: f.resolution } };
+}
+
+export const isWorkflowPath = (path: string) => path.startsWith('/social/');
+
+/** A workflow form back from a job set's `input_params` ("run again"); a series' plan names its template. */
+export function workflowFormFrom(p: Record<string, unknown>): WorkflowForm {
+  const template = (p.series as { template?: string } | undefined)?.template;
+  const kind: WorkflowKind = p.series ? (SERIES_TEMPLATES.find((t) => t.id === template)?.id ?? 'tutorial') : 'carousel';
+  const d = DEFAULT_WORKFLOW;
+  return {
+    kind,
+    topic: String(p.topic ?? ''),
+    characterId: typeof p.custom_reference_id === 'string' ? p.custom_reference_id : null,
+    seed: typeof p.seed === 'number' ? p.seed : null,
+    slideCount: typeof p.slide_count === 'number' ? p.slide_count : d.slideCount,
+    aspectRatio: p.aspect_ratio === '3:4' ? '3:4' : '4:5',
+    targetDuration: typeof p.target_duration === 'number' ? p.target_duration : d.targetDuration,
+    clipDuration: p.clip_duration === 10 ? 10 : 5,
+    resolution: (SERIES_RESOLUTIONS as readonly unknown[]).includes(p.resolution) ? (p.resolution as WorkflowForm['resolution']) : d.resolution,
+  };
+}

@@ -102,7 +102,53 @@ const jobSet = await client.generate(${JSON.stringify(req.path)}, ${json(paramsO
 for (const job of jobSet.jobs) console.log(job.status, job.results?.raw.url);`;
 }
 
+/**
+ * The creator workflows are v2-style routes (flat body, `request_id`, GET /requests/{id}/status),
+ * so their samples poll the v2 status and the JavaScript one uses the official v2 client.
+ */
+function workflowSamples(req: StudioRequest, base: string): Sample[] {
+  const python = `import json, os, time, urllib.request
+
+BASE = ${JSON.stringify(base)}
+HEADERS = {
+    "Authorization": "Key " + os.environ["OPENSOUL_KEY_ID"] + ":" + os.environ["OPENSOUL_KEY_SECRET"],
+    "content-type": "application/json",
+}
+
+def call(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(BASE + path, data=data, headers=HEADERS, method=method)
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+body = json.loads(${JSON.stringify(JSON.stringify(req.body))})
+result = call("POST", ${JSON.stringify(req.path)}, body)
+while result["status"] in ("queued", "in_progress"):
+    time.sleep(2)
+    result = call("GET", "/requests/" + result["request_id"] + "/status")
+print(json.dumps(result, indent=2))`;
+  const js = `import { createHiggsfieldClient } from '@higgsfield/client/v2';
+
+const client = createHiggsfieldClient({
+  apiKey: process.env.OPENSOUL_KEY_ID,
+  apiSecret: process.env.OPENSOUL_KEY_SECRET,
+  baseURL: ${JSON.stringify(base)},
+  // A series renders for minutes: poll for up to an hour.
+  maxPollTime: 3_600_000,
+});
+
+// subscribe() posts the body and polls /requests/{id}/status until the request ends.
+const result = await client.subscribe(${JSON.stringify(req.path)}, { input: ${json(req.body).replace(/\n/g, '\n  ')} });
+console.log(result.status, result.carousel?.caption ?? result.videos?.at(-1)?.url);`;
+  return [
+    { id: 'curl-v2', label: 'curl', code: curl(base, req.path, [`Authorization: Key ${KEY}`], req.body), note: 'Poll GET /requests/{request_id}/status.' },
+    { id: 'js', label: 'JavaScript', code: js },
+    { id: 'python', label: 'Python', code: python },
+  ];
+}
+
 export function samples(req: StudioRequest, base: string): Sample[] {
+  if (req.path.startsWith('/social/')) return workflowSamples(req, base);
   const out: Sample[] = [{ id: 'curl-v1', label: 'curl (v1)', code: curl(base, req.path, ['hf-api-key: $OPENSOUL_KEY_ID', 'hf-secret: $OPENSOUL_KEY_SECRET'], req.body) }];
   const v2 = v2Form(req);
   if (v2) out.push({ id: 'curl-v2', label: 'curl (v2)', code: curl(base, v2.path, [`Authorization: Key ${KEY}`], v2.body) });

@@ -3,12 +3,21 @@ import { api, followJobSet, isActive, type Job, type JobSet, type ListedJobSet }
 import { jobSetStatus } from '../../../src/domain/job';
 import { credits, when } from '../format';
 import { go } from '../nav';
-import { dopFormFrom, soulFormFrom } from '../requests';
+import { dopFormFrom, soulFormFrom, workflowFormFrom } from '../requests';
 import { JobProgress, StatusBadge } from './progress';
 import { Lightbox } from './lightbox';
+import { WorkflowResult } from './workflow-result';
 import { useAccount } from '../account-context';
 
-const TYPE_LABEL: Record<string, string> = { text2image_soul: 'Image', image2video: 'Video', soul_id: 'Character' };
+const TYPE_LABEL: Record<string, string> = { text2image_soul: 'Image', text2image_popcorn: 'Popcorn', image2video: 'Video', soul_id: 'Character', social_carousel: 'Carousel', social_video_series: 'Video series' };
+const WORKFLOWS = ['social_carousel', 'social_video_series'];
+
+/** A part's name in its set: a carousel's slides, a series' clips and its join. */
+function partLabel(set: JobSet, i: number): string | undefined {
+  if (set.type === 'social_carousel') return `Slide ${i + 1}`;
+  if (set.type === 'social_video_series') return i === set.jobs.length - 1 ? 'Joined video' : `Clip ${i + 1}`;
+  return undefined;
+}
 
 /**
  * A job set that keeps itself current: while any job runs it follows the set's event stream
@@ -74,7 +83,9 @@ function Output({ job, index, setId }: { job: Job; index: number; setId: string 
 function runAgain(set: JobSet) {
   if (set.type === 'text2image_soul') go('image', { soul: soulFormFrom(set.input_params) });
   else if (set.type === 'image2video') go('video', { dop: dopFormFrom(set.input_params) });
+  else if (WORKFLOWS.includes(set.type)) go('workflows', { workflow: workflowFormFrom(set.input_params) });
 }
+const canRunAgain = (type: string) => ['text2image_soul', 'image2video', ...WORKFLOWS].includes(type);
 
 export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSet | ListedJobSet; compact?: boolean; onEnd?: (s: JobSet) => void }) {
   const { refresh } = useAccount();
@@ -125,7 +136,7 @@ export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSe
               {canceling ? 'Canceling…' : 'Cancel'}
             </button>
           )}
-          {!active && set.type !== 'soul_id' && (
+          {!active && canRunAgain(set.type) && (
             <button type="button" class="ghost small" onClick={() => runAgain(set)}>
               Run again
             </button>
@@ -133,25 +144,34 @@ export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSe
         </div>
       </header>
       {typeof p.prompt === 'string' && p.prompt && <p class="prompt">{p.prompt}</p>}
+      {typeof p.topic === 'string' && <p class="prompt">{p.topic}</p>}
       <p class="muted small facts">
         {typeof p.width === 'number' && <span>{`${p.width}×${p.height}`}</span>}
         {typeof p.quality === 'string' && <span>{p.quality}</span>}
         {typeof p.model === 'string' && <span>{p.model}</span>}
+        {typeof p.slide_count === 'number' && <span>{p.slide_count} slides</span>}
+        {typeof p.aspect_ratio === 'string' && <span>{p.aspect_ratio}</span>}
+        {typeof p.target_duration === 'number' && <span>{`≥ ${p.target_duration} s, ${String(p.clip_duration)} s clips`}</span>}
+        {typeof p.resolution === 'string' && <span>{p.resolution}</span>}
         {typeof p.seed === 'number' && <span data-testid="seed">seed {p.seed}</span>}
         {Array.isArray(p.motions) && p.motions.length > 0 && <span>{(p.motions as { id: string; strength: number }[]).length} motion(s)</span>}
       </p>
       {(active || compact) && (
-        <div class="progress-list">
+        <div class={set.jobs.length > 4 ? 'progress-list many' : 'progress-list'}>
           {set.jobs.map((j, i) => (
-            <JobProgress key={j.id} job={j} index={i} />
+            <JobProgress key={j.id} job={j} index={i} label={partLabel(set, i)} />
           ))}
         </div>
       )}
-      <div class="outputs">
-        {set.jobs.map((j, i) => (
-          <Output key={j.id} job={j} index={i} setId={set.id} />
-        ))}
-      </div>
+      {WORKFLOWS.includes(set.type) ? (
+        !active && <WorkflowResult id={set.id} version={status} open={compact} />
+      ) : (
+        <div class="outputs">
+          {set.jobs.map((j, i) => (
+            <Output key={j.id} job={j} index={i} setId={set.id} />
+          ))}
+        </div>
+      )}
       {errors.map((e) => (
         <p class="error small" key={e}>
           {e}

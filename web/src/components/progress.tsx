@@ -2,12 +2,11 @@ import type { Job } from '../api';
 import { STATUS_LABEL } from '../format';
 
 /** One job's bar: steps while running, full once it ended. */
-export function JobProgress({ job, index }: { job: Job; index: number }) {
+export function JobProgress({ job, index, label = `Job ${index + 1}` }: { job: Job; index: number; label?: string }) {
   const p = job.progress;
   const ended = !['queued', 'in_progress'].includes(job.status);
   const value = ended ? 1 : p && p.total > 0 ? p.step / p.total : 0;
   const pct = Math.round(value * 100);
-  const label = `Job ${index + 1}`;
   return (
     <div class={`job-progress status-${job.status}`} data-testid="job-progress" data-status={job.status} data-percent={pct}>
       <div class="job-progress-head">

@@ -4,8 +4,9 @@ import { JobSetView } from '../components/job-set';
 
 const KINDS = [
   { value: '', label: 'All kinds' },
-  { value: 'soul', label: 'Images' },
+  { value: 'soul', label: 'Images and carousels' },
   { value: 'dop', label: 'Videos' },
+  { value: 'series_clip', label: 'Video series' },
   { value: 'soul_id', label: 'Characters' },
 ];
 const STATUSES = [

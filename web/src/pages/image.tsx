@@ -1,5 +1,6 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type Character, type JobSet } from '../api';
+import { useMemo, useState } from 'preact/hooks';
+import { api, type JobSet } from '../api';
+import { CharacterSelect } from '../components/character-select';
 import { AspectPicker } from '../components/aspect-picker';
 import { CodeSamples } from '../components/code-samples';
 import { DropZone } from '../components/drop-zone';
@@ -19,13 +20,8 @@ export function ImagePage() {
   const [runs, setRuns] = useState<JobSet[]>([]);
   const { busy, error, run } = useAction();
   const [refFrom, setRefFrom] = useState<'upload' | 'outputs'>('upload');
-  const [characters, setCharacters] = useState<Character[]>([]);
   const { refresh } = useAccount();
   const set = <K extends keyof SoulForm>(k: K, v: SoulForm[K]) => setForm((f) => ({ ...f, [k]: v }));
-
-  useEffect(() => {
-    api.characters().then((r) => setCharacters(r.items.filter((c) => c.status === 'completed')), () => setCharacters([]));
-  }, []);
 
   const request = useMemo(() => soulRequest(form), [form]);
   // The price does not depend on the prompt; an empty one is quoted as if written.
@@ -75,18 +71,7 @@ export function ImagePage() {
 
         <fieldset>
           <legend>Character (Soul ID)</legend>
-          <label for="character" class="visually-hidden">
-            Character
-          </label>
-          <select id="character" value={form.characterId ?? ''} onChange={(e) => set('characterId', e.currentTarget.value || null)}>
-            <option value="">None</option>
-            {characters.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-            {form.characterId && !characters.some((c) => c.id === form.characterId) && <option value={form.characterId}>{form.characterId.slice(0, 8)}…</option>}
-          </select>
+          <CharacterSelect value={form.characterId} onChange={(id) => set('characterId', id)} />
           {form.characterId && <Slider id="character-strength" label="Character strength" value={form.characterStrength} onChange={(v) => set('characterStrength', v)} />}
         </fieldset>
 
