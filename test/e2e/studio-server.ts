@@ -33,7 +33,8 @@ export async function startStudioServer(): Promise<{ server: TestServer; cleanup
     characterEngine: faces,
     surfaces: [dopRoutes((id) => renderMotionPreview(id)), stylePreviewRoutes((id) => styles.get(id))],
     runners: (ctx) => {
-      const real = soulRunner({ engine: diffusion, steps: 80, identity: identityHook(ctx.characters, faces) });
+      // 200 steps: long enough (several seconds) that the page sees the bar between 0 and 100 %.
+      const real = soulRunner({ engine: diffusion, steps: 200, identity: identityHook(ctx.characters, faces) });
       const soul: JobRunner = { kind: 'soul', run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)) };
       return [soul, dopRunner(), soulIdRunner(ctx.characters, faces), seriesClipRunner({ soul }), seriesConcatRunner()];
     },
