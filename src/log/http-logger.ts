@@ -16,7 +16,13 @@ export function redactingOptions() {
   return {
     serializers: {
       req: (req: Req) => ({ method: req.method, url: redact(req.url ?? ''), remoteAddress: req.ip }),
-      err: (err: Error & { code?: string }) => ({ type: err.name, code: err.code, message: redact(err.message), stack: redact(err.stack ?? '') }),
+      // Callers also pass `err: String(e)`: a serializer that assumed an Error threw inside the
+      // log call, so a failure being reported (a lost database connection) ended the process.
+      err: (err: unknown) => {
+        if (!(err instanceof Error)) return redact(typeof err === 'string' ? err : String(err));
+        const e = err as Error & { code?: string };
+        return { type: e.name, code: e.code, message: redact(e.message ?? ''), stack: redact(e.stack ?? '') };
+      },
     },
     hooks: {
       logMethod(args: unknown[], method: (...a: unknown[]) => void) {
