@@ -106,7 +106,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   config = { ...config, mediaSecret: mediaSecret(config) };
   const logger = opts.logger ?? silentLogger();
   opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
-  const db = await openDatabase(config.databaseUrl, config.dataDir, { onIdleError: (err) => opts.log?.('database connection lost while idle; the pool opens a new one', { err: String(err) }) });
+  const db = await openDatabase(config.databaseUrl, config.dataDir, { onConnectionError: (err) => opts.log?.('database connection lost; the pool opens a new one', { err: String(err) }) });
   // One bucket shared by every API and worker process is what lets media outlive a single machine.
   const store: BlobStore = config.s3 ? new S3BlobStore(config.s3) : new FsBlobStore(path.join(config.dataDir, 'media'));
   let base = (config.publicBaseUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, '');

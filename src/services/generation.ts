@@ -6,6 +6,8 @@ import type { Db } from '../store/db.js';
 import { nowIso } from '../store/repos/accounts.js';
 import { type JobsRepo, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
+import { mediaRepo } from '../store/repos/misc.js';
+import { jobOutputKeys } from '../domain/output-keys.js';
 import type { DbEngine } from '../store/db.js';
 import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
 import { dbDispatcher } from '../queue/db-dispatcher.js';
@@ -199,6 +201,9 @@ export class GenerationService {
         if (refunds && job.cost > 0) {
           await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
         }
+        // Files an earlier run stored before its worker died belong to no result now: the
+        // retention sweep deletes them on its next pass rather than after the retention period.
+        if (outcome.status !== 'completed') await mediaRepo(trx).expireNow(jobOutputKeys(job.accountId, job.id));
       }
       for (const setId of new Set(jobs.map((j) => j.jobSetId))) {
         // Locks the set row first: of two jobs of one set ending at once, the second to commit
