@@ -127,7 +127,13 @@ export class Deployment {
     return this.apiPorts.map((p) => `http://127.0.0.1:${p}`);
   }
 
+  /** Should this process end before stop() (a test runner tearing down), its children go with it. */
+  private readonly onExit = () => {
+    for (const c of [...this.apis, ...this.workers].map((m) => m.child).concat(this.redis)) if (c && !exited(c)) c.kill('SIGKILL');
+  };
+
   async start(): Promise<void> {
+    process.once('exit', this.onExit);
     await admin(`create database ${this.dbName}`);
     this.dbCreated = true;
     this.redisPort = await freePort();
@@ -258,6 +264,7 @@ export class Deployment {
   /** Every process stopped hard, the bucket server closed, the database dropped, the folder removed. */
   async stop(opts: { keepDir?: boolean } = {}) {
     this.closing = true;
+    process.off('exit', this.onExit);
     await Promise.all([...this.apis, ...this.workers].map((m) => killHard(m.child)));
     await killHard(this.redis);
     await this.s3?.close().catch(() => undefined);

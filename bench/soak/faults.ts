@@ -49,7 +49,8 @@ export async function runFaults(dep: Deployment, receiver: WebhookReceiver, plan
 
   const workerKills = (async () => {
     for (let at = plan.workerKillEveryMs; plan.workerKillEveryMs > 0 && at < plan.chaosEndMs; at += plan.workerKillEveryMs) {
-      if (!(await until(at))) return;
+      // A slow restart can run past the next slot: no kill after the chaos phase.
+      if (!(await until(at)) || now() > plan.chaosEndMs) return;
       const i = Math.floor(random() * dep.workerCount());
       await record(`SIGKILL worker${i}, restarted`, async () => {
         await dep.killWorker(i);

@@ -26,6 +26,8 @@ export interface SoakOptions {
   drainMs: number;
   /** Keep the run's folder (process logs) after the run. */
   keepLogs?: boolean;
+  /** Extra OPENSOUL_* settings for every process. */
+  env?: Record<string, string>;
   log?: (msg: string) => void;
 }
 
@@ -84,7 +86,7 @@ async function endTimes(databaseUrl: string): Promise<{ finished: number[]; comp
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const log = opts.log ?? (() => {});
   const receiver = new WebhookReceiver();
-  const dep = new Deployment({ apis: opts.apis, workers: opts.workers, concurrency: opts.concurrency, log });
+  const dep = new Deployment({ apis: opts.apis, workers: opts.workers, concurrency: opts.concurrency, env: opts.env, log });
   let failed = true;
   try {
     await receiver.start();
