@@ -246,24 +246,23 @@ export class GenerationService {
 
   /** Lease the next queued job (priority, then FIFO) for a worker slot. */
   async claimNext(workerId: string, kinds?: string[]): Promise<Job | undefined> {
-    const job = await this.repo().claim(workerId, this.config.leaseMs, kinds);
-    if (job) await this.touchAfterClaim(job);
-    return job;
+    return this.claimed((repo, setStatus) => repo.claim(workerId, this.config.leaseMs, kinds, setStatus));
   }
 
   /** Lease exactly this job if it is still queued (a dispatched id). */
   async claimById(id: string, workerId: string, kinds?: string[]): Promise<Job | undefined> {
-    const job = await this.repo().claimById(id, workerId, this.config.leaseMs, kinds);
-    if (job) await this.touchAfterClaim(job);
-    return job;
+    return this.claimed((repo, setStatus) => repo.claimById(id, workerId, this.config.leaseMs, kinds, setStatus));
   }
 
   /**
-   * The job is leased already: a failure here must not strand it unrun. The set's stored
-   * status then trails until its next change (its finish at the latest) rewrites it.
+   * The claim marks its set as changed (version, stored status) with the lease itself, not in a
+   * second transaction: a set with a job in progress is in progress whatever its other jobs are
+   * (jobSetStatus), so the status is known without reading the set's jobs.
    */
-  private async touchAfterClaim(job: Job) {
-    await this.touchSet(job.jobSetId).catch(() => undefined);
+  private async claimed(claim: (repo: JobsRepo, setStatus: JobStatus) => Promise<Job | undefined>): Promise<Job | undefined> {
+    const job = await claim(this.repo(), jobSetStatus([{ status: 'in_progress' }]));
+    if (job) this.events.publish(job.jobSetId);
+    return job;
   }
 
   /** A draining worker gives its job back to the queue. */
