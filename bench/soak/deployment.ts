@@ -170,7 +170,8 @@ export class Deployment {
       OPENSOUL_MEDIA_SECRET: this.mediaSecret,
       OPENSOUL_ALLOW_PRIVATE_URLS: 'true',
       OPENSOUL_STUDIO: 'false',
-      OPENSOUL_LOG_LEVEL: 'warn',
+      // info: the job lifecycle lines (one end per job) are read back by the checks.
+      OPENSOUL_LOG_LEVEL: 'info',
       OPENSOUL_EXECUTION_PROVIDER: 'cpu',
       OPENSOUL_ENGINE_THREADS: '1',
       OPENSOUL_MODERATION: 'off',
@@ -255,6 +256,24 @@ export class Deployment {
   logTail(name: string, lines = 30): string {
     const f = path.join(this.dir, `${name}.log`);
     return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n') : '';
+  }
+
+  /** Every JSON log line of every process, each run of it included. */
+  logLines(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const name of this.processNames()) {
+      const f = path.join(this.dir, `${name}.log`);
+      if (!fs.existsSync(f)) continue;
+      for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          out.push(JSON.parse(line));
+        } catch {
+          /* a line cut by SIGKILL */
+        }
+      }
+    }
+    return out;
   }
 
   processNames(): string[] {

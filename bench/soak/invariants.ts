@@ -54,7 +54,17 @@ export async function checkInvariants(dep: Deployment, records: SetRecord[], rec
         if (!now || now.status !== seen.status || keys.join() !== seen.keys.join()) changed.push(`job ${seen.id}: seen ${seen.status} [${seen.keys.length} files], now ${now?.status} [${keys.length} files]`);
       }
     }
-    checks.push(check('every job ended exactly once (its end state and files never changed after clients saw it)', `${jobs.length} jobs`, changed));
+    // Each process logs a job's end after its commit: a second end line would be a second end.
+    const endLines = new Map<string, string[]>();
+    for (const l of dep.logLines()) {
+      const ev = String(l.event ?? '');
+      if (['job.completed', 'job.failed', 'job.nsfw', 'job.canceled'].includes(ev)) (endLines.get(String(l.job_id)) ?? endLines.set(String(l.job_id), []).get(String(l.job_id))!).push(ev.slice(4));
+    }
+    for (const [id, ends] of endLines) {
+      if (ends.length > 1) changed.push(`job ${id} ended ${ends.length} times (${ends.join(', ')})`);
+      else if (byId.get(id)?.status !== ends[0]) changed.push(`job ${id} logged ${ends[0]}, holds ${byId.get(id)?.status}`);
+    }
+    checks.push(check('every job ended exactly once (one end logged; the state and files clients saw at the end never changed)', `${jobs.length} jobs, ${endLines.size} end lines`, changed));
 
     // Money: every charge names a set with its jobs at their price; failed and canceled jobs one exact refund; ledgers sum to balances.
     const chargeViolations: string[] = [];
