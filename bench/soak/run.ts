@@ -116,10 +116,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
 
     const drainStart = Date.now();
     let state = await drained(dep.databaseUrl);
+    const lastSeen = { jobs: 0, webhooks: 0 };
     while ((state.open > 0 || state.pending > 0) && Date.now() - drainStart < opts.drainMs) {
+      if (state.open > 0) lastSeen.jobs = Date.now() - drainStart;
+      if (state.pending > 0) lastSeen.webhooks = Date.now() - drainStart;
       await sleep(500);
       state = await drained(dep.databaseUrl);
     }
+    log(`drain: last open job seen at ${lastSeen.jobs} ms, last pending webhook at ${lastSeen.webhooks} ms`);
     // A delivery under way when the outbox row was read: give it time to arrive.
     await sleep(1000);
     const drainMs = Date.now() - drainStart;

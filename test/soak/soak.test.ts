@@ -26,9 +26,11 @@ describe('soak (short form)', () => {
         chaosEndMs: 15_000,
         seed: 15,
       },
-      drainMs: 60_000,
+      // Webhooks refused during the outage wait out their retry backoff (5 s, then 30 s).
+      drainMs: 120_000,
       // Content credentials cost a signature per output; the flows under test do not depend on them.
       env: { OPENSOUL_C2PA: 'false' },
+      log: (m) => console.log(`[soak] ${m}`),
     });
     const text = formatReport(report);
     console.log(text);
