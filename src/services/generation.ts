@@ -90,7 +90,9 @@ export class GenerationService {
   }
 
   async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {
-    await this.db.transaction().execute(async (trx) => {
+    // The answer is read inside the transaction: nothing that can fail runs after the commit, so
+    // an error answer (which frees the Idempotency-Key for a retry) means nothing was submitted.
+    const stored = await this.db.transaction().execute(async (trx) => {
       const total = plan.jobs.reduce((s, j) => s + j.costMilli, 0);
       // Charging first takes the account row lock on PostgreSQL, serialising the in-flight check.
       if (total > 0) {
@@ -111,10 +113,11 @@ export class GenerationService {
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
         jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli })),
       });
+      return (await this.repo(trx).getSet(plan.id, accountId))!;
     });
     this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: plan.kind })), plan.dialect, plan.model);
     await this.announce(plan.jobs.map((j) => ({ id: j.id, kind: plan.kind, priority: j.priority, attempts: 0 })));
-    return (await this.get(plan.id, accountId))!;
+    return stored;
   }
 
   /** Rows committed as queued (submit, lease recovery, drain): hand them to the dispatcher. */
