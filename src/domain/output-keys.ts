@@ -15,11 +15,11 @@ const OUTPUT_NAMES = ['raw', 'min', 'poster', 'overlay'] as const;
  * behind with no job naming them.
  */
 export function jobOutputKey(accountId: string, jobId: string, name: string, contentType: string): string {
-  return `${accountId}/output/${jobId}/${name}.${MEDIA_EXT[contentType] ?? 'bin'}`;
+  return `${accountId}/output/${jobId}-${name}.${MEDIA_EXT[contentType] ?? 'bin'}`;
 }
 
 /** Every key a job's outputs can have (an exact list, so looking them up stays a primary-key read). */
 export function jobOutputKeys(accountId: string, jobId: string): string[] {
   const exts = [...Object.values(MEDIA_EXT), 'bin'];
-  return OUTPUT_NAMES.flatMap((name) => exts.map((ext) => `${accountId}/output/${jobId}/${name}.${ext}`));
+  return OUTPUT_NAMES.flatMap((name) => exts.map((ext) => `${accountId}/output/${jobId}-${name}.${ext}`));
 }
