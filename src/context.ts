@@ -103,7 +103,7 @@ function moderationProbe(config: Config, moderation: ModerationService | null | 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
   const logger = opts.logger ?? silentLogger();
   opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
-  const db = await openDatabase(config.databaseUrl, config.dataDir);
+  const db = await openDatabase(config.databaseUrl, config.dataDir, { onConnectionError: (err) => opts.log?.('database connection lost; the pool opens a new one', { err: String(err) }) });
   let secrets: SecretBox;
   try {
     secrets = await openSecretBox(config, db.db);

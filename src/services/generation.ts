@@ -6,6 +6,8 @@ import type { Db } from '../store/db.js';
 import { nowIso } from '../util/now.js';
 import { type JobsRepo, type SetListFilter, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
+import { mediaRepo } from '../store/repos/media.js';
+import { jobOutputKeys } from '../domain/output-keys.js';
 import type { DbEngine } from '../store/db.js';
 import type { Dispatcher, QueuedRef } from '../queue/dispatcher.js';
 import { dbDispatcher } from '../queue/db-dispatcher.js';
@@ -148,7 +150,9 @@ export class GenerationService {
   }
 
   async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {
-    await this.db.transaction().execute(async (trx) => {
+    // The answer is read inside the transaction: nothing that can fail runs after the commit, so
+    // an error answer (which frees the Idempotency-Key for a retry) means nothing was submitted.
+    const stored = await this.db.transaction().execute(async (trx) => {
       const total = plan.jobs.reduce((s, j) => s + j.costMilli, 0);
       // Charging first takes the account row lock on PostgreSQL, serialising the in-flight check.
       if (total > 0) {
@@ -170,10 +174,11 @@ export class GenerationService {
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
         jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: j.kind ?? plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli, waiting: j.waiting })),
       });
+      return (await this.repo(trx).getSet(plan.id, accountId))!;
     });
     this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })), plan.dialect, plan.model);
     await this.announce(plan.jobs.filter((j) => !j.waiting).map((j) => ({ id: j.id, kind: j.kind ?? plan.kind, priority: j.priority, attempts: 0 })));
-    return (await this.get(plan.id, accountId))!;
+    return stored;
   }
 
   /** Rows committed as queued (submit, lease recovery, drain): hand them to the dispatcher. */
@@ -264,6 +269,9 @@ export class GenerationService {
         if (refunds && job.cost > 0) {
           await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
         }
+        // Files an earlier run stored before its worker died belong to no result now: the
+        // retention sweep deletes them on its next pass rather than after the retention period.
+        if (outcome.status !== 'completed') await mediaRepo(trx).expireNow(jobOutputKeys(job.accountId, job.id));
       }
       for (const setId of new Set(jobs.map((j) => j.jobSetId))) {
         // Locks the set row first: of two jobs of one set ending at once, the second to commit
@@ -336,24 +344,23 @@ export class GenerationService {
 
   /** Lease the next queued job (priority, then FIFO) for a worker slot. */
   async claimNext(workerId: string, kinds?: string[]): Promise<Job | undefined> {
-    const job = await this.repo().claim(workerId, this.config.leaseMs, kinds);
-    if (job) await this.touchAfterClaim(job);
-    return job;
+    return this.claimed((repo, setStatus) => repo.claim(workerId, this.config.leaseMs, kinds, setStatus));
   }
 
   /** Lease exactly this job if it is still queued (a dispatched id). */
   async claimById(id: string, workerId: string, kinds?: string[]): Promise<Job | undefined> {
-    const job = await this.repo().claimById(id, workerId, this.config.leaseMs, kinds);
-    if (job) await this.touchAfterClaim(job);
-    return job;
+    return this.claimed((repo, setStatus) => repo.claimById(id, workerId, this.config.leaseMs, kinds, setStatus));
   }
 
   /**
-   * The job is leased already: a failure here must not strand it unrun. The set's stored
-   * status then trails until its next change (its finish at the latest) rewrites it.
+   * The claim marks its set as changed (version, stored status) with the lease itself, not in a
+   * second transaction: a set with a job in progress is in progress whatever its other jobs are
+   * (jobSetStatus), so the status is known without reading the set's jobs.
    */
-  private async touchAfterClaim(job: Job) {
-    await this.touchSet(job.jobSetId).catch(() => undefined);
+  private async claimed(claim: (repo: JobsRepo, setStatus: JobStatus) => Promise<Job | undefined>): Promise<Job | undefined> {
+    const job = await claim(this.repo(), jobSetStatus([{ status: 'in_progress' }]));
+    if (job) this.events.publish(job.jobSetId);
+    return job;
   }
 
   /** A draining worker gives its job back to the queue. */

@@ -4,6 +4,7 @@ import type { MediaRef } from '../domain/job.js';
 import type { StoredBlob } from '../domain/media.js';
 import { DomainError } from '../domain/errors.js';
 import { bounded } from '../domain/echo.js';
+import { MEDIA_EXT } from '../domain/output-keys.js';
 import { inspectImage, ImageRejectedError } from '../net/image-guard.js';
 import { safeFetch, SafeFetchError } from '../net/safe-fetch.js';
 import { signMediaPath, verifyMediaSignature } from '../net/signed-url.js';
@@ -13,12 +14,7 @@ import { mediaRepo } from '../store/repos/media.js';
 import type { ModerationRecord } from '../domain/moderation.js';
 import { type ModerationService, refusalReason } from './moderation.js';
 
-const EXT: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'video/mp4': 'mp4',
-};
+const EXT = MEDIA_EXT;
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 /** Lifetime of the presigned bucket URL a media GET redirects to (OPENSOUL_S3_REDIRECT). */
 const REDIRECT_TTL_S = 300;

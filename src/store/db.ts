@@ -19,6 +19,8 @@ export interface OpenedDb {
 export interface OpenDatabaseOptions {
   /** Sees every statement Kysely runs (SQL text and parameters): query-plan tests, debugging. */
   onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+  /** PostgreSQL: a pooled connection was ended by the server (the pool replaces it). */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** `sqlite` (file in dataDir), `sqlite::memory:`, `sqlite:/path/file.db` or a postgres:// URL. */
@@ -28,6 +30,11 @@ export async function openDatabase(url: string, dataDir: string, opts: OpenDatab
     // bigint columns come back as strings by default; our values stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // A connection the server ends (restart, failover, pg_terminate_backend) emits 'error' on its
+    // client, and on the pool too while idle; unhandled, either event ends the process. A query
+    // on it fails on its own and the pool discards the connection, so here it is only reported.
+    pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     await migrateToLatest(db, 'postgres');
     return { db, engine: 'postgres', close: () => db.destroy() };

@@ -7,6 +7,7 @@ import type { GenerationService } from '../services/generation.js';
 import type { MediaService } from '../services/media.js';
 import { type ModerationService, refusalReason } from '../services/moderation.js';
 import type { ProvenanceService } from '../services/provenance.js';
+import { jobOutputKey } from '../domain/output-keys.js';
 import { NSFW_ERROR, NSFW_INPUT_ERROR, type ModerationRecord } from '../domain/moderation.js';
 import type { Claimer, ClaimSource } from '../queue/dispatcher.js';
 import { InputRefused, JobFailure, type JobRunner, type RunOutput } from './runner.js';
@@ -234,10 +235,11 @@ export class WorkerPool {
   private async storeOutputs(job: Job, out: RunOutput): Promise<JobResults> {
     const { media, config } = this.deps;
     const keep = config.outputRetentionS;
-    const raw = await media.put(job.accountId, 'output', out.raw, keep);
-    const min = await media.put(job.accountId, 'output', out.min, keep);
-    const poster = out.poster ? await media.put(job.accountId, 'output', out.poster, keep) : undefined;
-    const overlay = out.overlay ? await media.put(job.accountId, 'output', out.overlay, keep) : undefined;
+    const put = (name: string, blob: RunOutput['raw']) => media.put(job.accountId, 'output', blob, keep, jobOutputKey(job.accountId, job.id, name, blob.contentType));
+    const raw = await put('raw', out.raw);
+    const min = await put('min', out.min);
+    const poster = out.poster ? await put('poster', out.poster) : undefined;
+    const overlay = out.overlay ? await put('overlay', out.overlay) : undefined;
     return { raw, min, ...(poster ? { poster } : {}), ...(overlay ? { overlay } : {}) };
   }
 }

@@ -10,6 +10,7 @@ import type { S3Settings } from '../../src/config.js';
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
+  store: { listObjects(bucket: string, opts: Record<string, unknown>): Promise<{ objects: { key: string }[] }> };
   close(): Promise<void>;
 }
 type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
@@ -24,6 +25,8 @@ export interface S3Server {
   settings(bucket: string, prefix?: string): S3Settings;
   /** The object's bytes read behind the app's back, or undefined when it is not there. */
   object(bucket: string, key: string): Promise<Buffer | undefined>;
+  /** Every key in the bucket, read from the server's own store (its SigV4 check refuses the SDK's list requests). */
+  keys(bucket: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,9 @@ export async function startS3Server(opts: { buckets: string[] }): Promise<S3Serv
         if ((e as Error).name === 'NoSuchKey') return undefined;
         throw e;
       }
+    },
+    async keys(bucket) {
+      return (await server.store.listObjects(bucket, {})).objects.map((o) => o.key);
     },
     async close() {
       reader.destroy();

@@ -125,7 +125,7 @@ describe('DoP over HTTP', () => {
         ids[r.jobs[0].id] = model;
       }
       const order: string[] = [];
-      for (let i = 0; i < 3; i++) order.push(ids[(await idle.ctx.generation.repo().claim('test', 1000))!.id]);
+      for (let i = 0; i < 3; i++) order.push(ids[(await idle.ctx.generation.repo().claim('test', 1000, undefined, 'in_progress'))!.id]);
       expect(order).toEqual(['dop-turbo', 'dop-standard', 'dop-lite']);
     } finally {
       await idle.close();

@@ -54,12 +54,19 @@ describe.each(['sqlite', 'postgres'] as const)('hot-path query plans on %s', (en
     await fillTables(ctx.opened, { jobs: ROWS });
     await sql`analyze`.execute(ctx.opened.db);
     const jobs = jobsRepo(ctx.opened.db, ctx.opened.engine);
-    const claimed = await jobs.claim('plan-test', 60_000);
+    const before = await ctx.opened.db.selectFrom('job_sets').select('version').where('id', '=', (await jobs.getJob('job-10'))!.jobSetId).executeTakeFirstOrThrow();
+    const claimed = await jobs.claim('plan-test', 60_000, undefined, 'in_progress');
     // Highest priority, then oldest: the fill's oldest queued job is job-10.
     expect(claimed?.id).toBe('job-10');
-    const plan = await planOf(ctx.opened, seen, /^\s*update jobs set status = 'in_progress'/);
+    // The claim counts the change on its set (one statement on PostgreSQL, by the set's key).
+    const set = await ctx.opened.db.selectFrom('job_sets').select(['version', 'status']).where('id', '=', claimed!.jobSetId).executeTakeFirstOrThrow();
+    expect(set).toEqual({ version: before.version + 1, status: 'in_progress' });
+    const plan = await planOf(ctx.opened, seen, /^\s*(with claimed as \(\s*)?update jobs set status = 'in_progress'/);
     expect(plan).toContain('jobs_claim_order');
     expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
+    const setUpdate = engine === 'postgres' ? plan : await planOf(ctx.opened, seen, /^update "job_sets" set "version" = version \+ 1, "status"/);
+    expect(setUpdate).toMatch(/job_sets_pkey|USING INDEX sqlite_autoindex_job_sets|USING PRIMARY KEY|job_sets \(id=\?\)/i);
+    expect(setUpdate).not.toMatch(/Seq Scan on job_sets|SCAN job_sets\b(?! USING)/);
   });
 
   it('reads the re-dispatch head from the same index', async () => {

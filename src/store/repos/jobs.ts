@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { prepared } from '../prepared.js';
 import type { Job, JobKind, JobSet, JobSetType, JobStatus } from '../../domain/job.js';
 import type { Db, DbEngine } from '../db.js';
@@ -149,6 +149,28 @@ export function jobsRepo(db: Db, engine: DbEngine) {
   // the conditions stay literals because a partial index only serves queries that imply its WHERE.
   const claimIndex = engine === 'sqlite' ? sql`indexed by jobs_claim_order` : sql``;
   const { setById, setOfAccount } = (hotQueries[engine] ??= compileHotQueries(db));
+  /**
+   * Runs a claiming UPDATE … RETURNING and counts the change on the claimed job's set (version
+   * + 1, its stored status). PostgreSQL: one statement (the set update is a data-modifying CTE
+   * over the claimed row), so the claim is one commit. SQLite has no such CTE: the set update
+   * follows as its own statement; SQLite commits are local and cheap, and a process dying
+   * between the two leaves the set's stored status behind until its next change rewrites it.
+   */
+  async function claimMarkingSet(claim: RawBuilder<unknown>, setStatus: JobStatus): Promise<Job | undefined> {
+    if (engine === 'postgres') {
+      const res = await sql<JobsTable>`
+        with claimed as (${claim}),
+        touched as (update job_sets set version = version + 1, status = ${setStatus} where id = (select job_set_id from claimed))
+        select * from claimed`.execute(db);
+      return res.rows[0] ? rowToJob(res.rows[0]) : undefined;
+    }
+    const res = await (claim as RawBuilder<JobsTable>).execute(db);
+    const row = res.rows[0];
+    if (!row) return undefined;
+    await db.updateTable('job_sets').set({ version: sql`version + 1`, status: setStatus }).where('id', '=', row.job_set_id).execute();
+    return rowToJob(row);
+  }
+
   async function nextSeq(): Promise<number> {
     const row = await db
       .insertInto('counters')
@@ -283,21 +305,21 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * picks and leases atomically; PostgreSQL adds SKIP LOCKED so workers never queue behind
      * each other.
      */
-    async claim(workerId: string, leaseMs: number, kinds?: string[]): Promise<Job | undefined> {
+    async claim(workerId: string, leaseMs: number, kinds: string[] | undefined, setStatus: JobStatus): Promise<Job | undefined> {
       const now = nowIso();
       const expires = new Date(Date.now() + leaseMs).toISOString();
       const kindFilter = kinds?.length ? sql`and kind in (${sql.join(kinds)})` : sql``;
       const lock = engine === 'postgres' ? sql`for update skip locked` : sql``;
-      const res = await sql<JobsTable>`
-        update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
+      return claimMarkingSet(
+        sql`update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
           attempts = attempts + 1, started_at = coalesce(started_at, ${now})
         where id = (
           select id from jobs ${claimIndex} where status = 'queued' and cancel_requested = 0 ${kindFilter}
           order by priority desc, seq asc limit 1 ${lock}
         ) and status = 'queued'
-        returning *`.execute(db);
-      const row = res.rows[0];
-      return row ? rowToJob(row) : undefined;
+        returning *`,
+        setStatus,
+      );
     },
 
     /**
@@ -305,17 +327,17 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * rows are left alone, so a duplicate delivery claims nothing. A single-row UPDATE by key:
      * concurrent claimers serialise on the row and only the first sees `queued`.
      */
-    async claimById(id: string, workerId: string, leaseMs: number, kinds?: string[]): Promise<Job | undefined> {
+    async claimById(id: string, workerId: string, leaseMs: number, kinds: string[] | undefined, setStatus: JobStatus): Promise<Job | undefined> {
       const now = nowIso();
       const expires = new Date(Date.now() + leaseMs).toISOString();
       const kindFilter = kinds?.length ? sql`and kind in (${sql.join(kinds)})` : sql``;
-      const res = await sql<JobsTable>`
-        update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
+      return claimMarkingSet(
+        sql`update jobs set status = 'in_progress', lease_owner = ${workerId}, lease_expires_at = ${expires},
           attempts = attempts + 1, started_at = coalesce(started_at, ${now})
         where id = ${id} and status = 'queued' and cancel_requested = 0 ${kindFilter}
-        returning *`.execute(db);
-      const row = res.rows[0];
-      return row ? rowToJob(row) : undefined;
+        returning *`,
+        setStatus,
+      );
     },
 
     /** The head of the queue (what runs next), queued since before `createdBefore`: re-dispatch candidates. */

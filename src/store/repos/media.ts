@@ -4,14 +4,27 @@ import type { MediaTable } from '../schema.js';
 
 export function mediaRepo(db: Db) {
   return {
+    /** A key stored again (a job's output written by a repeated run) replaces its row. */
     insert(m: Omit<MediaTable, 'created_at' | 'deleted_at' | 'moderation'> & { moderation?: string | null }) {
-      return db.insertInto('media').values({ ...m, moderation: m.moderation ?? null, created_at: nowIso(), deleted_at: null }).execute();
+      const row = { ...m, moderation: m.moderation ?? null, created_at: nowIso(), deleted_at: null };
+      return db
+        .insertInto('media')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({ content_type: row.content_type, size: row.size, width: row.width, height: row.height, moderation: row.moderation, created_at: row.created_at, expires_at: row.expires_at, deleted_at: null }),
+        )
+        .execute();
     },
     get(key: string) {
       return db.selectFrom('media').selectAll().where('key', '=', key).executeTakeFirst();
     },
     expired(now = nowIso(), limit = 500) {
       return db.selectFrom('media').selectAll().where('deleted_at', 'is', null).where('expires_at', '<', now).limit(limit).execute();
+    },
+    /** Hands these keys to the retention sweep now (those that exist and are not deleted yet). */
+    expireNow(keys: string[]) {
+      const now = nowIso();
+      return db.updateTable('media').set({ expires_at: now }).where('key', 'in', keys).where('deleted_at', 'is', null).execute();
     },
     markDeleted(key: string) {
       return db.updateTable('media').set({ deleted_at: nowIso() }).where('key', '=', key).execute();

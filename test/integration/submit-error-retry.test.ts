@@ -1,0 +1,49 @@
+// Found by the soak (bench/soak.ts): when the database connection dropped right after a submit
+// committed, reading the new set back failed, the client got a 500, the 500 freed its
+// Idempotency-Key, and the client's retry with the same key submitted (and charged) a second
+// set. An error answer to a submit must mean nothing was submitted.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobsRepo } from '../../src/store/repos/jobs.js';
+import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
+
+let s: TestServer | null = null;
+afterEach(async () => {
+  await s?.close();
+  s = null;
+});
+
+describe('a submit that fails while reading its set back', () => {
+  it('answers an error with nothing submitted, so the retry with the same Idempotency-Key submits once', async () => {
+    s = await startServer({ workers: false });
+    const a = await s.account(100);
+    const generation = s.ctx.generation;
+    const repo = generation.repo.bind(generation);
+    let fail = true;
+    // The connection is lost at the first read of a set (as pg_terminate_backend did in the soak).
+    generation.repo = (db) => {
+      const r = repo(db);
+      return {
+        ...r,
+        getSet: async (...args: Parameters<JobsRepo['getSet']>) => {
+          if (fail) {
+            fail = false;
+            throw new Error('Connection terminated unexpectedly');
+          }
+          return r.getSet(...args);
+        },
+      };
+    };
+    const send = () =>
+      fetch(`${s!.url}/v1/text2image/soul`, { method: 'POST', headers: { ...hfHeaders(a), 'idempotency-key': 'retry-me' }, body: JSON.stringify({ params: { prompt: 'once', quality: '720p', batch_size: 1 } }) });
+    expect((await send()).status).toBe(500);
+    const retry = await send();
+    expect(retry.status).toBe(200);
+    const id = ((await retry.json()) as { id: string }).id;
+    const db = s.ctx.db.db;
+    expect((await db.selectFrom('job_sets').select('id').where('account_id', '=', a.accountId).execute()).map((r) => r.id)).toEqual([id]);
+    const charges = await db.selectFrom('ledger').select('delta_milli').where('account_id', '=', a.accountId).where('reason', '=', 'charge').execute();
+    expect(charges).toHaveLength(1);
+    // A replay answers the same set.
+    expect(((await (await send()).json()) as { id: string }).id).toBe(id);
+  });
+});
