@@ -38,21 +38,37 @@ bare.get('/json', async () => ({ status: 'queued', request_id: 'x', images: [] }
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
 console.log(`opensoul bench/api — ${os.cpus().length} cores, ${seconds}s per phase, ${concurrency} keep-alive clients, SQLite WAL`);
-const submit = await load({ url: `${url}/v1/text2image/soul`, method: 'POST', headers, body: () => JSON.stringify({ params: { prompt: 'bench', quality: '720p' } }), concurrency, seconds });
+const submit = await load({
+  url: `${url}/v1/text2image/soul`,
+  method: 'POST',
+  headers,
+  body: () => JSON.stringify({ params: { prompt: 'bench', quality: '720p' } }),
+  concurrency,
+  seconds,
+});
 console.log(`submit            ${submit.rps.toFixed(0).padStart(7)} req/s  (${submit.bad} non-200)`);
 
 const setId = (await ctx.generation.repo().listSetIds(a.accountId, 1))[0];
 const poll = await load({ url: `${url}/v1/job-sets/${setId}`, headers, concurrency, seconds });
 console.log(`status poll (v1)  ${poll.rps.toFixed(0).padStart(7)} req/s  (${poll.bad} non-200)`);
-const pollV2 = await load({ url: `${url}/requests/${setId}/status`, headers: { authorization: `Key ${a.keyId}:${a.secret}` }, concurrency, seconds });
+const pollV2 = await load({
+  url: `${url}/requests/${setId}/status`,
+  headers: { authorization: `Key ${a.keyId}:${a.secret}` },
+  concurrency,
+  seconds,
+});
 console.log(`status poll (v2)  ${pollV2.rps.toFixed(0).padStart(7)} req/s  (${pollV2.bad} non-200)`);
 const base = await load({ url: `${bareUrl}/json`, concurrency, seconds });
 console.log(`bare Fastify JSON ${base.rps.toFixed(0).padStart(7)} req/s`);
-console.log(`poll/bare ratio   ${(poll.rps / base.rps).toFixed(2)} (v1)  ${(pollV2.rps / base.rps).toFixed(2)} (v2)   target >= 0.5   [client on the server's event loop]`);
+console.log(
+  `poll/bare ratio   ${(poll.rps / base.rps).toFixed(2)} (v1)  ${(pollV2.rps / base.rps).toFixed(2)} (v2)   target >= 0.5   [client on the server's event loop]`,
+);
 // Same phases with the client in its own thread: the server's event loop does only server work.
 const pollT = await loadInThread({ url: `${url}/v1/job-sets/${setId}`, headers, concurrency, seconds });
 const baseT = await loadInThread({ url: `${bareUrl}/json`, concurrency, seconds });
-console.log(`status poll (v1)  ${pollT.rps.toFixed(0).padStart(7)} req/s, bare ${baseT.rps.toFixed(0)} req/s, ratio ${(pollT.rps / baseT.rps).toFixed(2)}   [client in a worker thread]`);
+console.log(
+  `status poll (v1)  ${pollT.rps.toFixed(0).padStart(7)} req/s, bare ${baseT.rps.toFixed(0)} req/s, ratio ${(pollT.rps / baseT.rps).toFixed(2)}   [client in a worker thread]`,
+);
 
 // Pick-up latency: drain the backlog first, then submit one job at a time into an idle worker.
 await ctx.db.db.updateTable('jobs').set({ status: 'canceled' }).where('status', '=', 'queued').execute();
@@ -70,7 +86,9 @@ for (let i = 0; i < 200; i++) {
   while (!starts.has(id)) await new Promise((r) => setImmediate(r));
   latencies.push(starts.get(id)! - t0);
 }
-console.log(`queue pick-up     p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms  (submit call to runner start, 200 jobs)  target p50 < 10 ms`);
+console.log(
+  `queue pick-up     p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms  (submit call to runner start, 200 jobs)  target p50 < 10 ms`,
+);
 await pool.stop(1000);
 await app.close();
 await bare.close();

@@ -19,7 +19,18 @@ const identity = createSigningIdentity('bench');
 const t0 = performance.now();
 const signer = new C2paSigner(identity);
 const initMs = performance.now() - t0;
-const manifest = { claim_generator_info: [{ name: 'opensoul', version: 'bench' }], title: 'bench', assertions: [{ label: 'c2pa.actions.v2', data: { actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }] } }] };
+const manifest = {
+  claim_generator_info: [{ name: 'opensoul', version: 'bench' }],
+  title: 'bench',
+  assertions: [
+    {
+      label: 'c2pa.actions.v2',
+      data: {
+        actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }],
+      },
+    },
+  ],
+};
 const files: [string, string, Buffer][] = [
   ['PNG 512²', 'image/png', await sharp(astronaut).png().toBuffer()],
   ['PNG 2048²', 'image/png', await sharp(astronaut).resize(2048, 2048).png({ compressionLevel: 4 }).toBuffer()],
@@ -43,5 +54,7 @@ for (const [label, type, bytes] of files) {
     verify.push(performance.now() - t);
     if (!v.trusted) throw new Error(`${label}: not trusted after signing`);
   }
-  console.log(`${label.padEnd(14)} ${(bytes.length / 1e6).toFixed(2).padEnd(6)} ${median(sign).toFixed(0).padEnd(8)} ${median(verify).toFixed(0).padEnd(10)} ${signed.length - bytes.length}`);
+  console.log(
+    `${label.padEnd(14)} ${(bytes.length / 1e6).toFixed(2).padEnd(6)} ${median(sign).toFixed(0).padEnd(8)} ${median(verify).toFixed(0).padEnd(10)} ${signed.length - bytes.length}`,
+  );
 }

@@ -35,7 +35,10 @@ async function runMode(mode: Mode, modelPath: string): Promise<Figures> {
     let startLoadMs = 0;
     if (mode === 'at-start') {
       // A Soul job needs only the diffusion engine; the other targets would load in parallel.
-      const warmup = new EngineWarmup(productionWarmTargets(config).filter((t) => t.name === 'diffusion_model'), silentLogger());
+      const warmup = new EngineWarmup(
+        productionWarmTargets(config).filter((t) => t.name === 'diffusion_model'),
+        silentLogger(),
+      );
       const t0 = performance.now();
       await warmup.start();
       if (!warmup.ready) throw new Error('the fixture model did not load');
@@ -46,7 +49,11 @@ async function runMode(mode: Mode, modelPath: string): Promise<Figures> {
     const headers = { 'hf-api-key': a.keyId, 'hf-secret': a.secret, 'content-type': 'application/json' };
     const job = async (seed: number) => {
       const t0 = performance.now();
-      const r = await fetch(`${url}/v1/text2image/soul`, { method: 'POST', headers, body: JSON.stringify({ params: { prompt: 'a lighthouse at dawn', width_and_height: '1536x1536', quality: '720p', seed } }) });
+      const r = await fetch(`${url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ params: { prompt: 'a lighthouse at dawn', width_and_height: '1536x1536', quality: '720p', seed } }),
+      });
       const { id } = (await r.json()) as { id: string };
       for (;;) {
         const set = (await (await fetch(`${url}/v1/job-sets/${id}`, { headers })).json()) as { jobs: { status: string; error?: string }[] };
@@ -79,7 +86,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-bench-fixture-'));
 try {
   const modelPath = path.join(tmp, 'lcm');
   await makeFixtureModel(modelPath, 'lcm');
-  console.log(`opensoul bench/cold-start — fixture LCM model, ${os.cpus().length} cores, one Soul 720p 1:1 image per job, submit → completed over HTTP`);
+  console.log(
+    `opensoul bench/cold-start — fixture LCM model, ${os.cpus().length} cores, one Soul 720p 1:1 image per job, submit → completed over HTTP`,
+  );
   const rows: Figures[] = [];
   for (const mode of ['lazy', 'at-start'] as Mode[]) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--mode', mode, modelPath], { encoding: 'utf8' });
@@ -88,7 +97,10 @@ try {
   }
   const f = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
   console.log('mode       load at start   first job   second job   first/second');
-  for (const r of rows) console.log(`${r.mode.padEnd(9)} ${f(r.startLoadMs)}   ${f(r.firstJobMs)}  ${f(r.secondJobMs)}   ${(r.firstJobMs / r.secondJobMs).toFixed(2)}x`);
+  for (const r of rows)
+    console.log(
+      `${r.mode.padEnd(9)} ${f(r.startLoadMs)}   ${f(r.firstJobMs)}  ${f(r.secondJobMs)}   ${(r.firstJobMs / r.secondJobMs).toFixed(2)}x`,
+    );
   const [lazy, warm] = rows;
   console.log(`first job after start: ${(lazy.firstJobMs / warm.firstJobMs).toFixed(2)}x faster with the engines loaded at start`);
 } finally {

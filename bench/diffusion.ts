@@ -63,11 +63,31 @@ interface Row {
   rssMiB: number;
 }
 
-async function bench(label: string, modelPath: string, provider: ExecutionProviderName, extra: { batchSize?: 1 | 4; guidanceScale?: number } = {}): Promise<Row | null> {
+async function bench(
+  label: string,
+  modelPath: string,
+  provider: ExecutionProviderName,
+  extra: { batchSize?: 1 | 4; guidanceScale?: number } = {},
+): Promise<Row | null> {
   const logs: string[] = [];
-  const engine = createDiffusionEngine({ modelPath, modelsDir, defaultModel: label, provider, threads, spinning, log: (m) => logs.push(m) });
+  const engine = createDiffusionEngine({
+    modelPath,
+    modelsDir,
+    defaultModel: label,
+    provider,
+    threads,
+    spinning,
+    log: (m) => logs.push(m),
+  });
   try {
-    const req = { prompt: 'a lighthouse on a cliff at dusk, dramatic clouds, 35mm photo', width: size, height: size, seed: 7, steps, ...extra };
+    const req = {
+      prompt: 'a lighthouse on a cliff at dusk, dramatic clouds, 35mm photo',
+      width: size,
+      height: size,
+      seed: 7,
+      steps,
+      ...extra,
+    };
     let warm: SoulRenderResult;
     try {
       warm = await engine.render(req); // loads sessions and warms ORT's allocators
@@ -102,8 +122,34 @@ async function bench(label: string, modelPath: string, provider: ExecutionProvid
 }
 
 function print(rows: Row[]): void {
-  const head = ['model', 'ep', 'gen size', 'ms/step', 'onnx ms', 'pipeline ms', 'wall/onnx (pipeline)', 'median run', 'total ms', 'wall/onnx (end-to-end)', 'load ms', 'peak RSS MiB'];
-  const body = rows.map((r) => [r.model, r.provider, r.gen, fmt(r.stepMs, 2), fmt(r.onnxMs), fmt(r.pipelineMs), fmt(r.pipelineRatio, 3), fmt(r.pipelineRatioMedian, 3), fmt(r.totalMs), fmt(r.totalRatio, 3), fmt(r.loadMs, 0), fmt(r.rssMiB, 0)]);
+  const head = [
+    'model',
+    'ep',
+    'gen size',
+    'ms/step',
+    'onnx ms',
+    'pipeline ms',
+    'wall/onnx (pipeline)',
+    'median run',
+    'total ms',
+    'wall/onnx (end-to-end)',
+    'load ms',
+    'peak RSS MiB',
+  ];
+  const body = rows.map((r) => [
+    r.model,
+    r.provider,
+    r.gen,
+    fmt(r.stepMs, 2),
+    fmt(r.onnxMs),
+    fmt(r.pipelineMs),
+    fmt(r.pipelineRatio, 3),
+    fmt(r.pipelineRatioMedian, 3),
+    fmt(r.totalMs),
+    fmt(r.totalRatio, 3),
+    fmt(r.loadMs, 0),
+    fmt(r.rssMiB, 0),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(line(head));
@@ -111,7 +157,9 @@ function print(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`diffusion bench: ${runs} runs, ${steps} steps, ${size}x${size} output, ${threads} threads, ORT spinning ${spinning ? 'on' : 'off'}, node ${process.version}`);
+  console.log(
+    `diffusion bench: ${runs} runs, ${steps} steps, ${size}x${size} output, ${threads} threads, ORT spinning ${spinning ? 'on' : 'off'}, node ${process.version}`,
+  );
   const rows: Row[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'opensoul-bench-'));
   try {

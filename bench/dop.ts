@@ -36,12 +36,21 @@ const CLIP_S = 5;
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 
-console.log(`DoP bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`input: astronaut.png cropped to ${aspect} (${inW}x${inH} JPEG); motions: ${motionNames.join(' + ')}; ${runs} run(s) per tier, best shown\n`);
+console.log(
+  `DoP bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `input: astronaut.png cropped to ${aspect} (${inW}x${inH} JPEG); motions: ${motionNames.join(' + ')}; ${runs} run(s) per tier, best shown\n`,
+);
 
 const warm = performance.now();
 const w = await renderDop({ image, motions, prompt: '', tier: 'lite', seed: 1 });
-console.log(`warm-up (lite, loads the segmentation model): ${fmt((performance.now() - warm) / 1000)} s, matte ${w.matte ?? 'none'} in ${fmt(w.timings.matteS)} s\n`);
+console.log(
+  `warm-up (lite, loads the segmentation model): ${fmt((performance.now() - warm) / 1000)} s, matte ${w.matte ?? 'none'} in ${fmt(w.timings.matteS)} s\n`,
+);
 
 console.log('tier      size        wall s  prepare s  matte s  render s  encode CPU s  wall/5s  x real time');
 for (const tier of ['lite', 'turbo', 'standard'] as DopTier[]) {

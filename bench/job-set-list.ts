@@ -33,12 +33,16 @@ async function fill(opened: OpenedDb, n: number) {
       : sql`(with recursive r(x) as (select 1 union all select x + 1 from r where x < ${sql.lit(n)}) select x from r) as s`;
   const end = Math.floor(Date.now() / 1000);
   const at = (e: RawBuilder<unknown>) =>
-    engine === 'postgres' ? sql`to_char(to_timestamp(${e}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')` : sql`strftime('%Y-%m-%dT%H:%M:%S.000Z', ${e}, 'unixepoch')`;
+    engine === 'postgres'
+      ? sql`to_char(to_timestamp(${e}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`
+      : sql`strftime('%Y-%m-%dT%H:%M:%S.000Z', ${e}, 'unixepoch')`;
   const created = at(sql`(${sql.lit(end - n)} + x)`);
   const kind = sql`case when x % 50 = 0 then 'soul_id' when x % 5 = 0 then 'dop' else 'soul' end`;
   const type = sql`case when x % 50 = 0 then 'soul_id' when x % 5 = 0 then 'image2video' else 'text2image_soul' end`;
   const status = sql`case when x % 10 = 1 then 'queued' when x % 20 = 3 then 'failed' else 'completed' end`;
-  await sql`insert into accounts (id, name, balance_milli, webhook_secret, created_at) values (${ACCOUNT}, 'bench', 0, 'whsec', '2026-01-01T00:00:00.000Z')`.execute(db);
+  await sql`insert into accounts (id, name, balance_milli, webhook_secret, created_at) values (${ACCOUNT}, 'bench', 0, 'whsec', '2026-01-01T00:00:00.000Z')`.execute(
+    db,
+  );
   await sql`insert into job_sets (id, account_id, type, model, dialect, input_params, webhook, created_at, finished_at, visible_until, kind, status, version)
     select 'set-' || x, ${ACCOUNT}, ${type}, 'soul', 'higgsfield', '{"prompt":"a lighthouse"}', null, ${created}, null, null, ${kind}, ${status}, 3
     from ${series}`.execute(db);
@@ -80,13 +84,18 @@ for (const engine of engines) {
     // The cursor a client would hold after reading set x: its own (created_at, id).
     const cursorAt = async (x: number | null) => {
       if (x === null) return null;
-      const row = await opened.db.selectFrom('job_sets').select(['created_at', 'id']).where('id', '=', `set-${x}`).executeTakeFirstOrThrow();
+      const row = await opened.db
+        .selectFrom('job_sets')
+        .select(['created_at', 'id'])
+        .where('id', '=', `set-${x}`)
+        .executeTakeFirstOrThrow();
       return encodeSetCursor({ createdAt: row.created_at, id: row.id });
     };
     const cases: [string, string][] = [];
     for (const [where, x] of Object.entries(depth)) {
       const c = await cursorAt(x as number | null);
-      for (const filter of ['', 'kind=dop', 'status=failed', 'kind=soul&status=queued']) cases.push([`${where}${filter ? ` ${filter}` : ''}`, `${filter}${c ? `${filter ? '&' : ''}cursor=${c}` : ''}`]);
+      for (const filter of ['', 'kind=dop', 'status=failed', 'kind=soul&status=queued'])
+        cases.push([`${where}${filter ? ` ${filter}` : ''}`, `${filter}${c ? `${filter ? '&' : ''}cursor=${c}` : ''}`]);
     }
     console.log(`\n${engine}, ${n.toLocaleString('en')} sets of one account (filled in ${fillS.toFixed(1)} s)`);
     for (const [label, qs] of cases) {
@@ -102,7 +111,9 @@ for (const engine of engines) {
       times.sort((a, b) => a - b);
       const p50 = percentile(times, 50);
       results.set(`${engine}|${label}|${n}`, [p50, percentile(times, 99)]);
-      console.log(`  ${label.padEnd(40)} ${String(items).padStart(3)} items  p50 ${p50.toFixed(3)} ms  p99 ${percentile(times, 99).toFixed(3)} ms`);
+      console.log(
+        `  ${label.padEnd(40)} ${String(items).padStart(3)} items  p50 ${p50.toFixed(3)} ms  p99 ${percentile(times, 99).toFixed(3)} ms`,
+      );
     }
     await opened.close();
     await drop();

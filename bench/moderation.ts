@@ -13,7 +13,9 @@ import sharp from 'sharp';
 import { nsfwClassifier, NSFW_MODEL_NAMES, type NsfwModelName } from '../src/engine/moderation/index.js';
 import { renderDop } from '../src/engine/video/index.js';
 
-const { values } = parseArgs({ options: { models: { type: 'string', default: 'MobileNetV2Mid' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { models: { type: 'string', default: 'MobileNetV2Mid' }, runs: { type: 'string', default: '5' } },
+});
 const models = values.models.split(',') as NsfwModelName[];
 for (const m of models) if (!NSFW_MODEL_NAMES.includes(m)) throw new Error(`unknown model ${m} (${NSFW_MODEL_NAMES.join(', ')})`);
 const runs = Math.max(1, Number(values.runs));
@@ -32,7 +34,9 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
   return times.sort((a, b) => a - b)[runs >> 1];
 }
 
-console.log(`nsfwjs on tfjs wasm, median of ${runs}; clip: ${clip.width}x${clip.height}, ${clip.durationS} s at ${clip.fps} fps, ${(clip.video.length / 1e6).toFixed(2)} MB`);
+console.log(
+  `nsfwjs on tfjs wasm, median of ${runs}; clip: ${clip.width}x${clip.height}, ${clip.durationS} s at ${clip.fps} fps, ${(clip.video.length / 1e6).toFixed(2)} MB`,
+);
 console.log('model            load ms  512² PNG ms  2048² PNG ms  5 s clip ms (3 frames)');
 for (const name of models) {
   const c = nsfwClassifier({ model: name });
@@ -43,5 +47,7 @@ for (const name of models) {
   const small = await median(() => c.classifyImage(astronaut));
   const big = await median(() => c.classifyImage(large));
   const video = await median(() => c.classifyVideo(clip.video));
-  console.log(`${name.padEnd(16)} ${load.toFixed(0).padEnd(8)} ${small.toFixed(0).padEnd(12)} ${big.toFixed(0).padEnd(13)} ${video.toFixed(0)}`);
+  console.log(
+    `${name.padEnd(16)} ${load.toFixed(0).padEnd(8)} ${small.toFixed(0).padEnd(12)} ${big.toFixed(0).padEnd(13)} ${video.toFixed(0)}`,
+  );
 }

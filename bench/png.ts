@@ -26,7 +26,10 @@ for (const name of ['astronaut.png', 'group-samples.jpg']) {
   const rgb = await enlargeToCover(data, info, { width, height });
   let base: { ms: number; bytes: number } | undefined;
   for (const level of levels) {
-    const encode = () => sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel: level }).toBuffer();
+    const encode = () =>
+      sharp(rgb, { raw: { width, height, channels: 3 } })
+        .png({ compressionLevel: level })
+        .toBuffer();
     await encode();
     const times: number[] = [];
     let bytes = 0;
@@ -37,6 +40,8 @@ for (const name of ['astronaut.png', 'group-samples.jpg']) {
     }
     const ms = times.sort((a, b) => a - b)[runs >> 1];
     base ??= { ms, bytes };
-    console.log(`${name.padEnd(18)} ${String(level).padEnd(6)} ${ms.toFixed(0).padEnd(6)} ${(bytes / 1e6).toFixed(2).padEnd(6)} ${(ms / base.ms).toFixed(2).padEnd(8)} ${(bytes / base.bytes).toFixed(3)}`);
+    console.log(
+      `${name.padEnd(18)} ${String(level).padEnd(6)} ${ms.toFixed(0).padEnd(6)} ${(bytes / 1e6).toFixed(2).padEnd(6)} ${(ms / base.ms).toFixed(2).padEnd(8)} ${(bytes / base.bytes).toFixed(3)}`,
+    );
   }
 }

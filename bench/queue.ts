@@ -49,7 +49,11 @@ async function measure(name: string, jobs: number, opts: { postgres: boolean; bu
   const api = await createContext(config, { runners: [] });
   const account = await api.accounts.createAccountWithKey('bench', 1e9);
 
-  const child: ChildProcess = fork(path.join(import.meta.dirname, 'queue-worker.ts'), { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(path.join(import.meta.dirname, 'queue-worker.ts'), {
+    env: { ...process.env, ...env },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiters = new Map<string, (t: number) => void>();
   const early = new Map<string, number>();
   let onPong: ((m: Msg) => void) | null = null;
@@ -98,8 +102,12 @@ async function measure(name: string, jobs: number, opts: { postgres: boolean; bu
     latencies.push(t - offset - t0);
     afterReturn.push(t - offset - t1);
   }
-  console.log(`${name.padEnd(30)} p50 ${percentile(latencies, 50).toFixed(2).padStart(7)} ms  p99 ${percentile(latencies, 99).toFixed(2).padStart(7)} ms  (${jobs} jobs)`);
-  console.log(`${''.padEnd(30)} of which the submit call p50 ${percentile(submits, 50).toFixed(2)} ms; start after submit returned p50 ${percentile(afterReturn, 50).toFixed(2)} ms; clock offset ±${(best / 2).toFixed(2)} ms`);
+  console.log(
+    `${name.padEnd(30)} p50 ${percentile(latencies, 50).toFixed(2).padStart(7)} ms  p99 ${percentile(latencies, 99).toFixed(2).padStart(7)} ms  (${jobs} jobs)`,
+  );
+  console.log(
+    `${''.padEnd(30)} of which the submit call p50 ${percentile(submits, 50).toFixed(2)} ms; start after submit returned p50 ${percentile(afterReturn, 50).toFixed(2)} ms; clock offset ±${(best / 2).toFixed(2)} ms`,
+  );
 
   child.send({ stop: true });
   await new Promise((r) => child.once('exit', r));
@@ -117,7 +125,9 @@ async function measure(name: string, jobs: number, opts: { postgres: boolean; bu
   return percentile(latencies, 50);
 }
 
-console.log(`opensoul bench/queue — pick-up latency, submit call in the API process to runner start in an idle worker process (${os.cpus().length} cores)`);
+console.log(
+  `opensoul bench/queue — pick-up latency, submit call in the API process to runner start in an idle worker process (${os.cpus().length} cores)`,
+);
 const sqlitePoll = await measure('sqlite + db dispatch (poll)', pollJobs, { postgres: false, bullmq: false });
 const pgPoll = await measure('postgres + db dispatch (poll)', pollJobs, { postgres: true, bullmq: false });
 const bull = await measure('postgres + bullmq', bullJobs, { postgres: true, bullmq: true });

@@ -43,7 +43,9 @@ function noisy(size: number): Float32Array {
   const x = new Float32Array(size * size * 3);
   let s = 0x9e3779b9;
   for (let i = 0; i < x.length; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     x[i] = ((s >>> 0) / 2 ** 32) * 2.6 - 1.3;
   }
   return x;
@@ -64,7 +66,10 @@ function msPerCall(fn: () => void): number {
 console.log(`node ${process.version}, ${iters} calls per figure (median of batches of ${BATCH})`);
 console.log('size       data    range    js ms   wasm ms   js/wasm  identical');
 for (const size of sizes) {
-  for (const [name, make] of [['smooth', smooth], ['noisy', noisy]] as const) {
+  for (const [name, make] of [
+    ['smooth', smooth],
+    ['noisy', noisy],
+  ] as const) {
     const x = make(size);
     for (const range of ['signed', 'unit'] as const) {
       const same = tensorToRgb(x, size, size, range).equals(tensorToRgbJs(x, size, size, range));

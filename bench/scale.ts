@@ -52,7 +52,10 @@ function paths(opened: OpenedDb, shape: FillShape): Path[] {
     },
     { name: 'status poll (by id, miss)', run: (i) => jobs.getSet(`set-${row(i)}`, account(i)) },
     { name: 'job-set list (page 1)', run: (i) => jobs.listSets(account(i), { limit: 21, visibleAt: new Date().toISOString() }) },
-    { name: 'job-set list (failed only)', run: (i) => jobs.listSets(account(i), { limit: 21, status: 'failed', visibleAt: new Date().toISOString() }) },
+    {
+      name: 'job-set list (failed only)',
+      run: (i) => jobs.listSets(account(i), { limit: 21, status: 'failed', visibleAt: new Date().toISOString() }),
+    },
     { name: 'in-flight count at submit', run: (i) => jobs.countActiveSets(account(i)) },
     { name: 'ledger page', run: (i) => ledger.list(account(i), 20) },
     { name: 'retention sweep (batch)', run: () => media.expired(new Date().toISOString(), 500) },
@@ -112,11 +115,15 @@ for (const engine of engines) {
 }
 
 console.log(`\nopensoul bench/scale — ms per call (${iterations} calls each), growth = p50 at ${sizes.at(-1)} / p50 at ${sizes[0]}`);
-console.log(`${'engine'.padEnd(9)}${'path'.padEnd(29)}${sizes.map((s) => `p50@${s}`.padStart(13) + `p99@${s}`.padStart(13)).join('')}   growth`);
+console.log(
+  `${'engine'.padEnd(9)}${'path'.padEnd(29)}${sizes.map((s) => `p50@${s}`.padStart(13) + `p99@${s}`.padStart(13)).join('')}   growth`,
+);
 for (const engine of engines) {
   for (const name of [...new Set(rows.filter((r) => r.engine === engine).map((r) => r.path))]) {
     const mine = sizes.map((s) => rows.find((r) => r.engine === engine && r.size === s && r.path === name)!);
     const growth = mine.at(-1)!.p50 / mine[0].p50;
-    console.log(`${engine.padEnd(9)}${name.padEnd(29)}${mine.map((r) => `   ${f(r.p50)} ${f(r.p99)}`).join('')}   ${growth.toFixed(2)}x${growth > 2 ? '  (over 2x)' : ''}`);
+    console.log(
+      `${engine.padEnd(9)}${name.padEnd(29)}${mine.map((r) => `   ${f(r.p50)} ${f(r.p99)}`).join('')}   ${growth.toFixed(2)}x${growth > 2 ? '  (over 2x)' : ''}`,
+    );
   }
 }

@@ -36,12 +36,28 @@ console.log(`seal ${sealUs.toFixed(2)} µs, open ${openUs.toFixed(2)} µs per va
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-bench-secrets-'));
 const { db, close } = await openDatabase('sqlite', dir);
 try {
-  await sql`insert into accounts (id, name, balance_milli, webhook_secret, created_at) values ('a', 'bench', 0, ${secret}, '2026-01-01T00:00:00Z')`.execute(db);
+  await sql`insert into accounts (id, name, balance_milli, webhook_secret, created_at) values ('a', 'bench', 0, ${secret}, '2026-01-01T00:00:00Z')`.execute(
+    db,
+  );
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows; i++) {
       await trx
         .insertInto('job_sets')
-        .values({ id: `set-${String(i).padStart(8, '0')}`, account_id: 'a', type: 'text2image_soul', model: 'soul', dialect: 'higgsfield', input_params: '{}', webhook: JSON.stringify({ url: 'https://example.com/hook', secret: `plain-${i}`, dialect: 'higgsfield-v1' }), created_at: '2026-01-01T00:00:00Z', finished_at: null, visible_until: null, kind: 'soul', status: 'completed', version: 1 })
+        .values({
+          id: `set-${String(i).padStart(8, '0')}`,
+          account_id: 'a',
+          type: 'text2image_soul',
+          model: 'soul',
+          dialect: 'higgsfield',
+          input_params: '{}',
+          webhook: JSON.stringify({ url: 'https://example.com/hook', secret: `plain-${i}`, dialect: 'higgsfield-v1' }),
+          created_at: '2026-01-01T00:00:00Z',
+          finished_at: null,
+          visible_until: null,
+          kind: 'soul',
+          status: 'completed',
+          version: 1,
+        })
         .execute();
     }
   });
@@ -51,7 +67,9 @@ try {
   t0 = performance.now();
   await sealPlainSecrets(db, box);
   const later = performance.now() - t0;
-  console.log(`start-up seal of ${count} plain rows: ${first.toFixed(0)} ms; a later start's scan of ${rows} sealed job sets: ${later.toFixed(1)} ms`);
+  console.log(
+    `start-up seal of ${count} plain rows: ${first.toFixed(0)} ms; a later start's scan of ${rows} sealed job sets: ${later.toFixed(1)} ms`,
+  );
 } finally {
   await close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -40,25 +40,71 @@ if (!modelPath) {
   modelPath = path.join(tmp, 'sd');
   await makeFixtureModel(modelPath, 'sd', { seed: 3 });
 }
-const engine = createDiffusionEngine({ modelPath, modelsDir: tmp, defaultModel: 'bench/model', provider: 'cpu', threads: Math.max(1, os.cpus().length - 1) });
+const engine = createDiffusionEngine({
+  modelPath,
+  modelsDir: tmp,
+  defaultModel: 'bench/model',
+  provider: 'cpu',
+  threads: Math.max(1, os.cpus().length - 1),
+});
 const soul = soulRunner({ engine, steps });
-console.log(`video series bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`tutorial, target ${target} s, ${clipS} s clips, keyframes on ${flag('model', '') || 'the fixture model'} (${steps} steps), clips ${resolution} (DoP ${SERIES_RENDER[resolution].tier})\n`);
+console.log(
+  `video series bench: ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `tutorial, target ${target} s, ${clipS} s clips, keyframes on ${flag('model', '') || 'the fixture model'} (${steps} steps), clips ${resolution} (DoP ${SERIES_RENDER[resolution].tier})\n`,
+);
 
 const times: Record<string, number> = {};
 const total = performance.now();
 
 let t = performance.now();
-const req = readVideoSeries('tutorial', { topic: 'how to repot a houseplant', seed: 7, target_duration: target, clip_duration: clipS, resolution });
-const plan = await planVideoSeries(req, { endpoint: process.env.OPENSOUL_PROMPT_ENHANCER_URL ?? null, model: process.env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null });
+const req = readVideoSeries('tutorial', {
+  topic: 'how to repot a houseplant',
+  seed: 7,
+  target_duration: target,
+  clip_duration: clipS,
+  resolution,
+});
+const plan = await planVideoSeries(req, {
+  endpoint: process.env.OPENSOUL_PROMPT_ENHANCER_URL ?? null,
+  model: process.env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null,
+});
 // The job inputs exactly as the service builds them (its submit is not called: no database here).
-const submit = new VideoSeriesService(null as unknown as GenerationService, new PriceTable(), () => null).plan(req, plan, { model: 'bench', dialect: 'bench', webhook: null });
+const submit = new VideoSeriesService(null as unknown as GenerationService, new PriceTable(), () => null).plan(req, plan, {
+  model: 'bench',
+  dialect: 'bench',
+  webhook: null,
+});
 const inputs = submit.jobs.filter((j) => !j.waiting).map((j) => j.input as unknown as SeriesClipInput);
 times.plan = performance.now() - t;
-console.log(`plan       ${s(times.plan).padStart(7)} s  ${plan.scenes.length} scenes by the ${plan.planner} planner${plan.fallback_reason ? ` (${plan.fallback_reason})` : ''}`);
+console.log(
+  `plan       ${s(times.plan).padStart(7)} s  ${plan.scenes.length} scenes by the ${plan.planner} planner${plan.fallback_reason ? ` (${plan.fallback_reason})` : ''}`,
+);
 
 const ctxFor = (input: Record<string, unknown>): RunContext => ({
-  job: { id: 'bench', jobSetId: 'bench', accountId: 'bench', kind: 'soul', index: 0, status: 'in_progress', priority: 0, input, results: null, error: null, cost: 0, progress: null, extras: {}, attempts: 1, createdAt: '', startedAt: null, finishedAt: null } satisfies Job,
+  job: {
+    id: 'bench',
+    jobSetId: 'bench',
+    accountId: 'bench',
+    kind: 'soul',
+    index: 0,
+    status: 'in_progress',
+    priority: 0,
+    input,
+    results: null,
+    error: null,
+    cost: 0,
+    progress: null,
+    extras: {},
+    attempts: 1,
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+  } satisfies Job,
   signal: new AbortController().signal,
   progress: () => {},
   loadImage: async () => {
@@ -72,22 +118,42 @@ t = performance.now();
 const keyframes: Buffer[] = [];
 for (const input of inputs) keyframes.push((await soul.run(ctxFor(input.keyframe as unknown as Record<string, unknown>))).raw.bytes);
 times.keyframes = performance.now() - t;
-console.log(`keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x ${SERIES_RENDER[resolution].keyframe.width}x${SERIES_RENDER[resolution].keyframe.height}, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`);
+console.log(
+  `keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x ${SERIES_RENDER[resolution].keyframe.width}x${SERIES_RENDER[resolution].keyframe.height}, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`,
+);
 
 t = performance.now();
 const clips: Buffer[] = [];
 let size = { width: 0, height: 0 };
 for (const [i, input] of inputs.entries()) {
-  const clip = await renderDop({ image: keyframes[i], motions: input.motions, prompt: input.camera, tier: input.tier, seed: input.seed, durationS: input.durationS });
+  const clip = await renderDop({
+    image: keyframes[i],
+    motions: input.motions,
+    prompt: input.camera,
+    tier: input.tier,
+    seed: input.seed,
+    durationS: input.durationS,
+  });
   clips.push(clip.video);
   size = { width: clip.width, height: clip.height };
 }
 times.clips = performance.now() - t;
-console.log(`clips      ${s(times.clips).padStart(7)} s  ${clips.length} x ${size.width}x${size.height} ${clipS} s, ${(times.clips / clips.length / 1000).toFixed(2)} s each (first includes the matte model load)`);
+console.log(
+  `clips      ${s(times.clips).padStart(7)} s  ${clips.length} x ${size.width}x${size.height} ${clipS} s, ${(times.clips / clips.length / 1000).toFixed(2)} s each (first includes the matte model load)`,
+);
 
 t = performance.now();
-const joined = await concatClips({ clips: clips.map((video, i) => ({ video, caption: plan.scenes[i].caption })), clipS, transitionS: plan.transition_s, ...size, fps: DOP_FPS, previewShortSide: PREVIEW_SHORT_SIDE });
+const joined = await concatClips({
+  clips: clips.map((video, i) => ({ video, caption: plan.scenes[i].caption })),
+  clipS,
+  transitionS: plan.transition_s,
+  ...size,
+  fps: DOP_FPS,
+  previewShortSide: PREVIEW_SHORT_SIDE,
+});
 times.concat = performance.now() - t;
-console.log(`concat     ${s(times.concat).padStart(7)} s  ${joined.durationS} s video, ${joined.transitions.kind}${joined.transitions.fallback_reason ? ` (${joined.transitions.fallback_reason})` : ''}, ${(joined.video.length / 1e6).toFixed(1)} MB`);
+console.log(
+  `concat     ${s(times.concat).padStart(7)} s  ${joined.durationS} s video, ${joined.transitions.kind}${joined.transitions.fallback_reason ? ` (${joined.transitions.fallback_reason})` : ''}, ${(joined.video.length / 1e6).toFixed(1)} MB`,
+);
 console.log(`total      ${s(performance.now() - total).padStart(7)} s  (one worker slot; clips of a set run in parallel across slots)`);
 fs.rmSync(tmp, { recursive: true, force: true });

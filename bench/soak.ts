@@ -33,12 +33,16 @@ const FLAGS = {
   'keep-logs': ['false', 'keep the process logs folder'],
 } as const;
 
-const { values } = parseArgs({ options: { ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { ...Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean' } },
+});
 if (values.help) {
-  for (const [k, [d, what]] of Object.entries(FLAGS)) console.log(`  --${k.padEnd(18)} ${what} (default ${d}; SOAK_${k.toUpperCase().replace(/-/g, '_')})`);
+  for (const [k, [d, what]] of Object.entries(FLAGS))
+    console.log(`  --${k.padEnd(18)} ${what} (default ${d}; SOAK_${k.toUpperCase().replace(/-/g, '_')})`);
   process.exit(0);
 }
-const opt = (k: keyof typeof FLAGS): string => (values as Record<string, string | undefined>)[k] ?? process.env[`SOAK_${k.toUpperCase().replace(/-/g, '_')}`] ?? FLAGS[k][0];
+const opt = (k: keyof typeof FLAGS): string =>
+  (values as Record<string, string | undefined>)[k] ?? process.env[`SOAK_${k.toUpperCase().replace(/-/g, '_')}`] ?? FLAGS[k][0];
 const num = (k: keyof typeof FLAGS) => {
   const v = Number(opt(k));
   if (!Number.isFinite(v)) throw new Error(`--${k} must be a number, got ${opt(k)}`);
@@ -51,14 +55,24 @@ const report = await runSoak({
   apis: num('apis'),
   workers: num('workers'),
   concurrency: num('concurrency'),
-  load: { sets: num('sets'), durationMs: s('duration'), clients: num('clients'), pollMs: num('poll-ms'), cancelEvery: num('cancel-every'), replayEvery: num('replay-every') },
+  load: {
+    sets: num('sets'),
+    durationMs: s('duration'),
+    clients: num('clients'),
+    pollMs: num('poll-ms'),
+    cancelEvery: num('cancel-every'),
+    replayEvery: num('replay-every'),
+  },
   faults: {
     workerKillEveryMs: s('worker-kill-every'),
     apiKillAtMs: s('api-kill-at'),
     apiDownMs: s('api-down'),
     redisRestartAtMs: s('redis-restart-at'),
     redisDownMs: 2000,
-    pgTerminateAtMs: opt('pg-terminate-at').split(',').filter(Boolean).map((x) => Number(x) * 1000),
+    pgTerminateAtMs: opt('pg-terminate-at')
+      .split(',')
+      .filter(Boolean)
+      .map((x) => Number(x) * 1000),
     webhookFailAtMs: s('webhook-fail-at'),
     webhookFailMs: s('webhook-fail'),
     chaosEndMs: s('chaos-end'),

@@ -74,7 +74,14 @@ if (!centroid) throw new Error('the benchmark photos did not make a character');
 const images: { label: string; bytes: Buffer }[] = [
   { label: 'astronaut 512x512', bytes: astronaut },
   { label: 'astronaut 1024x1024', bytes: await sharp(astronaut).resize(1024, 1024).png().toBuffer() },
-  { label: 'no face 1024x1024', bytes: await sharp({ create: { width: 1024, height: 1024, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).png().toBuffer() },
+  {
+    label: 'no face 1024x1024',
+    bytes: await sharp({
+      create: { width: 1024, height: 1024, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+    })
+      .png()
+      .toBuffer(),
+  },
 ];
 
 async function benchTransfer(label: string, paths: { swapperPath: string; recognizerPath: string }) {
@@ -82,11 +89,14 @@ async function benchTransfer(label: string, paths: { swapperPath: string; recogn
   const t = load.value;
   try {
     const embed = await timeIt(() => t.embedSource(crops));
-    console.log(`\n${label}: load ${(load.ms / 1000).toFixed(2)} s, emap ${t.info.emap ?? 'none'}; source embedding from ${crops.length} crops ${embed.ms.toFixed(0)} ms`);
+    console.log(
+      `\n${label}: load ${(load.ms / 1000).toFixed(2)} s, emap ${t.info.emap ?? 'none'}; source embedding from ${crops.length} crops ${embed.ms.toFixed(0)} ms`,
+    );
     console.log('image                 faces  transfer ms  score ms  transfer+score ms');
     for (const img of images) {
       await t.apply({ image: img.bytes, sourceEmbedding: embed.value, strength: 1 }); // warm-up
-      const tr: number[] = [], sc: number[] = [];
+      const tr: number[] = [],
+        sc: number[] = [];
       let faces = 0;
       for (let r = 0; r < runs; r++) {
         const a = await timeIt(() => t.apply({ image: img.bytes, sourceEmbedding: embed.value, strength: 1 }));
@@ -94,8 +104,11 @@ async function benchTransfer(label: string, paths: { swapperPath: string; recogn
         tr.push(a.ms);
         sc.push((await timeIt(() => scoreIdentity(a.value.image, centroid!))).ms);
       }
-      const a = median(tr), b = median(sc);
-      console.log(`${img.label.padEnd(21)} ${String(faces).padStart(5)}  ${a.toFixed(0).padStart(11)}  ${b.toFixed(0).padStart(8)}  ${(a + b).toFixed(0).padStart(17)}`);
+      const a = median(tr),
+        b = median(sc);
+      console.log(
+        `${img.label.padEnd(21)} ${String(faces).padStart(5)}  ${a.toFixed(0).padStart(11)}  ${b.toFixed(0).padStart(8)}  ${(a + b).toFixed(0).padStart(17)}`,
+      );
     }
   } finally {
     await t.release();
@@ -108,7 +121,8 @@ try {
   console.log(`\nfixture identity models written in ${fx.ms.toFixed(0)} ms`);
   await benchTransfer('fixture swapper + recogniser', fx.value);
   const real = await identityModelsStatus(modelsDir);
-  if (real.ok) await benchTransfer(`installed models (${real.swapperPath})`, { swapperPath: real.swapperPath!, recognizerPath: real.recognizerPath! });
+  if (real.ok)
+    await benchTransfer(`installed models (${real.swapperPath})`, { swapperPath: real.swapperPath!, recognizerPath: real.recognizerPath! });
   else console.log(`\nreal transfer models: not installed in ${modelsDir}, skipped`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -29,8 +29,12 @@ const allJs = assets.filter((f) => f.endsWith('.js')).map((f) => `assets/${f}`);
 const css = assets.filter((f) => f.endsWith('.css')).map((f) => `assets/${f}`);
 const sum = (files: string[]) => files.reduce((n, f) => n + gz(f), 0);
 const first = sum(firstLoadJs);
-console.log(`first-load JS: ${kb(first)} gzipped in ${firstLoadJs.length} file(s) (target < 150 KB: ${((first / (150 * 1024)) * 100).toFixed(0)}% of budget)`);
-console.log(`all JS: ${kb(sum(allJs))} gzipped in ${allJs.length} file(s); CSS: ${kb(sum(css))} gzipped; index.html ${kb(gz('index.html'))}`);
+console.log(
+  `first-load JS: ${kb(first)} gzipped in ${firstLoadJs.length} file(s) (target < 150 KB: ${((first / (150 * 1024)) * 100).toFixed(0)}% of budget)`,
+);
+console.log(
+  `all JS: ${kb(sum(allJs))} gzipped in ${allJs.length} file(s); CSS: ${kb(sum(css))} gzipped; index.html ${kb(gz('index.html'))}`,
+);
 
 // The real app on loopback (no workers: nothing is generated, only the page loads).
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-bench-studio-'));
@@ -39,7 +43,10 @@ const app = await buildApp(ctx);
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 ctx.setBaseUrl(url);
 const key = await ctx.accounts.createAccountWithKey('bench', 10);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
 const times: number[] = [];
 const dcl: number[] = [];
 const uiTimes: number[] = [];
@@ -52,7 +59,10 @@ try {
     await page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled')).waitFor();
     const ui = await page.evaluate(() => performance.getEntriesByName('studio:rendered')[0]?.startTime ?? NaN);
     await page.getByTestId('balance').filter({ hasText: 'credits' }).waitFor();
-    const t = await page.evaluate(() => ({ now: performance.now(), dcl: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd }));
+    const t = await page.evaluate(() => ({
+      now: performance.now(),
+      dcl: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd,
+    }));
     if (i > 0) {
       // The first run warms Chromium itself; it is not a page measurement.
       times.push(t.now);
@@ -69,4 +79,6 @@ try {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`page load to the rendered, usable form (performance mark after the first render): median ${median(uiTimes).toFixed(0)} ms`);
-console.log(`page load to interactive (signed-in Image page, account loaded), headless Chromium, cold cache: median ${median(times).toFixed(0)} ms over ${times.length} runs (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}); DOMContentLoaded median ${median(dcl).toFixed(0)} ms`);
+console.log(
+  `page load to interactive (signed-in Image page, account loaded), headless Chromium, cold cache: median ${median(times).toFixed(0)} ms over ${times.length} runs (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}); DOMContentLoaded median ${median(dcl).toFixed(0)} ms`,
+);

@@ -222,7 +222,10 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; beforeM
 
 type Upscaler = { label: string; run: (img: Image) => Promise<Image>; close?: () => Promise<void> };
 
-const sharpUpscaler: Upscaler = { label: 'sharp resize (lanczos3)', run: (img) => sharpResize(img, img.width * SCALE, img.height * SCALE, 'lanczos3') };
+const sharpUpscaler: Upscaler = {
+  label: 'sharp resize (lanczos3)',
+  run: (img) => sharpResize(img, img.width * SCALE, img.height * SCALE, 'lanczos3'),
+};
 const engineUpscaler: Upscaler = {
   label: 'engine (centred bicubic affine)',
   run: async (img) => {
@@ -230,7 +233,10 @@ const engineUpscaler: Upscaler = {
     return { data: await enlargeToCover(Buffer.from(img.data), img, to), ...to };
   },
 };
-const lanczosUpscaler: Upscaler = { label: 'Lanczos3 centred (JS reference)', run: async (img) => lanczosCentred(img, img.width * SCALE, img.height * SCALE) };
+const lanczosUpscaler: Upscaler = {
+  label: 'Lanczos3 centred (JS reference)',
+  run: async (img) => lanczosCentred(img, img.width * SCALE, img.height * SCALE),
+};
 
 async function esrganUpscaler(model: EsrganModel, threads: number, tileSize = tile): Promise<Upscaler & { pad: number; loadS: number }> {
   const pad = receptiveRadius(esrganModelJson(model, SCALE));
@@ -253,7 +259,9 @@ async function esrganUpscaler(model: EsrganModel, threads: number, tileSize = ti
 const fixture = (name: string) => readFileSync(new URL(`../test/fixtures/faces/${name}`, import.meta.url));
 
 console.log(`# Upscaler benchmark (x${SCALE})`);
-console.log(`node ${process.version}, ${availableParallelism()} CPUs, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), tfjs-wasm (SIMD, single-threaded per thread), tile ${tile} px`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} CPUs, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), tfjs-wasm (SIMD, single-threaded per thread), tile ${tile} px`,
+);
 
 // ---- Quality -----------------------------------------------------------------------------------
 const truths: { name: string; img: Image }[] = [];
@@ -261,7 +269,19 @@ for (const name of ['astronaut.png', 'group-samples.jpg']) {
   const img = await decode(fixture(name));
   // Even sides so that the 2x round trip lands on the original size.
   const even = { width: img.width - (img.width % SCALE), height: img.height - (img.height % SCALE) };
-  truths.push({ name, img: even.width === img.width && even.height === img.height ? img : await decode(await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).extract({ left: 0, top: 0, ...even }).raw().toBuffer(), even) });
+  truths.push({
+    name,
+    img:
+      even.width === img.width && even.height === img.height
+        ? img
+        : await decode(
+            await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+              .extract({ left: 0, top: 0, ...even })
+              .raw()
+              .toBuffer(),
+            even,
+          ),
+  });
 }
 const lows = await Promise.all(truths.map((t) => sharpResize(t.img, t.img.width / SCALE, t.img.height / SCALE, 'cubic')));
 
@@ -272,7 +292,9 @@ const quality = async (u: Upscaler) => {
     const out = await u.run(lows[i]);
     const t = truths[i];
     const best = bestShiftPsnr(out, t.img, SCALE);
-    qualityRows[i].push(`| ${t.name} ${t.img.width}x${t.img.height} | ${u.label} | ${fmt(psnr(out, t.img, SCALE))} | ${fmt(ssim(out, t.img, SCALE), 4)} | ${fmt(best.db)} at ${best.shift} px |`);
+    qualityRows[i].push(
+      `| ${t.name} ${t.img.width}x${t.img.height} | ${u.label} | ${fmt(psnr(out, t.img, SCALE))} | ${fmt(ssim(out, t.img, SCALE), 4)} | ${fmt(best.db)} at ${best.shift} px |`,
+    );
   }
 };
 await quality(sharpUpscaler);
@@ -335,7 +357,9 @@ const speed = async (u: Upscaler, repeats: number, note = '') => {
   });
   if (u === sharpUpscaler) sharpLast = secs.at(-1)!;
   const ratio = secs.at(-1)! / sharpLast;
-  console.log(`| ${u.label}${note} | ${secs.map((s) => fmt(s, s < 0.1 ? 3 : 2)).join(' | ')} | ${ratio < 10 ? fmt(ratio, 1) : Math.round(ratio)} | ${Math.round(beforeMiB)} → ${Math.round(peakMiB)} |`);
+  console.log(
+    `| ${u.label}${note} | ${secs.map((s) => fmt(s, s < 0.1 ? 3 : 2)).join(' | ')} | ${ratio < 10 ? fmt(ratio, 1) : Math.round(ratio)} | ${Math.round(beforeMiB)} → ${Math.round(peakMiB)} |`,
+  );
 };
 await speed(sharpUpscaler, 5);
 await speed(engineUpscaler, 5);

@@ -35,7 +35,16 @@ interface Sample {
 type Augment = (bytes: Buffer, width: number) => Promise<Buffer>;
 const AUGMENTS: Record<string, Augment> = {
   flip: (b) => sharp(b).flop().png().toBuffer(),
-  rescale: async (b, w) => sharp(await sharp(b).resize(Math.round(w * 0.4)).png().toBuffer()).resize(w).png().toBuffer(),
+  rescale: async (b, w) =>
+    sharp(
+      await sharp(b)
+        .resize(Math.round(w * 0.4))
+        .png()
+        .toBuffer(),
+    )
+      .resize(w)
+      .png()
+      .toBuffer(),
   recolour: (b) => sharp(b).modulate({ hue: 25, saturation: 0.6, brightness: 1.1 }).png().toBuffer(),
   darker: (b) => sharp(b).gamma(2.2, 1.0).linear(0.75, 0).png().toBuffer(),
   rotate: (b) => sharp(b).rotate(12, { background: '#000' }).png().toBuffer(),
@@ -50,10 +59,16 @@ async function augment(bytes: Buffer, name: string): Promise<Buffer> {
 /** Small crops get a black border so the detector sees the face at a typical size. */
 async function prepare(bytes: Buffer): Promise<RgbImage> {
   const meta = await sharp(bytes).metadata();
-  const w = meta.width ?? 0, h = meta.height ?? 0;
+  const w = meta.width ?? 0,
+    h = meta.height ?? 0;
   if (Math.max(w, h) >= 400) return decodeRgb(bytes);
-  const padX = Math.round(w * 0.6), padY = Math.round(h * 0.6);
-  const padded = await sharp(bytes).extend({ top: padY, bottom: padY, left: padX, right: padX, background: '#000' }).resize(Math.round((w + 2 * padX) * 1.5)).png().toBuffer();
+  const padX = Math.round(w * 0.6),
+    padY = Math.round(h * 0.6);
+  const padded = await sharp(bytes)
+    .extend({ top: padY, bottom: padY, left: padX, right: padX, background: '#000' })
+    .resize(Math.round((w + 2 * padX) * 1.5))
+    .png()
+    .toBuffer();
   return decodeRgb(padded);
 }
 
@@ -171,25 +186,29 @@ async function main(): Promise<void> {
     const looSame = vPhotos.map((x) => cosine(emb.get(x)!, centroid(vPhotos.filter((y) => y !== x).map((y) => emb.get(y)!))));
     const vCentroid = centroid(vPhotos.map((y) => emb.get(y)!));
     const looDiff = samples.filter((x) => x.identity !== 'v' && x.kind === 'original').map((x) => cosine(emb.get(x)!, vCentroid));
-    const realSame: number[] = [], synthSame: number[] = [], diff: number[] = [];
+    const realSame: number[] = [],
+      synthSame: number[] = [],
+      diff: number[] = [];
     const named: { c: number; what: string }[] = [];
     for (let i = 0; i < samples.length; i++) {
       for (let j = i + 1; j < samples.length; j++) {
-        const a = samples[i], b = samples[j];
+        const a = samples[i],
+          b = samples[j];
         const c = cosine(emb.get(a)!, emb.get(b)!);
         if (a.identity === b.identity) {
           if (a.kind === 'original' && b.kind === 'original') {
             realSame.push(c);
             named.push({ c, what: `same ${a.name} ~ ${b.name}` });
-          }
-          else if (a.source === b.source) synthSame.push(c);
+          } else if (a.source === b.source) synthSame.push(c);
         } else if (a.kind === 'original' && b.kind === 'original') {
           diff.push(c);
           named.push({ c: -c, what: `diff ${a.name} ~ ${b.name}` });
         }
       }
     }
-    const r = stats(realSame), s = stats(synthSame), d = stats(diff);
+    const r = stats(realSame),
+      s = stats(synthSame),
+      d = stats(diff);
     const dprime = (r.mean - d.mean) / Math.sqrt((r.sd ** 2 + d.sd ** 2) / 2);
     const best = bestAccuracy([...realSame, ...synthSame], diff);
     const bestReal = bestAccuracy(realSame, diff);
@@ -199,11 +218,22 @@ async function main(): Promise<void> {
     );
     console.log(rows[rows.length - 1]);
     if (process.env.DETAIL) {
-      const hardest = [...named.filter((n) => n.c < 0).sort((x, y) => x.c - y.c).slice(0, 6), ...named.filter((n) => n.c >= 0).sort((x, y) => x.c - y.c).slice(0, 6)];
+      const hardest = [
+        ...named
+          .filter((n) => n.c < 0)
+          .sort((x, y) => x.c - y.c)
+          .slice(0, 6),
+        ...named
+          .filter((n) => n.c >= 0)
+          .sort((x, y) => x.c - y.c)
+          .slice(0, 6),
+      ];
       for (const n of hardest) console.log(`    ${Math.abs(n.c).toFixed(3)} ${n.what}`);
     }
   }
-  console.log('\n| descriptor / crop / input | real same mean/min | synthetic same mean/min | different mean/max | real margin | synthetic margin | d\' (real vs diff) | best acc real-vs-diff @thr | best acc all | LOO centroid: same min / other max | ms per face |');
+  console.log(
+    "\n| descriptor / crop / input | real same mean/min | synthetic same mean/min | different mean/max | real margin | synthetic margin | d' (real vs diff) | best acc real-vs-diff @thr | best acc all | LOO centroid: same min / other max | ms per face |",
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }

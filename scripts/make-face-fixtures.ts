@@ -56,18 +56,43 @@ interface Crop {
 }
 
 const crops: Crop[] = [
-  { file: 'v-faceid.jpg', source: 'screenshot-faceid.jpg', region: { left: 14, top: 142, width: 139, height: 139 }, note: 'library author, webcam photo' },
-  { file: 'v-selected.jpg', source: 'screenshot-facematch.jpg', region: { left: 2, top: 26, width: 165, height: 166 }, note: 'library author, "selected face"' },
+  {
+    file: 'v-faceid.jpg',
+    source: 'screenshot-faceid.jpg',
+    region: { left: 14, top: 142, width: 139, height: 139 },
+    note: 'library author, webcam photo',
+  },
+  {
+    file: 'v-selected.jpg',
+    source: 'screenshot-facematch.jpg',
+    region: { left: 2, top: 26, width: 165, height: 166 },
+    note: 'library author, "selected face"',
+  },
   { file: 'v-detect.jpg', source: 'screenshot-facedetect.jpg', region: DETECT_FACES[0], note: 'library author, from a group photo' },
-  ...['0b', '0c', '0d', '0e', '0f', '0h'].map((t) => ({ file: `v-tile-${t}.jpg`, source: 'screenshot-facematch.jpg', region: gridTile(t), note: 'library author, grid tile' })),
-  ...[1, 2, 3, 4].map((i) => ({ file: `o-detect${i + 1}.jpg`, source: 'screenshot-facedetect.jpg', region: DETECT_FACES[i], note: 'other person from the same group photo' })),
+  ...['0b', '0c', '0d', '0e', '0f', '0h'].map((t) => ({
+    file: `v-tile-${t}.jpg`,
+    source: 'screenshot-facematch.jpg',
+    region: gridTile(t),
+    note: 'library author, grid tile',
+  })),
+  ...[1, 2, 3, 4].map((i) => ({
+    file: `o-detect${i + 1}.jpg`,
+    source: 'screenshot-facedetect.jpg',
+    region: DETECT_FACES[i],
+    note: 'other person from the same group photo',
+  })),
   ...['1g', '2b', '2c', '2d', '2m', '3d', '3h', '3p', '4b', '4i', '4m', '4o', '5f', '5g', '5j', '5m'].map((t) => ({
     file: `o-tile-${t}.jpg`,
     source: 'screenshot-facematch.jpg',
     region: gridTile(t),
     note: 'other person, grid tile',
   })),
-  ...['1b', '1d', '1i', '1p', '2a', '2h', '2n'].map((t) => ({ file: `s-tile-${t}.jpg`, source: 'screenshot-facematch.jpg', region: gridTile(t), note: 'face wearing sunglasses, grid tile' })),
+  ...['1b', '1d', '1i', '1p', '2a', '2h', '2n'].map((t) => ({
+    file: `s-tile-${t}.jpg`,
+    source: 'screenshot-facematch.jpg',
+    region: gridTile(t),
+    note: 'face wearing sunglasses, grid tile',
+  })),
 ];
 
 async function main(): Promise<void> {
@@ -77,7 +102,9 @@ async function main(): Promise<void> {
   for (const c of crops) {
     await sharp(path.join(assets, c.source)).extract(c.region).jpeg({ quality: 95 }).toFile(path.join(peopleDir, c.file));
   }
-  const rows = crops.map((c) => `| people/${c.file} | ${c.source} ${c.region.left},${c.region.top} ${c.region.width}x${c.region.height} | ${c.note} |`);
+  const rows = crops.map(
+    (c) => `| people/${c.file} | ${c.source} ${c.region.left},${c.region.top} ${c.region.width}x${c.region.height} | ${c.note} |`,
+  );
   writeFileSync(
     path.join(outDir, 'README.md'),
     [

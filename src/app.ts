@@ -24,7 +24,15 @@ export type AppSurface = Surface | Dialect;
  * The HTTP app without listening: tests drive it with inject() or listen on port 0. Its dialects
  * (Higgsfield, and those in `surfaces`) are registered on this app alone.
  */
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean | Logger; logStream?: NodeJS.WritableStream; surfaces?: AppSurface[]; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: AppContext,
+  opts: {
+    logger?: boolean | Logger;
+    logStream?: NodeJS.WritableStream;
+    surfaces?: AppSurface[];
+    onRoute?: (route: RouteOptions) => void;
+  } = {},
+): Promise<FastifyInstance> {
   const dialects = new DialectRegistry(higgsfieldDialect);
   const extra = opts.surfaces ?? [];
   const extraDialects = extra.filter((s): s is Dialect => typeof s !== 'function');

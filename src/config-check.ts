@@ -39,7 +39,8 @@ export function checkConfig(c: Config): void {
   int('OPENSOUL_PORT', c.port, 0, 65535);
   if (!c.host.trim()) problems.push('OPENSOUL_HOST must not be empty');
   httpUrl('OPENSOUL_PUBLIC_URL', c.publicBaseUrl);
-  if (!/^(sqlite(:.+)?|postgres(ql)?:\/\/.+)$/.test(c.databaseUrl)) problems.push(`OPENSOUL_DATABASE_URL must be sqlite, sqlite:/path.db or postgres://…, got "${c.databaseUrl.slice(0, 20)}…"`);
+  if (!/^(sqlite(:.+)?|postgres(ql)?:\/\/.+)$/.test(c.databaseUrl))
+    problems.push(`OPENSOUL_DATABASE_URL must be sqlite, sqlite:/path.db or postgres://…, got "${c.databaseUrl.slice(0, 20)}…"`);
   int('OPENSOUL_ENGINE_THREADS', c.engineThreads, 0, 1024, ' (0 = the runtime default)');
   int('OPENSOUL_SOUL_STEPS', c.soulSteps, 0, MAX_STEPS, ' (0 = the model family default)');
   int('OPENSOUL_WORKERS', c.workers, 0, 256);
@@ -48,7 +49,9 @@ export function checkConfig(c: Config): void {
   int('OPENSOUL_LEASE_MS', c.leaseMs, 500, 24 * HOUR_S * 1000);
   int('OPENSOUL_HEARTBEAT_MS', c.heartbeatMs, 10, 24 * HOUR_S * 1000);
   if (Number.isInteger(c.leaseMs) && Number.isInteger(c.heartbeatMs) && c.heartbeatMs >= c.leaseMs) {
-    problems.push(`OPENSOUL_HEARTBEAT_MS (${c.heartbeatMs}) must be shorter than OPENSOUL_LEASE_MS (${c.leaseMs}), or every running job loses its lease`);
+    problems.push(
+      `OPENSOUL_HEARTBEAT_MS (${c.heartbeatMs}) must be shorter than OPENSOUL_LEASE_MS (${c.leaseMs}), or every running job loses its lease`,
+    );
   }
   int('OPENSOUL_MAX_ATTEMPTS', c.maxAttempts, 1, 100);
   // Checked here for its form; start-up checks it is the secret the database's URLs are signed with.
@@ -59,7 +62,9 @@ export function checkConfig(c: Config): void {
   }
   // Checked here for its form; start-up checks it is the key the database was sealed with.
   if (c.dataKey !== null && !parseDataKey(c.dataKey)) {
-    problems.push('OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64), e.g. `openssl rand -base64 32`; use the same value on every API and worker process');
+    problems.push(
+      'OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64), e.g. `openssl rand -base64 32`; use the same value on every API and worker process',
+    );
   }
   int('OPENSOUL_MEDIA_URL_TTL_S', c.mediaUrlTtlS, 1, 10 * YEAR_S);
   int('OPENSOUL_OUTPUT_RETENTION_S', c.outputRetentionS, 1, 100 * YEAR_S);
@@ -69,22 +74,34 @@ export function checkConfig(c: Config): void {
   int('OPENSOUL_UPLOAD_MAX_BYTES', c.uploadMaxBytes, 1024, 1024 ** 3);
   int('OPENSOUL_UPLOAD_MAX_PIXELS', c.uploadMaxPixels, 1, 400_000_000);
   int('OPENSOUL_FETCH_TIMEOUT_MS', c.fetchTimeoutMs, 100, 10 * 60_000);
-  for (const h of c.allowedFetchHosts) if (!/^[a-z0-9.*:[\]-]+$/i.test(h)) problems.push(`OPENSOUL_ALLOWED_FETCH_HOSTS has "${h.slice(0, 60)}", which is not a host name`);
-  if (!Number.isFinite(c.bootstrapCredits) || c.bootstrapCredits < 0) problems.push(`OPENSOUL_BOOTSTRAP_CREDITS must be a number of at least 0, got ${c.bootstrapCredits}`);
+  for (const h of c.allowedFetchHosts)
+    if (!/^[a-z0-9.*:[\]-]+$/i.test(h)) problems.push(`OPENSOUL_ALLOWED_FETCH_HOSTS has "${h.slice(0, 60)}", which is not a host name`);
+  if (!Number.isFinite(c.bootstrapCredits) || c.bootstrapCredits < 0)
+    problems.push(`OPENSOUL_BOOTSTRAP_CREDITS must be a number of at least 0, got ${c.bootstrapCredits}`);
   httpUrl('OPENSOUL_PROMPT_ENHANCER_URL', c.promptEnhancerUrl);
   for (const [key, v] of Object.entries(c.prices)) {
-    if (!(key in DEFAULT_PRICES)) problems.push(`OPENSOUL_PRICES has unknown key "${key.slice(0, 60)}" (keys: ${Object.keys(DEFAULT_PRICES).join(', ')})`);
-    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`OPENSOUL_PRICES "${key}" must be a number of at least 0`);
+    if (!(key in DEFAULT_PRICES))
+      problems.push(`OPENSOUL_PRICES has unknown key "${key.slice(0, 60)}" (keys: ${Object.keys(DEFAULT_PRICES).join(', ')})`);
+    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      problems.push(`OPENSOUL_PRICES "${key}" must be a number of at least 0`);
   }
-  if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel.slice(0, 20)}"`);
-  for (const o of c.corsOrigins) if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) problems.push(`OPENSOUL_CORS_ORIGINS entries must be origins like https://app.example.com (or *), got "${o.slice(0, 80)}"`);
+  if (!LOG_LEVELS.includes(c.logLevel))
+    problems.push(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${c.logLevel.slice(0, 20)}"`);
+  for (const o of c.corsOrigins)
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o))
+      problems.push(`OPENSOUL_CORS_ORIGINS entries must be origins like https://app.example.com (or *), got "${o.slice(0, 80)}"`);
   if (c.operatorToken !== null && c.operatorToken.length < 16) problems.push('OPENSOUL_OPERATOR_TOKEN must be at least 16 characters');
   httpUrl('OPENSOUL_C2PA_TSA_URL', c.c2pa.tsaUrl ?? null);
-  if (Boolean(c.c2pa.chainPath) !== Boolean(c.c2pa.keyPath)) problems.push('OPENSOUL_C2PA_CHAIN and OPENSOUL_C2PA_KEY go together: set both or neither');
-  for (const [name, file] of [['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath], ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath]] as const) {
+  if (Boolean(c.c2pa.chainPath) !== Boolean(c.c2pa.keyPath))
+    problems.push('OPENSOUL_C2PA_CHAIN and OPENSOUL_C2PA_KEY go together: set both or neither');
+  for (const [name, file] of [
+    ['OPENSOUL_C2PA_CHAIN', c.c2pa.chainPath],
+    ['OPENSOUL_C2PA_KEY', c.c2pa.keyPath],
+  ] as const) {
     if (file && !fs.existsSync(file)) problems.push(`${name} names a file that does not exist: ${file}`);
   }
-  if (!MODERATION_MODES.includes(c.inputModeration)) problems.push(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}`);
+  if (!MODERATION_MODES.includes(c.inputModeration))
+    problems.push(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}`);
   int('OPENSOUL_SSE_KEEPALIVE_MS', c.sseKeepAliveMs, 10, HOUR_S * 1000);
   int('OPENSOUL_SSE_POLL_MS', c.ssePollMs, 10, 60_000);
   if (c.s3Redirect && !c.s3) problems.push('OPENSOUL_S3_REDIRECT needs OPENSOUL_S3_BUCKET');

@@ -145,12 +145,17 @@ function s3Settings(env: Env): S3Settings | null {
   if (!bucket) return null;
   const region = env.OPENSOUL_S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
   const endpoint = env.OPENSOUL_S3_ENDPOINT ? env.OPENSOUL_S3_ENDPOINT.replace(/\/+$/, '') : null;
-  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint))
+    throw new Error(`OPENSOUL_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   const accessKeyId = env.OPENSOUL_S3_ACCESS_KEY_ID;
   const secretAccessKey = env.OPENSOUL_S3_SECRET_ACCESS_KEY;
-  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) throw new Error('OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain');
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey))
+    throw new Error(
+      'OPENSOUL_S3_ACCESS_KEY_ID and OPENSOUL_S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS credential chain',
+    );
   // A session token belongs to the key pair it was issued with, so OPENSOUL_S3_* keys never take AWS_SESSION_TOKEN.
-  const credentials = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env.OPENSOUL_S3_SESSION_TOKEN || null } : null;
+  const credentials =
+    accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env.OPENSOUL_S3_SESSION_TOKEN || null } : null;
   const prefix = (env.OPENSOUL_S3_PREFIX ?? '').replace(/^\/+|\/+$/g, '');
   return {
     bucket,
@@ -194,7 +199,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     uploadMaxPixels: num(env, 'OPENSOUL_UPLOAD_MAX_PIXELS', 40_000_000),
     fetchTimeoutMs: num(env, 'OPENSOUL_FETCH_TIMEOUT_MS', 15_000),
     allowPrivateUrls: bool(env, 'OPENSOUL_ALLOW_PRIVATE_URLS', false),
-    allowedFetchHosts: (env.OPENSOUL_ALLOWED_FETCH_HOSTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowedFetchHosts: (env.OPENSOUL_ALLOWED_FETCH_HOSTS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     bootstrapCredits: num(env, 'OPENSOUL_BOOTSTRAP_CREDITS', 1000),
     promptEnhancerUrl: env.OPENSOUL_PROMPT_ENHANCER_URL ?? null,
     promptEnhancerModel: env.OPENSOUL_PROMPT_ENHANCER_MODEL ?? null,
@@ -205,7 +213,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     moderation: moderationPolicy(env.OPENSOUL_MODERATION, env.OPENSOUL_MODERATION_THRESHOLDS),
     inputModeration: inputModerationMode(env.OPENSOUL_INPUT_MODERATION, moderationPolicy(env.OPENSOUL_MODERATION, undefined).mode),
     moderationModel: nsfwModelName(env.OPENSOUL_MODERATION_MODEL),
-    corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '').split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
+    corsOrigins: (env.OPENSOUL_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
     operatorToken: env.OPENSOUL_OPERATOR_TOKEN || null,
     c2pa: {
       enabled: bool(env, 'OPENSOUL_C2PA', true),

@@ -103,7 +103,9 @@ function moderationProbe(config: Config, moderation: ModerationService | null | 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
   const logger = opts.logger ?? silentLogger();
   opts = { ...opts, log: opts.log ?? (opts.logger ? logCallback(logger) : undefined) };
-  const db = await openDatabase(config.databaseUrl, config.dataDir, { onConnectionError: (err) => opts.log?.('database connection lost; the pool opens a new one', { err: String(err) }) });
+  const db = await openDatabase(config.databaseUrl, config.dataDir, {
+    onConnectionError: (err) => opts.log?.('database connection lost; the pool opens a new one', { err: String(err) }),
+  });
   let secrets: SecretBox;
   try {
     secrets = await openSecretBox(config, db.db);
@@ -141,7 +143,9 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const characters = new CharacterService(db.db, generation, media, prices, opts.characterEngine ?? null);
   soul.setCharacterGate(characters.gate);
   // Built in every process: workers sign with it, the API serves its chain at /.well-known.
-  const provenance = config.c2pa.enabled ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa }), { tsaUrl: config.c2pa.tsaUrl, log: opts.log }) : null;
+  const provenance = config.c2pa.enabled
+    ? new ProvenanceService(loadSigningIdentity({ dataDir: config.dataDir, ...config.c2pa }), { tsaUrl: config.c2pa.tsaUrl, log: opts.log })
+    : null;
   const ctx: AppContext = {
     config,
     secrets,

@@ -9,7 +9,10 @@ import { registerGpuCommands } from './cli/gpu.js';
 import { registerJobsCommands } from './cli/jobs.js';
 
 const program = new Command();
-program.name('opensoul').description('Self-hosted Higgsfield Soul / DoP compatible generation API').option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
+program
+  .name('opensoul')
+  .description('Self-hosted Higgsfield Soul / DoP compatible generation API')
+  .option('--data-dir <dir>', 'data directory (OPENSOUL_DATA_DIR)');
 
 const getConfig = (): Config => {
   const o = program.opts<{ dataDir?: string }>();

@@ -61,7 +61,11 @@ export function productionModeration(config: Config): ModerationService | null {
   moderation =
     config.moderation.mode === 'off' && config.inputModeration === 'off'
       ? null
-      : new ModerationService(nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }), config.moderation, config.inputModeration);
+      : new ModerationService(
+          nsfwClassifier({ model: config.moderationModel, maxPixels: config.uploadMaxPixels }),
+          config.moderation,
+          config.inputModeration,
+        );
   return moderation;
 }
 
@@ -151,10 +155,10 @@ export function productionSurfaces(config: Config): AppSurface[] {
   // Motion and style previews are kept under the data dir, so a restart serves them without rendering.
   const previews = { cacheDir: motionPreviewCacheDir(config.dataDir) };
   // Style previews draw on the same engine instance as Soul jobs: one model in memory, one queue.
-  const styles = createStylePreviews({ engine: diffusionEngine(config), cacheDir: stylePreviewCacheDir(config.dataDir), model: onceFound(() => soulModelIdentity(config)) });
-  return [
-    dopRoutes((id) => renderMotionPreview(id, previews)),
-    stylePreviewRoutes((id) => styles.get(id)),
-    ...resellerDialects(),
-  ];
+  const styles = createStylePreviews({
+    engine: diffusionEngine(config),
+    cacheDir: stylePreviewCacheDir(config.dataDir),
+    model: onceFound(() => soulModelIdentity(config)),
+  });
+  return [dopRoutes((id) => renderMotionPreview(id, previews)), stylePreviewRoutes((id) => styles.get(id)), ...resellerDialects()];
 }

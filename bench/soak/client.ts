@@ -41,7 +41,10 @@ export class FailoverClient {
    * transient failure; `conflictRetry` also retries 409 (the Idempotency-Key's first attempt
    * died with its process and holds the key until its lock lapses).
    */
-  async send(call: HttpCall, opts: { prefer: number; kind?: 'submit' | 'poll'; idempotencyKey?: string; conflictRetry?: boolean }): Promise<Answer> {
+  async send(
+    call: HttpCall,
+    opts: { prefer: number; kind?: 'submit' | 'poll'; idempotencyKey?: string; conflictRetry?: boolean },
+  ): Promise<Answer> {
     const start = Date.now();
     for (let attempt = 0; ; attempt++) {
       const api = this.apis[(opts.prefer + attempt) % this.apis.length];
@@ -72,7 +75,8 @@ export class FailoverClient {
         this.log.failovers++;
       }
       this.log.count(cause);
-      if (Date.now() - start > this.giveUpMs) throw new Error(`${call.method} ${call.path}: no answer after ${attempt + 1} attempts (last: ${cause})`);
+      if (Date.now() - start > this.giveUpMs)
+        throw new Error(`${call.method} ${call.path}: no answer after ${attempt + 1} attempts (last: ${cause})`);
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * (attempt + 1))));
     }
   }

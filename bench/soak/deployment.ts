@@ -99,6 +99,8 @@ export class Deployment {
   readonly dbName = `opensoul_soak_${randomBytes(4).toString('hex')}`;
   readonly databaseUrl: string;
   readonly mediaSecret = randomBytes(32).toString('hex');
+  /** Every process has its own data dir (a machine of its own), so they share the data key explicitly. */
+  readonly dataKey = randomBytes(32).toString('base64');
   readonly queuePrefix = `soak-${randomBytes(3).toString('hex')}`;
   redisPort = 0;
   s3: S3Server | null = null;
@@ -140,13 +142,19 @@ export class Deployment {
     await this.startRedis();
     this.s3 = await startS3Server({ buckets: [BUCKET] });
     const fixture = path.join(this.dir, 'fixture-model');
-    const made = spawnSync(process.execPath, ['--import', 'tsx', MAIN, '--data-dir', this.dir, 'models', 'make-fixture', fixture, '--family', 'lcm'], { cwd: ROOT, encoding: 'utf8' });
+    const made = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', MAIN, '--data-dir', this.dir, 'models', 'make-fixture', fixture, '--family', 'lcm'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     if (made.status !== 0) throw new Error(`make-fixture failed: ${made.stderr}`);
     this.modelPath = fixture;
     // One process migrates first, so the others start on a migrated database.
     for (let i = 0; i < this.opts.apis; i++) this.apiPorts.push(await freePort());
-    for (let i = 0; i < this.opts.apis; i++) this.apis.push(this.managed(`api${i}`, ['serve', '--no-workers', '--port', String(this.apiPorts[i])], /opensoul listening on (\S+)/));
-    for (let i = 0; i < this.opts.workers; i++) this.workers.push(this.managed(`worker${i}`, ['worker', '--concurrency', String(this.opts.concurrency)], /opensoul worker running/));
+    for (let i = 0; i < this.opts.apis; i++)
+      this.apis.push(this.managed(`api${i}`, ['serve', '--no-workers', '--port', String(this.apiPorts[i])], /opensoul listening on (\S+)/));
+    for (let i = 0; i < this.opts.workers; i++)
+      this.workers.push(this.managed(`worker${i}`, ['worker', '--concurrency', String(this.opts.concurrency)], /opensoul worker running/));
     await this.apis[0].start();
     await Promise.all([...this.apis.slice(1), ...this.workers].map((m) => m.start()));
   }
@@ -168,6 +176,7 @@ export class Deployment {
       OPENSOUL_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       OPENSOUL_MODEL_PATH: this.modelPath,
       OPENSOUL_MEDIA_SECRET: this.mediaSecret,
+      OPENSOUL_DATA_KEY: this.dataKey,
       OPENSOUL_ALLOW_PRIVATE_URLS: 'true',
       OPENSOUL_STUDIO: 'false',
       // info: the job lifecycle lines (one end per job) are read back by the checks.
@@ -194,7 +203,11 @@ export class Deployment {
         m.stopping = false;
         fs.mkdirSync(path.join(this.dir, name), { recursive: true });
         const logFile = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
-        const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: this.env(name), stdio: ['ignore', 'pipe', logFile] });
+        const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+          cwd: ROOT,
+          env: this.env(name),
+          stdio: ['ignore', 'pipe', logFile],
+        });
         fs.closeSync(logFile);
         m.child = child;
         const log = fs.createWriteStream(path.join(this.dir, `${name}.log`), { flags: 'a' });
@@ -212,7 +225,11 @@ export class Deployment {
   }
 
   private async startRedis() {
-    const child = spawn('redis-server', ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     this.redis = child;
     await waitForLine(child, /Ready to accept connections/, 'redis-server', 20_000);
   }
@@ -248,7 +265,10 @@ export class Deployment {
 
   /** Ends every backend of the run's database but the caller's; returns how many. */
   async terminateBackends(): Promise<number> {
-    const rows = await admin('select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()) t', [this.dbName]);
+    const rows = await admin(
+      'select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()) t',
+      [this.dbName],
+    );
     return rows[0].n as number;
   }
 
@@ -287,7 +307,8 @@ export class Deployment {
     await Promise.all([...this.apis, ...this.workers].map((m) => killHard(m.child)));
     await killHard(this.redis);
     await this.s3?.close().catch(() => undefined);
-    if (this.dbCreated) await admin(`drop database if exists ${this.dbName} with (force)`).catch((e) => this.log(`drop database failed: ${e}`));
+    if (this.dbCreated)
+      await admin(`drop database if exists ${this.dbName} with (force)`).catch((e) => this.log(`drop database failed: ${e}`));
     if (!opts.keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -32,13 +32,20 @@ const TERMINAL = new Set(['completed', 'failed', 'nsfw', 'canceled']);
 
 /** v1 and Pixazo render the set with its jobs: ended when every job has. */
 const jobsEnded = (body: any): string | null =>
-  Array.isArray(body?.jobs) && body.jobs.length > 0 && body.jobs.every((j: any) => TERMINAL.has(j.status)) ? body.jobs.map((j: any) => j.status).join(',') : null;
+  Array.isArray(body?.jobs) && body.jobs.length > 0 && body.jobs.every((j: any) => TERMINAL.has(j.status))
+    ? body.jobs.map((j: any) => j.status).join(',')
+    : null;
 
 export const DIALECTS: SoakDialect[] = [
   {
     name: 'higgsfield-v1',
     webhook: true,
-    submit: (a, prompt, batch, hook) => ({ method: 'POST', path: '/v1/text2image/soul', headers: { ...hfV1Auth(a), ...json }, body: { params: { prompt, quality: '720p', batch_size: batch }, webhook: { url: hook, secret: 'soak-v1' } } }),
+    submit: (a, prompt, batch, hook) => ({
+      method: 'POST',
+      path: '/v1/text2image/soul',
+      headers: { ...hfV1Auth(a), ...json },
+      body: { params: { prompt, quality: '720p', batch_size: batch }, webhook: { url: hook, secret: 'soak-v1' } },
+    }),
     submitId: (b) => b.id,
     poll: (a, id) => ({ method: 'GET', path: `/v1/job-sets/${id}`, headers: hfV1Auth(a) }),
     ended: (_s, b) => jobsEnded(b),
@@ -46,7 +53,12 @@ export const DIALECTS: SoakDialect[] = [
   {
     name: 'higgsfield-v2',
     webhook: true,
-    submit: (a, prompt, _batch, hook) => ({ method: 'POST', path: `/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent(hook)}`, headers: { authorization: `Key ${credential(a)}`, ...json }, body: { prompt, resolution: '720p' } }),
+    submit: (a, prompt, _batch, hook) => ({
+      method: 'POST',
+      path: `/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent(hook)}`,
+      headers: { authorization: `Key ${credential(a)}`, ...json },
+      body: { prompt, resolution: '720p' },
+    }),
     submitId: (b) => b.request_id,
     poll: (a, id) => ({ method: 'GET', path: `/requests/${id}/status`, headers: { authorization: `Key ${credential(a)}` } }),
     ended: (_s, b) => (TERMINAL.has(b?.status) ? b.status : null),
@@ -54,7 +66,12 @@ export const DIALECTS: SoakDialect[] = [
   {
     name: 'wavespeed',
     webhook: true,
-    submit: (a, prompt, _batch, hook) => ({ method: 'POST', path: `/api/v3/higgsfield/soul/text-to-image?webhook=${encodeURIComponent(hook)}`, headers: { authorization: `Bearer ${credential(a)}`, ...json }, body: { prompt } }),
+    submit: (a, prompt, _batch, hook) => ({
+      method: 'POST',
+      path: `/api/v3/higgsfield/soul/text-to-image?webhook=${encodeURIComponent(hook)}`,
+      headers: { authorization: `Bearer ${credential(a)}`, ...json },
+      body: { prompt },
+    }),
     submitId: (b) => b.data.id,
     poll: (a, id) => ({ method: 'GET', path: `/api/v3/predictions/${id}/result`, headers: { authorization: `Bearer ${credential(a)}` } }),
     ended: (_s, b) => (['completed', 'failed'].includes(b?.data?.status) ? b.data.status : null),
@@ -62,7 +79,12 @@ export const DIALECTS: SoakDialect[] = [
   {
     name: 'segmind',
     webhook: false,
-    submit: (a, prompt) => ({ method: 'POST', path: '/v2/higgsfield-text2image-soul', headers: { 'x-api-key': credential(a), ...json }, body: { prompt } }),
+    submit: (a, prompt) => ({
+      method: 'POST',
+      path: '/v2/higgsfield-text2image-soul',
+      headers: { 'x-api-key': credential(a), ...json },
+      body: { prompt },
+    }),
     submitId: (b) => b.request_id,
     poll: (a, id) => ({ method: 'GET', path: `/v2/requests/${id}/status`, headers: { 'x-api-key': credential(a) } }),
     // FAILED comes with HTTP 422.
@@ -78,12 +100,21 @@ export const DIALECTS: SoakDialect[] = [
       body: { prompt, width_and_height: '1536x1536', quality: '720p', batch_size: batch, webhook_url: hook, webhook_secret: 'soak-pixazo' },
     }),
     submitId: (b) => b.job_set_id,
-    poll: (a, id) => ({ method: 'POST', path: '/ai-model-api-polling/getGenerationResults', headers: { 'ocp-apim-subscription-key': credential(a), 'cache-control': 'no-cache', ...json }, body: { job_set_id: id } }),
+    poll: (a, id) => ({
+      method: 'POST',
+      path: '/ai-model-api-polling/getGenerationResults',
+      headers: { 'ocp-apim-subscription-key': credential(a), 'cache-control': 'no-cache', ...json },
+      body: { job_set_id: id },
+    }),
     ended: (_s, b) => jobsEnded(b),
   },
 ];
 
 /** The opensoul cancel extension (v1 credentials work for a set submitted in any dialect). */
-export const cancelCall = (a: SoakAccount, id: string): HttpCall => ({ method: 'POST', path: `/v1/job-sets/${id}/cancel`, headers: hfV1Auth(a) });
+export const cancelCall = (a: SoakAccount, id: string): HttpCall => ({
+  method: 'POST',
+  path: `/v1/job-sets/${id}/cancel`,
+  headers: hfV1Auth(a),
+});
 /** The v1 rendering of any set: its jobs' statuses, whatever dialect submitted it. */
 export const v1Read = (a: SoakAccount, id: string): HttpCall => ({ method: 'GET', path: `/v1/job-sets/${id}`, headers: hfV1Auth(a) });

@@ -29,7 +29,13 @@ export interface FaultRecord {
   detail?: string;
 }
 
-export async function runFaults(dep: Deployment, receiver: WebhookReceiver, plan: FaultPlan, t0: number, stopped: () => boolean): Promise<FaultRecord[]> {
+export async function runFaults(
+  dep: Deployment,
+  receiver: WebhookReceiver,
+  plan: FaultPlan,
+  t0: number,
+  stopped: () => boolean,
+): Promise<FaultRecord[]> {
   const done: FaultRecord[] = [];
   const random = mulberry32(plan.seed);
   const now = () => Date.now() - t0;

@@ -44,7 +44,13 @@ export const mediaKeysOf = (results: unknown): string[] =>
     .filter((k): k is string => !!k)
     .sort();
 
-export async function runLoad(client: FailoverClient, accounts: SoakAccount[], receiver: WebhookReceiver, opts: LoadOptions, t0: number): Promise<SetRecord[]> {
+export async function runLoad(
+  client: FailoverClient,
+  accounts: SoakAccount[],
+  receiver: WebhookReceiver,
+  opts: LoadOptions,
+  t0: number,
+): Promise<SetRecord[]> {
   const records: SetRecord[] = [];
   let next = 0;
   const gap = opts.durationMs / opts.sets;
@@ -90,7 +96,15 @@ export async function runLoad(client: FailoverClient, accounts: SoakAccount[], r
       const due = t0 + i * gap;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       const dialect = DIALECTS[i % DIALECTS.length];
-      const rec: SetRecord = { index: i, token: `${opts.runTag}-${i}`, dialect: dialect.name, account: accounts[i % accounts.length], webhook: dialect.webhook, id: null, submittedAt: Date.now() - t0 };
+      const rec: SetRecord = {
+        index: i,
+        token: `${opts.runTag}-${i}`,
+        dialect: dialect.name,
+        account: accounts[i % accounts.length],
+        webhook: dialect.webhook,
+        id: null,
+        submittedAt: Date.now() - t0,
+      };
       records.push(rec);
       await one(i, rec).catch((e) => (rec.error = String(e)));
     }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { AccountService } from '../../src/services/accounts.js';
 import { openDatabase } from '../../src/store/db.js';
+import { openSecretBox } from '../../src/services/data-key.js';
 import { FailoverClient, LatencyLog, percentile } from './client.js';
 import { Deployment } from './deployment.js';
 import { type FaultPlan, type FaultRecord, runFaults } from './faults.js';
@@ -76,7 +77,10 @@ async function endTimes(databaseUrl: string): Promise<{ finished: number[]; comp
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const rows = (await c.query('select finished_at, status from jobs where finished_at is not null')).rows as { finished_at: string; status: string }[];
+    const rows = (await c.query('select finished_at, status from jobs where finished_at is not null')).rows as {
+      finished_at: string;
+      status: string;
+    }[];
     return { finished: rows.map((r) => Date.parse(r.finished_at)), completed: rows.filter((r) => r.status === 'completed').length };
   } finally {
     await c.end();
@@ -98,7 +102,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const opened = await openDatabase(dep.databaseUrl, dep.dir);
     const accounts: SoakAccount[] = [];
     try {
-      const service = new AccountService(opened.db);
+      const service = new AccountService(opened.db, await openSecretBox({ dataDir: dep.dir, dataKey: dep.dataKey }, opened.db));
       for (let i = 0; i < opts.accounts; i++) accounts.push(await service.createAccountWithKey(`soak-${i}`, 1_000_000));
     } finally {
       await opened.close();
@@ -109,7 +113,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const client = new FailoverClient(dep.apiUrls(), t0, latency);
     let loadDone = false;
     const faultsRun = runFaults(dep, receiver, opts.faults, t0, () => loadDone);
-    const records = await runLoad(client, accounts, receiver, { ...opts.load, runTag: randomBytes(3).toString('hex') }, t0).finally(() => (loadDone = true));
+    const records = await runLoad(client, accounts, receiver, { ...opts.load, runTag: randomBytes(3).toString('hex') }, t0).finally(
+      () => (loadDone = true),
+    );
     const loadMs = Date.now() - t0;
     const faults = await faultsRun;
     log(`load done in ${loadMs} ms (${records.length} sets); ${faults.length} faults`);
@@ -136,7 +142,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const inChaos = (s: { at: number }) => s.at >= chaosFrom && s.at <= chaosTo;
     const loadEnds = ends.finished.map((t) => t - t0).filter((t) => t >= 0 && t <= loadMs);
     const windows: number[] = [];
-    for (let w = Math.max(0, chaosFrom); w + 10_000 <= chaosTo; w += 10_000) windows.push(loadEnds.filter((t) => t >= w && t < w + 10_000).length / 10);
+    for (let w = Math.max(0, chaosFrom); w + 10_000 <= chaosTo; w += 10_000)
+      windows.push(loadEnds.filter((t) => t >= w && t < w + 10_000).length / 10);
     const figures: SoakFigures = {
       startupMs,
       loadMs,
@@ -145,10 +152,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       jobsCompleted: ends.completed,
       throughput: loadEnds.length / (loadMs / 1000),
       minWindowThroughput: windows.length ? Math.min(...windows) : NaN,
-      p99SubmitMsDuringFaults: percentile(latency.samples.submit.filter(inChaos).map((s) => s.ms), 99),
-      p99PollMsDuringFaults: percentile(latency.samples.poll.filter(inChaos).map((s) => s.ms), 99),
-      p50SubmitMs: percentile(latency.samples.submit.map((s) => s.ms), 50),
-      p50PollMs: percentile(latency.samples.poll.map((s) => s.ms), 50),
+      p99SubmitMsDuringFaults: percentile(
+        latency.samples.submit.filter(inChaos).map((s) => s.ms),
+        99,
+      ),
+      p99PollMsDuringFaults: percentile(
+        latency.samples.poll.filter(inChaos).map((s) => s.ms),
+        99,
+      ),
+      p50SubmitMs: percentile(
+        latency.samples.submit.map((s) => s.ms),
+        50,
+      ),
+      p50PollMs: percentile(
+        latency.samples.poll.map((s) => s.ms),
+        50,
+      ),
       failovers: latency.failovers,
       retries: Object.fromEntries(latency.retries),
       webhookAttempts: receiver.deliveries.length,
@@ -172,7 +191,9 @@ export function formatReport(r: SoakReport): string {
     ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
     '',
     'faults survived:',
-    ...r.faults.map((x) => `  ${(x.at / 1000).toFixed(1).padStart(6)} s  ${x.recovered ? 'ok  ' : 'FAIL'} ${x.what}${x.detail ? ` (${x.detail})` : ''}`),
+    ...r.faults.map(
+      (x) => `  ${(x.at / 1000).toFixed(1).padStart(6)} s  ${x.recovered ? 'ok  ' : 'FAIL'} ${x.what}${x.detail ? ` (${x.detail})` : ''}`,
+    ),
     '',
     'figures:',
     `  start-up ${(f.startupMs / 1000).toFixed(1)} s, load ${(f.loadMs / 1000).toFixed(1)} s, drain ${(f.drainMs / 1000).toFixed(1)} s`,

@@ -25,7 +25,8 @@ export function installAuth(app: FastifyInstance, accounts: AccountService, limi
     if (!scheme) return;
     const creds = dialects.credentials(scheme)?.(req);
     const principal = creds ? await accounts.authenticate(creds.keyId, creds.secret) : null;
-    if (!principal) throw new DomainError('unauthorized', creds ? 'Invalid API credentials' : 'Not authenticated: API credentials are missing');
+    if (!principal)
+      throw new DomainError('unauthorized', creds ? 'Invalid API credentials' : 'Not authenticated: API credentials are missing');
     const wait = await limiter.take(principal.keyId);
     if (wait > 0) throw new DomainError('rate_limited', 'Rate limit exceeded, retry later', { retryAfterS: wait });
     req.principal = principal;

@@ -30,7 +30,6 @@ export function retryAfter(err: DomainError): Record<string, string> | undefined
   return typeof s === 'number' ? { 'retry-after': String(Math.max(1, Math.ceil(s))) } : undefined;
 }
 
-
 /** Fastify's own errors (body too large, unsupported type) and our JSON parser's become domain errors first. */
 function toDomain(err: FastifyError | Error): DomainError | ValidationError | null {
   if (err instanceof DomainError || err instanceof ValidationError) return err;
@@ -40,7 +39,8 @@ function toDomain(err: FastifyError | Error): DomainError | ValidationError | nu
   }
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError('payload_too_large', 'Request body is too large');
-  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`, { unsupportedMediaType: true });
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new DomainError('bad_input', `Unsupported Content-Type: ${fe.message}`, { unsupportedMediaType: true });
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new DomainError('bad_input', fe.message);
   return null;
 }

@@ -16,7 +16,11 @@ declare module 'fastify' {
 }
 
 export const requestHash = (method: string, url: string, body: unknown) =>
-  createHash('sha256').update(method).update(url).update(JSON.stringify(body ?? null)).digest('hex');
+  createHash('sha256')
+    .update(method)
+    .update(url)
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 const hashRequest = (req: FastifyRequest) => requestHash(req.method, req.url, req.body);
 
 /** A first attempt still in flight after this died with its process; a retry may take the key. */
@@ -53,16 +57,26 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
       req.idempotencyKey = key;
       return;
     }
-    if (prior.request_hash !== hash) throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request (endpoint or body)');
+    if (prior.request_hash !== hash)
+      throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request (endpoint or body)');
     if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
     reply.header('idempotent-replayed', 'true');
-    return reply.status(prior.response_status ?? 200).type('application/json').send(prior.response_body);
+    return reply
+      .status(prior.response_status ?? 200)
+      .type('application/json')
+      .send(prior.response_body);
   };
   const after = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!req.idempotencyKey || !req.principal) return payload;
     const accountId = req.principal.accountId;
     if (reply.statusCode >= 400) await repo.forget(accountId, req.idempotencyKey);
-    else await repo.complete(accountId, req.idempotencyKey, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload ?? ''));
+    else
+      await repo.complete(
+        accountId,
+        req.idempotencyKey,
+        reply.statusCode,
+        typeof payload === 'string' ? payload : JSON.stringify(payload ?? ''),
+      );
     return payload;
   };
   // Only submit routes carry the hooks (they run after the route's auth preHandler).

@@ -66,7 +66,14 @@ export function installOpenApi(app: FastifyInstance) {
       const s = r.schema;
       const props = (k: string) => (s[k] as { properties?: Record<string, Schema> } | undefined)?.properties ?? {};
       const required = (k: string) => new Set(((s[k] as { required?: string[] } | undefined)?.required ?? []) as string[]);
-      const param = (where: string, k: string) => Object.entries(props(k)).map(([name, { description, ...schema }]) => ({ name, in: where, required: required(k).has(name), ...(description ? { description } : {}), schema }));
+      const param = (where: string, k: string) =>
+        Object.entries(props(k)).map(([name, { description, ...schema }]) => ({
+          name,
+          in: where,
+          required: required(k).has(name),
+          ...(description ? { description } : {}),
+          schema,
+        }));
       const params = [
         ...[...r.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
         ...(r.url.endsWith('*') ? [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }] : []),
@@ -81,7 +88,14 @@ export function installOpenApi(app: FastifyInstance) {
         }),
       );
       const body = s.body as Schema | undefined;
-      const requestBody = body ? { required: true, content: (body.content as Schema | undefined) ?? { 'application/json': { schema: body, ...(body.example ? { example: body.example } : {}) } } } : undefined;
+      const requestBody = body
+        ? {
+            required: true,
+            content: (body.content as Schema | undefined) ?? {
+              'application/json': { schema: body, ...(body.example ? { example: body.example } : {}) },
+            },
+          }
+        : undefined;
       paths[openApiPath(r.url)] ??= {};
       paths[openApiPath(r.url)][r.method] = {
         tags: s.tags,
@@ -96,13 +110,30 @@ export function installOpenApi(app: FastifyInstance) {
     }
     return {
       openapi: '3.0.3',
-      info: { title: 'opensoul', version: '0.1.0', description: 'Self-hosted Higgsfield Soul / DoP compatible API, with the WaveSpeed, Segmind and Pixazo dialects. Generated from the route schemas; request fields come from the same specs the readers enforce. See docs/API.md for wire-shape choices.' },
+      info: {
+        title: 'opensoul',
+        version: '0.1.0',
+        description:
+          'Self-hosted Higgsfield Soul / DoP compatible API, with the WaveSpeed, Segmind and Pixazo dialects. Generated from the route schemas; request fields come from the same specs the readers enforce. See docs/API.md for wire-shape choices.',
+      },
       paths,
       components: { securitySchemes: SECURITY_SCHEMES },
     };
   };
 
-  app.get('/openapi.json', { schema: { tags: ['ops'], summary: 'This OpenAPI 3 document', response: { 200: { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } } } } }, async () => document());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'This OpenAPI 3 document',
+        response: {
+          200: { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { type: 'string' }, paths: { type: 'object' } } },
+        },
+      },
+    },
+    async () => document(),
+  );
   installDocsPage(app);
 }
 
@@ -115,11 +146,20 @@ function installDocsPage(app: FastifyInstance) {
   const root = (createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
   const assets = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png']);
   app.register(async (scoped) => {
-    await scoped.register(fastifyStatic, { root, prefix: '/docs/assets/', decorateReply: false, schemaHide: true, index: false, allowedPath: (p) => assets.has(p.replace(/^\//, '')), maxAge: '1d' });
+    await scoped.register(fastifyStatic, {
+      root,
+      prefix: '/docs/assets/',
+      decorateReply: false,
+      schemaHide: true,
+      index: false,
+      allowedPath: (p) => assets.has(p.replace(/^\//, '')),
+      maxAge: '1d',
+    });
   });
 
   // Swagger UI styles elements with style attributes (hence 'unsafe-inline' for styles only) and draws icons from data: URIs.
-  const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  const csp =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>opensoul API reference</title>
 <link rel="icon" href="docs/assets/favicon-32x32.png"><link rel="stylesheet" href="docs/assets/swagger-ui.css"></head>
@@ -131,6 +171,7 @@ function installDocsPage(app: FastifyInstance) {
   app.get('/docs', { schema: docsSchema('Interactive API reference (Swagger UI, served locally)', 'text/html') }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', csp).header('cache-control', 'no-cache').send(page),
   );
-  app.get('/docs/init.js', { schema: docsSchema('Script of the reference page', 'text/javascript') }, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(init));
+  app.get('/docs/init.js', { schema: docsSchema('Script of the reference page', 'text/javascript') }, async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(init),
+  );
 }
-

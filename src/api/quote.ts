@@ -83,7 +83,14 @@ export function installQuotes(app: FastifyInstance) {
       schema: {
         tags: ['opensoul'],
         summary: 'Price a request body for a submit path, computed by the code that charges it; nothing is charged or stored',
-        body: { type: 'object', required: ['path', 'body'], properties: { path: { type: 'string', description: 'The path the request would be POSTed to, e.g. /v1/text2image/soul' }, body: { description: 'The request body, as it would be sent' } } },
+        body: {
+          type: 'object',
+          required: ['path', 'body'],
+          properties: {
+            path: { type: 'string', description: 'The path the request would be POSTed to, e.g. /v1/text2image/soul' },
+            body: { description: 'The request body, as it would be sent' },
+          },
+        },
         response: {
           200: {
             type: 'object',

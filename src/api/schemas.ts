@@ -11,7 +11,11 @@ const nullableStr = { type: 'string', nullable: true } as const;
 const uri = { type: 'string', format: 'uri' } as const;
 const uuid = { type: 'string', format: 'uuid' } as const;
 
-export const closed = (properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties), extra: JsonSchema = {}): JsonSchema => ({
+export const closed = (
+  properties: Record<string, JsonSchema>,
+  required: string[] = Object.keys(properties),
+  extra: JsonSchema = {},
+): JsonSchema => ({
   type: 'object',
   required,
   properties,
@@ -33,7 +37,9 @@ export const fieldIssueSchema = closed(
 
 /** Error bodies as each dialect's renderer (src/api/errors.ts and the reseller surfaces) writes them. */
 export const ERROR_SCHEMAS: Record<string, JsonSchema> = {
-  higgsfield: closed({ detail: { oneOf: [str, { type: 'array', items: fieldIssueSchema }], description: 'A message, or the list of field issues (422)' } }),
+  higgsfield: closed({
+    detail: { oneOf: [str, { type: 'array', items: fieldIssueSchema }], description: 'A message, or the list of field issues (422)' },
+  }),
   wavespeed: closed(
     {
       code: { type: 'integer', description: 'The HTTP status' },
@@ -55,7 +61,12 @@ export const SECURITY_SCHEMES: Record<string, JsonSchema> = {
   'hf-key': { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Higgsfield v2: `Key KEY_ID:KEY_SECRET`' },
   wavespeed: { type: 'http', scheme: 'bearer', description: 'WaveSpeed: `Bearer KEY_ID:KEY_SECRET` (or the compact os_ key)' },
   segmind: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Segmind: `KEY_ID:KEY_SECRET` (or the compact os_ key)' },
-  pixazo: { type: 'apiKey', in: 'header', name: 'Ocp-Apim-Subscription-Key', description: 'Pixazo: `KEY_ID:KEY_SECRET` (or the compact os_ key)' },
+  pixazo: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Ocp-Apim-Subscription-Key',
+    description: 'Pixazo: `KEY_ID:KEY_SECRET` (or the compact os_ key)',
+  },
 };
 
 /** Security requirement of a route's `config.auth` scheme: alternatives are OR-ed, names in one object AND-ed. */
@@ -101,7 +112,10 @@ const pixazoProperties = { success: { type: 'boolean', enum: [true] }, ...v1JobS
 export const pixazoJobSetSchema = closed(pixazoProperties);
 
 /** generateSoul's answer: Pixazo's job set with the set id as `job_set_id`. */
-export const pixazoSubmitSchema = closed({ ...Object.fromEntries(Object.entries(pixazoProperties).filter(([k]) => k !== 'id')), job_set_id: uuid });
+export const pixazoSubmitSchema = closed({
+  ...Object.fromEntries(Object.entries(pixazoProperties).filter(([k]) => k !== 'id')),
+  job_set_id: uuid,
+});
 
 /** The v1 JobSet plus the set status: the data of a job set's event stream and of list items. */
 export const v1JobSetWithStatusProperties = { ...v1JobSetProperties, status: { type: 'string', enum: [...WIRE_STATUSES] } };
@@ -112,20 +126,57 @@ export const v2QueuedSchema = closed({ status: { type: 'string', enum: ['queued'
 function seriesSchema(): JsonSchema {
   const motion = closed({ id: uuid, name: str, strength: { type: 'number' } });
   const scene = closed(
-    { index: { type: 'integer' }, beat: str, image_prompt: str, camera: str, motions: { type: 'array', items: motion }, caption: str, status: { type: 'string', enum: [...WIRE_STATUSES], nullable: true }, video_url: { ...uri, nullable: true }, keyframe_url: { ...uri, nullable: true }, error: str },
+    {
+      index: { type: 'integer' },
+      beat: str,
+      image_prompt: str,
+      camera: str,
+      motions: { type: 'array', items: motion },
+      caption: str,
+      status: { type: 'string', enum: [...WIRE_STATUSES], nullable: true },
+      video_url: { ...uri, nullable: true },
+      keyframe_url: { ...uri, nullable: true },
+      error: str,
+    },
     ['index', 'beat', 'image_prompt', 'camera', 'motions', 'caption', 'status', 'video_url', 'keyframe_url'],
   );
   const concatenated = closed(
-    { status: { type: 'string', enum: [...WIRE_STATUSES] }, video_url: { ...uri, nullable: true }, duration_s: { type: 'number' }, transitions: { type: 'object' }, captions: str, error: str },
+    {
+      status: { type: 'string', enum: [...WIRE_STATUSES] },
+      video_url: { ...uri, nullable: true },
+      duration_s: { type: 'number' },
+      transitions: { type: 'object' },
+      captions: str,
+      error: str,
+    },
     ['status', 'video_url'],
   );
   return closed(
     {
-      template: str, title: str, scenes: { type: 'array', items: scene }, clip_duration: { type: 'integer', enum: [5, 10] }, transition_s: { type: 'number' },
-      target_duration: { type: 'integer' }, planned_duration: { type: 'number' }, planner: { type: 'string', enum: ['llm', 'template'] }, language: str, fallback_reason: str,
+      template: str,
+      title: str,
+      scenes: { type: 'array', items: scene },
+      clip_duration: { type: 'integer', enum: [5, 10] },
+      transition_s: { type: 'number' },
+      target_duration: { type: 'integer' },
+      planned_duration: { type: 'number' },
+      planner: { type: 'string', enum: ['llm', 'template'] },
+      language: str,
+      fallback_reason: str,
       concatenated: { ...concatenated, nullable: true },
     },
-    ['template', 'title', 'scenes', 'clip_duration', 'transition_s', 'target_duration', 'planned_duration', 'planner', 'language', 'concatenated'],
+    [
+      'template',
+      'title',
+      'scenes',
+      'clip_duration',
+      'transition_s',
+      'target_duration',
+      'planned_duration',
+      'planner',
+      'language',
+      'concatenated',
+    ],
   );
 }
 
@@ -141,9 +192,18 @@ export const v2StatusSchema = closed(
     videos: {
       type: 'array',
       description: 'When completed (video series): every clip (`kind: clip`, by index), then the joined video (`kind: concatenated`)',
-      items: closed({ kind: { type: 'string', enum: ['clip', 'concatenated'] }, index: { type: 'integer' }, url: uri, duration_s: { type: 'number' }, keyframe_url: { ...uri, nullable: true } }, ['kind', 'url', 'duration_s']),
+      items: closed(
+        {
+          kind: { type: 'string', enum: ['clip', 'concatenated'] },
+          index: { type: 'integer' },
+          url: uri,
+          duration_s: { type: 'number' },
+          keyframe_url: { ...uri, nullable: true },
+        },
+        ['kind', 'url', 'duration_s'],
+      ),
     },
-    series: { ...seriesSchema(), description: 'Video series: the plan, each scene\'s clip and the joined video' },
+    series: { ...seriesSchema(), description: "Video series: the plan, each scene's clip and the joined video" },
     error: str,
     identity_scores: { type: 'array', items: { type: 'number' } },
   },
@@ -153,4 +213,7 @@ export const v2StatusSchema = closed(
 export const stylesSchema = { type: 'array', items: closed({ id: uuid, name: str, description: str, preview_url: uri }) };
 
 export const noBody = (description: string): JsonSchema => ({ description });
-export const binary = (contentType: string, description: string): JsonSchema => ({ description, content: { [contentType]: { schema: { type: 'string', format: 'binary' } } } });
+export const binary = (contentType: string, description: string): JsonSchema => ({
+  description,
+  content: { [contentType]: { schema: { type: 'string', format: 'binary' } } },
+});

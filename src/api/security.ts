@@ -56,5 +56,7 @@ export function isOperator(req: FastifyRequest, token: string | null): boolean {
 }
 
 export function operatorOnly(reply: FastifyReply) {
-  return reply.status(403).send({ detail: 'Operator only: call from this machine or send Authorization: Bearer <OPENSOUL_OPERATOR_TOKEN>' });
+  return reply
+    .status(403)
+    .send({ detail: 'Operator only: call from this machine or send Authorization: Bearer <OPENSOUL_OPERATOR_TOKEN>' });
 }

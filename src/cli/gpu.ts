@@ -9,14 +9,22 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { cudaPlatformSupported, cudaProviderInstalled, cudaProviderLibrary, ExecutionProviderError, onnxRuntimeBinDir, verifyExecutionProvider } from '../engine/onnx/index.js';
+import {
+  cudaPlatformSupported,
+  cudaProviderInstalled,
+  cudaProviderLibrary,
+  ExecutionProviderError,
+  onnxRuntimeBinDir,
+  verifyExecutionProvider,
+} from '../engine/onnx/index.js';
 
 /** The installer shipped inside onnxruntime-node, and the CUDA builds it offers for this platform. */
 export function cudaInstaller(): { script: string; variants: string[] } {
   const root = path.resolve(onnxRuntimeBinDir(), '../../../..');
   const script = path.join(root, 'script', 'install.js');
   const metadata = path.join(root, 'script', 'install-metadata.js');
-  if (!existsSync(script) || !existsSync(metadata)) throw new Error(`onnxruntime-node's installer is missing (${script}); reinstall onnxruntime-node`);
+  if (!existsSync(script) || !existsSync(metadata))
+    throw new Error(`onnxruntime-node's installer is missing (${script}); reinstall onnxruntime-node`);
   const meta = createRequire(import.meta.url)(metadata) as { requirements: Record<string, string[]> };
   return { script, variants: meta.requirements[`${process.platform}/${process.arch}`] ?? [] };
 }
@@ -26,7 +34,9 @@ export function setupCommand(cuda: string): { argv: string[]; variant: string } 
   const { script, variants } = cudaInstaller();
   const variant = cuda.startsWith('cuda') ? cuda : `cuda${cuda}`;
   if (!variants.includes(variant)) {
-    throw new Error(`onnxruntime-node offers ${variants.length ? variants.join(', ') : 'no CUDA build'} for ${process.platform}/${process.arch}, not ${variant}`);
+    throw new Error(
+      `onnxruntime-node offers ${variants.length ? variants.join(', ') : 'no CUDA build'} for ${process.platform}/${process.arch}, not ${variant}`,
+    );
   }
   return { argv: [process.execPath, script, `--onnxruntime-node-install=${variant}`], variant };
 }
@@ -65,7 +75,8 @@ export function registerGpuCommands(program: Command, io: GpuCommandIO = { stdou
       io.stderr.write(`Installing onnxruntime-node's ${variant} provider into ${onnxRuntimeBinDir()} …\n`);
       // Its own installer: it knows the NuGet package and version that match this onnxruntime-node.
       const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit' });
-      if (r.status !== 0 || !cudaProviderInstalled()) throw new Error(`the installer failed (exit ${r.status ?? r.signal}); nothing was changed for the CPU provider`);
+      if (r.status !== 0 || !cudaProviderInstalled())
+        throw new Error(`the installer failed (exit ${r.status ?? r.signal}); nothing was changed for the CPU provider`);
       io.stderr.write('Installed. Checking that it starts (needs the NVIDIA driver, CUDA 12 runtime and cuDNN 9) …\n');
       if (!(await check(io))) process.exitCode = 1;
       else io.stderr.write('Start the server with OPENSOUL_EXECUTION_PROVIDER=cuda.\n');

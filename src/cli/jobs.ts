@@ -28,7 +28,9 @@ async function withContext<T>(config: Config, fn: (ctx: AppContext) => Promise<T
 /** Share of the set's work done: ended jobs count whole, running ones by their step. */
 export function setProgress(set: StoredJobSet): number {
   if (set.jobs.length === 0) return 1;
-  const parts = set.jobs.map((j) => (isTerminal(j.status) ? 1 : j.progress && j.progress.total > 0 ? j.progress.step / j.progress.total : 0));
+  const parts = set.jobs.map((j) =>
+    isTerminal(j.status) ? 1 : j.progress && j.progress.total > 0 ? j.progress.step / j.progress.total : 0,
+  );
   return parts.reduce((a, b) => a + b, 0) / set.jobs.length;
 }
 
@@ -51,7 +53,11 @@ async function findSet(ctx: AppContext, id: string): Promise<StoredJobSet> {
 
 const LIST_HEADER = ['created_at', 'job_set_id', 'account_id', 'dialect', 'model', 'status', 'jobs', 'progress'];
 
-export function registerJobsCommands(program: Command, getConfig: () => Config, io: JobsCommandIO = { stdout: process.stdout, stderr: process.stderr }) {
+export function registerJobsCommands(
+  program: Command,
+  getConfig: () => Config,
+  io: JobsCommandIO = { stdout: process.stdout, stderr: process.stderr },
+) {
   const jobs = program.command('jobs').description('job sets in the queue: list, watch, cancel');
 
   jobs
@@ -68,7 +74,18 @@ export function registerJobsCommands(program: Command, getConfig: () => Config, 
         const sets = await ctx.generation.recentSets({ accountId, open: o.open, limit });
         io.stdout.write(LIST_HEADER.join('\t') + '\n');
         for (const s of sets) {
-          io.stdout.write([s.createdAt, s.id, s.accountId, s.dialect, s.model, jobSetStatus(s.jobs), String(s.jobs.length), `${Math.floor(setProgress(s) * 100)}%`].join('\t') + '\n');
+          io.stdout.write(
+            [
+              s.createdAt,
+              s.id,
+              s.accountId,
+              s.dialect,
+              s.model,
+              jobSetStatus(s.jobs),
+              String(s.jobs.length),
+              `${Math.floor(setProgress(s) * 100)}%`,
+            ].join('\t') + '\n',
+          );
         }
       });
     });

@@ -23,7 +23,8 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
     .option('--account <id>', 'add the key to an existing account instead')
     .option('--compact', 'print the key as one opaque token (os_…) for clients that take a single word, e.g. WaveSpeed or Segmind SDKs')
     .action(async (o: { name: string; credits: string; account?: string; compact?: boolean }) => {
-      const print = (k: { keyId: string; secret: string }) => process.stdout.write(`${o.compact ? compactToken(k.keyId, k.secret) : `${k.keyId}:${k.secret}`}\n`);
+      const print = (k: { keyId: string; secret: string }) =>
+        process.stdout.write(`${o.compact ? compactToken(k.keyId, k.secret) : `${k.keyId}:${k.secret}`}\n`);
       await withContext(getConfig(), async (ctx) => {
         if (o.account) {
           print(await ctx.accounts.createKey(await ctx.accounts.resolveAccount(o.account), o.name));
@@ -41,7 +42,15 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
       await withContext(getConfig(), async (ctx) => {
         const rows = await ctx.accounts.listKeys();
         for (const r of rows) {
-          console.log([r.id, r.name, `account=${r.account_id}`, `credits=${fromMilli(Number(r.balance_milli))}`, r.revoked_at ? `revoked=${r.revoked_at}` : 'active'].join('\t'));
+          console.log(
+            [
+              r.id,
+              r.name,
+              `account=${r.account_id}`,
+              `credits=${fromMilli(Number(r.balance_milli))}`,
+              r.revoked_at ? `revoked=${r.revoked_at}` : 'active',
+            ].join('\t'),
+          );
         }
       });
     });
@@ -72,7 +81,9 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
     });
   credits
     .command('ledger <accountOrKeyId>')
-    .description('credit movements, newest first, tab-separated under a header row: time, reason, credits, balance after, job set, job, note')
+    .description(
+      'credit movements, newest first, tab-separated under a header row: time, reason, credits, balance after, job set, job, note',
+    )
     .option('--limit <n>', 'rows', '50')
     .action(async (id: string, o: { limit: string }) => {
       await withContext(getConfig(), async (ctx) => {
@@ -81,7 +92,17 @@ export function registerKeyCommands(program: Command, getConfig: () => Config) {
         const rows = await ctx.accounts.ledger(await ctx.accounts.resolveAccount(id), limit);
         console.log(['time', 'reason', 'credits', 'balance_after', 'job_set_id', 'job_id', 'note'].join('\t'));
         for (const r of rows) {
-          console.log([r.created_at, r.reason, fromMilli(Number(r.delta_milli)), fromMilli(Number(r.balance_after_milli)), r.job_set_id ?? '-', r.job_id ?? '-', r.note ?? ''].join('\t'));
+          console.log(
+            [
+              r.created_at,
+              r.reason,
+              fromMilli(Number(r.delta_milli)),
+              fromMilli(Number(r.balance_after_milli)),
+              r.job_set_id ?? '-',
+              r.job_id ?? '-',
+              r.note ?? '',
+            ].join('\t'),
+          );
         }
       });
     });

@@ -13,7 +13,10 @@ type Family = (typeof FAMILIES)[number];
 
 /** `--only a,b --only c` → ['a', 'b', 'c'] (E2's pull hints pass one comma-separated list). */
 export function splitPatterns(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** Known default repos hold PyTorch weights too: without --only, pull just their ONNX files. */
@@ -93,7 +96,13 @@ export function registerModelsCommands(
       ]);
       const header = ['MODEL', 'COMMIT', 'FILES', 'SIZE', 'SET', 'PATH'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const row of [header, ...rows]) io.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+      for (const row of [header, ...rows])
+        io.stdout.write(
+          `${row
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
     });
 
   models

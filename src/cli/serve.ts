@@ -3,7 +3,15 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { buildApp } from '../app.js';
 import { createContext, type AppContext } from '../context.js';
-import { characterEngine, productionModeration, productionRunners, productionReadiness, productionSurfaces, productionWarmTargets, soulModelLine } from '../production.js';
+import {
+  characterEngine,
+  productionModeration,
+  productionRunners,
+  productionReadiness,
+  productionSurfaces,
+  productionWarmTargets,
+  soulModelLine,
+} from '../production.js';
 import { verifyExecutionProvider } from '../engine/onnx/index.js';
 import { createLogger, logCallback, type Logger } from '../log/logger.js';
 import { EngineWarmup } from '../services/warmup.js';
@@ -65,7 +73,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  */
 export function studioBanner(baseUrl: string, host: string, credential: string | null): string[] {
   const lines = [`Studio: ${baseUrl}/`];
-  if (credential && LOOPBACK.has(host)) lines.push(`Studio, signed in (this machine only): ${baseUrl}/#key=${encodeURIComponent(credential)}`);
+  if (credential && LOOPBACK.has(host))
+    lines.push(`Studio, signed in (this machine only): ${baseUrl}/#key=${encodeURIComponent(credential)}`);
   return lines;
 }
 
@@ -79,7 +88,14 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   // An API-only process classifies uploads as they arrive (input moderation), so it loads the classifier too.
   const ctx = await createContext(
     { ...config, workers: opts.workers ? config.workers : 0 },
-    { runners: productionRunners(config), readiness, characterEngine: characterEngine(config), moderation: runsJobs || config.inputModeration !== 'off' ? productionModeration(config) : null, logger, log },
+    {
+      runners: productionRunners(config),
+      readiness,
+      characterEngine: characterEngine(config),
+      moderation: runsJobs || config.inputModeration !== 'off' ? productionModeration(config) : null,
+      logger,
+      log,
+    },
   );
   ctx.executionProvider = engines?.provider ?? null;
   const app = await buildApp(ctx, { logger, surfaces: productionSurfaces(config) });
@@ -87,7 +103,10 @@ export async function serve(config: Config, opts: { workers: boolean }) {
   if (!config.publicBaseUrl) {
     ctx.setBaseUrl(address.replace('[::1]', 'localhost'));
     // Media, status and upload URLs carry this base: other machines cannot reach a loopback one.
-    if (config.host === '0.0.0.0' || config.host === '::') log(`listening on all interfaces but OPENSOUL_PUBLIC_URL is not set: URLs in responses will use ${ctx.baseUrl()}, which other machines cannot reach`);
+    if (config.host === '0.0.0.0' || config.host === '::')
+      log(
+        `listening on all interfaces but OPENSOUL_PUBLIC_URL is not set: URLs in responses will use ${ctx.baseUrl()}, which other machines cannot reach`,
+      );
   }
   ctx.workers?.start(config.workers);
   ctx.webhooks.start();
@@ -96,10 +115,15 @@ export async function serve(config: Config, opts: { workers: boolean }) {
     void purgeIdempotencyKeys(ctx.db.db).catch((e) => log('idempotency purge failed', { err: String(e) }));
   }, 60_000);
   sweep.unref();
-  console.log(`opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`);
-  console.log(engines ? await soulModelLine(config) : 'Soul model: loaded by `npx opensoul worker` processes (this one serves the API only)');
+  console.log(
+    `opensoul listening on ${ctx.baseUrl()} (database: ${ctx.db.engine}, dispatch: ${ctx.generation.dispatcher.kind}, workers: ${ctx.workers ? config.workers : 0})`,
+  );
+  console.log(
+    engines ? await soulModelLine(config) : 'Soul model: loaded by `npx opensoul worker` processes (this one serves the API only)',
+  );
   const cred = await bootstrapCredential(ctx);
-  if (cred) console.log(`API key: ${cred}  (kept in ${path.join(config.dataDir, 'bootstrap-credentials')}; delete that file to stop printing it)`);
+  if (cred)
+    console.log(`API key: ${cred}  (kept in ${path.join(config.dataDir, 'bootstrap-credentials')}; delete that file to stop printing it)`);
   if (config.studio) for (const line of studioBanner(ctx.baseUrl(), config.host, cred)) console.log(line);
   // Loads while the API already answers; /readyz says `degraded` (loading) until it is done.
   void engines?.warmup.start();
@@ -117,7 +141,13 @@ export async function worker(config: Config) {
   const engines = await jobEngines(config, logger);
   const ctx = await createContext(
     { ...config, workers: n },
-    { runners: productionRunners(config), characterEngine: characterEngine(config), moderation: productionModeration(config), logger, log: logCallback(logger) },
+    {
+      runners: productionRunners(config),
+      characterEngine: characterEngine(config),
+      moderation: productionModeration(config),
+      logger,
+      log: logCallback(logger),
+    },
   );
   ctx.executionProvider = engines.provider;
   installWebhookRenderers(ctx, resellerDialects());

@@ -18,7 +18,11 @@ export function registerVerifyCommand(program: Command, getConfig: () => Config)
       const c = getConfig();
       const identity = existingSigningIdentity({ dataDir: c.dataDir, ...c.c2pa });
       const v = await verifyAsset(fs.readFileSync(file), identity?.anchorsPem ?? '');
-      const m = v.manifest as { claim_generator_info?: { name?: string; version?: string }[]; assertions?: { label: string; data: unknown }[]; signature_info?: Record<string, unknown> } | null;
+      const m = v.manifest as {
+        claim_generator_info?: { name?: string; version?: string }[];
+        assertions?: { label: string; data: unknown }[];
+        signature_info?: Record<string, unknown>;
+      } | null;
       const generation = m?.assertions?.find((a) => a.label === 'org.opensoul.generation')?.data;
       const created = m?.assertions?.find((a) => a.label === 'c2pa.actions.v2')?.data;
       console.log(`file: ${file}`);

@@ -68,12 +68,53 @@ export function readCarousel(body: unknown): CarouselRequest {
 // ---------------------------------------------------------------------------------------------
 // The template planner: same request, same plan.
 
-
 const HOOKS = ['{T}: what nobody tells you', 'Stop scrolling: {T}', '{T}, explained in {N} slides', 'The {T} guide you will save'];
-const POINTS = ['Start with the basics', 'The one mistake to avoid', 'A detail that changes everything', 'Do this every day', 'What the pros do differently', 'The quick win', 'Why it works', 'The tool that helps', 'Keep it simple'];
+const POINTS = [
+  'Start with the basics',
+  'The one mistake to avoid',
+  'A detail that changes everything',
+  'Do this every day',
+  'What the pros do differently',
+  'The quick win',
+  'Why it works',
+  'The tool that helps',
+  'Keep it simple',
+];
 const CLOSERS = ['Save this for later', 'Share it with someone who needs it', 'Follow for part two'];
-const LOOKS = ['soft natural light, clean background', 'bold colours, graphic composition', 'close-up detail shot', 'wide establishing shot', 'flat lay from above', 'lifestyle scene, candid moment', 'minimal studio set'];
-const STOP = new Set(['the', 'a', 'an', 'and', 'or', 'of', 'for', 'to', 'in', 'on', 'with', 'how', 'your', 'you', 'my', 'is', 'are', 'at', 'by', 'from', 'about', 'this', 'that']);
+const LOOKS = [
+  'soft natural light, clean background',
+  'bold colours, graphic composition',
+  'close-up detail shot',
+  'wide establishing shot',
+  'flat lay from above',
+  'lifestyle scene, candid moment',
+  'minimal studio set',
+];
+const STOP = new Set([
+  'the',
+  'a',
+  'an',
+  'and',
+  'or',
+  'of',
+  'for',
+  'to',
+  'in',
+  'on',
+  'with',
+  'how',
+  'your',
+  'you',
+  'my',
+  'is',
+  'are',
+  'at',
+  'by',
+  'from',
+  'about',
+  'this',
+  'that',
+]);
 
 function pick<T>(list: readonly T[], rnd: () => number): T {
   return list[Math.floor(rnd() * list.length)];
@@ -85,7 +126,11 @@ function short(topic: string, max = 48): string {
 }
 
 export function hashtagsFor(topic: string, extra: string[] = []): string[] {
-  const words = topic.toLowerCase().replace(/[^a-z0-9\s]/g, ' ').split(/\s+/).filter((w) => w.length > 2 && !STOP.has(w));
+  const words = topic
+    .toLowerCase()
+    .replace(/[^a-z0-9\s]/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w.length > 2 && !STOP.has(w));
   const tags = [...new Set([words.join(''), ...words, ...extra])].filter((w) => w && w.length <= 30).slice(0, 8);
   return tags.map((w) => `#${w}`);
 }

@@ -15,7 +15,14 @@ export const CREATOR_BRIEF_FIELDS = {
   image_urls: { kind: 'list', max: MAX_REFS, items: { kind: 'url' } },
   custom_reference_id: SOUL_FIELDS.custom_reference_id,
   seed: SOUL_FIELDS.seed,
-  language: { kind: 'string', min: 2, max: 35, default: 'en', description: "A BCP 47 tag such as 'en' or 'pt-BR'", schema: { pattern: '^\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\\s*$' } },
+  language: {
+    kind: 'string',
+    min: 2,
+    max: 35,
+    default: 'en',
+    description: "A BCP 47 tag such as 'en' or 'pt-BR'",
+    schema: { pattern: '^\\s*[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\\s*$' },
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 export interface CreatorBrief {
@@ -34,7 +41,8 @@ export function readCreatorBrief(r: FieldReader): CreatorBrief {
   const customReferenceId = r.read('custom_reference_id', F.custom_reference_id);
   const seed = r.read('seed', F.seed);
   const language = r.read('language', F.language);
-  if (language !== undefined && !BCP47.test(language.trim())) r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
+  if (language !== undefined && !BCP47.test(language.trim()))
+    r.fail('language', "Value error, language should be a BCP 47 tag such as 'en' or 'pt-BR'", language);
   return {
     topic: topic?.trim() ?? '',
     imageUrls,

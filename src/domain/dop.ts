@@ -37,7 +37,12 @@ const MOTION_FIELDS = {
 export const DOP_MAX_MOTIONS = 2;
 
 const DOP_COMMON_FIELDS = {
-  motions: { kind: 'list', max: DOP_MAX_MOTIONS, items: { kind: 'object', fields: MOTION_FIELDS }, description: 'Up to 2 camera motions; absent: picked from camera words in the prompt' },
+  motions: {
+    kind: 'list',
+    max: DOP_MAX_MOTIONS,
+    items: { kind: 'object', fields: MOTION_FIELDS },
+    description: 'Up to 2 camera motions; absent: picked from camera words in the prompt',
+  },
   seed: SOUL_FIELDS.seed,
   enhance_prompt: SOUL_FIELDS.enhance_prompt,
 } as const satisfies Record<string, FieldSpec>;
@@ -47,20 +52,35 @@ export const DOP_V1_FIELDS = {
   model: { kind: 'literal', values: ['dop-lite', 'dop-turbo', 'dop-standard'] as const, default: 'dop-lite' },
   prompt: { kind: 'string', required: true, max: 4000, example: 'slow push in on the face' },
   input_images: { kind: 'list', required: true, min: 1, max: 1, items: { kind: 'object', fields: IMAGE_REF_FIELDS } },
-  input_images_end: { kind: 'list', max: 1, items: { kind: 'object', fields: IMAGE_REF_FIELDS }, description: 'End frame: needs a transition motion (start_end_frame) or no motion' },
+  input_images_end: {
+    kind: 'list',
+    max: 1,
+    items: { kind: 'object', fields: IMAGE_REF_FIELDS },
+    description: 'End frame: needs a transition motion (start_end_frame) or no motion',
+  },
   ...DOP_COMMON_FIELDS,
 } as const satisfies Record<string, FieldSpec>;
 
 /** v2 flat body of /higgsfield-ai/dop/{tier}[/first-last-frame]; the end frame is required on first-last-frame. */
 export function dopV2Fields(firstLast: boolean) {
-  const endUrl = (description: string) => ({ kind: 'url', description } as const);
+  const endUrl = (description: string) => ({ kind: 'url', description }) as const;
   return {
     prompt: DOP_V1_FIELDS.prompt,
     image_url: { kind: 'url', required: true },
-    end_image_url: { kind: 'url', required: firstLast, description: 'End frame (renders a transition motion); also spelled last_frame_url, image_url_end, input_images_end' },
+    end_image_url: {
+      kind: 'url',
+      required: firstLast,
+      description: 'End frame (renders a transition motion); also spelled last_frame_url, image_url_end, input_images_end',
+    },
     last_frame_url: endUrl('Same as end_image_url'),
     image_url_end: endUrl('Same as end_image_url'),
-    input_images_end: { kind: 'list', min: 1, max: 1, items: { kind: 'string', schema: { oneOf: [{ type: 'string', format: 'uri' }, fieldSchema({ kind: 'imageRef' })], type: undefined } }, description: 'Same as end_image_url: one URL, or v1\'s [{type, image_url}]' },
+    input_images_end: {
+      kind: 'list',
+      min: 1,
+      max: 1,
+      items: { kind: 'string', schema: { oneOf: [{ type: 'string', format: 'uri' }, fieldSchema({ kind: 'imageRef' })], type: undefined } },
+      description: "Same as end_image_url: one URL, or v1's [{type, image_url}]",
+    },
     ...DOP_COMMON_FIELDS,
     duration: { kind: 'number', int: true, min: 5, max: 5, description: 'Seconds; clips are 5 s' },
   } as const satisfies Record<string, FieldSpec>;
@@ -79,7 +99,12 @@ function readMotions(r: FieldReader, name: string): MotionChoice[] | undefined {
     r.issues.push(...m.issues);
     if (id === undefined) return;
     if (!findMotion(id)) {
-      r.issues.push({ type: 'value_error', loc: [...locOf(r), name, i, 'id'], msg: `Value error, unknown motion id '${id}' (GET /v1/motions lists them)`, input: id });
+      r.issues.push({
+        type: 'value_error',
+        loc: [...locOf(r), name, i, 'id'],
+        msg: `Value error, unknown motion id '${id}' (GET /v1/motions lists them)`,
+        input: id,
+      });
       return;
     }
     out.push({ id: findMotion(id)!.id, strength: strength ?? MOTION_FIELDS.strength.default });
@@ -89,16 +114,38 @@ function readMotions(r: FieldReader, name: string): MotionChoice[] | undefined {
 const locOf = (r: FieldReader) => r.location;
 
 /** Shared meaning checks once the dialect's fields are read. */
-export function finishDop(r: FieldReader, fields: { tier?: DopTier; prompt?: string; imageUrl?: string; endImageUrl?: string; motions?: MotionChoice[]; seed?: number; enhance?: boolean }, endField: string): DopParams {
+export function finishDop(
+  r: FieldReader,
+  fields: {
+    tier?: DopTier;
+    prompt?: string;
+    imageUrl?: string;
+    endImageUrl?: string;
+    motions?: MotionChoice[];
+    seed?: number;
+    enhance?: boolean;
+  },
+  endField: string,
+): DopParams {
   let motions = fields.motions ?? [];
   let fromPrompt = false;
   if (fields.endImageUrl) {
     if (motions.length && !motions.some((m) => findMotion(m.id)!.startEndFrame)) {
-      r.issues.push({ type: 'value_error', loc: [...locOf(r), endField], msg: 'Value error, an end frame needs a motion with start_end_frame: true (a transition), or no motion at all', input: fields.endImageUrl });
+      r.issues.push({
+        type: 'value_error',
+        loc: [...locOf(r), endField],
+        msg: 'Value error, an end frame needs a motion with start_end_frame: true (a transition), or no motion at all',
+        input: fields.endImageUrl,
+      });
     }
     if (!motions.length) motions = [{ id: DEFAULT_TRANSITION_ID, strength: 1 }];
   } else if (motions.some((m) => findMotion(m.id)!.startEndFrame)) {
-    r.issues.push({ type: 'value_error', loc: [...locOf(r), 'motions'], msg: 'Value error, a transition motion needs an end frame (input_images_end)', input: motions });
+    r.issues.push({
+      type: 'value_error',
+      loc: [...locOf(r), 'motions'],
+      msg: 'Value error, a transition motion needs an end frame (input_images_end)',
+      input: motions,
+    });
   }
   r.forbidExtra();
   r.throwIfInvalid();
@@ -143,7 +190,11 @@ export function readDopV1(body: unknown, loc: (string | number)[]): DopParams {
   const motions = readMotions(r, 'motions');
   const seed = r.read('seed', F.seed);
   const enhance = r.read('enhance_prompt', F.enhance_prompt);
-  return finishDop(r, { tier: model?.replace('dop-', '') as DopTier | undefined, prompt, imageUrl, endImageUrl, motions, seed, enhance }, 'input_images_end');
+  return finishDop(
+    r,
+    { tier: model?.replace('dop-', '') as DopTier | undefined, prompt, imageUrl, endImageUrl, motions, seed, enhance },
+    'input_images_end',
+  );
 }
 
 /** The end-frame spellings clients send on v2 bodies; `end_image_url` is the OpenAPI's own. */
@@ -169,8 +220,7 @@ function readEndFrame(r: FieldReader, body: unknown, required: boolean): { url: 
         const one = FieldReader.object({ 0: item }, [...r.location, field], r.issues);
         url = one?.url('0');
         r.issues.push(...(one?.issues ?? []));
-      }
-      else if (item !== undefined) {
+      } else if (item !== undefined) {
         const o = FieldReader.object(item, [...r.location, field, 0], r.issues);
         if (o) {
           o.literal('type', ['image_url'] as const);
@@ -182,8 +232,10 @@ function readEndFrame(r: FieldReader, body: unknown, required: boolean): { url: 
     } else url = r.url(field);
     if (url) found.push({ url, field });
   }
-  if (found.some((f) => f.url !== found[0].url)) r.fail(found[1].field, `Value error, ${found[0].field} and ${found[1].field} name different end frames`, found[1].url);
-  if (required && !END_FRAME_ALIASES.some((f) => r.has(f))) r.issues.push({ type: 'missing', loc: [...r.location, 'end_image_url'], msg: 'Field required', input: body });
+  if (found.some((f) => f.url !== found[0].url))
+    r.fail(found[1].field, `Value error, ${found[0].field} and ${found[1].field} name different end frames`, found[1].url);
+  if (required && !END_FRAME_ALIASES.some((f) => r.has(f)))
+    r.issues.push({ type: 'missing', loc: [...r.location, 'end_image_url'], msg: 'Field required', input: body });
   return found[0];
 }
 

@@ -55,11 +55,23 @@ export class FieldReader {
       return undefined;
     }
     if (opts.min !== undefined && v.trim().length < opts.min) {
-      this.issues.push({ type: 'string_too_short', loc: [...this.loc, name], msg: `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`, input: v, ctx: { min_length: opts.min } });
+      this.issues.push({
+        type: 'string_too_short',
+        loc: [...this.loc, name],
+        msg: `String should have at least ${opts.min} character${opts.min === 1 ? '' : 's'}`,
+        input: v,
+        ctx: { min_length: opts.min },
+      });
       return undefined;
     }
     if (opts.max !== undefined && v.length > opts.max) {
-      this.issues.push({ type: 'string_too_long', loc: [...this.loc, name], msg: `String should have at most ${opts.max} characters`, input: v, ctx: { max_length: opts.max } });
+      this.issues.push({
+        type: 'string_too_long',
+        loc: [...this.loc, name],
+        msg: `String should have at most ${opts.max} characters`,
+        input: v,
+        ctx: { max_length: opts.max },
+      });
       return undefined;
     }
     return v;
@@ -70,7 +82,13 @@ export class FieldReader {
     const v = this.string(name, { ...opts, max: 512 });
     if (v === undefined) return undefined;
     if (!/^[\x20-\x7e]*$/.test(v)) {
-      this.issues.push({ type: 'string_pattern_mismatch', loc: [...this.loc, name], msg: 'String should match pattern \'^[\\x20-\\x7e]*$\' (printable ASCII: it is sent back as a header)', input: v, ctx: { pattern: '^[\\x20-\\x7e]*$' } });
+      this.issues.push({
+        type: 'string_pattern_mismatch',
+        loc: [...this.loc, name],
+        msg: "String should match pattern '^[\\x20-\\x7e]*$' (printable ASCII: it is sent back as a header)",
+        input: v,
+        ctx: { pattern: '^[\\x20-\\x7e]*$' },
+      });
       return undefined;
     }
     return v;
@@ -85,7 +103,13 @@ export class FieldReader {
     if (!allowed.includes(v as T)) {
       const list = allowed.map((a) => (typeof a === 'string' ? `'${a}'` : String(a)));
       const expected = list.length <= 2 ? list.join(' or ') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
-      this.issues.push({ type: 'literal_error', loc: [...this.loc, name], msg: `Input should be ${expected}`, input: v, ctx: { expected } });
+      this.issues.push({
+        type: 'literal_error',
+        loc: [...this.loc, name],
+        msg: `Input should be ${expected}`,
+        input: v,
+        ctx: { expected },
+      });
       return undefined;
     }
     return v as T;
@@ -104,8 +128,18 @@ export class FieldReader {
       if (!pattern.test(raw)) {
         this.issues.push(
           opts.int
-            ? { type: 'int_parsing', loc: [...this.loc, name], msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw }
-            : { type: 'float_parsing', loc: [...this.loc, name], msg: 'Input should be a valid number, unable to parse string as a number', input: raw },
+            ? {
+                type: 'int_parsing',
+                loc: [...this.loc, name],
+                msg: 'Input should be a valid integer, unable to parse string as an integer',
+                input: raw,
+              }
+            : {
+                type: 'float_parsing',
+                loc: [...this.loc, name],
+                msg: 'Input should be a valid number, unable to parse string as a number',
+                input: raw,
+              },
         );
         return undefined;
       }
@@ -120,11 +154,23 @@ export class FieldReader {
       return undefined;
     }
     if (opts.min !== undefined && v < opts.min) {
-      this.issues.push({ type: 'greater_than_equal', loc: [...this.loc, name], msg: `Input should be greater than or equal to ${opts.min}`, input: raw, ctx: { ge: opts.min } });
+      this.issues.push({
+        type: 'greater_than_equal',
+        loc: [...this.loc, name],
+        msg: `Input should be greater than or equal to ${opts.min}`,
+        input: raw,
+        ctx: { ge: opts.min },
+      });
       return undefined;
     }
     if (opts.max !== undefined && v > opts.max) {
-      this.issues.push({ type: 'less_than_equal', loc: [...this.loc, name], msg: `Input should be less than or equal to ${opts.max}`, input: raw, ctx: { le: opts.max } });
+      this.issues.push({
+        type: 'less_than_equal',
+        loc: [...this.loc, name],
+        msg: `Input should be less than or equal to ${opts.max}`,
+        input: raw,
+        ctx: { le: opts.max },
+      });
       return undefined;
     }
     return v;
@@ -190,11 +236,21 @@ export class FieldReader {
       return undefined;
     }
     if (opts.min !== undefined && v.length < opts.min) {
-      this.issues.push({ type: 'too_short', loc: [...this.loc, name], msg: `List should have at least ${opts.min} item${opts.min === 1 ? '' : 's'} after validation, not ${v.length}`, input: v });
+      this.issues.push({
+        type: 'too_short',
+        loc: [...this.loc, name],
+        msg: `List should have at least ${opts.min} item${opts.min === 1 ? '' : 's'} after validation, not ${v.length}`,
+        input: v,
+      });
       return undefined;
     }
     if (opts.max !== undefined && v.length > opts.max) {
-      this.issues.push({ type: 'too_long', loc: [...this.loc, name], msg: `List should have at most ${opts.max} items after validation, not ${v.length}`, input: v });
+      this.issues.push({
+        type: 'too_long',
+        loc: [...this.loc, name],
+        msg: `List should have at most ${opts.max} items after validation, not ${v.length}`,
+        input: v,
+      });
       return undefined;
     }
     return v;
@@ -212,7 +268,8 @@ export class FieldReader {
 
   forbidExtra() {
     for (const k of Object.keys(this.obj)) {
-      if (!this.seen.has(k)) this.issues.push({ type: 'extra_forbidden', loc: [...this.loc, k], msg: 'Extra inputs are not permitted', input: this.obj[k] });
+      if (!this.seen.has(k))
+        this.issues.push({ type: 'extra_forbidden', loc: [...this.loc, k], msg: 'Extra inputs are not permitted', input: this.obj[k] });
     }
   }
 
@@ -248,9 +305,21 @@ export type SecretSpec = SpecCommon & { kind: 'headerSecret'; min?: number };
 export type ImageRefSpec = SpecCommon & { kind: 'imageRef' };
 export type ListSpec = SpecCommon & { kind: 'list'; min?: number; max?: number; items: FieldSpec };
 export type ObjectSpec = SpecCommon & { kind: 'object'; fields: Record<string, FieldSpec> };
-export type FieldSpec = StringSpec | LiteralSpec | NumberSpec | BooleanSpec | UuidSpec | UrlSpec | SecretSpec | ImageRefSpec | ListSpec | ObjectSpec;
+export type FieldSpec =
+  StringSpec | LiteralSpec | NumberSpec | BooleanSpec | UuidSpec | UrlSpec | SecretSpec | ImageRefSpec | ListSpec | ObjectSpec;
 
-export type ValueOf<S> = S extends LiteralSpec<infer T> ? T : S extends NumberSpec ? number : S extends BooleanSpec ? boolean : S extends ListSpec ? unknown[] : S extends ObjectSpec ? Record<string, unknown> : string;
+export type ValueOf<S> =
+  S extends LiteralSpec<infer T>
+    ? T
+    : S extends NumberSpec
+      ? number
+      : S extends BooleanSpec
+        ? boolean
+        : S extends ListSpec
+          ? unknown[]
+          : S extends ObjectSpec
+            ? Record<string, unknown>
+            : string;
 
 /** Reads one field as its spec says (objects are read field by field by their owner). */
 export function readField<S extends FieldSpec>(r: FieldReader, name: string, spec: S): ValueOf<S> | undefined {
@@ -324,7 +393,9 @@ export function fieldSchema(spec: FieldSpec): JsonSchema {
 
 /** A closed object of specs (readers forbid extra fields, so does the schema). */
 export function objectSchema(fields: Record<string, FieldSpec>, extra: JsonSchema = {}): JsonSchema {
-  const required = Object.entries(fields).filter(([, s]) => s.required).map(([n]) => n);
+  const required = Object.entries(fields)
+    .filter(([, s]) => s.required)
+    .map(([n]) => n);
   return {
     type: 'object',
     ...(required.length ? { required } : {}),

@@ -29,7 +29,14 @@ export const JOB_KINDS = ['soul', 'dop', 'soul_id', 'series_clip', 'series_conca
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** Wire `type` of a job set (Higgsfield v1 names). */
-export const JOB_SET_TYPES = ['text2image_soul', 'text2image_popcorn', 'social_carousel', 'social_video_series', 'image2video', 'soul_id'] as const;
+export const JOB_SET_TYPES = [
+  'text2image_soul',
+  'text2image_popcorn',
+  'social_carousel',
+  'social_video_series',
+  'image2video',
+  'soul_id',
+] as const;
 export type JobSetType = (typeof JOB_SET_TYPES)[number];
 
 export interface MediaRef {

@@ -30,7 +30,11 @@ export interface KlingParams {
  * named in `negative_prompt` are left out; transitions need an end frame, which Kling's
  * image-to-video has not, so they are never picked.
  */
-export function klingMotions(prompt: string, negativePrompt: string | null, cfgScale: number): { motions: MotionChoice[]; origin: KlingParams['motionsOrigin'] } {
+export function klingMotions(
+  prompt: string,
+  negativePrompt: string | null,
+  cfgScale: number,
+): { motions: MotionChoice[]; origin: KlingParams['motionsOrigin'] } {
   const unwanted = new Set(pickMotionsFromPrompt(negativePrompt ?? '').map((m) => m.id));
   const factor = 0.5 + cfgScale;
   const motions = pickMotionsFromPrompt(prompt)
@@ -42,10 +46,23 @@ export function klingMotions(prompt: string, negativePrompt: string | null, cfgS
 
 /** Kling's image-to-video fields, as readKlingI2V enforces them. */
 export const KLING_FIELDS = {
-  prompt: { kind: 'string', required: true, min: 1, max: MAX_PROMPT, description: 'Camera words pick the motions', example: 'slow dolly in, then orbit left' },
+  prompt: {
+    kind: 'string',
+    required: true,
+    min: 1,
+    max: MAX_PROMPT,
+    description: 'Camera words pick the motions',
+    example: 'slow dolly in, then orbit left',
+  },
   image_url: { kind: 'url', required: true },
   duration: { kind: 'literal', values: KLING_DURATIONS, default: 5, description: 'Seconds' },
-  cfg_scale: { kind: 'number', min: 0, max: 1, default: DEFAULT_CFG, description: 'How literally the prompt is followed (scales motion strengths)' },
+  cfg_scale: {
+    kind: 'number',
+    min: 0,
+    max: 1,
+    default: DEFAULT_CFG,
+    description: 'How literally the prompt is followed (scales motion strengths)',
+  },
   negative_prompt: { kind: 'string', max: MAX_PROMPT, description: 'Motions named here are left out' },
 } as const satisfies Record<string, FieldSpec>;
 

@@ -15,7 +15,9 @@ describe('moderation policy', () => {
 
   it('refuses bad modes and thresholds with the variable named', () => {
     expect(() => moderationPolicy('strict', undefined)).toThrow(/OPENSOUL_MODERATION must be one of off, flag, block/);
-    expect(() => moderationPolicy('flag', '{"Porn":2}')).toThrow(/OPENSOUL_MODERATION_THRESHOLDS threshold of Porn must be a number from 0 to 1/);
+    expect(() => moderationPolicy('flag', '{"Porn":2}')).toThrow(
+      /OPENSOUL_MODERATION_THRESHOLDS threshold of Porn must be a number from 0 to 1/,
+    );
     expect(() => moderationPolicy('flag', '{"Nude":0.5}')).toThrow(/unknown class "Nude"/);
     expect(() => moderationPolicy('flag', '[0.5]')).toThrow(/JSON object/);
     expect(() => moderationPolicy('flag', 'Porn=0.5')).toThrow(/JSON object/);

@@ -42,7 +42,8 @@ export function parseThresholds(text: string): Thresholds {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('must be a JSON object such as {"Porn":0.7}');
   const out: Thresholds = { ...DEFAULT_THRESHOLDS };
   for (const [name, v] of Object.entries(value)) {
-    if (!(CONTENT_CLASSES as readonly string[]).includes(name)) throw new Error(`unknown class "${name.slice(0, 40)}" (classes: ${CONTENT_CLASSES.join(', ')})`);
+    if (!(CONTENT_CLASSES as readonly string[]).includes(name))
+      throw new Error(`unknown class "${name.slice(0, 40)}" (classes: ${CONTENT_CLASSES.join(', ')})`);
     if (v === null) delete out[name as ContentClass];
     else if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`threshold of ${name} must be a number from 0 to 1 or null`);
     else out[name as ContentClass] = v;
@@ -53,7 +54,8 @@ export function parseThresholds(text: string): Thresholds {
 /** Reads OPENSOUL_MODERATION and OPENSOUL_MODERATION_THRESHOLDS; errors name the variable. */
 export function moderationPolicy(mode: string | undefined, thresholds: string | undefined): ModerationPolicy {
   const m = mode === undefined || mode === '' ? DEFAULT_MODERATION_MODE : mode.toLowerCase();
-  if (!(MODERATION_MODES as readonly string[]).includes(m)) throw new Error(`OPENSOUL_MODERATION must be one of ${MODERATION_MODES.join(', ')}, got "${m.slice(0, 40)}"`);
+  if (!(MODERATION_MODES as readonly string[]).includes(m))
+    throw new Error(`OPENSOUL_MODERATION must be one of ${MODERATION_MODES.join(', ')}, got "${m.slice(0, 40)}"`);
   try {
     return { mode: m as ModerationMode, thresholds: thresholds ? parseThresholds(thresholds) : { ...DEFAULT_THRESHOLDS } };
   } catch (e) {
@@ -68,7 +70,8 @@ export function moderationPolicy(mode: string | undefined, thresholds: string | 
 export function inputModerationMode(mode: string | undefined, outputMode: ModerationMode): ModerationMode {
   if (mode === undefined || mode === '') return outputMode;
   const m = mode.toLowerCase();
-  if (!(MODERATION_MODES as readonly string[]).includes(m)) throw new Error(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}, got "${m.slice(0, 40)}"`);
+  if (!(MODERATION_MODES as readonly string[]).includes(m))
+    throw new Error(`OPENSOUL_INPUT_MODERATION must be one of ${MODERATION_MODES.join(', ')}, got "${m.slice(0, 40)}"`);
   return m as ModerationMode;
 }
 

@@ -4,17 +4,7 @@
  * The ids are fixed forever: clients store them (GET /v1/motions, `motions[].id`).
  */
 
-export type Easing =
-  | 'linear'
-  | 'sine'
-  | 'quadIn'
-  | 'quadOut'
-  | 'quadInOut'
-  | 'cubicIn'
-  | 'cubicOut'
-  | 'cubicInOut'
-  | 'expoIn'
-  | 'expoOut';
+export type Easing = 'linear' | 'sine' | 'quadIn' | 'quadOut' | 'quadInOut' | 'cubicIn' | 'cubicOut' | 'cubicInOut' | 'expoIn' | 'expoOut';
 
 /** How a track's amplitude evolves over normalised clip time t in [0, 1]. */
 export type TrackShape =
@@ -81,8 +71,7 @@ const swing = (cycles: number, phase?: number): TrackShape => ({ kind: 'swing', 
 const shake = (frequencyHz: number): TrackShape => ({ kind: 'shake', frequencyHz });
 
 function preset(
-  p: Omit<MotionPreset, 'startEndFrame' | 'camera' | 'effects'> &
-    Partial<Pick<MotionPreset, 'camera' | 'effects'>>,
+  p: Omit<MotionPreset, 'startEndFrame' | 'camera' | 'effects'> & Partial<Pick<MotionPreset, 'camera' | 'effects'>>,
 ): MotionPreset {
   return {
     ...p,
@@ -150,7 +139,8 @@ export const MOTIONS: readonly MotionPreset[] = Object.freeze([
   preset({
     id: '63f0a299-2d7b-419d-bae8-f7c894e83c6a',
     name: 'Dolly Zoom',
-    description: 'Vertigo effect: the camera pushes in while the lens zooms out, so the subject holds its size and the background stretches away',
+    description:
+      'Vertigo effect: the camera pushes in while the lens zooms out, so the subject holds its size and the background stretches away',
     keywords: ['dolly zoom', 'vertigo', 'zolly', 'hitchcock zoom', 'contra zoom'],
     category: 'camera',
     camera: [{ shape: ramp('quadInOut'), dolly: 0.4, zoom: -0.4 }],
@@ -465,8 +455,42 @@ function tokens(text: string): string[] {
     .map((w) => STEMS[w] ?? w);
 }
 
-const GENTLE = new Set(['slow', 'slowly', 'gentle', 'gently', 'subtle', 'subtly', 'slight', 'slightly', 'soft', 'softly', 'calm', 'light', 'lazy', 'faint', 'little']);
-const STRONG = new Set(['fast', 'quick', 'quickly', 'rapid', 'rapidly', 'dramatic', 'dramatically', 'intense', 'strong', 'heavy', 'heavily', 'aggressive', 'sudden', 'suddenly', 'extreme', 'big', 'wild']);
+const GENTLE = new Set([
+  'slow',
+  'slowly',
+  'gentle',
+  'gently',
+  'subtle',
+  'subtly',
+  'slight',
+  'slightly',
+  'soft',
+  'softly',
+  'calm',
+  'light',
+  'lazy',
+  'faint',
+  'little',
+]);
+const STRONG = new Set([
+  'fast',
+  'quick',
+  'quickly',
+  'rapid',
+  'rapidly',
+  'dramatic',
+  'dramatically',
+  'intense',
+  'strong',
+  'heavy',
+  'heavily',
+  'aggressive',
+  'sudden',
+  'suddenly',
+  'extreme',
+  'big',
+  'wild',
+]);
 const INTENSIFIERS = new Set(['very', 'super', 'extremely', 'really']);
 
 interface KeywordEntry {

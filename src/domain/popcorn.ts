@@ -39,7 +39,10 @@ export interface PopcornParams {
   seed: number;
 }
 
-function finish(r: FieldReader, f: { prompt?: string; refs?: string[]; count?: number; ratio?: PopcornAspectRatio; resolution?: string; seed?: number }): PopcornParams {
+function finish(
+  r: FieldReader,
+  f: { prompt?: string; refs?: string[]; count?: number; ratio?: PopcornAspectRatio; resolution?: string; seed?: number },
+): PopcornParams {
   r.forbidExtra();
   r.throwIfInvalid();
   const ratio = f.ratio ?? POPCORN_V2_FIELDS.aspect_ratio.default;

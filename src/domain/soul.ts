@@ -34,10 +34,21 @@ export function randomSeed(): number {
 /** The Soul request fields: what readSoulParams enforces and what the API reference states. */
 export const SOUL_FIELDS = {
   prompt: { kind: 'string', required: true, min: 1, max: 4000, example: 'a portrait in soft window light' },
-  width_and_height: { kind: 'literal', values: SOUL_SIZES, default: '1536x2048', description: 'Output size at 1080p; 720p is it scaled by 2/3' },
+  width_and_height: {
+    kind: 'literal',
+    values: SOUL_SIZES,
+    default: '1536x2048',
+    description: 'Output size at 1080p; 720p is it scaled by 2/3',
+  },
   quality: { kind: 'literal', values: SOUL_QUALITIES, default: '1080p' },
   batch_size: { kind: 'literal', values: [1, 4] as const, default: 1 },
-  seed: { kind: 'number', int: true, min: SEED_MIN, max: SEED_MAX, description: 'Random when absent; the same seed replays the same image' },
+  seed: {
+    kind: 'number',
+    int: true,
+    min: SEED_MIN,
+    max: SEED_MAX,
+    description: 'Random when absent; the same seed replays the same image',
+  },
   style_id: { kind: 'uuid', description: 'A style of GET /v1/text2image/soul-styles', schema: { enum: SOUL_STYLES.map((st) => st.id) } },
   style_strength: { kind: 'number', min: 0, max: 1, default: 1 },
   enhance_prompt: { kind: 'boolean', default: false },
@@ -49,7 +60,11 @@ export const SOUL_FIELDS = {
 
 /** The v2 spellings of size and quality (flat v2 bodies and reseller bodies). */
 export const SOUL_V2_ALIAS_FIELDS = {
-  aspect_ratio: { kind: 'string', description: "Such as '16:9': the closest listed size (width_and_height wins when both are sent)", example: '3:4' },
+  aspect_ratio: {
+    kind: 'string',
+    description: "Such as '16:9': the closest listed size (width_and_height wins when both are sent)",
+    example: '3:4',
+  },
   resolution: { kind: 'literal', values: SOUL_QUALITIES, description: 'Same as quality (quality wins when both are sent)' },
 } as const satisfies Record<string, FieldSpec>;
 
@@ -57,7 +72,11 @@ export const SOUL_V2_ALIAS_FIELDS = {
  * The v1 `params` object (also v2 flat bodies, which add `aspect_ratio` and `resolution`
  * spellings). Meaning checks live here once; surfaces only choose the `loc` prefix.
  */
-export function readSoulParams(body: unknown, loc: (string | number)[], opts: { v2Aliases?: boolean; extraAllowed?: string[] } = {}): SoulParams {
+export function readSoulParams(
+  body: unknown,
+  loc: (string | number)[],
+  opts: { v2Aliases?: boolean; extraAllowed?: string[] } = {},
+): SoulParams {
   const F = SOUL_FIELDS;
   const issues: FieldIssue[] = [];
   const r = FieldReader.object(body, loc, issues);
@@ -78,7 +97,8 @@ export function readSoulParams(body: unknown, loc: (string | number)[], opts: { 
   const batch = r.read('batch_size', F.batch_size);
   const seed = r.read('seed', F.seed);
   const styleId = r.read('style_id', F.style_id);
-  if (styleId && !findStyle(styleId)) r.fail('style_id', `Value error, unknown style_id '${styleId}' (GET /v1/text2image/soul-styles lists them)`, styleId);
+  if (styleId && !findStyle(styleId))
+    r.fail('style_id', `Value error, unknown style_id '${styleId}' (GET /v1/text2image/soul-styles lists them)`, styleId);
   const styleStrength = r.read('style_strength', F.style_strength);
   const enhance = r.read('enhance_prompt', F.enhance_prompt);
   const imageRef = r.read('image_reference', F.image_reference);

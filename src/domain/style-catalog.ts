@@ -9,7 +9,8 @@
  */
 import type { SoulStyle } from './style-types.js';
 
-const PHOTO_NEGATIVE = 'cartoon, illustration, 3d render, plastic skin, oversmoothed, extra fingers, deformed hands, watermark, text artifacts';
+const PHOTO_NEGATIVE =
+  'cartoon, illustration, 3d render, plastic skin, oversmoothed, extra fingers, deformed hands, watermark, text artifacts';
 const ART_NEGATIVE = 'blurry, low detail, muddy colours, watermark, signature, deformed anatomy, extra limbs';
 
 export const STYLE_CATALOG: readonly SoulStyle[] = [
@@ -25,7 +26,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '1cb4b936-77bf-4f9a-9039-f3d349a4cdbe',
     name: 'Realistic',
     description: 'Unfiltered photographic realism: pores, fabric weave and light exactly as a good camera would record them.',
-    promptTemplate: '{prompt}, photorealistic, natural skin texture with visible pores, true-to-life lighting, detailed fabric, 50mm lens, shallow depth of field',
+    promptTemplate:
+      '{prompt}, photorealistic, natural skin texture with visible pores, true-to-life lighting, detailed fabric, 50mm lens, shallow depth of field',
     negativePrompt: PHOTO_NEGATIVE,
     keywords: ['raw photo', 'subtle film grain', 'accurate white balance', 'micro detail', 'unretouched'],
   },
@@ -33,7 +35,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: 'b3c8075a-cb4c-42de-b8b3-7099dd2df672',
     name: 'Creatures',
     description: 'Fantasy beings rendered as if photographed: scales, horns and fur with believable anatomy and texture.',
-    promptTemplate: '{prompt}, fantasy creature, detailed scales and horns, reptilian textures, cinematic lighting, epic atmosphere, realistic anatomy',
+    promptTemplate:
+      '{prompt}, fantasy creature, detailed scales and horns, reptilian textures, cinematic lighting, epic atmosphere, realistic anatomy',
     negativePrompt: ART_NEGATIVE,
     keywords: ['mythical', 'glowing eyes', 'weathered armour', 'dramatic sky', 'concept art realism'],
   },
@@ -41,7 +44,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '1fc861ed-5923-41a6-9963-b9f04681dddd',
     name: 'Medieval',
     description: 'Stone halls, wool and leather, candle and torch light: scenes set in an imagined middle ages.',
-    promptTemplate: '{prompt}, medieval setting, stone castle walls, wool and leather garments, torchlight, painterly realism, muted earthy palette',
+    promptTemplate:
+      '{prompt}, medieval setting, stone castle walls, wool and leather garments, torchlight, painterly realism, muted earthy palette',
     negativePrompt: 'modern clothing, cars, phones, neon, plastic, ' + ART_NEGATIVE,
     keywords: ['chainmail', 'banners', 'candlelit hall', 'misty hills', 'heraldry'],
   },
@@ -49,7 +53,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8',
     name: 'Giant People',
     description: 'The subject towers over the world: a giant among streets and buildings, with convincing scale cues.',
-    promptTemplate: '{prompt}, giant person towering over the city, tiny cars and people below, low angle, forced perspective, realistic scale, wide shot',
+    promptTemplate:
+      '{prompt}, giant person towering over the city, tiny cars and people below, low angle, forced perspective, realistic scale, wide shot',
     negativePrompt: 'normal scale, ' + PHOTO_NEGATIVE,
     keywords: ['skyscrapers at knee height', 'crowds looking up', 'atmospheric haze', 'surreal scale', 'street level'],
   },
@@ -57,7 +62,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: 'ca4e6ad3-3e93-4e03-81a0-d1722d2c128b',
     name: 'DigitalCam',
     description: 'A 2007 flash snapshot: harsh on-camera flash, a date stamp in the corner and raw, unretouched textures.',
-    promptTemplate: '{prompt}, harsh direct on-camera flash, 2007 compact digital camera photo, orange date stamp in the corner, raw unretouched textures, slight overexposure, candid snapshot',
+    promptTemplate:
+      '{prompt}, harsh direct on-camera flash, 2007 compact digital camera photo, orange date stamp in the corner, raw unretouched textures, slight overexposure, candid snapshot',
     negativePrompt: 'studio lighting, bokeh, professional retouching, cinematic grading, ' + PHOTO_NEGATIVE,
     keywords: ['point-and-shoot', 'red-eye', 'hard shadows on the wall', 'low dynamic range', 'jpeg noise'],
   },
@@ -73,7 +79,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '8dd89de9-1cff-402e-88a8-580c29d91473',
     name: '0.5 Selfie',
     description: 'Exaggerated depth and playful proportions: the face or object up close, the background stretched to infinity.',
-    promptTemplate: '{prompt}, ultra wide 0.5x selfie, face close to the lens, exaggerated perspective, background stretched to infinity, playful proportions',
+    promptTemplate:
+      '{prompt}, ultra wide 0.5x selfie, face close to the lens, exaggerated perspective, background stretched to infinity, playful proportions',
     negativePrompt: 'telephoto compression, flat perspective, ' + PHOTO_NEGATIVE,
     keywords: ['barrel distortion', 'looking down at the camera', 'arm in frame', 'deep focus', 'phone camera'],
   },
@@ -89,7 +96,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: 'd2e8ba04-9935-4dee-8bc4-39ac789746fc',
     name: 'Subway',
     description: 'Underground platforms and train cars under fluorescent light, the city in motion around the subject.',
-    promptTemplate: '{prompt}, subway platform, fluorescent lighting, tiled walls, motion blur of a passing train, urban commuter atmosphere',
+    promptTemplate:
+      '{prompt}, subway platform, fluorescent lighting, tiled walls, motion blur of a passing train, urban commuter atmosphere',
     negativePrompt: PHOTO_NEGATIVE,
     keywords: ['metro car', 'handrails', 'late night', 'green cast light', 'station signage'],
   },
@@ -121,7 +129,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '811de7ab-7aaf-4a6b-b352-cdea6c34c8f1',
     name: 'Movie',
     description: 'A still from a film: anamorphic framing, graded colour and motivated light.',
-    promptTemplate: '{prompt}, cinematic film still, anamorphic widescreen, teal and orange grade, motivated lighting, shallow depth of field, film grain',
+    promptTemplate:
+      '{prompt}, cinematic film still, anamorphic widescreen, teal and orange grade, motivated lighting, shallow depth of field, film grain',
     negativePrompt: PHOTO_NEGATIVE,
     keywords: ['35mm film', 'lens flare', 'letterbox', 'dramatic blocking', 'moody'],
   },
@@ -153,7 +162,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '83caff04-691c-468c-b4a0-fd6bbabe062b',
     name: 'Vintage PhotoBooth',
     description: 'A strip from an old photo booth: flat flash, plain curtain and silver-gelatin tones.',
-    promptTemplate: '{prompt}, vintage photo booth picture, flat frontal flash, plain curtain background, black and white silver gelatin, playful expression',
+    promptTemplate:
+      '{prompt}, vintage photo booth picture, flat frontal flash, plain curtain background, black and white silver gelatin, playful expression',
     negativePrompt: 'colour, cinematic lighting, ' + PHOTO_NEGATIVE,
     keywords: ['photo strip', 'scratches', 'high contrast', 'square crop', 'retro'],
   },
@@ -185,7 +195,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '294bb3ee-eaef-4d2a-93e3-164268803db4',
     name: '360 Cam',
     description: 'A 360-degree action camera held at arm\u2019s length: spherical distortion and the world wrapping around.',
-    promptTemplate: '{prompt}, 360 camera selfie, spherical distortion, world wrapping around the subject, action camera, wide dynamic scene',
+    promptTemplate:
+      '{prompt}, 360 camera selfie, spherical distortion, world wrapping around the subject, action camera, wide dynamic scene',
     negativePrompt: PHOTO_NEGATIVE,
     keywords: ['selfie stick invisible', 'tiny planet', 'extreme wide', 'adventure', 'motion'],
   },
@@ -225,7 +236,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: 'a643a36a-85e6-4e3d-80db-13e4997203cc',
     name: 'Hallway Noir',
     description: 'Film-noir corridors: slatted shadows, a single practical light and suspense.',
-    promptTemplate: '{prompt}, dim hallway, film noir lighting, venetian blind shadows, single practical lamp, suspenseful mood, desaturated',
+    promptTemplate:
+      '{prompt}, dim hallway, film noir lighting, venetian blind shadows, single practical lamp, suspenseful mood, desaturated',
     negativePrompt: 'bright, cheerful, ' + PHOTO_NEGATIVE,
     keywords: ['smoke', 'trench coat', 'hard shadows', 'mystery', 'black and white'],
   },
@@ -265,7 +277,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '53959c8a-4323-4b78-9888-e9f6fb0f6b98',
     name: '2049',
     description: 'A dystopian future of haze, monumental architecture and orange and cyan light.',
-    promptTemplate: '{prompt}, dystopian future city, orange dust haze, monumental brutalist architecture, neon cyan accents, lone figure, sci-fi cinematic',
+    promptTemplate:
+      '{prompt}, dystopian future city, orange dust haze, monumental brutalist architecture, neon cyan accents, lone figure, sci-fi cinematic',
     negativePrompt: 'medieval, rural, ' + PHOTO_NEGATIVE,
     keywords: ['holograms', 'fog', 'towering statues', 'rain', 'retro-futurism'],
   },
@@ -289,7 +302,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '70fbb531-5ee2-492e-8c53-5dbd6923e8c2',
     name: 'Giant Accessory',
     description: 'An everyday accessory blown up to enormous size beside the subject.',
-    promptTemplate: '{prompt}, oversized giant accessory, surreal scale, everyday object enlarged, clean studio backdrop, playful editorial',
+    promptTemplate:
+      '{prompt}, oversized giant accessory, surreal scale, everyday object enlarged, clean studio backdrop, playful editorial',
     negativePrompt: 'normal scale, ' + PHOTO_NEGATIVE,
     keywords: ['huge handbag', 'giant sunglasses', 'pop art', 'bold colour', 'conceptual'],
   },
@@ -337,7 +351,8 @@ export const STYLE_CATALOG: readonly SoulStyle[] = [
     id: '07a85fb3-4407-4122-a4eb-42124e57734c',
     name: 'CCTV',
     description: 'A security-camera frame: high angle, wide lens, timestamp overlay and low-grade video.',
-    promptTemplate: '{prompt}, security camera footage, high corner angle, wide lens, timestamp overlay, grainy low quality video, green tint',
+    promptTemplate:
+      '{prompt}, security camera footage, high corner angle, wide lens, timestamp overlay, grainy low quality video, green tint',
     negativePrompt: 'cinematic, bokeh, professional photo',
     keywords: ['surveillance', 'monochrome', 'fisheye edge', 'night vision', 'found footage'],
   },

@@ -47,7 +47,10 @@ export type SeriesResolution = (typeof SERIES_RESOLUTIONS)[number];
  * Per resolution: the Soul 9:16 keyframe (1152x2048 at 720p or 1080p) and the DoP tier whose
  * short side is the clip's width (lite 480x854, turbo 720x1280, standard 1080x1920).
  */
-export const SERIES_RENDER: Record<SeriesResolution, { keyframe: { width: number; height: number }; soulPrice: 'soul.720p' | 'soul.1080p'; tier: DopTier }> = {
+export const SERIES_RENDER: Record<
+  SeriesResolution,
+  { keyframe: { width: number; height: number }; soulPrice: 'soul.720p' | 'soul.1080p'; tier: DopTier }
+> = {
   '480p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'lite' },
   '720p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'turbo' },
   '1080p': { keyframe: { width: 1152, height: 2048 }, soulPrice: 'soul.1080p', tier: 'standard' },
@@ -90,9 +93,21 @@ export interface SeriesPlan {
 export const VIDEO_SERIES_FIELDS = {
   ...CREATOR_BRIEF_FIELDS,
   topic: { ...CREATOR_BRIEF_FIELDS.topic, example: 'how to repot a houseplant' },
-  target_duration: { kind: 'number', int: true, min: SERIES_MIN_DURATION_S, max: SERIES_MAX_DURATION_S, default: SERIES_MIN_DURATION_S, description: 'Seconds the concatenated video lasts at least' },
+  target_duration: {
+    kind: 'number',
+    int: true,
+    min: SERIES_MIN_DURATION_S,
+    max: SERIES_MAX_DURATION_S,
+    default: SERIES_MIN_DURATION_S,
+    description: 'Seconds the concatenated video lasts at least',
+  },
   clip_duration: { kind: 'literal', values: SERIES_CLIP_DURATIONS, default: 5, description: 'Seconds per clip' },
-  resolution: { kind: 'literal', values: SERIES_RESOLUTIONS, default: '720p', description: 'Clip width (9:16): 480p drafts are cheaper and faster, 1080p renders at the top tier' },
+  resolution: {
+    kind: 'literal',
+    values: SERIES_RESOLUTIONS,
+    default: '720p',
+    description: 'Clip width (9:16): 480p drafts are cheaper and faster, 1080p renders at the top tier',
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 export function readVideoSeries(template: SeriesTemplate, body: unknown): VideoSeriesRequest {
@@ -126,7 +141,9 @@ export function seriesDuration(clips: number, clipS: number, transitionS = SERIE
 
 /** Camera words -> at most two library motions; no camera words: a gentle parallax. */
 export function sceneMotions(camera: string): SeriesScene['motions'] {
-  const picked = pickMotionsFromPrompt(camera).filter((m) => !findMotion(m.id)!.startEndFrame).slice(0, SERIES_MAX_MOTIONS);
+  const picked = pickMotionsFromPrompt(camera)
+    .filter((m) => !findMotion(m.id)!.startEndFrame)
+    .slice(0, SERIES_MAX_MOTIONS);
   const motions = picked.length ? picked : [{ ...KLING_FALLBACK_MOTION }];
   return motions.map((m) => ({ ...m, name: findMotion(m.id)!.name }));
 }
@@ -141,16 +158,17 @@ interface Beat {
 }
 
 /** Each template: its opening beats, a repeating middle and its closing beats; {T} is the topic, {N} a counter. */
-const STRUCTURES: Record<SeriesTemplate, { open: Beat[]; middle: Beat[]; close: Beat[]; look: string[]; cameras: string[]; title: string }> = {
+const STRUCTURES: Record<
+  SeriesTemplate,
+  { open: Beat[]; middle: Beat[]; close: Beat[]; look: string[]; cameras: string[]; title: string }
+> = {
   tutorial: {
     title: '{T}: a step-by-step tutorial',
     open: [
       { beat: 'hook', scene: 'the finished result, eye-catching hero shot', caption: '{HOWTO}' },
       { beat: 'tools', scene: 'everything you need laid out on a table', caption: 'What you need' },
     ],
-    middle: [
-      { beat: 'step {N}', scene: 'hands doing step {N}, clear close-up', caption: 'Step {N}: {POINT}' },
-    ],
+    middle: [{ beat: 'step {N}', scene: 'hands doing step {N}, clear close-up', caption: 'Step {N}: {POINT}' }],
     close: [
       { beat: 'result', scene: 'the finished result, proud reveal', caption: 'And that is it' },
       { beat: 'call to action', scene: 'inviting wide shot of the workspace', caption: 'Save this and try it today' },
@@ -181,9 +199,7 @@ const STRUCTURES: Record<SeriesTemplate, { open: Beat[]; middle: Beat[]; close: 
       { beat: 'establishing', scene: 'vast establishing shot of the world', caption: '{T}' },
       { beat: 'character', scene: 'the protagonist in their world, pensive', caption: 'It started quietly' },
     ],
-    middle: [
-      { beat: 'rising {N}', scene: 'rising tension, moment {N} of the journey', caption: '{POINT}' },
-    ],
+    middle: [{ beat: 'rising {N}', scene: 'rising tension, moment {N} of the journey', caption: '{POINT}' }],
     close: [
       { beat: 'climax', scene: 'the climax, intense dramatic moment', caption: 'Everything changed' },
       { beat: 'resolution', scene: 'calm resolution at golden hour', caption: 'And then, silence' },
@@ -193,26 +209,16 @@ const STRUCTURES: Record<SeriesTemplate, { open: Beat[]; middle: Beat[]; close: 
   },
   pov: {
     title: 'POV: {T}',
-    open: [
-      { beat: 'pov setup', scene: 'first-person view, your hands in frame, arriving', caption: 'POV: {T}' },
-    ],
-    middle: [
-      { beat: 'moment {N}', scene: 'first-person view of moment {N}, hands in frame', caption: '{POINT}' },
-    ],
-    close: [
-      { beat: 'payoff', scene: 'first-person view of the payoff moment', caption: 'Worth it' },
-    ],
+    open: [{ beat: 'pov setup', scene: 'first-person view, your hands in frame, arriving', caption: 'POV: {T}' }],
+    middle: [{ beat: 'moment {N}', scene: 'first-person view of moment {N}, hands in frame', caption: '{POINT}' }],
+    close: [{ beat: 'payoff', scene: 'first-person view of the payoff moment', caption: 'Worth it' }],
     look: ['natural phone camera look, daylight', 'evening city lights, bokeh', 'soft morning light'],
     cameras: ['handheld', 'handheld push in', 'slow pan left', 'tilt up', 'handheld pan right'],
   },
   'faceless-story': {
     title: '{T}: a story',
-    open: [
-      { beat: 'opening', scene: 'atmospheric scene setting, no faces visible', caption: 'This is a story about {T}' },
-    ],
-    middle: [
-      { beat: 'chapter {N}', scene: 'symbolic scene for chapter {N}: objects, hands, silhouettes, no faces', caption: '{POINT}' },
-    ],
+    open: [{ beat: 'opening', scene: 'atmospheric scene setting, no faces visible', caption: 'This is a story about {T}' }],
+    middle: [{ beat: 'chapter {N}', scene: 'symbolic scene for chapter {N}: objects, hands, silhouettes, no faces', caption: '{POINT}' }],
     close: [
       { beat: 'ending', scene: 'quiet ending image, empty room, window light, no faces', caption: 'Some stories stay with you' },
       { beat: 'call to action', scene: 'a closed book on a table, no faces', caption: 'Follow for part two' },
@@ -223,11 +229,58 @@ const STRUCTURES: Record<SeriesTemplate, { open: Beat[]; middle: Beat[]; close: 
 };
 
 const POINTS: Record<SeriesTemplate, string[]> = {
-  tutorial: ['prepare everything', 'start with the basics', 'take your time here', 'the key move', 'check your work', 'avoid this mistake', 'the pro tip', 'almost there', 'clean it up', 'the finishing touch'],
-  'product-showcase': ['built to last', 'light and compact', 'smart by design', 'made for every day', 'the detail you will love', 'effortless to use', 'premium materials', 'ready when you are'],
-  cinematic: ['a sign appears', 'the road splits', 'no turning back', 'the storm gathers', 'a choice is made', 'the night grows long', 'a light in the distance', 'closer now'],
-  pov: ['you did not expect this', 'this part is the best', 'wait for it', 'you look around', 'time slows down', 'one more step', 'the view hits different', 'you take it in'],
-  'faceless-story': ['it began with a letter', 'nobody knew', 'the days grew shorter', 'a door left open', 'footsteps in the hall', 'the old photograph', 'a promise kept', 'the last page'],
+  tutorial: [
+    'prepare everything',
+    'start with the basics',
+    'take your time here',
+    'the key move',
+    'check your work',
+    'avoid this mistake',
+    'the pro tip',
+    'almost there',
+    'clean it up',
+    'the finishing touch',
+  ],
+  'product-showcase': [
+    'built to last',
+    'light and compact',
+    'smart by design',
+    'made for every day',
+    'the detail you will love',
+    'effortless to use',
+    'premium materials',
+    'ready when you are',
+  ],
+  cinematic: [
+    'a sign appears',
+    'the road splits',
+    'no turning back',
+    'the storm gathers',
+    'a choice is made',
+    'the night grows long',
+    'a light in the distance',
+    'closer now',
+  ],
+  pov: [
+    'you did not expect this',
+    'this part is the best',
+    'wait for it',
+    'you look around',
+    'time slows down',
+    'one more step',
+    'the view hits different',
+    'you take it in',
+  ],
+  'faceless-story': [
+    'it began with a letter',
+    'nobody knew',
+    'the days grew shorter',
+    'a door left open',
+    'footsteps in the hall',
+    'the old photograph',
+    'a promise kept',
+    'the last page',
+  ],
 };
 
 function pick<T>(list: readonly T[], rnd: () => number): T {
@@ -261,7 +314,12 @@ export function templateSeriesPlan(req: VideoSeriesRequest): SeriesPlan {
   ];
   let point = 0;
   const scenes = beats.map(({ b, n }, index) => {
-    const fill = (t: string) => t.replace(/\{HOWTO\}/g, /^how to\s/i.test(topic) ? topic : `How to ${topic}`).replace(/\{T\}/g, topic).replace(/\{N\}/g, String(n)).replace(/\{POINT\}/g, () => points[point++ % points.length]);
+    const fill = (t: string) =>
+      t
+        .replace(/\{HOWTO\}/g, /^how to\s/i.test(topic) ? topic : `How to ${topic}`)
+        .replace(/\{T\}/g, topic)
+        .replace(/\{N\}/g, String(n))
+        .replace(/\{POINT\}/g, () => points[point++ % points.length]);
     const camera = pick(s.cameras, rnd);
     const caption = fill(b.caption);
     return {

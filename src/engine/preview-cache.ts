@@ -25,12 +25,19 @@ export async function sourceDigest(root: string, extra: string[] = []): Promise<
     } else {
       const dir = path.dirname(e);
       const name = path.basename(e);
-      files.push(...(await readdir(path.join(root, dir))).filter((f) => isCode(f) && f.replace(/\.\w+$/, '') === name).map((f) => path.join(dir, f)));
+      files.push(
+        ...(await readdir(path.join(root, dir))).filter((f) => isCode(f) && f.replace(/\.\w+$/, '') === name).map((f) => path.join(dir, f)),
+      );
     }
   }
   files.sort();
   const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update('\0').update(await readFile(path.join(root, f))).update('\0');
+  for (const f of files)
+    hash
+      .update(f)
+      .update('\0')
+      .update(await readFile(path.join(root, f)))
+      .update('\0');
   return hash.digest('hex');
 }
 

@@ -18,7 +18,9 @@ export function redactingOptions() {
       req: (req: Req) => ({ method: req.method, url: redact(req.url ?? ''), remoteAddress: req.ip }),
       // Services log `err` as a stack or message string too: redact it as it is, never read .message off it.
       err: (err: unknown) =>
-        err instanceof Error ? { type: err.name, code: (err as { code?: string }).code, message: redact(err.message), stack: redact(err.stack ?? '') } : redactDeep(err),
+        err instanceof Error
+          ? { type: err.name, code: (err as { code?: string }).code, message: redact(err.message), stack: redact(err.stack ?? '') }
+          : redactDeep(err),
     },
     hooks: {
       logMethod(args: unknown[], method: (...a: unknown[]) => void) {

@@ -13,7 +13,9 @@ function capture() {
 describe('logger err field', () => {
   it('logs an err given as a string (redacted) instead of throwing', () => {
     const { lines, logger } = capture();
-    expect(() => logCallback(logger)('lease recovery failed', { err: 'error: terminating connection; GET /media/a.png?sig=abc' })).not.toThrow();
+    expect(() =>
+      logCallback(logger)('lease recovery failed', { err: 'error: terminating connection; GET /media/a.png?sig=abc' }),
+    ).not.toThrow();
     expect(lines[0]).toMatchObject({ msg: 'lease recovery failed', err: 'error: terminating connection; GET /media/a.png?sig=[REDACTED]' });
   });
 

@@ -17,7 +17,8 @@ export interface LoggerOptions {
 
 function level(name: string | undefined): string {
   const l = (name ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new Error(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${name}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(l))
+    throw new Error(`OPENSOUL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${name}"`);
   return l;
 }
 

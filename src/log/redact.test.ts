@@ -3,7 +3,9 @@ import { redact, redactDeep } from './redact.js';
 
 describe('redact', () => {
   it('hides media signatures and presigned credentials but keeps the rest of the URL', () => {
-    expect(redact('GET /media/output/a/b.png?exp=1700000000&sig=AbC_-123 200')).toBe('GET /media/output/a/b.png?exp=1700000000&sig=[REDACTED] 200');
+    expect(redact('GET /media/output/a/b.png?exp=1700000000&sig=AbC_-123 200')).toBe(
+      'GET /media/output/a/b.png?exp=1700000000&sig=[REDACTED] 200',
+    );
     expect(redact('https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=deadbeef&X-Amz-Expires=300')).toBe(
       'https://b.s3.amazonaws.com/k?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&X-Amz-Expires=300',
     );
@@ -20,12 +22,22 @@ describe('redact', () => {
     expect(redact('secret whsec_AbCd+/==')).toContain('whsec_[REDACTED]');
     expect(redact('redis://user:hunter2@cache:6379/0')).toBe('redis://user:[REDACTED]@cache:6379/0');
     // Per-request secrets as the outbox sends them, and the server's own keys by config name.
-    expect(redact('{"X-Webhook-Secret-Key":"hook-pass","url":"https://x"}')).toBe('{"X-Webhook-Secret-Key":"[REDACTED]","url":"https://x"}');
-    expect(redact('OPENSOUL_DATA_KEY=q1w2e3 OPENSOUL_MEDIA_SECRET=abc OPENSOUL_OPERATOR_TOKEN=tok')).toBe('OPENSOUL_DATA_KEY=[REDACTED] OPENSOUL_MEDIA_SECRET=[REDACTED] OPENSOUL_OPERATOR_TOKEN=[REDACTED]');
-    expect(redact('{"dataKey":"q1w2e3","mediaSecret":"abc","operatorToken":"tok"}')).toBe('{"dataKey":"[REDACTED]","mediaSecret":"[REDACTED]","operatorToken":"[REDACTED]"}');
+    expect(redact('{"X-Webhook-Secret-Key":"hook-pass","url":"https://x"}')).toBe(
+      '{"X-Webhook-Secret-Key":"[REDACTED]","url":"https://x"}',
+    );
+    expect(redact('OPENSOUL_DATA_KEY=q1w2e3 OPENSOUL_MEDIA_SECRET=abc OPENSOUL_OPERATOR_TOKEN=tok')).toBe(
+      'OPENSOUL_DATA_KEY=[REDACTED] OPENSOUL_MEDIA_SECRET=[REDACTED] OPENSOUL_OPERATOR_TOKEN=[REDACTED]',
+    );
+    expect(redact('{"dataKey":"q1w2e3","mediaSecret":"abc","operatorToken":"tok"}')).toBe(
+      '{"dataKey":"[REDACTED]","mediaSecret":"[REDACTED]","operatorToken":"[REDACTED]"}',
+    );
   });
 
   it('walks log records', () => {
-    expect(redactDeep({ url: '/media/x?sig=abc', n: 3, nested: [{ auth: 'Bearer q' }] })).toEqual({ url: '/media/x?sig=[REDACTED]', n: 3, nested: [{ auth: 'Bearer [REDACTED]' }] });
+    expect(redactDeep({ url: '/media/x?sig=abc', n: 3, nested: [{ auth: 'Bearer q' }] })).toEqual({
+      url: '/media/x?sig=[REDACTED]',
+      n: 3,
+      nested: [{ auth: 'Bearer [REDACTED]' }],
+    });
   });
 });

@@ -7,7 +7,10 @@ const REDACTED = '[REDACTED]';
 
 const RULES: [RegExp, string][] = [
   // Query parameters that authorize a URL: our media `sig`, S3 presigning, common token names.
-  [/([?&](?:sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|api_key|apikey|secret)=)[^&#\s"'<>]*/gi, `$1${REDACTED}`],
+  [
+    /([?&](?:sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|api_key|apikey|secret)=)[^&#\s"'<>]*/gi,
+    `$1${REDACTED}`,
+  ],
   // Authorization values: `Key id:secret`, `Bearer …`, `Basic …`.
   [/\b(Key|Bearer|Basic)(\s+)[^\s"',;]+/g, `$1$2${REDACTED}`],
   // Compact opensoul tokens and webhook signing secrets.
@@ -16,7 +19,10 @@ const RULES: [RegExp, string][] = [
   // Passwords in URLs (redis://user:pass@host, postgres://…).
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s@/"']+@/gi, `$1${REDACTED}@`],
   // JSON or header fields that hold a secret.
-  [/("?(?:hf-secret|x-api-key|ocp-apim-subscription-key|authorization|secret|webhook_secret|x-webhook-secret-key|password|secret_access_key|data_?key|opensoul_data_key|media_?secret|opensoul_media_secret|operator_?token|opensoul_operator_token)"?\s*[:=]\s*"?)(?!Key\b|Bearer\b|Basic\b|\[REDACTED\])[^"\s,}]+/gi, `$1${REDACTED}`],
+  [
+    /("?(?:hf-secret|x-api-key|ocp-apim-subscription-key|authorization|secret|webhook_secret|x-webhook-secret-key|password|secret_access_key|data_?key|opensoul_data_key|media_?secret|opensoul_media_secret|operator_?token|opensoul_operator_token)"?\s*[:=]\s*"?)(?!Key\b|Bearer\b|Basic\b|\[REDACTED\])[^"\s,}]+/gi,
+    `$1${REDACTED}`,
+  ],
 ];
 
 export function redact(text: string): string {
@@ -38,5 +44,6 @@ export function redactDeep(value: unknown, depth = 0): unknown {
 
 /** A `log(msg, extra)` function for a process, writing redacted lines to stderr. */
 export function processLog(prefix: string) {
-  return (msg: string, extra?: Record<string, unknown>) => console.error(redact(`[${prefix}] ${msg}`), extra ? JSON.stringify(redactDeep(extra)) : '');
+  return (msg: string, extra?: Record<string, unknown>) =>
+    console.error(redact(`[${prefix}] ${msg}`), extra ? JSON.stringify(redactDeep(extra)) : '');
 }

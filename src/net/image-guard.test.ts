@@ -142,7 +142,9 @@ describe('inspectImage refuses', () => {
   });
 
   it('a real highly compressible image over the pixel limit', async () => {
-    const flat = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } }).png().toBuffer();
+    const flat = await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect(flat.length).toBeLessThan(100_000);
     await expectRejected(inspectImage(flat, { ...limits, maxPixels: 2000 * 2000 }), 'too_many_pixels');
   });
@@ -185,8 +187,12 @@ describe('inspectImage refuses', () => {
   });
 
   it('unsupported types, whatever they claim to be', async () => {
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).gif().toBuffer();
-    const tiff = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).tiff().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .gif()
+      .toBuffer();
+    const tiff = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .tiff()
+      .toBuffer();
     for (const b of [gif, tiff, Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), Buffer.alloc(0)]) {
       await expectRejected(inspectImage(b, limits), 'unsupported_type');
     }

@@ -42,7 +42,11 @@ function bytesAt(b: Uint8Array, offset: number, expected: readonly number[]): bo
 }
 
 function asciiAt(b: Uint8Array, offset: number, text: string): boolean {
-  return bytesAt(b, offset, [...text].map((c) => c.charCodeAt(0)));
+  return bytesAt(
+    b,
+    offset,
+    [...text].map((c) => c.charCodeAt(0)),
+  );
 }
 
 /** Identifies JPEG, PNG and WebP from their magic bytes; anything else is null. */
@@ -138,10 +142,7 @@ export async function inspectImage(bytes: Buffer, limits: ImageLimits): Promise<
   if (!dims) throw new ImageRejectedError('corrupt', 'The image header is corrupt or truncated');
   const { width, height } = dims;
   if (width * height > limits.maxPixels) {
-    throw new ImageRejectedError(
-      'too_many_pixels',
-      `The image is ${width}x${height} pixels; the limit is ${limits.maxPixels} pixels`,
-    );
+    throw new ImageRejectedError('too_many_pixels', `The image is ${width}x${height} pixels; the limit is ${limits.maxPixels} pixels`);
   }
   if ((limits.maxWidth !== undefined && width > limits.maxWidth) || (limits.maxHeight !== undefined && height > limits.maxHeight)) {
     throw new ImageRejectedError(

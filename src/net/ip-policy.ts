@@ -27,13 +27,7 @@ export interface AddressPolicy {
 }
 
 /** Categories that `allowPrivate` lets through: addresses of the operator's own networks. */
-const PRIVATE_LIKE: ReadonlySet<AddressCategory> = new Set([
-  'loopback',
-  'private',
-  'cgnat',
-  'link_local',
-  'unique_local',
-]);
+const PRIVATE_LIKE: ReadonlySet<AddressCategory> = new Set(['loopback', 'private', 'cgnat', 'link_local', 'unique_local']);
 
 // Cloud instance-metadata endpoints. Refused even with allowPrivate: credentials live there.
 const METADATA_V4 = new Set([
@@ -107,9 +101,7 @@ export function parseIPv6(text: string): Uint8Array | null {
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
   const groups =
-    tail === null
-      ? headGroups
-      : [...headGroups, ...new Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+    tail === null ? headGroups : [...headGroups, ...new Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
   if (groups.length !== 8) return null;
   groups.forEach((g, i) => {
     const v = parseInt(g, 16);

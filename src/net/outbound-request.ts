@@ -5,13 +5,7 @@ import { promises as dns } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import {
-  isHostAllowlisted,
-  isMetadataHostname,
-  normalizeHost,
-  refusedCategory,
-  type AddressPolicy,
-} from './ip-policy.js';
+import { isHostAllowlisted, isMetadataHostname, normalizeHost, refusedCategory, type AddressPolicy } from './ip-policy.js';
 import { SafeFetchError } from './safe-fetch-error.js';
 
 export interface ResolvedAddress {

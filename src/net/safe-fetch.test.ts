@@ -93,10 +93,7 @@ describe('address checks', () => {
   it('refuses a public-looking host name that resolves to 127.0.0.1, without connecting', async () => {
     const before = server.received.length;
     const lookup = fakeDns({ 'images.example.com': ['127.0.0.1'] });
-    const err = await expectFetchError(
-      safeFetch(server.url('/image.png', 'images.example.com'), { ...base, lookup }),
-      'blocked_address',
-    );
+    const err = await expectFetchError(safeFetch(server.url('/image.png', 'images.example.com'), { ...base, lookup }), 'blocked_address');
     expect(lookup.calls).toEqual(['images.example.com']);
     expect(server.received.length).toBe(before);
     // The user-facing message must not reveal the internal address; the detail is for logs.
@@ -153,10 +150,7 @@ describe('address checks', () => {
   it('keeps cloud metadata addresses refused with allowPrivate', async () => {
     const lookup = fakeDns({ 'sneaky.example.com': ['169.254.169.254'] });
     await expectFetchError(safeFetch('http://169.254.169.254/', { ...base, allowPrivate: true }), 'blocked_address');
-    await expectFetchError(
-      safeFetch('http://sneaky.example.com/', { ...base, lookup, allowPrivate: true }),
-      'blocked_address',
-    );
+    await expectFetchError(safeFetch('http://sneaky.example.com/', { ...base, lookup, allowPrivate: true }), 'blocked_address');
   });
 
   it('checkUserUrl validates a URL up front with the same rules', async () => {
@@ -195,8 +189,25 @@ describe('fetching from local servers', () => {
     // A throwaway self-signed certificate; no CA trusts it, so the fetch must fail on TLS.
     const dir = mkdtempSync(join(tmpdir(), 'opensoul-tls-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=secure.test',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=secure.test',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       rmSync(dir, { recursive: true, force: true });
       ctx.skip();

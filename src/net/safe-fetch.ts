@@ -1,15 +1,7 @@
 // The single SSRF-safe fetcher every user-supplied URL (image_url, reference images, ...) goes
 // through. Redirects are followed by hand so that every hop is re-checked and re-pinned.
 import { createDeadline, raceAbort } from './deadline.js';
-import {
-  networkError,
-  parseUserUrl,
-  readLimited,
-  resolveTarget,
-  sendPinned,
-  tooLarge,
-  type LookupFn,
-} from './outbound-request.js';
+import { networkError, parseUserUrl, readLimited, resolveTarget, sendPinned, tooLarge, type LookupFn } from './outbound-request.js';
 import { SafeFetchError } from './safe-fetch-error.js';
 
 export { SafeFetchError, type SafeFetchErrorCode } from './safe-fetch-error.js';

@@ -59,7 +59,13 @@ describe('deliverWebhook', () => {
 
   it('keeps a caller-provided Content-Type', async () => {
     const receiver = await serve((_req, res) => res.end('ok'));
-    await deliverWebhook({ url: receiver.url('/'), body: 'a=1', headers: { 'Content-Type': 'text/plain' }, timeoutMs: 5000, fetchVia: LOCAL });
+    await deliverWebhook({
+      url: receiver.url('/'),
+      body: 'a=1',
+      headers: { 'Content-Type': 'text/plain' },
+      timeoutMs: 5000,
+      fetchVia: LOCAL,
+    });
     expect(receiver.received[0].headers['content-type']).toBe('text/plain');
   });
 

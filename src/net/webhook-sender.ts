@@ -63,15 +63,7 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
  * Jitter only shortens a delay (by up to 20 %) so the whole schedule always fits in
  * WEBHOOK_RETRY_WINDOW_MS while spreading retries from many deliveries apart.
  */
-export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [
-  5_000,
-  30_000,
-  2 * 60_000,
-  10 * 60_000,
-  30 * 60_000,
-  60 * 60_000,
-  15 * 60_000,
-];
+export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [5_000, 30_000, 2 * 60_000, 10 * 60_000, 30 * 60_000, 60 * 60_000, 15 * 60_000];
 /** Total attempts including the first. */
 export const WEBHOOK_MAX_ATTEMPTS = WEBHOOK_RETRY_DELAYS_MS.length + 1;
 /** Retries end within this long after the first attempt (Higgsfield documents "up to 2 hours"). */

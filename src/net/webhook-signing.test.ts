@@ -37,7 +37,11 @@ describe('Standard Webhooks', () => {
     const h = standardWebhookHeaders({ id: ID, timestamp: TS, body: BODY, secret: SECRET });
     expect(verifyStandardWebhook(h, BODY, SECRET, 300, NOW)).toBe('ok');
     expect(verifyStandardWebhook(new Headers(h), Buffer.from(BODY), SECRET, 300, NOW)).toBe('ok');
-    const upper = { 'Webhook-Id': h['webhook-id'], 'Webhook-Timestamp': h['webhook-timestamp'], 'Webhook-Signature': h['webhook-signature'] };
+    const upper = {
+      'Webhook-Id': h['webhook-id'],
+      'Webhook-Timestamp': h['webhook-timestamp'],
+      'Webhook-Signature': h['webhook-signature'],
+    };
     expect(verifyStandardWebhook(upper, BODY, SECRET, 300, NOW)).toBe('ok');
   });
 

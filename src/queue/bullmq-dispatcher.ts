@@ -54,11 +54,25 @@ export function bullmqDispatcher(opts: BullmqDispatcherOptions): Dispatcher {
       if (!jobs.length) return;
       const adds = Promise.all(
         jobs.map((j) =>
-          queue.add(j.kind, { id: j.id }, { jobId: dispatchId(j), priority: bullPriority(j.priority), removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'exponential', delay: 1000 } }),
+          queue.add(
+            j.kind,
+            { id: j.id },
+            {
+              jobId: dispatchId(j),
+              priority: bullPriority(j.priority),
+              removeOnComplete: true,
+              removeOnFail: true,
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 1000 },
+            },
+          ),
         ),
       );
       const timer = new AbortController();
-      const outcome = await Promise.race([adds.then(() => 'ok' as const), sleep(ANNOUNCE_WAIT_MS, 'timeout' as const, { signal: timer.signal })]).catch((e: unknown) => String(e));
+      const outcome = await Promise.race([
+        adds.then(() => 'ok' as const),
+        sleep(ANNOUNCE_WAIT_MS, 'timeout' as const, { signal: timer.signal }),
+      ]).catch((e: unknown) => String(e));
       timer.abort();
       if (outcome !== 'ok') log('dispatch failed; the queued-job sweep will re-send it', { jobs: jobs.map((j) => j.id), err: outcome });
       adds.catch(() => {});

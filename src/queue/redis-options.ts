@@ -24,7 +24,8 @@ export function redisOptions(url: string): RedisConnectionOptions {
   } catch {
     throw new Error('OPENSOUL_REDIS_URL is not a URL (value not shown: it may hold a password)');
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`OPENSOUL_REDIS_URL must start with redis:// or rediss://, got "${u.protocol}//"`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new Error(`OPENSOUL_REDIS_URL must start with redis:// or rediss://, got "${u.protocol}//"`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new Error(`OPENSOUL_REDIS_URL database must be a number, got "${u.pathname.slice(1)}"`);
   return {

@@ -28,7 +28,11 @@ export class AccountService {
   async createAccountWithKey(name: string, credits: number): Promise<{ accountId: string; keyId: string; secret: string }> {
     const accountId = randomUUID();
     return this.db.transaction().execute(async (trx) => {
-      await accountsRepo(trx).create({ id: accountId, name, webhookSecret: this.secrets.seal('whsec_' + randomBytes(24).toString('base64')) });
+      await accountsRepo(trx).create({
+        id: accountId,
+        name,
+        webhookSecret: this.secrets.seal('whsec_' + randomBytes(24).toString('base64')),
+      });
       if (credits > 0) await ledgerRepo(trx).apply({ accountId, deltaMilli: toMilli(credits), reason: 'grant', note: 'initial credits' });
       const key = await this.insertKey(trx as unknown as Db, accountId, name);
       return { accountId, ...key };
@@ -71,9 +75,11 @@ export class AccountService {
 
   async grant(accountIdOrKeyId: string, credits: number, note = 'grant'): Promise<number> {
     const accountId = await this.resolveAccount(accountIdOrKeyId);
-    const balance = await this.db.transaction().execute((trx) =>
-      ledgerRepo(trx).apply({ accountId, deltaMilli: toMilli(credits), reason: credits >= 0 ? 'grant' : 'adjust', note }),
-    );
+    const balance = await this.db
+      .transaction()
+      .execute((trx) =>
+        ledgerRepo(trx).apply({ accountId, deltaMilli: toMilli(credits), reason: credits >= 0 ? 'grant' : 'adjust', note }),
+      );
     if (balance === null) throw new DomainError('insufficient_credits', 'Not enough credits');
     return fromMilli(balance);
   }

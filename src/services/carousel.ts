@@ -50,7 +50,12 @@ export class CarouselService {
         carousel: plan,
       },
       webhook: meta.webhook,
-      jobs: plan.slides.map((slide, index) => ({ id: randomUUID(), priority: 0, costMilli: each, input: slideInput(req, slide.image_prompt, slide.overlay_text, index) })),
+      jobs: plan.slides.map((slide, index) => ({
+        id: randomUUID(),
+        priority: 0,
+        costMilli: each,
+        input: slideInput(req, slide.image_prompt, slide.overlay_text, index),
+      })),
     };
   }
 

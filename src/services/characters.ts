@@ -231,7 +231,12 @@ export class CharacterService {
    * transaction. `deleted` when the character was deleted meanwhile: then nothing is recorded
    * and the blobs written here are deleted again (the job's refund is finishJob's, at its end).
    */
-  async storeBuild(id: string, accountId: string, photos: Buffer[], result: CharacterBuildResult): Promise<{ deleted: true } | { deleted: false; thumb: MediaRef | null }> {
+  async storeBuild(
+    id: string,
+    accountId: string,
+    photos: Buffer[],
+    result: CharacterBuildResult,
+  ): Promise<{ deleted: true } | { deleted: false; thumb: MediaRef | null }> {
     // Deleted while the engine ran (the usual case): write no blob at all.
     if (!(await this.repo.exists(id))) return { deleted: true };
     const written: string[] = [];
@@ -247,7 +252,15 @@ export class CharacterService {
       const photo = await put(photos[i], info.contentType);
       const cropIndex = acceptedSet.get(i);
       const crop = cropIndex !== undefined && result.faceCrops[cropIndex] ? await put(result.faceCrops[cropIndex], 'image/jpeg') : null;
-      rows.push({ id: randomUUID(), character_id: id, account_id: accountId, idx: i, media_key: photo.key, face_crop_key: crop?.key ?? null, accepted: cropIndex !== undefined ? 1 : 0 });
+      rows.push({
+        id: randomUUID(),
+        character_id: id,
+        account_id: accountId,
+        idx: i,
+        media_key: photo.key,
+        face_crop_key: crop?.key ?? null,
+        accepted: cropIndex !== undefined ? 1 : 0,
+      });
     }
     const thumb = result.thumbnail ? await put(result.thumbnail, 'image/jpeg') : null;
     // A re-run (drained or recovered job) replaces the earlier run's media instead of orphaning it.
@@ -297,6 +310,12 @@ export class CharacterService {
 
 /** Blob keys of a job's outputs. */
 function outputKeys(j: Job): string[] {
-  return j.results ? [j.results.raw.key, j.results.min.key, ...(j.results.poster ? [j.results.poster.key] : []), ...(j.results.overlay ? [j.results.overlay.key] : [])] : [];
+  return j.results
+    ? [
+        j.results.raw.key,
+        j.results.min.key,
+        ...(j.results.poster ? [j.results.poster.key] : []),
+        ...(j.results.overlay ? [j.results.overlay.key] : []),
+      ]
+    : [];
 }
-

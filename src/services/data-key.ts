@@ -19,7 +19,8 @@ export class DataKeyError extends Error {
   }
 }
 
-const SAME_EVERYWHERE = 'every API and worker process sharing this database must use the same key: set OPENSOUL_DATA_KEY to one value everywhere';
+const SAME_EVERYWHERE =
+  'every API and worker process sharing this database must use the same key: set OPENSOUL_DATA_KEY to one value everywhere';
 
 /**
  * The key that seals webhook secrets: OPENSOUL_DATA_KEY, else `<dataDir>/data-key` (0600, made on
@@ -65,7 +66,8 @@ export async function openSecretBox(s: DataKeySettings, db: Db): Promise<SecretB
     await repo.recordKeyCheck(box.keyId, box.check, 'data');
     recorded = await repo.keyCheck('data');
   }
-  const ok = recorded && recorded.key_check.length === box.check.length && timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(box.check));
+  const ok =
+    recorded && recorded.key_check.length === box.check.length && timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(box.check));
   if (!ok) {
     throw new DataKeyError(
       `data key ${box.keyId} (from ${source}) is not the key this database's webhook secrets are sealed with (${recorded?.key_id}); ${SAME_EVERYWHERE}`,
@@ -82,9 +84,12 @@ export async function openSecretBox(s: DataKeySettings, db: Db): Promise<SecretB
 export async function sealPlainSecrets(db: Db, box: SecretBox): Promise<number> {
   const read = secretsRepo(db);
   /** Pages of plain rows, each page's updates in one transaction (one commit, not one per row). */
-  async function sealAll<R extends { id: string; value: string | null }>(page: (after: string) => Promise<R[]>, write: (repo: ReturnType<typeof secretsRepo>, row: R) => Promise<void>): Promise<number> {
+  async function sealAll<R extends { id: string; value: string | null }>(
+    page: (after: string) => Promise<R[]>,
+    write: (repo: ReturnType<typeof secretsRepo>, row: R) => Promise<void>,
+  ): Promise<number> {
     let count = 0;
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await page(after);
       if (rows.length === 0) return count;
       await db.transaction().execute(async (trx) => {
@@ -99,9 +104,12 @@ export async function sealPlainSecrets(db: Db, box: SecretBox): Promise<number> 
     (await sealAll(read.plainAccountSecrets, (repo, r) => repo.replaceAccountSecret(r.id, r.value, box.seal(r.value)))) +
     (await sealAll(read.plainSetWebhooks, async (repo, r) => {
       const hook = JSON.parse(r.value!) as { secret?: string | null };
-      if (typeof hook.secret === 'string') await repo.replaceSetWebhook(r.id, r.value!, JSON.stringify({ ...hook, secret: box.reseal(hook.secret) }));
+      if (typeof hook.secret === 'string')
+        await repo.replaceSetWebhook(r.id, r.value!, JSON.stringify({ ...hook, secret: box.reseal(hook.secret) }));
     })) +
-    (await sealAll(read.plainOutboxHeaders, (repo, r) => repo.replaceOutboxHeaders(r.id, r.value, JSON.stringify(sealHeaders(box, JSON.parse(r.value))))))
+    (await sealAll(read.plainOutboxHeaders, (repo, r) =>
+      repo.replaceOutboxHeaders(r.id, r.value, JSON.stringify(sealHeaders(box, JSON.parse(r.value)))),
+    ))
   );
 }
 

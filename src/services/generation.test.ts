@@ -21,7 +21,8 @@ afterAll(async () => {
 const params = readSoulParams({ prompt: 'x', quality: '720p', batch_size: 4 }, ['body']);
 const submit = (accountId: string) => ctx.soul.submit(accountId, params, { model: 'soul', dialect: 'higgsfield', webhook: null });
 const balance = async (accountId: string) => Number((await ctx.accounts.get(accountId))!.balance_milli);
-const counted = (status: string) => Number(new RegExp(`opensoul_jobs_finished_total\\{kind="soul",status="${status}"\\} (\\d+)`).exec(ctx.metrics.render([]))?.[1] ?? 0);
+const counted = (status: string) =>
+  Number(new RegExp(`opensoul_jobs_finished_total\\{kind="soul",status="${status}"\\} (\\d+)`).exec(ctx.metrics.render([]))?.[1] ?? 0);
 
 describe('ending jobs', () => {
   it('v2 cancel of a batch is all or nothing when a worker claims a job in between', async () => {
@@ -30,7 +31,11 @@ describe('ending jobs', () => {
     const charged = await balance(accountId);
     // The cancel read the set while all four were queued; a worker then claimed the third.
     const snapshot = await ctx.generation.getOrThrow(set.id, accountId);
-    await ctx.db.db.updateTable('jobs').set({ status: 'in_progress', started_at: new Date().toISOString() }).where('id', '=', set.jobs[2].id).execute();
+    await ctx.db.db
+      .updateTable('jobs')
+      .set({ status: 'in_progress', started_at: new Date().toISOString() })
+      .where('id', '=', set.jobs[2].id)
+      .execute();
     const spy = vi.spyOn(ctx.generation, 'getOrThrow').mockResolvedValueOnce(snapshot);
     expect(await ctx.generation.cancelIfQueued(set.id, accountId)).toBe(false);
     // The cancel decided on the all-queued snapshot, so it was the guarded update that refused.

@@ -156,7 +156,13 @@ export class GenerationService {
       const total = plan.jobs.reduce((s, j) => s + j.costMilli, 0);
       // Charging first takes the account row lock on PostgreSQL, serialising the in-flight check.
       if (total > 0) {
-        const balance = await ledgerRepo(trx).apply({ accountId, deltaMilli: -total, reason: 'charge', jobSetId: plan.id, note: plan.model });
+        const balance = await ledgerRepo(trx).apply({
+          accountId,
+          deltaMilli: -total,
+          reason: 'charge',
+          jobSetId: plan.id,
+          note: plan.model,
+        });
         if (balance === null) throw new DomainError('insufficient_credits', 'Not enough credits');
       }
       const active = await this.repo(trx).countActiveSets(accountId);
@@ -172,12 +178,26 @@ export class GenerationService {
         // A per-request webhook secret is stored sealed; the outbox sends it opened.
         webhook: plan.webhook?.secret ? { ...plan.webhook, secret: this.secrets.seal(plan.webhook.secret) } : plan.webhook,
         visibleUntil: plan.visibleForS ? new Date(Date.now() + plan.visibleForS * 1000).toISOString() : null,
-        jobs: plan.jobs.map((j, index) => ({ id: j.id, kind: j.kind ?? plan.kind, index, priority: j.priority, input: j.input, costMilli: j.costMilli, waiting: j.waiting })),
+        jobs: plan.jobs.map((j, index) => ({
+          id: j.id,
+          kind: j.kind ?? plan.kind,
+          index,
+          priority: j.priority,
+          input: j.input,
+          costMilli: j.costMilli,
+          waiting: j.waiting,
+        })),
       });
       return (await this.repo(trx).getSet(plan.id, accountId))!;
     });
-    this.lifecycle.submitted(plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })), plan.dialect, plan.model);
-    await this.announce(plan.jobs.filter((j) => !j.waiting).map((j) => ({ id: j.id, kind: j.kind ?? plan.kind, priority: j.priority, attempts: 0 })));
+    this.lifecycle.submitted(
+      plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })),
+      plan.dialect,
+      plan.model,
+    );
+    await this.announce(
+      plan.jobs.filter((j) => !j.waiting).map((j) => ({ id: j.id, kind: j.kind ?? plan.kind, priority: j.priority, attempts: 0 })),
+    );
     return stored;
   }
 
@@ -233,7 +253,10 @@ export class GenerationService {
     const set = await this.getOrThrow(id, accountId);
     await this.repo().requestCancel(id);
     // Local workers stop at once; remote ones see cancel_requested on their next heartbeat.
-    this.wake.emit('cancel', set.jobs.filter((j) => j.status === 'in_progress').map((j) => j.id));
+    this.wake.emit(
+      'cancel',
+      set.jobs.filter((j) => j.status === 'in_progress').map((j) => j.id),
+    );
     for (const j of set.jobs.filter((x) => x.status === 'queued' || x.status === 'waiting')) {
       await this.finishJob(j, { status: j.status }, { status: 'canceled', error: 'Canceled by the user' });
     }
@@ -267,7 +290,14 @@ export class GenerationService {
       for (const job of jobs) {
         if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
         if (refunds && job.cost > 0) {
-          await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+          await ledgerRepo(trx).apply({
+            accountId: job.accountId,
+            deltaMilli: job.cost,
+            reason: 'refund',
+            jobSetId: job.jobSetId,
+            jobId: job.id,
+            note: outcome.status,
+          });
         }
         // Files an earlier run stored before its worker died belong to no result now: the
         // retention sweep deletes them on its next pass rather than after the retention period.
@@ -311,7 +341,10 @@ export class GenerationService {
    * canceled, failed otherwise (a video series is not concatenated from some of its clips, which
    * would come out shorter than the target).
    */
-  private async settleWaiting(trx: Db, set: StoredJobSet): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] }> {
+  private async settleWaiting(
+    trx: Db,
+    set: StoredJobSet,
+  ): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] }> {
     const repo = this.repo(trx);
     const others = set.jobs.filter((j) => j.status !== 'waiting');
     if (others.every((j) => j.status === 'completed')) return { released: await repo.queueWaiting(set.id), ended: [] };
@@ -322,7 +355,15 @@ export class GenerationService {
     const ended: { job: FinishingJob; outcome: JobOutcome }[] = [];
     for (const job of set.jobs.filter((j) => j.status === 'waiting')) {
       if (!(await repo.finish(job.id, { status: 'waiting' }, outcome))) continue;
-      if (job.cost > 0) await ledgerRepo(trx).apply({ accountId: job.accountId, deltaMilli: job.cost, reason: 'refund', jobSetId: job.jobSetId, jobId: job.id, note: outcome.status });
+      if (job.cost > 0)
+        await ledgerRepo(trx).apply({
+          accountId: job.accountId,
+          deltaMilli: job.cost,
+          reason: 'refund',
+          jobSetId: job.jobSetId,
+          jobId: job.id,
+          note: outcome.status,
+        });
       ended.push({ job, outcome });
     }
     return { released: [], ended };
@@ -397,7 +438,13 @@ export class GenerationService {
           requeued.push(job);
           await this.touchSet(job.jobSetId);
         }
-      } else if (await this.finishJob(job, { status: 'in_progress' }, { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` })) {
+      } else if (
+        await this.finishJob(
+          job,
+          { status: 'in_progress' },
+          { status: 'failed', error: `The worker running this job stopped ${job.attempts} times; giving up` },
+        )
+      ) {
         failed++;
       }
     }

@@ -54,7 +54,10 @@ export class JobLifecycleLog {
   async started(job: Job) {
     if (!this.logger.isLevelEnabled('info')) return;
     this.quarters.set(job.id, 0);
-    this.logger.info({ event: 'job.started', ...this.fields(job, await this.dialectOf(job.jobSetId)), attempt: job.attempts }, 'job started');
+    this.logger.info(
+      { event: 'job.started', ...this.fields(job, await this.dialectOf(job.jobSetId)), attempt: job.attempts },
+      'job started',
+    );
   }
 
   /** Logged when progress crosses 25, 50 and 75 %: coarse enough for a log, fine enough to see a stuck job. */
@@ -64,24 +67,47 @@ export class JobLifecycleLog {
     if (quarter <= (this.quarters.get(job.id) ?? 0)) return;
     this.quarters.set(job.id, quarter);
     const percent = Math.round((step / total) * 100);
-    this.logger.info({ event: 'job.progress', ...this.fields(job, await this.dialectOf(job.jobSetId)), step, total, percent }, `job progress ${percent}%`);
+    this.logger.info(
+      { event: 'job.progress', ...this.fields(job, await this.dialectOf(job.jobSetId)), step, total, percent },
+      `job progress ${percent}%`,
+    );
   }
 
   /** After the commit that ended a job. `durationMs` is from start; null for a job that never started. */
-  ended(job: JobRef, dialect: string, status: JobStatus, detail: { error?: string | null; durationMs: number | null; refundedMilli: number }) {
+  ended(
+    job: JobRef,
+    dialect: string,
+    status: JobStatus,
+    detail: { error?: string | null; durationMs: number | null; refundedMilli: number },
+  ) {
     this.quarters.delete(job.id);
     const f = this.fields(job, dialect);
     const duration = detail.durationMs === null ? {} : { duration_ms: Math.round(detail.durationMs) };
     if (status === 'completed') this.logger.info({ event: 'job.completed', ...f, ...duration }, 'job completed');
-    else if (status === 'failed') this.logger.warn({ event: 'job.failed', ...f, ...duration, reason: detail.error ?? 'unknown' }, 'job failed');
+    else if (status === 'failed')
+      this.logger.warn({ event: 'job.failed', ...f, ...duration, reason: detail.error ?? 'unknown' }, 'job failed');
     else this.logger.info({ event: `job.${status}`, ...f, ...duration, reason: detail.error ?? undefined }, `job ${status}`);
     if (detail.refundedMilli > 0) this.logger.info({ event: 'job.refunded', ...f, credits: detail.refundedMilli / 1000 }, 'job refunded');
   }
 
-  async webhook(delivery: { jobSetId: string; accountId: string; webhookId: string; attempts: number }, result: { ok: boolean; status?: number; error?: string; final: boolean }) {
+  async webhook(
+    delivery: { jobSetId: string; accountId: string; webhookId: string; attempts: number },
+    result: { ok: boolean; status?: number; error?: string; final: boolean },
+  ) {
     if (!this.logger.isLevelEnabled('info')) return;
-    const base = { job_set_id: delivery.jobSetId, account_id: delivery.accountId, dialect: await this.dialectOf(delivery.jobSetId), webhook_id: delivery.webhookId, attempt: delivery.attempts, http_status: result.status };
+    const base = {
+      job_set_id: delivery.jobSetId,
+      account_id: delivery.accountId,
+      dialect: await this.dialectOf(delivery.jobSetId),
+      webhook_id: delivery.webhookId,
+      attempt: delivery.attempts,
+      http_status: result.status,
+    };
     if (result.ok) this.logger.info({ event: 'webhook.delivered', ...base }, 'webhook delivered');
-    else this.logger.warn({ event: 'webhook.failed', ...base, reason: result.error ?? `HTTP ${result.status}`, will_retry: !result.final }, result.final ? 'webhook failed; giving up' : 'webhook failed; will retry');
+    else
+      this.logger.warn(
+        { event: 'webhook.failed', ...base, reason: result.error ?? `HTTP ${result.status}`, will_retry: !result.final },
+        result.final ? 'webhook failed; giving up' : 'webhook failed; will retry',
+      );
   }
 }

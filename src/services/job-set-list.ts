@@ -55,9 +55,19 @@ export function readSetListQuery(query: Record<string, unknown>): SetListQuery {
 }
 
 /** One page of the account's job sets, newest first; next_cursor is null on the last page. */
-export async function listJobSets(generation: GenerationService, accountId: string, q: SetListQuery): Promise<{ items: StoredJobSet[]; nextCursor: string | null }> {
+export async function listJobSets(
+  generation: GenerationService,
+  accountId: string,
+  q: SetListQuery,
+): Promise<{ items: StoredJobSet[]; nextCursor: string | null }> {
   // One row more than asked tells whether another page exists without a count.
-  const rows = await generation.listSets(accountId, { limit: q.limit + 1, kind: q.kind, status: q.status, cursor: q.cursor, visibleAt: nowIso() });
+  const rows = await generation.listSets(accountId, {
+    limit: q.limit + 1,
+    kind: q.kind,
+    status: q.status,
+    cursor: q.cursor,
+    visibleAt: nowIso(),
+  });
   const items = rows.slice(0, q.limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > q.limit && last ? encodeSetCursor({ createdAt: last.createdAt, id: last.id }) : null };

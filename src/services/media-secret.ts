@@ -33,7 +33,8 @@ export function mediaSecretCheck(secret: string): { keyId: string; check: string
 function readSecretFile(file: string): string {
   if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   const secret = fs.readFileSync(file, 'utf8').trim();
-  if (secret.length < 16) throw new MediaSecretError(`${file} does not hold a media secret (at least 16 characters); restore it or set OPENSOUL_MEDIA_SECRET`);
+  if (secret.length < 16)
+    throw new MediaSecretError(`${file} does not hold a media secret (at least 16 characters); restore it or set OPENSOUL_MEDIA_SECRET`);
   return secret;
 }
 
@@ -78,7 +79,10 @@ export async function openMediaSecret(s: MediaSecretSettings, db: Db): Promise<s
     await repo.recordKeyCheck(mine.keyId, mine.check, 'media');
     recorded = await repo.keyCheck('media');
   }
-  const ok = recorded && recorded.key_check.length === mine.check.length && timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(mine.check));
+  const ok =
+    recorded &&
+    recorded.key_check.length === mine.check.length &&
+    timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(mine.check));
   if (!ok) {
     throw new MediaSecretError(
       `media secret ${mine.keyId} (from ${source}) is not the secret this database's media and upload URLs are signed with (${recorded?.key_id}); ${SAME_EVERYWHERE}`,

@@ -44,7 +44,14 @@ export class MediaService {
     return `${accountId}/${kind}/${randomUUID()}.${EXT[contentType] ?? 'bin'}`;
   }
 
-  async put(accountId: string, kind: 'upload' | 'output' | 'character' | 'cache', blob: StoredBlob, retentionS: number | null, key?: string, moderation?: ModerationRecord | null): Promise<MediaRef> {
+  async put(
+    accountId: string,
+    kind: 'upload' | 'output' | 'character' | 'cache',
+    blob: StoredBlob,
+    retentionS: number | null,
+    key?: string,
+    moderation?: ModerationRecord | null,
+  ): Promise<MediaRef> {
     const k = key ?? this.newKey(accountId, kind, blob.contentType);
     await this.store.put(k, blob.bytes, blob.contentType);
     await this.repo.insert({
@@ -78,7 +85,10 @@ export class MediaService {
    * OPENSOUL_S3_REDIRECT and a store that can presign, the answer is a redirect to the bucket
    * instead of the bytes; every check above still runs here first.
    */
-  async serve(key: string, query: Record<string, string | undefined>): Promise<{ bytes: Buffer; contentType: string } | { redirect: string }> {
+  async serve(
+    key: string,
+    query: Record<string, string | undefined>,
+  ): Promise<{ bytes: Buffer; contentType: string } | { redirect: string }> {
     const now = new Date();
     const verdict = verifyMediaSignature(`/media/${key}`, query, this.config.mediaSecret, now);
     if (verdict === 'expired') throw new DomainError('gone', 'This link has expired');
@@ -98,14 +108,25 @@ export class MediaService {
   }
 
   /** `maxBytes`: a size the client declared for the file; the PUT refuses more (null = global limit only). */
-  async createUploadSlot(accountId: string, contentType: string, maxBytes: number | null = null): Promise<{ upload_url: string; public_url: string; content_type: string }> {
+  async createUploadSlot(
+    accountId: string,
+    contentType: string,
+    maxBytes: number | null = null,
+  ): Promise<{ upload_url: string; public_url: string; content_type: string }> {
     if (!(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
       throw new DomainError('bad_input', `content_type must be one of ${UPLOAD_TYPES.join(', ')}`);
     }
     const token = randomBytes(24).toString('base64url');
     const key = this.newKey(accountId, 'upload', contentType);
     const expiresAt = new Date(Date.now() + 3600_000);
-    await this.repo.insertSlot({ token: slotId(token), accountId, mediaKey: key, contentType, expiresAt: expiresAt.toISOString(), maxBytes });
+    await this.repo.insertSlot({
+      token: slotId(token),
+      accountId,
+      mediaKey: key,
+      contentType,
+      expiresAt: expiresAt.toISOString(),
+      maxBytes,
+    });
     const uploadPath = signMediaPath(`/uploads/${token}`, { secret: this.config.mediaSecret, expiresAt });
     return { upload_url: this.baseUrl() + uploadPath, public_url: this.url(key), content_type: contentType };
   }
@@ -126,14 +147,28 @@ export class MediaService {
     // Before useSlot too: a refused image leaves the URL usable for another file.
     const review = await this.reviewUpload(bytes);
     if (!(await this.repo.useSlot(slot.token))) throw new DomainError('conflict', 'This upload URL has already been used');
-    return this.put(slot.account_id, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, slot.media_key, review);
+    return this.put(
+      slot.account_id,
+      'upload',
+      { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height },
+      this.config.outputRetentionS,
+      slot.media_key,
+      review,
+    );
   }
 
   /** Direct upload (WaveSpeed's multipart and similar). */
   async upload(accountId: string, bytes: Buffer): Promise<MediaRef> {
     const info = await this.inspect(bytes);
     const review = await this.reviewUpload(bytes);
-    return this.put(accountId, 'upload', { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height }, this.config.outputRetentionS, undefined, review);
+    return this.put(
+      accountId,
+      'upload',
+      { bytes, contentType: info.contentType, type: 'image', width: info.width, height: info.height },
+      this.config.outputRetentionS,
+      undefined,
+      review,
+    );
   }
 
   /**
@@ -149,7 +184,10 @@ export class MediaService {
     } catch {
       throw new DomainError('unavailable', 'Content moderation could not check the image, so it was not stored; try again later');
     }
-    if (review.verdict === 'blocked') throw new DomainError('bad_input', `The image was refused by content moderation (${refusalReason(review)}) and was not stored`, { moderation: review });
+    if (review.verdict === 'blocked')
+      throw new DomainError('bad_input', `The image was refused by content moderation (${refusalReason(review)}) and was not stored`, {
+        moderation: review,
+      });
     return review;
   }
 

@@ -2,7 +2,10 @@
 type Labels = Record<string, string>;
 
 // Label sets are small and built in a fixed order at each call site: join the values.
-const key = (l: Labels) => Object.keys(l).map((k) => `${k}=${l[k]}`).join('\u0000');
+const key = (l: Labels) =>
+  Object.keys(l)
+    .map((k) => `${k}=${l[k]}`)
+    .join('\u0000');
 const fmt = (l: Labels) => {
   const e = Object.entries(l);
   return e.length ? `{${e.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}` : '';
@@ -10,7 +13,10 @@ const fmt = (l: Labels) => {
 
 class Counter {
   private readonly values = new Map<string, { labels: Labels; v: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1) {
     const k = key(labels);
     const cur = this.values.get(k) ?? { labels, v: 0 };
@@ -26,7 +32,11 @@ class Counter {
 
 class Histogram {
   private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; n: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[],
+  ) {}
   observe(labels: Labels, value: number) {
     const k = key(labels);
     const s = this.series.get(k) ?? { labels, counts: this.buckets.map(() => 0), sum: 0, n: 0 };
@@ -51,17 +61,31 @@ class Histogram {
 
 export class Metrics {
   readonly httpRequests = new Counter('opensoul_http_requests_total', 'HTTP requests by route, method and status code');
-  readonly httpDuration = new Histogram('opensoul_http_request_duration_seconds', 'HTTP request latency', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-  readonly jobDuration = new Histogram('opensoul_job_duration_seconds', 'Job run time by kind and final status', [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600]);
+  readonly httpDuration = new Histogram(
+    'opensoul_http_request_duration_seconds',
+    'HTTP request latency',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
+  readonly jobDuration = new Histogram(
+    'opensoul_job_duration_seconds',
+    'Job run time by kind and final status',
+    [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+  );
   readonly jobsFinished = new Counter('opensoul_jobs_finished_total', 'Jobs ended by kind and status');
   readonly webhookDeliveries = new Counter('opensoul_webhook_deliveries_total', 'Webhook delivery attempts by outcome');
   /** Job-set event streams (SSE) open in this process now. */
   eventStreams = 0;
 
   render(gauges: { name: string; help: string; samples: { labels: Labels; value: number }[] }[]): string {
-    const parts = [this.httpRequests, this.httpDuration, this.jobDuration, this.jobsFinished, this.webhookDeliveries].map((m) => m.render());
+    const parts = [this.httpRequests, this.httpDuration, this.jobDuration, this.jobsFinished, this.webhookDeliveries].map((m) =>
+      m.render(),
+    );
     for (const g of gauges) {
-      parts.push([`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, ...g.samples.map((s) => `${g.name}${fmt(s.labels)} ${s.value}`)].join('\n'));
+      parts.push(
+        [`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, ...g.samples.map((s) => `${g.name}${fmt(s.labels)} ${s.value}`)].join(
+          '\n',
+        ),
+      );
     }
     return parts.join('\n') + '\n';
   }

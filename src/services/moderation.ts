@@ -1,4 +1,11 @@
-import { type ClassScores, type ModerationMode, type ModerationPolicy, type ModerationRecord, judge, maxScores } from '../domain/moderation.js';
+import {
+  type ClassScores,
+  type ModerationMode,
+  type ModerationPolicy,
+  type ModerationRecord,
+  judge,
+  maxScores,
+} from '../domain/moderation.js';
 import type { JobKind } from '../domain/job.js';
 
 /** The classifier as the service sees it (src/engine/moderation implements it). */
@@ -29,7 +36,8 @@ export class ModerationService {
     readonly policy: ModerationPolicy,
     readonly inputMode: ModerationMode = policy.mode,
   ) {
-    if (policy.mode === 'off' && inputMode === 'off') throw new Error('ModerationService needs mode flag or block for outputs or inputs; build none for off');
+    if (policy.mode === 'off' && inputMode === 'off')
+      throw new Error('ModerationService needs mode flag or block for outputs or inputs; build none for off');
   }
 
   /** Whether this job kind's outputs are classified. */

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Job, JobKind } from '../domain/job.js';
-import { C2paSigner, createSigningIdentity, fetchTimeStampToken, isSignable, pemToDer, type ManifestDefinition } from '../engine/c2pa/index.js';
+import {
+  C2paSigner,
+  createSigningIdentity,
+  fetchTimeStampToken,
+  isSignable,
+  pemToDer,
+  type ManifestDefinition,
+} from '../engine/c2pa/index.js';
 
 const require = createRequire(import.meta.url);
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -24,7 +31,8 @@ export interface LoadedIdentity {
   anchorsPem: string;
 }
 
-const pemOf = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+const pemOf = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 /**
  * The signing identity: the operator's files, or `<dataDir>/c2pa/` (0700; key 0600) made on
@@ -50,7 +58,8 @@ export function loadSigningIdentity(s: ProvenanceSettings): LoadedIdentity {
     chainPem = fs.readFileSync(chainFile, 'utf8');
   }
   const certs = pemToDer(chainPem);
-  if (certs.length < 2) throw new Error('the C2PA certificate chain needs the signer and at least its issuing CA (c2pa-rs refuses self-signed signers)');
+  if (certs.length < 2)
+    throw new Error('the C2PA certificate chain needs the signer and at least its issuing CA (c2pa-rs refuses self-signed signers)');
   return { keyPem, chainPem, anchorsPem: certs.slice(1).map(pemOf).join('') };
 }
 
@@ -135,7 +144,15 @@ export class ProvenanceService {
       assertions: [
         {
           label: 'c2pa.actions.v2',
-          data: { actions: [{ action: 'c2pa.created', digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent: { ...agent, ...(model ? { model } : {}) } }] },
+          data: {
+            actions: [
+              {
+                action: 'c2pa.created',
+                digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+                softwareAgent: { ...agent, ...(model ? { model } : {}) },
+              },
+            ],
+          },
         },
         { label: 'org.opensoul.generation', data: generation },
       ],
@@ -155,7 +172,8 @@ export class ProvenanceService {
     const manifest = this.manifestFor(job, extras);
     const ingredients = inputs.map((bytes, i) => ({ bytes, title: `input image ${i + 1}` }));
     const out: T[] = [];
-    for (const b of blobs) out.push(isSignable(b.contentType) ? { ...b, bytes: await this.signer.sign(b.bytes, b.contentType, manifest, ingredients) } : b);
+    for (const b of blobs)
+      out.push(isSignable(b.contentType) ? { ...b, bytes: await this.signer.sign(b.bytes, b.contentType, manifest, ingredients) } : b);
     return out;
   }
 }

@@ -65,9 +65,7 @@ export class RedisSetEventBus extends LocalSetEventBus {
   private sub: Redis | null = null;
   private publishFailing = false;
 
-  constructor(
-    private readonly opts: { redisUrl: string; prefix: string; log?: (msg: string, extra?: Record<string, unknown>) => void },
-  ) {
+  constructor(private readonly opts: { redisUrl: string; prefix: string; log?: (msg: string, extra?: Record<string, unknown>) => void }) {
     super();
   }
 

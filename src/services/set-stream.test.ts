@@ -18,7 +18,9 @@ function set(version: number, jobs: [JobStatus, number?][]): StoredJobSet {
     kind: 'soul',
     indexedStatus: 'queued',
     version,
-    jobs: jobs.map(([status, step], i) => ({ id: `j${i}`, status, progress: step === undefined ? null : { step, total: 10 } }) as unknown as Job),
+    jobs: jobs.map(
+      ([status, step], i) => ({ id: `j${i}`, status, progress: step === undefined ? null : { step, total: 10 } }) as unknown as Job,
+    ),
   };
 }
 const names = (r: { events: { event: string; id: number }[] }) => r.events.map((e) => `${e.event}@${e.id}`);
@@ -29,11 +31,27 @@ describe('SetStreamCursor', () => {
     expect(names(c.next(set(1, [['queued'], ['queued']])))).toEqual(['status@1']);
     expect(names(c.next(set(1, [['queued'], ['queued']])))).toEqual([]);
     expect(names(c.next(set(2, [['in_progress'], ['queued']])))).toEqual(['status@2']);
-    expect(c.next(set(3, [['in_progress', 4], ['queued']])).events).toEqual([{ event: 'progress', id: 3, jobId: 'j0', step: 4, total: 10 }]);
+    expect(c.next(set(3, [['in_progress', 4], ['queued']])).events).toEqual([
+      { event: 'progress', id: 3, jobId: 'j0', step: 4, total: 10 },
+    ]);
     // A version bump with nothing visible (the same step written again) sends nothing.
     expect(names(c.next(set(4, [['in_progress', 4], ['queued']])))).toEqual([]);
-    expect(names(c.next(set(6, [['in_progress', 6], ['in_progress', 1]])))).toEqual(['status@6']);
-    const end = c.next(set(9, [['completed', 10], ['failed', 1]]));
+    expect(
+      names(
+        c.next(
+          set(6, [
+            ['in_progress', 6],
+            ['in_progress', 1],
+          ]),
+        ),
+      ),
+    ).toEqual(['status@6']);
+    const end = c.next(
+      set(9, [
+        ['completed', 10],
+        ['failed', 1],
+      ]),
+    );
     expect(names(end)).toEqual(['status@9', 'done@9']);
     expect(end.ended).toBe(true);
   });

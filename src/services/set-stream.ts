@@ -36,7 +36,8 @@ export class SetStreamCursor {
       if (statusChanged) events.push({ event: 'status', id, set });
       else {
         for (const j of set.jobs) {
-          if (j.progress && this.progress.get(j.id) !== key(j.progress)) events.push({ event: 'progress', id, jobId: j.id, step: j.progress.step, total: j.progress.total });
+          if (j.progress && this.progress.get(j.id) !== key(j.progress))
+            events.push({ event: 'progress', id, jobId: j.id, step: j.progress.step, total: j.progress.total });
         }
       }
       this.sent = id;

@@ -5,7 +5,14 @@
  * and the plan says which planned it (and why the LLM was not used).
  */
 import { type CarouselPlan, type CarouselRequest, hashtagsFor, templateCarouselPlan } from '../domain/carousel.js';
-import { planTiming, sceneMotions, type SeriesPlan, seriesClipCount, templateSeriesPlan, type VideoSeriesRequest } from '../domain/video-series.js';
+import {
+  planTiming,
+  sceneMotions,
+  type SeriesPlan,
+  seriesClipCount,
+  templateSeriesPlan,
+  type VideoSeriesRequest,
+} from '../domain/video-series.js';
 
 export interface PlannerOptions {
   endpoint: string | null;
@@ -37,7 +44,8 @@ const str = (v: unknown, max: number) => (typeof v === 'string' && v.trim() ? v.
 
 function toCarouselPlan(answer: unknown, req: CarouselRequest): CarouselPlan {
   const a = answer as { slides?: unknown; caption?: unknown; hashtags?: unknown };
-  if (!Array.isArray(a.slides) || a.slides.length !== req.slideCount) throw new Error(`the plan has ${Array.isArray(a.slides) ? a.slides.length : 'no'} slides, not ${req.slideCount}`);
+  if (!Array.isArray(a.slides) || a.slides.length !== req.slideCount)
+    throw new Error(`the plan has ${Array.isArray(a.slides) ? a.slides.length : 'no'} slides, not ${req.slideCount}`);
   const slides = a.slides.map((s, index) => {
     const image = str((s as Record<string, unknown>)?.image_prompt, 600);
     const overlay = str((s as Record<string, unknown>)?.overlay_text, 140);
@@ -46,7 +54,12 @@ function toCarouselPlan(answer: unknown, req: CarouselRequest): CarouselPlan {
   });
   const caption = str(a.caption, 2200);
   if (!caption) throw new Error('the plan has no caption');
-  const tags = Array.isArray(a.hashtags) ? a.hashtags.map((h) => str(h, 40)).filter((h): h is string => !!h).map((h) => (h.startsWith('#') ? h : `#${h}`).replace(/\s+/g, '')) : [];
+  const tags = Array.isArray(a.hashtags)
+    ? a.hashtags
+        .map((h) => str(h, 40))
+        .filter((h): h is string => !!h)
+        .map((h) => (h.startsWith('#') ? h : `#${h}`).replace(/\s+/g, ''))
+    : [];
   return { slides, caption, hashtags: tags.length ? tags.slice(0, 30) : hashtagsFor(req.topic), planner: 'llm', language: req.language };
 }
 
@@ -104,7 +117,8 @@ function seriesPrompt(req: VideoSeriesRequest, count: number): string {
 
 function toSeriesPlan(answer: unknown, req: VideoSeriesRequest, count: number): SeriesPlan {
   const a = answer as { title?: unknown; scenes?: unknown };
-  if (!Array.isArray(a.scenes) || a.scenes.length !== count) throw new Error(`the plan has ${Array.isArray(a.scenes) ? a.scenes.length : 'no'} scenes, not ${count}`);
+  if (!Array.isArray(a.scenes) || a.scenes.length !== count)
+    throw new Error(`the plan has ${Array.isArray(a.scenes) ? a.scenes.length : 'no'} scenes, not ${count}`);
   const scenes = a.scenes.map((raw, index) => {
     const s = (raw ?? {}) as Record<string, unknown>;
     const image = str(s.image_prompt, 600);
@@ -113,7 +127,14 @@ function toSeriesPlan(answer: unknown, req: VideoSeriesRequest, count: number): 
     const camera = str(s.camera, 200) ?? '';
     return { index, beat: str(s.beat, 60) ?? `scene ${index + 1}`, image_prompt: image, camera, motions: sceneMotions(camera), caption };
   });
-  return { template: req.template, title: str(a.title, 200) ?? req.topic, scenes, ...planTiming(req, count), planner: 'llm', language: req.language };
+  return {
+    template: req.template,
+    title: str(a.title, 200) ?? req.topic,
+    scenes,
+    ...planTiming(req, count),
+    planner: 'llm',
+    language: req.language,
+  };
 }
 
 /** The series plan: from the LLM when configured (camera words parsed into motions), else the template's. */
@@ -121,7 +142,11 @@ export async function planVideoSeries(req: VideoSeriesRequest, opts: PlannerOpti
   if (!opts.endpoint) return templateSeriesPlan(req);
   const count = seriesClipCount(req.targetDurationS, req.clipDurationS);
   try {
-    return toSeriesPlan(jsonIn(await chat({ ...opts, endpoint: opts.endpoint, timeoutMs: opts.timeoutMs ?? 60_000 }, seriesPrompt(req, count))), req, count);
+    return toSeriesPlan(
+      jsonIn(await chat({ ...opts, endpoint: opts.endpoint, timeoutMs: opts.timeoutMs ?? 60_000 }, seriesPrompt(req, count))),
+      req,
+      count,
+    );
   } catch (e) {
     return { ...templateSeriesPlan(req), fallback_reason: `LLM plan not used: ${(e as Error).message}` };
   }

@@ -3,7 +3,14 @@ import type { PriceTable } from '../domain/pricing.js';
 import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
 import { type SoulJobInput, seedForImage } from '../domain/soul.js';
 import { DEFAULT_STYLE_ID } from '../domain/styles.js';
-import { SERIES_RENDER, type SeriesClipInput, type SeriesConcatInput, type SeriesPlan, type SeriesScene, type VideoSeriesRequest } from '../domain/video-series.js';
+import {
+  SERIES_RENDER,
+  type SeriesClipInput,
+  type SeriesConcatInput,
+  type SeriesPlan,
+  type SeriesScene,
+  type VideoSeriesRequest,
+} from '../domain/video-series.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
 import { type CharacterGate, checkCharacter } from './soul-service.js';
@@ -34,7 +41,11 @@ export class VideoSeriesService {
   plan(req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta): SubmitPlan {
     const render = SERIES_RENDER[req.resolution];
     const each = this.prices.milli(render.soulPrice) + this.prices.milli(`dop.${render.tier}`);
-    const concat: SeriesConcatInput = { captions: plan.scenes.map((s) => s.caption), clipDurationS: plan.clip_duration, transitionS: plan.transition_s };
+    const concat: SeriesConcatInput = {
+      captions: plan.scenes.map((s) => s.caption),
+      clipDurationS: plan.clip_duration,
+      transitionS: plan.transition_s,
+    };
     return {
       id: randomUUID(),
       type: 'social_video_series',
@@ -54,8 +65,20 @@ export class VideoSeriesService {
       },
       webhook: meta.webhook,
       jobs: [
-        ...plan.scenes.map((scene) => ({ id: randomUUID(), priority: 0, costMilli: each, input: clipInput(req, scene) as unknown as Record<string, unknown> })),
-        { id: randomUUID(), kind: 'series_concat' as const, waiting: true, priority: CONCAT_PRIORITY, costMilli: 0, input: concat as unknown as Record<string, unknown> },
+        ...plan.scenes.map((scene) => ({
+          id: randomUUID(),
+          priority: 0,
+          costMilli: each,
+          input: clipInput(req, scene) as unknown as Record<string, unknown>,
+        })),
+        {
+          id: randomUUID(),
+          kind: 'series_concat' as const,
+          waiting: true,
+          priority: CONCAT_PRIORITY,
+          costMilli: 0,
+          input: concat as unknown as Record<string, unknown>,
+        },
       ],
     };
   }

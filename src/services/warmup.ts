@@ -37,7 +37,10 @@ export class EngineWarmup {
   /** Resolves when every target has loaded or failed; never rejects (failures are in readiness and the log). */
   async start(): Promise<void> {
     const t0 = performance.now();
-    this.logger.info({ event: 'engines.loading', engines: this.targets.map((t) => t.name) }, `loading ${this.targets.length} engine(s): ${this.targets.map((t) => t.name).join(', ')}`);
+    this.logger.info(
+      { event: 'engines.loading', engines: this.targets.map((t) => t.name) },
+      `loading ${this.targets.length} engine(s): ${this.targets.map((t) => t.name).join(', ')}`,
+    );
     await Promise.all(this.targets.map((t) => this.load(t)));
     const failed = this.targets.filter((t) => this.states.get(t.name)?.state !== 'ready').map((t) => t.name);
     const ms = Math.round(performance.now() - t0);
@@ -60,11 +63,17 @@ export class EngineWarmup {
         const what = await t.load();
         const ms = Math.round(performance.now() - t0);
         this.states.set(t.name, { state: 'ready', since: Date.now(), detail: what ? `${what} loaded` : 'loaded' });
-        this.logger.info({ event: 'engine.loaded', engine: t.name, duration_ms: ms, ...(what ? { model: what } : {}) }, `loaded ${t.name} in ${ms} ms`);
+        this.logger.info(
+          { event: 'engine.loaded', engine: t.name, duration_ms: ms, ...(what ? { model: what } : {}) },
+          `loaded ${t.name} in ${ms} ms`,
+        );
       } catch (err) {
         const e = err as Error & { command?: string; fix?: string };
         this.states.set(t.name, { state: 'failed', since: Date.now(), detail: e.message, fix: e.command ?? e.fix });
-        this.logger[retry && before?.detail === e.message ? 'debug' : 'warn']({ event: 'engine.failed', engine: t.name, reason: e.message }, `could not load ${t.name}`);
+        this.logger[retry && before?.detail === e.message ? 'debug' : 'warn'](
+          { event: 'engine.failed', engine: t.name, reason: e.message },
+          `could not load ${t.name}`,
+        );
       } finally {
         this.inFlight.delete(t.name);
       }

@@ -90,7 +90,9 @@ export class WebhookService {
       url: set.webhook.url,
       body: JSON.stringify(r.body),
       // The set's secret stays sealed in the outbox too (resealed if an older version stored it plain).
-      headers: JSON.stringify(sealHeaders(this.secrets, { ...(set.webhook.secret ? { 'X-Webhook-Secret-Key': set.webhook.secret } : {}), ...r.headers })),
+      headers: JSON.stringify(
+        sealHeaders(this.secrets, { ...(set.webhook.secret ? { 'X-Webhook-Secret-Key': set.webhook.secret } : {}), ...r.headers }),
+      ),
       signing: r.signing ?? 'standard',
       next_attempt_at: nowIso(),
     });
@@ -184,8 +186,17 @@ export class WebhookService {
       stored = openHeaders(this.secrets, JSON.parse(row.headers));
     } catch (e) {
       const error = `not sent: ${(e as Error).message}`;
-      await this.repo.finishAttempt(row.id, token, { state: 'dead', attempts: row.attempts, first_attempt_at: firstAt, last_status: null, last_error: error });
-      void this.lifecycle?.webhook({ jobSetId: row.job_set_id, accountId: row.account_id, webhookId: row.id, attempts: row.attempts }, { ok: false, error, final: true });
+      await this.repo.finishAttempt(row.id, token, {
+        state: 'dead',
+        attempts: row.attempts,
+        first_attempt_at: firstAt,
+        last_status: null,
+        last_error: error,
+      });
+      void this.lifecycle?.webhook(
+        { jobSetId: row.job_set_id, accountId: row.account_id, webhookId: row.id, attempts: row.attempts },
+        { ok: false, error, final: true },
+      );
       return;
     }
     const headers = {
@@ -207,7 +218,14 @@ export class WebhookService {
     this.metrics?.webhookDeliveries.inc({ outcome: res.ok ? 'delivered' : 'failed' });
     const delivery = { jobSetId: row.job_set_id, accountId: row.account_id, webhookId: row.id, attempts };
     if (res.ok) {
-      await this.repo.finishAttempt(row.id, token, { state: 'delivered', attempts, first_attempt_at: firstAt, delivered_at: nowIso(), last_status: res.status ?? null, last_error: null });
+      await this.repo.finishAttempt(row.id, token, {
+        state: 'delivered',
+        attempts,
+        first_attempt_at: firstAt,
+        delivered_at: nowIso(),
+        last_status: res.status ?? null,
+        last_error: null,
+      });
       void this.lifecycle?.webhook(delivery, { ok: true, status: res.status, final: true });
       return;
     }

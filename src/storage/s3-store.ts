@@ -29,7 +29,15 @@ export class S3BlobStore implements BlobStore {
       region: opts.region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       forcePathStyle: opts.forcePathStyle,
-      ...(c ? { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) } } : {}),
+      ...(c
+        ? {
+            credentials: {
+              accessKeyId: c.accessKeyId,
+              secretAccessKey: c.secretAccessKey,
+              ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+            },
+          }
+        : {}),
       requestHandler: { connectionTimeout: Math.min(10_000, this.timeoutMs), requestTimeout: this.timeoutMs, throwOnRequestTimeout: true },
     });
   }
@@ -64,7 +72,9 @@ export class S3BlobStore implements BlobStore {
     // One deadline for headers and body: a download that stops half way must fail, not hang or pass for the object.
     const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { abortSignal: deadline });
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), {
+        abortSignal: deadline,
+      });
       if (!res.Body) return Buffer.alloc(0);
       return Buffer.from(await res.Body.transformToByteArray());
     } catch (e) {
@@ -111,7 +121,9 @@ export class S3BlobStore implements BlobStore {
   /** A URL anyone can GET the object with until it expires (at most 7 days). */
   async presignGet(key: string, expiresSeconds: number): Promise<string> {
     try {
-      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { expiresIn: expiresSeconds });
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), {
+        expiresIn: expiresSeconds,
+      });
     } catch (e) {
       if (e instanceof S3Error) throw e;
       throw toS3Error('presign GetObject', this.what(key), e, this.timeoutMs);

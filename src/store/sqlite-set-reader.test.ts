@@ -17,12 +17,23 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-set-reader-'));
   ctx = await createContext(loadConfig({}, { dataDir, workers: 0 }), { runners: [] });
   accountId = (await ctx.accounts.createAccountWithKey('reader', 100)).accountId;
-  const set = await ctx.soul.submit(accountId, readSoulParams({ prompt: 'reader', quality: '720p', batch_size: 4 }, ['body']), { model: 'soul', dialect: 'higgsfield', webhook: null });
+  const set = await ctx.soul.submit(accountId, readSoulParams({ prompt: 'reader', quality: '720p', batch_size: 4 }, ['body']), {
+    model: 'soul',
+    dialect: 'higgsfield',
+    webhook: null,
+  });
   setId = set.id;
   // One job with every optional column filled, so the mapping is checked on real values.
   await ctx.db.db
     .updateTable('jobs')
-    .set({ status: 'in_progress', progress_step: 3, progress_total: 8, extras: JSON.stringify({ identity_score: 0.71 }), started_at: new Date().toISOString(), attempts: 1 })
+    .set({
+      status: 'in_progress',
+      progress_step: 3,
+      progress_total: 8,
+      extras: JSON.stringify({ identity_score: 0.71 }),
+      started_at: new Date().toISOString(),
+      attempts: 1,
+    })
     .where('id', '=', set.jobs[1].id)
     .execute();
 });
@@ -41,7 +52,12 @@ describe('SQLite fast set reader', () => {
     const slow = await viaKysely(setId, accountId);
     expect(fast).toEqual(slow);
     expect(fast!.jobs.map((j) => j.index)).toEqual([0, 1, 2, 3]);
-    expect(fast!.jobs[1]).toMatchObject({ status: 'in_progress', progress: { step: 3, total: 8 }, extras: { identity_score: 0.71 }, attempts: 1 });
+    expect(fast!.jobs[1]).toMatchObject({
+      status: 'in_progress',
+      progress: { step: 3, total: 8 },
+      extras: { identity_score: 0.71 },
+      attempts: 1,
+    });
     expect(fast!.jobs[0].input).toMatchObject({ prompt: 'reader' });
   });
 

@@ -6,8 +6,41 @@ import type { Db, JobRowFields, JobSetsTable } from './schema.js';
  * Building one object per row with ~25 named keys was most of a poll's cost; arrays of the
  * columns a job set needs are several times cheaper. Kysely stays the path for everything else.
  */
-const SET_COLUMNS = ['id', 'account_id', 'type', 'model', 'dialect', 'input_params', 'webhook', 'created_at', 'finished_at', 'visible_until', 'kind', 'status', 'version'] as const;
-const JOB_COLUMNS = ['id', 'job_set_id', 'account_id', 'kind', 'idx', 'status', 'priority', 'input', 'results', 'error', 'cost_milli', 'progress_step', 'progress_total', 'extras', 'attempts', 'created_at', 'started_at', 'finished_at'] as const;
+const SET_COLUMNS = [
+  'id',
+  'account_id',
+  'type',
+  'model',
+  'dialect',
+  'input_params',
+  'webhook',
+  'created_at',
+  'finished_at',
+  'visible_until',
+  'kind',
+  'status',
+  'version',
+] as const;
+const JOB_COLUMNS = [
+  'id',
+  'job_set_id',
+  'account_id',
+  'kind',
+  'idx',
+  'status',
+  'priority',
+  'input',
+  'results',
+  'error',
+  'cost_milli',
+  'progress_step',
+  'progress_total',
+  'extras',
+  'attempts',
+  'created_at',
+  'started_at',
+  'finished_at',
+] as const;
 
 const select = `select ${SET_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${JOB_COLUMNS.map((c) => `j.${c}`).join(', ')} from job_sets s left join jobs j on j.job_set_id = s.id`;
 

@@ -155,7 +155,12 @@ export class WorkerPool {
       if (controller.signal.aborted) throw controller.signal.reason;
       const review = await this.moderate(job, out);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const extras = { ...job.extras, ...out.extras, ...(review ? { moderation: review } : {}), ...(inputReviews.length ? { input_moderation: inputReviews } : {}) };
+      const extras = {
+        ...job.extras,
+        ...out.extras,
+        ...(review ? { moderation: review } : {}),
+        ...(inputReviews.length ? { input_moderation: inputReviews } : {}),
+      };
       if (out.nsfw || review?.verdict === 'blocked') {
         // Withheld: nothing is stored, so no URL to it can ever exist.
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_ERROR, extras });
@@ -167,16 +172,23 @@ export class WorkerPool {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
       if (err instanceof InputRefused && !reason) {
         // Refused before generating: no output exists; refunded like any nsfw end.
-        await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'nsfw', results: null, error: NSFW_INPUT_ERROR, extras: { ...job.extras, input_moderation: inputReviews } });
+        await generation.finishJob(
+          job,
+          { status: 'in_progress', workerId },
+          { status: 'nsfw', results: null, error: NSFW_INPUT_ERROR, extras: { ...job.extras, input_moderation: inputReviews } },
+        );
       } else if (reason === 'draining') {
-        if (await generation.release(job, workerId)) await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
+        if (await generation.release(job, workerId))
+          await generation.announce([{ id: job.id, kind: job.kind, priority: job.priority, attempts: job.attempts }]);
       } else if (reason === 'lease_lost') {
         // Another worker owns it now; this run's result is dropped.
       } else if (reason === 'canceled') {
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'canceled', error: 'Canceled by the user' });
       } else {
-        const message = err instanceof JobFailure || err instanceof DomainError ? err.message : 'Generation failed because of an internal error';
-        if (!(err instanceof JobFailure || err instanceof DomainError)) this.deps.log?.('job crashed', { job: job.id, err: err instanceof Error ? err.stack : String(err) });
+        const message =
+          err instanceof JobFailure || err instanceof DomainError ? err.message : 'Generation failed because of an internal error';
+        if (!(err instanceof JobFailure || err instanceof DomainError))
+          this.deps.log?.('job crashed', { job: job.id, err: err instanceof Error ? err.stack : String(err) });
         await generation.finishJob(job, { status: 'in_progress', workerId }, { status: 'failed', error: message });
       }
     } finally {
@@ -235,7 +247,8 @@ export class WorkerPool {
   private async storeOutputs(job: Job, out: RunOutput): Promise<JobResults> {
     const { media, config } = this.deps;
     const keep = config.outputRetentionS;
-    const put = (name: string, blob: RunOutput['raw']) => media.put(job.accountId, 'output', blob, keep, jobOutputKey(job.accountId, job.id, name, blob.contentType));
+    const put = (name: string, blob: RunOutput['raw']) =>
+      media.put(job.accountId, 'output', blob, keep, jobOutputKey(job.accountId, job.id, name, blob.contentType));
     const raw = await put('raw', out.raw);
     const min = await put('min', out.min);
     const poster = out.poster ? await put('poster', out.poster) : undefined;

@@ -12,10 +12,14 @@ const root = path.resolve(__dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-gpu-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
 
 describe.runIf(cudaPlatformSupported())('opensoul gpu', () => {
-  it('setup runs onnxruntime-node\'s own installer for the chosen CUDA build', () => {
+  it("setup runs onnxruntime-node's own installer for the chosen CUDA build", () => {
     const r = cli(['gpu', 'setup', '--print']);
     expect(r.status).toBe(0);
     const [node, script, flag] = r.stdout.trim().split(' ');
@@ -32,7 +36,9 @@ describe.runIf(cudaPlatformSupported())('opensoul gpu', () => {
     const r = cli(['gpu', 'check']);
     if (cudaProviderInstalled()) {
       // Installed: it works (a GPU machine) or says what else is missing (driver, CUDA, cuDNN).
-      expect(r.status === 0 ? r.stdout : r.stderr).toMatch(r.status === 0 ? /CUDA execution provider: working/ : /CUDA provider failed to start.*cuDNN/);
+      expect(r.status === 0 ? r.stdout : r.stderr).toMatch(
+        r.status === 0 ? /CUDA execution provider: working/ : /CUDA provider failed to start.*cuDNN/,
+      );
     } else {
       expect(r.status).toBe(1);
       expect(r.stderr).toContain("onnxruntime-node's CUDA provider is not installed");

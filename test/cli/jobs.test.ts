@@ -12,11 +12,16 @@ import { testSoulRunner } from '../helpers/test-runner.js';
 const root = path.resolve(__dirname, '../..');
 // Asynchronous: the servers live in this process, and their workers must keep running meanwhile.
 function cliLive(dataDir: string, ...args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 90_000,
+  });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => (out.stdout += d));
   child.stderr.on('data', (d) => (out.stderr += d));
-  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => resolve({ status, ...out })));
+  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (status) => resolve({ status, ...out })),
+  );
   return { out, done };
 }
 const cli = (dataDir: string, ...args: string[]) => cliLive(dataDir, ...args).done;
@@ -44,7 +49,11 @@ afterAll(async () => {
 });
 
 async function submit(s: TestServer, a: { keyId: string; secret: string }, prompt: string): Promise<string> {
-  const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt } }) });
+  const r = await fetch(`${s.url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ params: { prompt } }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { id: string }).id;
 }
@@ -64,7 +73,10 @@ describe('opensoul jobs', () => {
     // A pipe gets one line per change: the held quarter, then the end.
     expect(bars[0]).toBe(`[${'#'.repeat(8)}${'-'.repeat(22)}]  25%  in_progress  0/1 jobs ended`);
 
-    const list = (await cli(running.dataDir, 'jobs', 'list', '--account', a.keyId)).stdout.trim().split('\n').map((l) => l.split('\t'));
+    const list = (await cli(running.dataDir, 'jobs', 'list', '--account', a.keyId)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(list[0]).toEqual(['created_at', 'job_set_id', 'account_id', 'dialect', 'model', 'status', 'jobs', 'progress']);
     expect(list.slice(1)).toEqual([[expect.any(String), id, a.accountId, 'higgsfield', expect.any(String), 'completed', '1', '100%']]);
   });

@@ -7,7 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = path.resolve(__dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-cli-'));
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, OPENSOUL_MODELS_DIR: path.join(dataDir, 'models') } });
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENSOUL_MODELS_DIR: path.join(dataDir, 'models') },
+  });
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
@@ -23,7 +26,10 @@ describe('opensoul keys / credits', () => {
     expect(list.stdout).not.toContain(secret);
     const grant = cli('credits', 'grant', keyId, '7.5');
     expect(grant.stdout.trim()).toBe('balance: 20');
-    const [header, ...ledger] = cli('credits', 'ledger', keyId).stdout.trim().split('\n').map((l) => l.split('\t'));
+    const [header, ...ledger] = cli('credits', 'ledger', keyId)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(header).toEqual(['time', 'reason', 'credits', 'balance_after', 'job_set_id', 'job_id', 'note']);
     expect(ledger.map((c) => c.slice(1, 4))).toEqual([
       ['grant', '7.5', '20'],
@@ -46,7 +52,20 @@ describe('opensoul keys / credits', () => {
 
 describe('opensoul serve', () => {
   it('prints where it listens and a working API key line', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-serve-')), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENSOUL_EXECUTION_PROVIDER: '', OPENSOUL_MODEL_PATH: '' } });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'src/main.ts'),
+        '--data-dir',
+        fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-serve-')),
+        'serve',
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENSOUL_EXECUTION_PROVIDER: '', OPENSOUL_MODEL_PATH: '' } },
+    );
     try {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -58,7 +77,11 @@ describe('opensoul serve', () => {
       expect(res.status).toBe(200);
       expect(((await res.json()) as { credits: number }).credits).toBe(1000);
       const readyRes = await fetch(`${url}/readyz`);
-      const ready = (await readyRes.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string; fix?: string }>; execution_provider: unknown };
+      const ready = (await readyRes.json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean; detail?: string; fix?: string }>;
+        execution_provider: unknown;
+      };
       // No diffusion model is installed here: not ready (503, degraded), and it names the pull command.
       expect(readyRes.status).toBe(503);
       expect(ready.status).toBe('degraded');

@@ -21,7 +21,11 @@ async function readEverywhere(a: Account, id: string) {
     call(`${s.url}/api/v3/predictions/${id}/result`, { headers: authWs(a.credential) }),
     call(`${s.url}/v2/requests/${id}/status`, { headers: authSegmind(a.credential) }),
     call(`${s.url}/v2/requests/${id}`, { headers: authSegmind(a.credential) }),
-    call(`${s.url}/ai-model-api-polling/getGenerationResults`, { method: 'POST', headers: authPixazo(a.credential), body: JSON.stringify({ job_set_id: id }) }),
+    call(`${s.url}/ai-model-api-polling/getGenerationResults`, {
+      method: 'POST',
+      headers: authPixazo(a.credential),
+      body: JSON.stringify({ job_set_id: id }),
+    }),
   ]);
   return { v1, v2, ws, segStatus, segResult, pixazo };
 }
@@ -31,7 +35,11 @@ const mediaPath = (url: string) => new URL(url).pathname;
 describe('one job set, many renderings', () => {
   it('submitted through Pixazo (batch of 4), read through Higgsfield v1/v2, WaveSpeed and Segmind', async () => {
     const a = await s.account(20);
-    const sub = await call(`${s.url}/ai-model-api/v1/generateSoul`, { method: 'POST', headers: authPixazo(a.credential), body: JSON.stringify({ prompt: 'four looks', width_and_height: '1536x1536', quality: '720p', batch_size: 4, seed: 100 }) });
+    const sub = await call(`${s.url}/ai-model-api/v1/generateSoul`, {
+      method: 'POST',
+      headers: authPixazo(a.credential),
+      body: JSON.stringify({ prompt: 'four looks', width_and_height: '1536x1536', quality: '720p', batch_size: 4, seed: 100 }),
+    });
     const id = sub.body.job_set_id;
     await waitEnded(s, id, a.accountId);
     const r = await readEverywhere(a, id);
@@ -55,8 +63,16 @@ describe('one job set, many renderings', () => {
 
   it('submitted through WaveSpeed and Segmind, read through the others', async () => {
     const a = await s.account(20);
-    const ws = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, { method: 'POST', headers: authWs(a.credential), body: JSON.stringify({ prompt: 'one', seed: 8 }) });
-    const seg = await call(`${s.url}/v2/higgsfield-text2image-soul`, { method: 'POST', headers: authSegmind(a.credential), body: JSON.stringify({ prompt: 'two', seed: 9 }) });
+    const ws = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, {
+      method: 'POST',
+      headers: authWs(a.credential),
+      body: JSON.stringify({ prompt: 'one', seed: 8 }),
+    });
+    const seg = await call(`${s.url}/v2/higgsfield-text2image-soul`, {
+      method: 'POST',
+      headers: authSegmind(a.credential),
+      body: JSON.stringify({ prompt: 'two', seed: 9 }),
+    });
     for (const id of [ws.body.data.id, seg.body.request_id]) {
       await waitEnded(s, id, a.accountId);
       const r = await readEverywhere(a, id);
@@ -73,7 +89,11 @@ describe('one job set, many renderings', () => {
 describe('withheld (nsfw) images', () => {
   it('read as failed in WaveSpeed and FAILED (422) in Segmind, refunded', async () => {
     const a = await s.account(10);
-    const sub = await call(`${s.url}/v2/higgsfield-text2image-soul`, { method: 'POST', headers: authSegmind(a.credential), body: JSON.stringify({ prompt: 'NSFW test', seed: 3 }) });
+    const sub = await call(`${s.url}/v2/higgsfield-text2image-soul`, {
+      method: 'POST',
+      headers: authSegmind(a.credential),
+      body: JSON.stringify({ prompt: 'NSFW test', seed: 3 }),
+    });
     const id = sub.body.request_id;
     await waitEnded(s, id, a.accountId);
     const r = await readEverywhere(a, id);
@@ -109,7 +129,11 @@ describe('isolation', () => {
   it("another account's id is not found, in each dialect's own shape", async () => {
     const owner = await s.account(10);
     const other = await s.account(10);
-    const sub = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, { method: 'POST', headers: authWs(owner.credential), body: JSON.stringify({ prompt: 'mine', seed: 1 }) });
+    const sub = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, {
+      method: 'POST',
+      headers: authWs(owner.credential),
+      body: JSON.stringify({ prompt: 'mine', seed: 1 }),
+    });
     const id = sub.body.data.id;
     await waitEnded(s, id, owner.accountId);
     const r = await readEverywhere(other, id);
@@ -144,7 +168,11 @@ describe('limits in each dialect', () => {
       const seg = await hit('/v2/requests/00000000-0000-4000-8000-000000000000', authSegmind(a.credential));
       expectGolden('segmind/error-rate-limited', seg, t.url);
       expect(Date.parse(seg.headers.get('x-rate-limit-reset-at-utc')!)).toBeGreaterThan(Date.now());
-      const px = await call(`${t.url}/ai-model-api-polling/getGenerationResults`, { method: 'POST', headers: authPixazo(a.credential), body: '{}' });
+      const px = await call(`${t.url}/ai-model-api-polling/getGenerationResults`, {
+        method: 'POST',
+        headers: authPixazo(a.credential),
+        body: '{}',
+      });
       expectGolden('pixazo/error-rate-limited', px, t.url);
       expect(Number(px.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
@@ -161,7 +189,11 @@ describe('limits in each dialect', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.data.id).toBe(first.body.data.id);
     expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000 - 1440);
-    const other = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, { method: 'POST', headers, body: JSON.stringify({ prompt: 'different' }) });
+    const other = await call(`${s.url}/api/v3/higgsfield/soul/text-to-image`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ prompt: 'different' }),
+    });
     expectGolden('wavespeed/error-idempotency-mismatch', other, s.url);
   });
 });

@@ -47,7 +47,7 @@ describe('dialects are registered per app', () => {
     for (const other of [ws, plain]) expect(await (await get(other, '/v2/nope')).json()).toEqual({ detail: 'Not Found' });
   });
 
-  it("a credential scheme reads keys only on the app that registered it", async () => {
+  it('a credential scheme reads keys only on the app that registered it', async () => {
     const a = await sg.account();
     const onSegmindApp = await get(sg, '/probe/segmind', { 'x-api-key': a.credential });
     expect(onSegmindApp.status).toBe(200);

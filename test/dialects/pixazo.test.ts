@@ -16,20 +16,32 @@ afterAll(async () => Promise.all([live.close(), idle.close()]));
 
 const SUBMIT = '/ai-model-api/v1/generateSoul';
 const RESULTS = '/ai-model-api-polling/getGenerationResults';
-const post = (s: TestServer, path: string, key: string, body: unknown) => call(`${s.url}${path}`, { method: 'POST', headers: authPixazo(key), body: JSON.stringify(body) });
+const post = (s: TestServer, path: string, key: string, body: unknown) =>
+  call(`${s.url}${path}`, { method: 'POST', headers: authPixazo(key), body: JSON.stringify(body) });
 
 const usdMilli = (usd: number) => Math.round(usd * USD_TO_CREDITS * 1000);
 
 describe('Pixazo generateSoul and getGenerationResults', () => {
   it('submit answers the queued job set as job_set_id (seed 001 body), priced from the quality x batch table', async () => {
     const a = await idle.account(10);
-    const r = await post(idle, SUBMIT, a.credential, { prompt: 'Woman on rooftop', soul_style_id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8', width_and_height: '1536x1152', seed: 500000 });
+    const r = await post(idle, SUBMIT, a.credential, {
+      prompt: 'Woman on rooftop',
+      soul_style_id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8',
+      width_and_height: '1536x1152',
+      seed: 500000,
+    });
     expectGolden('pixazo/submit', r, idle.url);
     expect(await balance(idle, a.accountId)).toBe(10_000 - usdMilli(0.25));
     expectGolden('pixazo/results-queued', await post(idle, RESULTS, a.credential, { job_set_id: r.body.job_set_id }), idle.url);
 
     const b = await idle.account(10);
-    const four = await post(idle, SUBMIT, b.credential, { prompt: 'four of them', width_and_height: '1152x2048', quality: '720p', batch_size: 4, seed: 9 });
+    const four = await post(idle, SUBMIT, b.credential, {
+      prompt: 'four of them',
+      width_and_height: '1152x2048',
+      quality: '720p',
+      batch_size: 4,
+      seed: 9,
+    });
     expect(four.body.jobs).toHaveLength(4);
     expect(await balance(idle, b.accountId)).toBe(10_000 - usdMilli(0.19));
   });
@@ -53,7 +65,11 @@ describe('Pixazo generateSoul and getGenerationResults', () => {
     expectGolden('pixazo/results-completed', done, live.url);
     // Echoed as Pixazo's media input (seed 001), with an id that stays the same for the same image.
     expect(done.body.success).toBe(true);
-    expect(done.body.input_params.image_reference).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'media_input', url: image });
+    expect(done.body.input_params.image_reference).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      type: 'media_input',
+      url: image,
+    });
     const again = await post(live, RESULTS, a.credential, { job_set_id: r.body.job_set_id });
     expect(again.body.input_params.image_reference.id).toBe(done.body.input_params.image_reference.id);
     expect((await fetch(done.body.jobs[0].results.raw.url)).status).toBe(200);
@@ -68,7 +84,13 @@ describe('Pixazo generateSoul and getGenerationResults', () => {
     const receiver = await startLocalServer((_req, res) => res.end('ok'));
     try {
       const a = await live.account(10);
-      const r = await post(live, SUBMIT, a.credential, { prompt: 'call me back', width_and_height: '1536x1536', seed: 77, webhook_url: receiver.url('/cb'), webhook_secret: 'webhook_secret_abc123' });
+      const r = await post(live, SUBMIT, a.credential, {
+        prompt: 'call me back',
+        width_and_height: '1536x1536',
+        seed: 77,
+        webhook_url: receiver.url('/cb'),
+        webhook_secret: 'webhook_secret_abc123',
+      });
       await waitFor(async () => receiver.received.length >= 1);
       const hit = receiver.received[0];
       expect(hit.headers['x-webhook-secret-key']).toBe('webhook_secret_abc123');
@@ -101,19 +123,50 @@ describe('Pixazo errors', () => {
 
   it('validation issues in Pixazo field names, as {"error"}', async () => {
     const a = await live.account(10);
-    expectGolden('pixazo/error-validation', await post(live, SUBMIT, a.credential, { prompt: 'x', image_reference_type: 'image_url', webhook_url: 'https://example.com/cb', batch_size: 2, style_id: '464ea177-8d40-4940-8d9d-b438bab269c7', soul_style_id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8' }), live.url);
-    expectGolden('pixazo/error-validation-style', await post(live, SUBMIT, a.credential, { prompt: 'x', width_and_height: '1536x1536', soul_style_id: '00000000-0000-4000-8000-000000000000', image_reference_image_url: 'https://example.com/a.png' }), live.url);
+    expectGolden(
+      'pixazo/error-validation',
+      await post(live, SUBMIT, a.credential, {
+        prompt: 'x',
+        image_reference_type: 'image_url',
+        webhook_url: 'https://example.com/cb',
+        batch_size: 2,
+        style_id: '464ea177-8d40-4940-8d9d-b438bab269c7',
+        soul_style_id: 'a5f63c3b-70eb-4979-af5e-98c7ee1e18e8',
+      }),
+      live.url,
+    );
+    expectGolden(
+      'pixazo/error-validation-style',
+      await post(live, SUBMIT, a.credential, {
+        prompt: 'x',
+        width_and_height: '1536x1536',
+        soul_style_id: '00000000-0000-4000-8000-000000000000',
+        image_reference_image_url: 'https://example.com/a.png',
+      }),
+      live.url,
+    );
     expectGolden('pixazo/error-results-validation', await post(live, RESULTS, a.credential, { id: 'x' }), live.url);
   });
 
   it('auth, credits, unknown job set, unknown endpoint', async () => {
     const a = await live.account(10);
-    expectGolden('pixazo/error-missing-key', await call(`${live.url}${SUBMIT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), live.url);
+    expectGolden(
+      'pixazo/error-missing-key',
+      await call(`${live.url}${SUBMIT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      live.url,
+    );
     expectGolden('pixazo/error-bad-key', await post(live, SUBMIT, `${a.keyId}:wrong`, {}), live.url);
     const poor = await live.account(1);
-    expectGolden('pixazo/error-insufficient-credits', await post(live, SUBMIT, poor.credential, { prompt: 'x', width_and_height: '1536x1536' }), live.url);
-    expectGolden('pixazo/error-not-found', await post(live, RESULTS, a.credential, { job_set_id: '00000000-0000-4000-8000-000000000000' }), live.url);
+    expectGolden(
+      'pixazo/error-insufficient-credits',
+      await post(live, SUBMIT, poor.credential, { prompt: 'x', width_and_height: '1536x1536' }),
+      live.url,
+    );
+    expectGolden(
+      'pixazo/error-not-found',
+      await post(live, RESULTS, a.credential, { job_set_id: '00000000-0000-4000-8000-000000000000' }),
+      live.url,
+    );
     expectGolden('pixazo/error-endpoint-not-found', await post(live, '/ai-model-api/v1/generateSomethingElse', a.credential, {}), live.url);
   });
 });
-

@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(async () => Promise.all([live.close(), idle.close(), hurried.close()]));
 
 const SUBMIT = '/v2/higgsfield-text2image-soul';
-const post = (s: TestServer, path: string, key: string, body: unknown) => call(`${s.url}${path}`, { method: 'POST', headers: authSegmind(key), body: JSON.stringify(body) });
+const post = (s: TestServer, path: string, key: string, body: unknown) =>
+  call(`${s.url}${path}`, { method: 'POST', headers: authSegmind(key), body: JSON.stringify(body) });
 const get = (s: TestServer, path: string, key: string) => call(`${s.url}${path}`, { headers: authSegmind(key) });
 
 // The body of seed 003's example.
@@ -73,7 +74,11 @@ describe('Segmind queue', () => {
     const set = (await idle.ctx.generation.get(r.body.request_id, a.accountId))!;
     expect(Date.parse(set.visibleUntil!) - Date.parse(set.createdAt)).toBeGreaterThan(3590_000);
     expect(Date.parse(set.visibleUntil!) - Date.parse(set.createdAt)).toBeLessThanOrEqual(3600_000 + 1000);
-    await idle.ctx.db.db.updateTable('job_sets').set({ visible_until: new Date(Date.now() - 1000).toISOString() }).where('id', '=', set.id).execute();
+    await idle.ctx.db.db
+      .updateTable('job_sets')
+      .set({ visible_until: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', set.id)
+      .execute();
     const gone = await get(idle, `/v2/requests/${set.id}/status`, a.credential);
     expect(gone.body).toEqual({ error: `Request ${set.id} not found` });
     expectGolden('segmind/error-expired', gone, idle.url);
@@ -83,12 +88,24 @@ describe('Segmind queue', () => {
 describe('Segmind errors', () => {
   it('validation, auth, credits, unknown request and unknown model', async () => {
     const a = await live.account(10);
-    expectGolden('segmind/error-validation', await post(live, SUBMIT, a.credential, { width_and_height: '1x1', style_strength: 3, image_url: 'nope', batch_size: 4 }), live.url);
-    expectGolden('segmind/error-missing-key', await call(`${live.url}${SUBMIT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), live.url);
+    expectGolden(
+      'segmind/error-validation',
+      await post(live, SUBMIT, a.credential, { width_and_height: '1x1', style_strength: 3, image_url: 'nope', batch_size: 4 }),
+      live.url,
+    );
+    expectGolden(
+      'segmind/error-missing-key',
+      await call(`${live.url}${SUBMIT}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      live.url,
+    );
     expectGolden('segmind/error-bad-key', await post(live, SUBMIT, 'not-a-key', SEED_BODY), live.url);
     const poor = await live.account(1);
     expectGolden('segmind/error-insufficient-credits', await post(live, SUBMIT, poor.credential, SEED_BODY), live.url);
-    expectGolden('segmind/error-not-found', await get(live, '/v2/requests/00000000-0000-4000-8000-000000000000/status', a.credential), live.url);
+    expectGolden(
+      'segmind/error-not-found',
+      await get(live, '/v2/requests/00000000-0000-4000-8000-000000000000/status', a.credential),
+      live.url,
+    );
     expectGolden('segmind/error-unknown-model', await post(live, '/v2/some-other-model', a.credential, SEED_BODY), live.url);
   });
 });
@@ -98,7 +115,11 @@ describe('Segmind sync (v1)', () => {
 
   it('answers the image bytes with the cost, credits, time, seed and request id headers; only the 200 is charged', async () => {
     const a = await live.account(16);
-    const res = await fetch(`${live.url}${SYNC}`, { method: 'POST', headers: authSegmind(a.credential), body: JSON.stringify({ ...SEED_BODY, quality: '720p' }) });
+    const res = await fetch(`${live.url}${SYNC}`, {
+      method: 'POST',
+      headers: authSegmind(a.credential),
+      body: JSON.stringify({ ...SEED_BODY, quality: '720p' }),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -147,12 +168,28 @@ describe('Segmind sync (v1)', () => {
     expect((await idle.ctx.generation.get(set.id, a.accountId))!.jobs[0].status).toBe('canceled');
   });
 
-  it('bad input, a wrong body type and missing credits answer in Segmind\'s shape', async () => {
+  it("bad input, a wrong body type and missing credits answer in Segmind's shape", async () => {
     const a = await live.account(10);
-    expectGolden('segmind/sync-error-validation', await post(live, SYNC, a.credential, { width_and_height: '1x1', batch_size: 4 }), live.url);
-    expectGolden('segmind/sync-error-content-type', await call(`${live.url}${SYNC}`, { method: 'POST', headers: { 'x-api-key': a.credential, 'content-type': 'text/plain' }, body: 'hello' }), live.url);
+    expectGolden(
+      'segmind/sync-error-validation',
+      await post(live, SYNC, a.credential, { width_and_height: '1x1', batch_size: 4 }),
+      live.url,
+    );
+    expectGolden(
+      'segmind/sync-error-content-type',
+      await call(`${live.url}${SYNC}`, {
+        method: 'POST',
+        headers: { 'x-api-key': a.credential, 'content-type': 'text/plain' },
+        body: 'hello',
+      }),
+      live.url,
+    );
     const poor = await live.account(1);
     expectGolden('segmind/sync-error-insufficient-credits', await post(live, SYNC, poor.credential, SEED_BODY), live.url);
-    expectGolden('segmind/sync-error-missing-key', await call(`${live.url}${SYNC}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), live.url);
+    expectGolden(
+      'segmind/sync-error-missing-key',
+      await call(`${live.url}${SYNC}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      live.url,
+    );
   });
 });

@@ -19,7 +19,11 @@ export function idleServer(config: Partial<Config> = {}, opts: { syncWaitMs?: nu
 
 /** Marks every job of a set as running, as a worker's claim would (no worker needed). */
 export async function markRunning(s: TestServer, setId: string) {
-  await s.ctx.db.db.updateTable('jobs').set({ status: 'in_progress', started_at: new Date().toISOString(), attempts: 1 }).where('job_set_id', '=', setId).execute();
+  await s.ctx.db.db
+    .updateTable('jobs')
+    .set({ status: 'in_progress', started_at: new Date().toISOString(), attempts: 1 })
+    .where('job_set_id', '=', setId)
+    .execute();
 }
 
 /** Waits until every job of a set has ended. */
@@ -32,11 +36,17 @@ export async function waitEnded(s: TestServer, setId: string, accountId: string)
 
 export const authWs = (credential: string) => ({ authorization: `Bearer ${credential}`, 'content-type': 'application/json' });
 export const authSegmind = (credential: string) => ({ 'x-api-key': credential, 'content-type': 'application/json' });
-export const authPixazo = (credential: string) => ({ 'ocp-apim-subscription-key': credential, 'content-type': 'application/json', 'cache-control': 'no-cache' });
+export const authPixazo = (credential: string) => ({
+  'ocp-apim-subscription-key': credential,
+  'content-type': 'application/json',
+  'cache-control': 'no-cache',
+});
 
 /** A small real image stored as the account's upload; returns its signed URL on this server. */
 export async function ownImageUrl(s: TestServer, accountId: string): Promise<string> {
-  const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#884422' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#884422' } })
+    .png()
+    .toBuffer();
   const ref = await s.ctx.media.upload(accountId, png);
   return s.ctx.media.url(ref.key);
 }

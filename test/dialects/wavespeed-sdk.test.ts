@@ -25,7 +25,12 @@ describe('official wavespeed SDK pointed at opensoul', () => {
     const a = await s.account(10);
     const client = sdk(a.credential);
     const file = path.join(s.dataDir, 'portrait.png');
-    fs.writeFileSync(file, await sharp({ create: { width: 320, height: 240, channels: 3, background: '#225588' } }).png().toBuffer());
+    fs.writeFileSync(
+      file,
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#225588' } })
+        .png()
+        .toBuffer(),
+    );
 
     const url = await client.upload(file);
     expect(url.startsWith(`${s.url}/media/${a.accountId}/upload/`)).toBe(true);
@@ -33,7 +38,11 @@ describe('official wavespeed SDK pointed at opensoul', () => {
     expect(stored.status).toBe(200);
     expect((await sharp(Buffer.from(await stored.arrayBuffer())).metadata()).width).toBe(320);
 
-    const out = await client.run('higgsfield/soul/image-to-image', { image: url, prompt: 'A cinematic portrait at golden hour', quality: 'medium', strength: 0.7, size: '1152*2048', seed: 0 }, { pollInterval: 0.05 });
+    const out = await client.run(
+      'higgsfield/soul/image-to-image',
+      { image: url, prompt: 'A cinematic portrait at golden hour', quality: 'medium', strength: 0.7, size: '1152*2048', seed: 0 },
+      { pollInterval: 0.05 },
+    );
     expect(out.outputs).toHaveLength(1);
     const img = await fetch(out.outputs[0] as string);
     expect(img.status).toBe(200);
@@ -44,7 +53,11 @@ describe('official wavespeed SDK pointed at opensoul', () => {
 
   it('run() with enableSyncMode gets the outputs from the one POST; high quality costs $0.19', async () => {
     const a = await s.account(10);
-    const out = await sdk(a.credential).run('higgsfield/soul/text-to-image', { prompt: 'a lighthouse in fog', quality: 'high', aspect_ratio: '16:9' }, { enableSyncMode: true });
+    const out = await sdk(a.credential).run(
+      'higgsfield/soul/text-to-image',
+      { prompt: 'a lighthouse in fog', quality: 'high', aspect_ratio: '16:9' },
+      { enableSyncMode: true },
+    );
     expect(out.outputs).toHaveLength(1);
     const meta = await sharp(Buffer.from(await (await fetch(out.outputs[0] as string)).arrayBuffer())).metadata();
     expect(meta.format).toBe('png');
@@ -53,14 +66,20 @@ describe('official wavespeed SDK pointed at opensoul', () => {
 
   it('run() surfaces a failed prediction as the SDK error, and the price is refunded', async () => {
     const a = await s.account(10);
-    await expect(sdk(a.credential).run('higgsfield/soul/text-to-image', { prompt: 'FAIL on purpose' }, { pollInterval: 0.05 })).rejects.toThrow(/Prediction failed .*the test engine was asked to fail/);
+    await expect(
+      sdk(a.credential).run('higgsfield/soul/text-to-image', { prompt: 'FAIL on purpose' }, { pollInterval: 0.05 }),
+    ).rejects.toThrow(/Prediction failed .*the test engine was asked to fail/);
     await waitFor(async () => (await balance(s, a.accountId)) === 10_000);
   });
 
   it('a bad key is refused before anything is created; the compact token form works', async () => {
     const a = await s.account(10);
     await expect(sdk(`${a.keyId}:wrong`).run('higgsfield/soul/text-to-image', { prompt: 'x' })).rejects.toThrow(/HTTP 401/);
-    const out = await sdk(compactToken(a.keyId, a.secret)).run('higgsfield/soul/text-to-image', { prompt: 'compact token' }, { pollInterval: 0.05 });
+    const out = await sdk(compactToken(a.keyId, a.secret)).run(
+      'higgsfield/soul/text-to-image',
+      { prompt: 'compact token' },
+      { pollInterval: 0.05 },
+    );
     expect(out.outputs).toHaveLength(1);
   });
 
@@ -72,7 +91,11 @@ describe('official wavespeed SDK pointed at opensoul', () => {
       const secret: string = secretRes.data.secret;
       expect(secret.startsWith('whsec_')).toBe(true);
       const r = (await (
-        await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image?webhook=${encodeURIComponent(receiver.url('/hook'))}`, { method: 'POST', headers: authWs(a.credential), body: JSON.stringify({ prompt: 'hook me', seed: 42 }) })
+        await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image?webhook=${encodeURIComponent(receiver.url('/hook'))}`, {
+          method: 'POST',
+          headers: authWs(a.credential),
+          body: JSON.stringify({ prompt: 'hook me', seed: 42 }),
+        })
       ).json()) as any;
       await waitFor(async () => receiver.received.length >= 1);
       const hit = receiver.received[0];
@@ -80,7 +103,14 @@ describe('official wavespeed SDK pointed at opensoul', () => {
       expect(hit.headers['webhook-signature']).toMatch(/^v3,[0-9a-f]{64}$/);
       expect(verifyWaveSpeedWebhook(hit.headers as Record<string, string>, body, secret)).toBe('ok');
       const payload = JSON.parse(body);
-      expect(payload).toMatchObject({ id: r.data.id, model: 'higgsfield/soul/text-to-image', status: 'completed', error: '', has_nsfw_contents: [false], input: { prompt: 'hook me', seed: 42, quality: 'medium' } });
+      expect(payload).toMatchObject({
+        id: r.data.id,
+        model: 'higgsfield/soul/text-to-image',
+        status: 'completed',
+        error: '',
+        has_nsfw_contents: [false],
+        input: { prompt: 'hook me', seed: 42, quality: 'medium' },
+      });
       expect(payload.code).toBeUndefined();
       expectGolden('wavespeed/webhook-body', { status: 200, body: payload }, s.url);
       expect(payload.outputs[0]).toContain('/media/');

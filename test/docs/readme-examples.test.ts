@@ -36,16 +36,46 @@ let s: TestServer;
 let key = '';
 const ids: Record<string, string> = {};
 beforeAll(async () => {
-  s = await startServer({ workers: false, characterEngine: engine, surfaces: [dopRoutes(async () => Buffer.alloc(0)), waveSpeedDialect(), segmindDialect(), pixazoDialect()], config: { maxInFlightPerAccount: 100 } });
+  s = await startServer({
+    workers: false,
+    characterEngine: engine,
+    surfaces: [dopRoutes(async () => Buffer.alloc(0)), waveSpeedDialect(), segmindDialect(), pixazoDialect()],
+    config: { maxInFlightPerAccount: 100 },
+  });
   const a = await s.account(1000);
   key = a.credential;
   // Real values for the README's placeholders: an uploaded image, a job set, a character.
-  const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as { upload_url: string; public_url: string };
-  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).png().toBuffer();
-  expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
-  const set = (await (await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x' } }) })).json()) as { id: string };
-  const character = (await (await fetch(`${s.url}/v1/custom-references`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ name: 'c', input_images: [{ type: 'image_url', image_url: slot.public_url }] }) })).json()) as { id: string };
-  Object.assign(ids, { IMAGE_URL: slot.public_url, PHOTO_URL_1: slot.public_url, PHOTO_URL_2: slot.public_url, JOB_SET_ID: set.id, REQUEST_ID: set.id, CHARACTER_ID: character.id });
+  const slot = (await (
+    await fetch(`${s.url}/files/generate-upload-url`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ content_type: 'image/png' }),
+    })
+  ).json()) as { upload_url: string; public_url: string };
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+    .png()
+    .toBuffer();
+  expect(
+    (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+  ).toBe(200);
+  const set = (await (
+    await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x' } }) })
+  ).json()) as { id: string };
+  const character = (await (
+    await fetch(`${s.url}/v1/custom-references`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ name: 'c', input_images: [{ type: 'image_url', image_url: slot.public_url }] }),
+    })
+  ).json()) as { id: string };
+  Object.assign(ids, {
+    IMAGE_URL: slot.public_url,
+    PHOTO_URL_1: slot.public_url,
+    PHOTO_URL_2: slot.public_url,
+    JOB_SET_ID: set.id,
+    REQUEST_ID: set.id,
+    CHARACTER_ID: character.id,
+  });
 });
 afterAll(async () => s?.close());
 
@@ -56,7 +86,10 @@ describe('README curl examples', () => {
 
   it.each(blocks.map((b, i) => [i, b] as const))('block %i is accepted as written', async (_i, block) => {
     // Commands that save a synchronous answer (`-o file`) need a worker to render it: not run here.
-    const commands = block.replace(/\\\n\s*/g, ' ').split('\n').filter((l) => !(l.startsWith('curl ') && / -o \S/.test(l)));
+    const commands = block
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((l) => !(l.startsWith('curl ') && / -o \S/.test(l)));
     let script = commands.join('\n').replaceAll('http://127.0.0.1:8787', s.url).replaceAll('KEY=KEY_ID:KEY_SECRET', `KEY=${key}`);
     for (const [placeholder, value] of Object.entries(ids)) script = script.replaceAll(placeholder, value);
     // Each curl prints its status and path instead of the body.

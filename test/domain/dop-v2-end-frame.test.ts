@@ -16,7 +16,13 @@ const issues = (f: () => unknown) => {
 
 describe('DoP v2 end frame spellings and duration (issue 13)', () => {
   it('end_image_url, last_frame_url, image_url_end and input_images_end all name the end frame, on base paths too', () => {
-    for (const body of [{ end_image_url: end }, { last_frame_url: end }, { image_url_end: end }, { input_images_end: [{ type: 'image_url', image_url: end }] }, { input_images_end: [end] }]) {
+    for (const body of [
+      { end_image_url: end },
+      { last_frame_url: end },
+      { image_url_end: end },
+      { input_images_end: [{ type: 'image_url', image_url: end }] },
+      { input_images_end: [end] },
+    ]) {
       const p = readDopV2({ ...base, ...body }, 'lite', false);
       expect(p.endImageUrl).toBe(end);
       expect(p.motions).toEqual([{ id: DEFAULT_TRANSITION_ID, strength: 1 }]);
@@ -26,9 +32,13 @@ describe('DoP v2 end frame spellings and duration (issue 13)', () => {
 
   it('first-last-frame needs one of them; two naming different images are refused; bad URLs report their own field', () => {
     expect(issues(() => readDopV2(base, 'lite', true))).toEqual([['missing', 'body.end_image_url']]);
-    expect(issues(() => readDopV2({ ...base, end_image_url: end, last_frame_url: 'https://example.com/c.png' }, 'lite', true))).toEqual([['value_error', 'body.last_frame_url']]);
+    expect(issues(() => readDopV2({ ...base, end_image_url: end, last_frame_url: 'https://example.com/c.png' }, 'lite', true))).toEqual([
+      ['value_error', 'body.last_frame_url'],
+    ]);
     expect(readDopV2({ ...base, end_image_url: end, last_frame_url: end }, 'lite', true).endImageUrl).toBe(end);
-    expect(issues(() => readDopV2({ ...base, input_images_end: ['nope'] }, 'lite', true))).toEqual([['url_parsing', 'body.input_images_end.0']]);
+    expect(issues(() => readDopV2({ ...base, input_images_end: ['nope'] }, 'lite', true))).toEqual([
+      ['url_parsing', 'body.input_images_end.0'],
+    ]);
   });
 
   it('duration is an optional integer; DoP renders 5 s only', () => {

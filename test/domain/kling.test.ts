@@ -6,7 +6,7 @@ import { ValidationError } from '../../src/domain/errors.js';
 const id = (name: string) => MOTIONS.find((m) => m.name === name)!.id;
 
 describe('Kling camera language -> motions', () => {
-  it('the issue\'s words: slow push in, orbit left, handheld, crane up, rain', () => {
+  it("the issue's words: slow push in, orbit left, handheld, crane up, rain", () => {
     const { motions, origin } = klingMotions('slow push in, then orbit left, handheld, crane up in the rain', null, 0.5);
     expect(origin).toBe('prompt');
     expect(motions).toEqual([
@@ -33,7 +33,12 @@ describe('Kling camera language -> motions', () => {
 
   it('reads the body with pydantic issues', () => {
     const k = readKlingI2V({ prompt: 'crane up', image_url: 'https://example.com/a.png', duration: 10 });
-    expect(k.dop).toMatchObject({ tier: 'standard', durationS: 10, endImageUrl: null, requestedModel: 'kling-video/v2.1/pro/image-to-video' });
+    expect(k.dop).toMatchObject({
+      tier: 'standard',
+      durationS: 10,
+      endImageUrl: null,
+      requestedModel: 'kling-video/v2.1/pro/image-to-video',
+    });
     expect(k.cfgScale).toBe(0.5);
     try {
       readKlingI2V({ image_url: 'nope', duration: '5', cfg_scale: 2, seed: 1 });

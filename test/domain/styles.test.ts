@@ -75,7 +75,10 @@ describe('buildStyledPrompt', () => {
         const parts = out.prompt.split(', ');
         const neg = out.negativePrompt ? out.negativePrompt.split(', ') : [];
         expect(parts).toContain(user);
-        expect(previous.every((p) => parts.includes(p)), `${s.name} at ${i / 20}`).toBe(true);
+        expect(
+          previous.every((p) => parts.includes(p)),
+          `${s.name} at ${i / 20}`,
+        ).toBe(true);
         expect(previousNeg.every((p) => neg.includes(p))).toBe(true);
         // Relative order of the phrases follows the template.
         const template = s.promptTemplate.replace('{prompt}', user).split(', ');

@@ -23,8 +23,17 @@ import { testSoulRunner } from '../helpers/test-runner.js';
  */
 export async function startStudioServer(): Promise<{ server: TestServer; cleanup: () => Promise<void> }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-studio-e2e-'));
-  const [identity] = await Promise.all([makeIdentityFixtureModels(path.join(tmp, 'identity')), makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 })]);
-  const diffusion = createDiffusionEngine({ modelPath: path.join(tmp, 'sd'), modelsDir: tmp, defaultModel: 'fixture/sd', provider: 'cpu', threads: 1 });
+  const [identity] = await Promise.all([
+    makeIdentityFixtureModels(path.join(tmp, 'identity')),
+    makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 }),
+  ]);
+  const diffusion = createDiffusionEngine({
+    modelPath: path.join(tmp, 'sd'),
+    modelsDir: tmp,
+    defaultModel: 'fixture/sd',
+    provider: 'cpu',
+    threads: 1,
+  });
   const faces = faceCharacterEngine({ modelsDir: path.join(tmp, 'no-models'), provider: 'cpu', locate: async () => identity });
   const styles = createStylePreviews({ engine: diffusion, model: async () => 'fixture-sd' });
   const slow = testSoulRunner({ steps: 400, stepMs: 50 });
@@ -35,7 +44,10 @@ export async function startStudioServer(): Promise<{ server: TestServer; cleanup
     runners: (ctx) => {
       // 200 steps: long enough (several seconds) that the page sees the bar between 0 and 100 %.
       const real = soulRunner({ engine: diffusion, steps: 200, identity: identityHook(ctx.characters, faces) });
-      const soul: JobRunner = { kind: 'soul', run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)) };
+      const soul: JobRunner = {
+        kind: 'soul',
+        run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)),
+      };
       return [soul, dopRunner(), soulIdRunner(ctx.characters, faces), seriesClipRunner({ soul }), seriesConcatRunner()];
     },
   });

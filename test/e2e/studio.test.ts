@@ -12,12 +12,16 @@ import { startStudioServer } from './studio-server.js';
 // The studio in real Chromium against the real app. Waits are on UI states, never on time.
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[e2e] skipping the studio browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does it)`);
+if (!hasChromium)
+  console.warn(`[e2e] skipping the studio browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does it)`);
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const astronaut = path.join(root, 'test/fixtures/faces/astronaut.png');
 // Screenshots of every page go to test-output/; UPDATE_SCREENSHOTS=1 also refreshes docs/screenshots.
-const shotDirs = [path.join(root, 'test-output/studio-screenshots'), ...(process.env.UPDATE_SCREENSHOTS ? [path.join(root, 'docs/screenshots')] : [])];
+const shotDirs = [
+  path.join(root, 'test-output/studio-screenshots'),
+  ...(process.env.UPDATE_SCREENSHOTS ? [path.join(root, 'docs/screenshots')] : []),
+];
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
 let server: TestServer;
@@ -60,7 +64,10 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     ensureStudioBuilt();
     ({ server, cleanup } = await startStudioServer());
     owner = await server.account(500);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
     ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     page = await ctx.newPage();
@@ -119,7 +126,10 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     expect(code).toContain(`${server.url}/v1/text2image/soul`);
     expect(code).not.toContain(owner.secret);
     // Async: the server answering it runs in this process.
-    const { stdout: out } = await promisify(execFile)('bash', ['-c', code], { env: { ...process.env, OPENSOUL_KEY_ID: owner.keyId, OPENSOUL_KEY_SECRET: owner.secret }, encoding: 'utf8' });
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', code], {
+      env: { ...process.env, OPENSOUL_KEY_ID: owner.keyId, OPENSOUL_KEY_SECRET: owner.secret },
+      encoding: 'utf8',
+    });
     const set = JSON.parse(out) as { id: string; type: string; jobs: unknown[]; input_params: { prompt: string } };
     expect(set.type).toBe('text2image_soul');
     expect(set.jobs.length).toBe(1);
@@ -148,7 +158,9 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     const card = page.locator('[data-motion]').first();
     await card.hover();
     // Hover plays the preview clip.
-    await expect.poll(() => card.locator('video').evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(() => card.locator('video').evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2), { timeout: 60_000 })
+      .toBe(true);
     await card.click();
     expect(await card.getAttribute('aria-pressed')).toBe('true');
     await page.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
@@ -189,7 +201,9 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     await page.getByRole('button', { name: 'Make carousel' }).click();
     const run = page.getByTestId('job-set').first();
     await run.getByText('Slide 2', { exact: true }).waitFor();
-    await page.locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=completed]`).waitFor({ timeout: 240_000 });
+    await page
+      .locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=completed]`)
+      .waitFor({ timeout: 240_000 });
     const result = run.getByTestId('carousel-result');
     await result.waitFor();
     expect(await result.getByTestId('slide').count()).toBe(2);
@@ -220,9 +234,14 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     await page.getByRole('button', { name: 'Make series' }).click();
     const run = page.getByTestId('job-set').first();
     await run.getByText('Joined video', { exact: true }).waitFor();
-    await page.getByTestId('balance').filter({ hasText: String(before - 160) }).waitFor();
+    await page
+      .getByTestId('balance')
+      .filter({ hasText: String(before - 160) })
+      .waitFor();
     await run.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=canceled]`).waitFor({ timeout: 60_000 });
+    await page
+      .locator(`[data-testid=job-set][data-id="${await run.getAttribute('data-id')}"][data-status=canceled]`)
+      .waitFor({ timeout: 60_000 });
     // The plan is still shown: every scene with its caption and camera.
     const result = run.getByTestId('series-result');
     await result.waitFor();
@@ -269,7 +288,11 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     };
     for (const scheme of ['light', 'dark'] as const) {
       for (const width of [1280, 390]) {
-        const c = await browser.newContext({ viewport: { width, height: width > 500 ? 860 : 844 }, colorScheme: scheme, deviceScaleFactor: 1 });
+        const c = await browser.newContext({
+          viewport: { width, height: width > 500 ? 860 : 844 },
+          colorScheme: scheme,
+          deviceScaleFactor: 1,
+        });
         const p = await c.newPage();
         await p.goto(`${server.url}/`);
         await p.getByLabel('API key').waitFor();
@@ -282,14 +305,26 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
           if (name === 'history') await p.getByTestId('job-set').first().waitFor();
           if (name === 'account') await p.getByTestId('ledger').waitFor();
           if (name === 'characters') await p.getByTestId('character').first().waitFor();
-          if (name === 'image' || name === 'video' || name === 'workflows' || name === 'characters') await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
+          if (name === 'image' || name === 'video' || name === 'workflows' || name === 'characters')
+            await p.getByTestId('price').filter({ hasText: 'credits' }).waitFor();
           await p.evaluate(() => document.fonts.ready);
-          await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
+          await p.waitForFunction(
+            () => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete),
+            undefined,
+            { timeout: 60_000 },
+          );
           await shoot(p, `${name}-${width}-${scheme}`);
           if (name === 'image') {
             // The style gallery, further down the form.
             await p.getByRole('group', { name: 'Styles' }).scrollIntoViewIfNeeded();
-            await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.style-grid img')].filter((i) => i.getBoundingClientRect().top < innerHeight).every((i) => i.complete), undefined, { timeout: 60_000 });
+            await p.waitForFunction(
+              () =>
+                [...document.querySelectorAll<HTMLImageElement>('.style-grid img')]
+                  .filter((i) => i.getBoundingClientRect().top < innerHeight)
+                  .every((i) => i.complete),
+              undefined,
+              { timeout: 60_000 },
+            );
             await shoot(p, `image-styles-${width}-${scheme}`);
           }
           if (name === 'history') {
@@ -302,7 +337,14 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
                 el.closest('article')!.scrollIntoView({ block: 'start' });
                 scrollBy(0, -(document.querySelector('.topbar')?.getBoundingClientRect().height ?? 0) - 8);
               });
-              await p.waitForFunction(() => [...document.images].filter((i) => i.getBoundingClientRect().top < innerHeight && i.getBoundingClientRect().bottom > 0).every((i) => i.complete), undefined, { timeout: 60_000 });
+              await p.waitForFunction(
+                () =>
+                  [...document.images]
+                    .filter((i) => i.getBoundingClientRect().top < innerHeight && i.getBoundingClientRect().bottom > 0)
+                    .every((i) => i.complete),
+                undefined,
+                { timeout: 60_000 },
+              );
               await shoot(p, `history-${kind}-${width}-${scheme}`);
             }
           }

@@ -41,7 +41,8 @@ export async function loadFaceTarget(t: FaceTarget, size = 512): Promise<Buffer>
   const file = path.join(assets, t.file);
   const meta = await sharp(fs.readFileSync(file)).metadata();
   const side = Math.min(Math.round(t.box[2] * 1.9), meta.width!, meta.height!);
-  const cx = t.box[0] + t.box[2] / 2, cy = t.box[1] + t.box[2] / 2;
+  const cx = t.box[0] + t.box[2] / 2,
+    cy = t.box[1] + t.box[2] / 2;
   const left = Math.min(meta.width! - side, Math.max(0, Math.round(cx - side / 2)));
   const top = Math.min(meta.height! - side, Math.max(0, Math.round(cy - side / 2)));
   return sharp(file).extract({ left, top, width: side, height: side }).resize(size, size).png().toBuffer();

@@ -67,12 +67,20 @@ function withEmap(model: Uint8Array, seed: number, size = 512): Uint8Array {
   const values = new Float32Array(size * size);
   // Near-identity plus noise: the projection mixes every component but keeps the identity readable.
   for (let i = 0; i < values.length; i++) values[i] = (rand() * 2 - 1) / Math.sqrt(size) + (i % (size + 1) === 0 ? 1 : 0);
-  decoded.graph!.initializer!.push({ name: 'emap', dims: [size, size], dataType: ElemType.float32, rawData: new Uint8Array(values.buffer) });
+  decoded.graph!.initializer!.push({
+    name: 'emap',
+    dims: [size, size],
+    dataType: ElemType.float32,
+    rawData: new Uint8Array(values.buffer),
+  });
   return onnx.ModelProto.encode(decoded).finish();
 }
 
 /** Writes the fixture swapper and recogniser into `dir` and returns their paths. */
-export async function makeIdentityFixtureModels(dir: string, opts: IdentityFixtureOptions = {}): Promise<{ swapperPath: string; recognizerPath: string }> {
+export async function makeIdentityFixtureModels(
+  dir: string,
+  opts: IdentityFixtureOptions = {},
+): Promise<{ swapperPath: string; recognizerPath: string }> {
   const seed = opts.seed ?? 7;
   await mkdir(dir, { recursive: true });
   const swapperPath = join(dir, FIXTURE_SWAPPER_FILE);

@@ -50,10 +50,44 @@ export async function startLocalTsa(): Promise<LocalTsa> {
   fs.writeFileSync(path.join(dir, 'tsa.cnf'), CONFIG);
   fs.writeFileSync(path.join(dir, 'serial'), '01\n');
   run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-  run('req', '-new', '-x509', '-key', 'ca.key', '-subj', '/CN=opensoul test TSA CA', '-days', '30', '-config', 'tsa.cnf', '-extensions', 'ext_ca', '-out', 'ca.pem');
+  run(
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    'ca.key',
+    '-subj',
+    '/CN=opensoul test TSA CA',
+    '-days',
+    '30',
+    '-config',
+    'tsa.cnf',
+    '-extensions',
+    'ext_ca',
+    '-out',
+    'ca.pem',
+  );
   run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'tsa.key');
   run('req', '-new', '-key', 'tsa.key', '-subj', '/CN=opensoul test TSA', '-config', 'tsa.cnf', '-out', 'tsa.csr');
-  run('x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-extfile', 'tsa.cnf', '-extensions', 'ext_tsa', '-out', 'tsa.pem');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'tsa.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    'tsa.cnf',
+    '-extensions',
+    'ext_tsa',
+    '-out',
+    'tsa.pem',
+  );
   let n = 0;
   const server: LocalServer = await startLocalServer((req, res, body) => {
     if (req.method !== 'POST' || req.headers['content-type'] !== 'application/timestamp-query') return void res.writeHead(400).end();

@@ -31,7 +31,8 @@ export class OpenApiChecker {
       return null;
     }
     const listed = Object.keys(response.content);
-    if (!listed.includes(type) && !listed.includes('application/octet-stream')) throw new Error(`${method} ${docPath} ${status}: content-type ${type} is not among ${listed.join(', ')}`);
+    if (!listed.includes(type) && !listed.includes('application/octet-stream'))
+      throw new Error(`${method} ${docPath} ${status}: content-type ${type} is not among ${listed.join(', ')}`);
     if (type !== 'application/json') return text;
     const body = JSON.parse(text);
     const key = `${method} ${docPath} ${status}`;
@@ -40,7 +41,10 @@ export class OpenApiChecker {
       validate = this.ajv.compile(response.content['application/json'].schema);
       this.cache.set(key, validate);
     }
-    if (!validate(body)) throw new Error(`${key}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 1500)}`);
+    if (!validate(body))
+      throw new Error(
+        `${key}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 1500)}`,
+      );
     return body;
   }
 }

@@ -32,7 +32,13 @@ export interface S3Server {
 
 export async function startS3Server(opts: { buckets: string[] }): Promise<S3Server> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: opts.buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: opts.buckets.map((name) => ({ name })),
+  });
   const { port } = await server.run();
   // s3rver's one built-in account.
   const accessKeyId = 'S3RVER';
@@ -45,7 +51,14 @@ export async function startS3Server(opts: { buckets: string[] }): Promise<S3Serv
     region,
     accessKeyId,
     secretAccessKey,
-    settings: (bucket, prefix = '') => ({ bucket, endpoint, region, credentials: { accessKeyId, secretAccessKey, sessionToken: null }, forcePathStyle: true, prefix }),
+    settings: (bucket, prefix = '') => ({
+      bucket,
+      endpoint,
+      region,
+      credentials: { accessKeyId, secretAccessKey, sessionToken: null },
+      forcePathStyle: true,
+      prefix,
+    }),
     async object(bucket, key) {
       try {
         const r = await reader.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

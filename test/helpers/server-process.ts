@@ -5,7 +5,9 @@ import { createContext } from '../../src/context.js';
 import { testSoulRunner } from './test-runner.js';
 
 const config = loadConfig(process.env, { port: 0, allowPrivateUrls: true, leaseMs: 1500, heartbeatMs: 200 });
-const ctx = await createContext(config, { runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 20), stepMs: Number(process.env.TEST_STEP_MS ?? 100) })] });
+const ctx = await createContext(config, {
+  runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 20), stepMs: Number(process.env.TEST_STEP_MS ?? 100) })],
+});
 const app = await buildApp(ctx);
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 ctx.setBaseUrl(address);

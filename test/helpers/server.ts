@@ -35,22 +35,31 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-test-'));
-  const config = loadConfig({}, {
-    dataDir,
-    port: 0,
-    workers: 2,
-    heartbeatMs: 200,
-    leaseMs: 2000,
-    // Tests fetch images and post webhooks to servers on loopback.
-    allowPrivateUrls: true,
-    rateLimitPerMinute: 10_000,
-    moderation: opts.moderation?.policy ?? { mode: 'off', thresholds: {} },
-    inputModeration: opts.moderation?.inputMode ?? 'off',
-    // Content credentials cost a wasm load and a signature per output: tests that check them turn them on.
-    c2pa: { enabled: false, chainPath: null, keyPath: null },
-    ...opts.config,
+  const config = loadConfig(
+    {},
+    {
+      dataDir,
+      port: 0,
+      workers: 2,
+      heartbeatMs: 200,
+      leaseMs: 2000,
+      // Tests fetch images and post webhooks to servers on loopback.
+      allowPrivateUrls: true,
+      rateLimitPerMinute: 10_000,
+      moderation: opts.moderation?.policy ?? { mode: 'off', thresholds: {} },
+      inputModeration: opts.moderation?.inputMode ?? 'off',
+      // Content credentials cost a wasm load and a signature per output: tests that check them turn them on.
+      c2pa: { enabled: false, chainPath: null, keyPath: null },
+      ...opts.config,
+    },
+  );
+  const ctx = await createContext(config, {
+    runners: opts.runners ?? [testSoulRunner()],
+    characterEngine: opts.characterEngine,
+    moderation: opts.moderation,
+    logger: opts.logger,
+    readiness: opts.readiness,
   });
-  const ctx = await createContext(config, { runners: opts.runners ?? [testSoulRunner()], characterEngine: opts.characterEngine, moderation: opts.moderation, logger: opts.logger, readiness: opts.readiness });
   const app = await buildApp(ctx, { surfaces: opts.surfaces, onRoute: opts.onRoute });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   ctx.setBaseUrl(address);

@@ -22,7 +22,11 @@ export function testSoulRunner(opts: { steps?: number; stepMs?: number } = {}): 
       }
       if (input.prompt.startsWith('FAIL')) throw new JobFailure('the test engine was asked to fail');
       const s = input.seed;
-      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: s % 256, g: (s >> 8) % 256, b: (s >> 16) % 256 } } }).png().toBuffer();
+      const png = await sharp({
+        create: { width: 64, height: 48, channels: 3, background: { r: s % 256, g: (s >> 8) % 256, b: (s >> 16) % 256 } },
+      })
+        .png()
+        .toBuffer();
       const min = await sharp(png).resize(16, 12).jpeg().toBuffer();
       return {
         raw: { bytes: png, contentType: 'image/png', type: 'image', width: 64, height: 48 },

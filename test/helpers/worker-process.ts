@@ -8,7 +8,10 @@ import { testSoulRunner } from './test-runner.js';
 
 const config = loadConfig(process.env, { allowPrivateUrls: true, leaseMs: 2000, heartbeatMs: 200 });
 const n = Math.max(1, config.workers);
-const ctx = await createContext({ ...config, workers: n }, { runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 3), stepMs: Number(process.env.TEST_STEP_MS ?? 5) })] });
+const ctx = await createContext(
+  { ...config, workers: n },
+  { runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 3), stepMs: Number(process.env.TEST_STEP_MS ?? 5) })] },
+);
 installWebhookRenderers(ctx, resellerDialects());
 ctx.workers!.start(n);
 ctx.webhooks.start(100);

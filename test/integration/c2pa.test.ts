@@ -23,7 +23,11 @@ let s: TestServer;
 let a: Awaited<ReturnType<TestServer['account']>>;
 let chainPem: string;
 beforeAll(async () => {
-  s = await startServer({ runners: [pictureSoulRunner(async () => astronautPng()), dopRunner()], surfaces: [dopRoutes(renderMotionPreview)], config: { c2pa: { enabled: true, chainPath: null, keyPath: null } } });
+  s = await startServer({
+    runners: [pictureSoulRunner(async () => astronautPng()), dopRunner()],
+    surfaces: [dopRoutes(renderMotionPreview)],
+    config: { c2pa: { enabled: true, chainPath: null, keyPath: null } },
+  });
   a = await s.account(100);
   const r = await fetch(`${s.url}/.well-known/opensoul/c2pa-chain.pem`);
   expect(r.status).toBe(200);
@@ -35,7 +39,11 @@ afterAll(async () => {
 
 const bytesOf = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 /** Anchors as a verifier builds them from the published chain: the issuers of the signer. */
-const anchors = () => chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(1).join('');
+const anchors = () =>
+  chainPem
+    .split(/(?=-----BEGIN CERTIFICATE-----)/)
+    .slice(1)
+    .join('');
 const waitSet = (id: string) =>
   waitFor(async () => {
     const g = (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
@@ -61,7 +69,11 @@ describe('content credentials on outputs over HTTP', () => {
     // Made on first start, kept like the other secrets.
     expect(fs.statSync(path.join(s.dataDir, 'c2pa')).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(s.dataDir, 'c2pa', 'signer.key.pem')).mode & 0o777).toBe(0o600);
-    const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'an astronaut portrait', width_and_height: '1536x1536', seed: 42 } }) });
+    const r = await fetch(`${s.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ params: { prompt: 'an astronaut portrait', width_and_height: '1536x1536', seed: 42 } }),
+    });
     const set = await waitSet(((await r.json()) as any).id);
     const job = set.jobs[0];
     expect(job.status).toBe('completed');
@@ -69,8 +81,17 @@ describe('content credentials on outputs over HTTP', () => {
       const v = await verifyAsset(await bytesOf(url), anchors());
       expect(v).toMatchObject({ valid: true, trusted: true, failures: [] });
       const assertions = v.manifest!.assertions as { label: string; data: any }[];
-      expect(assertions.find((x) => x.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', softwareAgent: { name: 'opensoul' } });
-      expect(assertions.find((x) => x.label === 'org.opensoul.generation')!.data).toMatchObject({ job_id: job.id, kind: 'soul', prompt: 'an astronaut portrait', seed: 42 });
+      expect(assertions.find((x) => x.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({
+        action: 'c2pa.created',
+        digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia',
+        softwareAgent: { name: 'opensoul' },
+      });
+      expect(assertions.find((x) => x.label === 'org.opensoul.generation')!.data).toMatchObject({
+        job_id: job.id,
+        kind: 'soul',
+        prompt: 'an astronaut portrait',
+        seed: 42,
+      });
     }
     soulUrls = [job.results.raw.url, job.results.min.url];
     pngFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'c2pa-out-')), 'out.png');
@@ -82,11 +103,18 @@ describe('content credentials on outputs over HTTP', () => {
     for (const url of soulUrls) {
       const { store, result } = await readWithC2paTs(await bytesOf(url));
       expect(result.isValid, JSON.stringify(result.statusEntries)).toBe(true);
-      expect(result.statusEntries.map((e) => e.code)).toEqual(expect.arrayContaining(['claimSignature.validated', 'assertion.dataHash.match', 'assertion.hashedURI.match']));
+      expect(result.statusEntries.map((e) => e.code)).toEqual(
+        expect.arrayContaining(['claimSignature.validated', 'assertion.dataHash.match', 'assertion.hashedURI.match']),
+      );
       const manifest = store.getActiveManifest()!;
       expect(manifest.claim!.claimGeneratorName).toBe('opensoul');
-      const actions = manifest.assertions!.assertions.find((x) => x.label === 'c2pa.actions.v2') as unknown as { actions: { action: string; digitalSourceType: string }[] };
-      expect(actions.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' });
+      const actions = manifest.assertions!.assertions.find((x) => x.label === 'c2pa.actions.v2') as unknown as {
+        actions: { action: string; digitalSourceType: string }[];
+      };
+      expect(actions.actions[0]).toMatchObject({
+        action: 'c2pa.created',
+        digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia',
+      });
       expect(manifest.assertions!.assertions.map((x) => x.label)).toContain('org.opensoul.generation');
     }
     const changed = Buffer.from(await bytesOf(soulUrls[0]));
@@ -97,7 +125,11 @@ describe('content credentials on outputs over HTTP', () => {
   });
 
   it('`opensoul verify` says valid and signed by this server; a changed file fails', () => {
-    const verify = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', s.dataDir, 'verify', file], { encoding: 'utf8', timeout: 60_000 });
+    const verify = (file: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', s.dataDir, 'verify', file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     const ok = verify(pngFile);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('valid: yes (Trusted)');
@@ -116,7 +148,19 @@ describe('content credentials on outputs over HTTP', () => {
   it('a DoP MP4, its preview clip and its JPEG poster carry the manifest with the motions and the input still', async () => {
     const ref = await s.ctx.media.upload(a.accountId, astronautPng());
     const zoomIn = MOTIONS.find((m) => m.name.toLowerCase() === 'zoom in')!;
-    const r = await fetch(`${s.url}/v1/image2video/dop`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: s.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 5 } }) });
+    const r = await fetch(`${s.url}/v1/image2video/dop`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({
+        params: {
+          model: 'dop-lite',
+          prompt: 'slow push in',
+          input_images: [{ type: 'image_url', image_url: s.ctx.media.url(ref.key) }],
+          motions: [{ id: zoomIn.id, strength: 0.5 }],
+          seed: 5,
+        },
+      }),
+    });
     const job = (await waitSet(((await r.json()) as any).id)).jobs[0];
     expect(job.status).toBe('completed');
     for (const url of [job.results.raw.url, job.results.min.url, job.poster_url]) {
@@ -126,7 +170,9 @@ describe('content credentials on outputs over HTTP', () => {
       expect(gen).toMatchObject({ job_id: job.id, kind: 'dop', tier: 'lite', motions: [{ id: zoomIn.id, strength: 0.5 }] });
       expect(JSON.stringify(gen)).not.toContain('sig=');
       // The still it was made from is its ingredient.
-      expect(v.manifest!.ingredients).toEqual([expect.objectContaining({ title: 'input image 1', relationship: 'inputTo', format: 'image/png' })]);
+      expect(v.manifest!.ingredients).toEqual([
+        expect.objectContaining({ title: 'input image 1', relationship: 'inputTo', format: 'image/png' }),
+      ]);
     }
   }, 200_000);
 });
@@ -140,10 +186,18 @@ describe('RFC 3161 time stamps (OPENSOUL_C2PA_TSA_URL)', () => {
     const servers: TestServer[] = [];
     try {
       for (const tsaUrl of [tsa.url, 'http://127.0.0.1:1/down']) {
-        const t = await startServer({ runners: [pictureSoulRunner(async () => astronautPng())], logger: createLogger({ level: 'info', stream }), config: { c2pa: { enabled: true, chainPath: null, keyPath: null, tsaUrl } } });
+        const t = await startServer({
+          runners: [pictureSoulRunner(async () => astronautPng())],
+          logger: createLogger({ level: 'info', stream }),
+          config: { c2pa: { enabled: true, chainPath: null, keyPath: null, tsaUrl } },
+        });
         servers.push(t);
         const b = await t.account(10);
-        const r = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(b), body: JSON.stringify({ params: { prompt: 'stamped', seed: 1 } }) });
+        const r = await fetch(`${t.url}/v1/text2image/soul`, {
+          method: 'POST',
+          headers: hfHeaders(b),
+          body: JSON.stringify({ params: { prompt: 'stamped', seed: 1 } }),
+        });
         const id = ((await r.json()) as any).id;
         const set = await waitFor(async () => {
           const g = (await (await fetch(`${t.url}/v1/job-sets/${id}`, { headers: hfHeaders(b) })).json()) as any;
@@ -151,7 +205,13 @@ describe('RFC 3161 time stamps (OPENSOUL_C2PA_TSA_URL)', () => {
         }, 60_000);
         expect(set.jobs[0].status).toBe('completed');
         const chain = await (await fetch(`${t.url}/.well-known/opensoul/c2pa-chain.pem`)).text();
-        const v = await verifyAsset(await bytesOf(set.jobs[0].results.raw.url), chain.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(1).join('') + tsa.caPem);
+        const v = await verifyAsset(
+          await bytesOf(set.jobs[0].results.raw.url),
+          chain
+            .split(/(?=-----BEGIN CERTIFICATE-----)/)
+            .slice(1)
+            .join('') + tsa.caPem,
+        );
         expect(v).toMatchObject({ valid: true, trusted: true, failures: [] });
         const time = (v.manifest!.signature_info as { time?: string }).time;
         if (tsaUrl === tsa.url) expect(Math.abs(Date.parse(time!) - Date.now())).toBeLessThan(120_000);

@@ -22,13 +22,31 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-carousel-'));
 /** An OpenAI-compatible chat endpoint that plans `n` slides from the user message. */
 function chatAnswer(user: string) {
   const n = Number(/exactly (\d+) slides/.exec(user)![1]);
-  const slides = Array.from({ length: n }, (_, i) => ({ image_prompt: `LLM scene ${i + 1}: espresso being poured`, overlay_text: `LLM tip ${i + 1}` }));
-  return { choices: [{ message: { role: 'assistant', content: `Here you go:\n${JSON.stringify({ slides, caption: 'LLM caption', hashtags: ['coffee', '#barista'] })}` } }] };
+  const slides = Array.from({ length: n }, (_, i) => ({
+    image_prompt: `LLM scene ${i + 1}: espresso being poured`,
+    overlay_text: `LLM tip ${i + 1}`,
+  }));
+  return {
+    choices: [
+      {
+        message: {
+          role: 'assistant',
+          content: `Here you go:\n${JSON.stringify({ slides, caption: 'LLM caption', hashtags: ['coffee', '#barista'] })}`,
+        },
+      },
+    ],
+  };
 }
 
 beforeAll(async () => {
   await makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 });
-  const engine = createDiffusionEngine({ modelPath: path.join(tmp, 'sd'), modelsDir: tmp, defaultModel: 'fixture/sd', provider: 'cpu', threads: 1 });
+  const engine = createDiffusionEngine({
+    modelPath: path.join(tmp, 'sd'),
+    modelsDir: tmp,
+    defaultModel: 'fixture/sd',
+    provider: 'cpu',
+    threads: 1,
+  });
   llm = await startLocalServer((_req, res, body) => {
     const user = (JSON.parse(body.toString()) as any).messages.find((m: any) => m.role === 'user').content;
     res.setHeader('content-type', 'application/json');
@@ -52,7 +70,8 @@ afterAll(async () => {
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
 const ROUTE = '/social/carousel/instagram';
-const post = (t: TestServer, a: Account, body: unknown) => call(`${t.url}${ROUTE}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
+const post = (t: TestServer, a: Account, body: unknown) =>
+  call(`${t.url}${ROUTE}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
 const status = (t: TestServer, a: Account, id: string) => call(`${t.url}/requests/${id}/status`, { headers: hfHeaders(a) });
 const balance = async (t: TestServer, a: Account) => Number((await t.ctx.accounts.get(a.accountId))!.balance_milli);
 const planOf = async (t: TestServer, a: Account, id: string) => (await status(t, a, id)).body.carousel;
@@ -78,7 +97,8 @@ describe('POST /social/carousel/instagram', () => {
       const [m1, m2] = await Promise.all([sharp(clean).metadata(), sharp(overlaid).metadata()]);
       expect([m1.width, m1.height, m2.width, m2.height]).toEqual([1080, 1350, 1080, 1350]);
       // The copy is drawn at the bottom: the top of both versions is the same image, the bottom is not.
-      const band = async (b: Buffer, top: number) => sharp(b).extract({ left: 0, top, width: 1080, height: 200 }).removeAlpha().raw().toBuffer();
+      const band = async (b: Buffer, top: number) =>
+        sharp(b).extract({ left: 0, top, width: 1080, height: 200 }).removeAlpha().raw().toBuffer();
       expect((await band(clean, 0)).equals(await band(overlaid, 0))).toBe(true);
       expect((await band(clean, 1150)).equals(await band(overlaid, 1150))).toBe(false);
     }
@@ -91,7 +111,11 @@ describe('POST /social/carousel/instagram', () => {
     const one = await post(idle, a, body);
     const two = await post(idle, a, body);
     const other = await post(idle, a, { ...body, seed: 322 });
-    const [p1, p2, p3] = await Promise.all([planOf(idle, a, one.body.request_id), planOf(idle, a, two.body.request_id), planOf(idle, a, other.body.request_id)]);
+    const [p1, p2, p3] = await Promise.all([
+      planOf(idle, a, one.body.request_id),
+      planOf(idle, a, two.body.request_id),
+      planOf(idle, a, other.body.request_id),
+    ]);
     expect(p1.slides).toHaveLength(7);
     expect(p1).toEqual(p2);
     expect(p3.slides.map((x: any) => x.overlay_text)).not.toEqual(p1.slides.map((x: any) => x.overlay_text));
@@ -115,7 +139,11 @@ describe('POST /social/carousel/instagram', () => {
 
   it('422s in pydantic shape; nothing charged', async () => {
     const a = await idle.account(10);
-    expectGolden('social/carousel-error-validation', await post(idle, a, { slide_count: 11, aspect_ratio: '1:1', language: 'not a tag', image_urls: ['nope'], style: 'x' }), idle.url);
+    expectGolden(
+      'social/carousel-error-validation',
+      await post(idle, a, { slide_count: 11, aspect_ratio: '1:1', language: 'not a tag', image_urls: ['nope'], style: 'x' }),
+      idle.url,
+    );
     expect(await balance(idle, a)).toBe(10_000);
   });
 

@@ -17,7 +17,8 @@ const post = async (t: TestServer, a: Account, path: string, body: unknown) => {
   const r = await fetch(`${t.url}${path}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
   return { status: r.status, body: (await r.json()) as any };
 };
-const getSet = async (t: TestServer, a: Account, id: string) => (await (await fetch(`${t.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
+const getSet = async (t: TestServer, a: Account, id: string) =>
+  (await (await fetch(`${t.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
 const balance = async (t: TestServer, a: Account) => Number((await t.ctx.accounts.get(a.accountId))!.balance_milli) / 1000;
 
 describe('POST /soul', () => {
@@ -26,7 +27,10 @@ describe('POST /soul', () => {
     const params = { prompt: 'a lighthouse at dawn', width_and_height: '1536x1536', quality: '720p', seed: 42 };
     const r = await post(s, a, '/soul', { params, webhook: { url: hooks.url('/soul'), secret: 'alias-secret' } });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ type: 'text2image_soul', input_params: { prompt: 'a lighthouse at dawn', seed: 42, width: 1536, height: 1536 } });
+    expect(r.body).toMatchObject({
+      type: 'text2image_soul',
+      input_params: { prompt: 'a lighthouse at dawn', seed: 42, width: 1536, height: 1536 },
+    });
     const done = await waitFor(async () => {
       const g = await getSet(s, a, r.body.id);
       return g.jobs.every((j: any) => j.status === 'completed') && g;

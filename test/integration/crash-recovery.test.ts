@@ -34,7 +34,8 @@ async function account(dataDir: string) {
   return a;
 }
 
-const getSet = async (url: string, a: { keyId: string; secret: string }, id: string) => (await (await fetch(`${url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
+const getSet = async (url: string, a: { keyId: string; secret: string }, id: string) =>
+  (await (await fetch(`${url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
 
 describe('durability across process death', () => {
   it('SIGKILL mid-job: after restart the job runs again, is charged once, and completes', async () => {
@@ -43,7 +44,13 @@ describe('durability across process death', () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const a = await account(dataDir);
     const first = await startProcess(dataDir);
-    const set = (await (await fetch(`${first.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'survive', quality: '720p' } }) })).json()) as any;
+    const set = (await (
+      await fetch(`${first.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'survive', quality: '720p' } }),
+      })
+    ).json()) as any;
     await waitFor(async () => (await getSet(first.url, a, set.id)).jobs[0].progress?.step >= 2);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
@@ -67,7 +74,13 @@ describe('durability across process death', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-drain-'));
     const a = await account(dataDir);
     const first = await startProcess(dataDir, { TEST_GRACE_MS: '100', TEST_STEPS: '100' });
-    const set = (await (await fetch(`${first.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'drain' } }) })).json()) as any;
+    const set = (await (
+      await fetch(`${first.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'drain' } }),
+      })
+    ).json()) as any;
     await waitFor(async () => (await getSet(first.url, a, set.id)).jobs[0].status === 'in_progress');
     first.child.kill('SIGTERM');
     const code = await new Promise((r) => first.child.once('exit', r));

@@ -21,18 +21,30 @@ afterAll(async () => {
   await s?.close();
 });
 
-const tinyPng = () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+const tinyPng = () =>
+  sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
 const bearer = () => ({ authorization: `Bearer ${a.credential}` });
 
 describe('malformed multipart on POST /api/v3/media/upload/binary', () => {
-  const post = (contentType: string, body: string) => fetch(`${s.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { ...bearer(), 'content-type': contentType }, body });
+  const post = (contentType: string, body: string) =>
+    fetch(`${s.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { ...bearer(), 'content-type': contentType }, body });
   it('answers 400 in the WaveSpeed shape for a missing boundary and for a truncated part', async () => {
     for (const r of [
       await post('multipart/form-data', 'abc'),
-      await post('multipart/form-data; boundary=XX', '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nabcdef'),
+      await post(
+        'multipart/form-data; boundary=XX',
+        '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nabcdef',
+      ),
     ]) {
       expect(r.status).toBe(400);
-      expect(await r.json()).toEqual({ code: 400, message: expect.stringMatching(/^Upload failed: the multipart\/form-data body is malformed/), error_code: 'bad_input', data: null });
+      expect(await r.json()).toEqual({
+        code: 400,
+        message: expect.stringMatching(/^Upload failed: the multipart\/form-data body is malformed/),
+        error_code: 'bad_input',
+        data: null,
+      });
     }
   });
 });
@@ -40,7 +52,11 @@ describe('malformed multipart on POST /api/v3/media/upload/binary', () => {
 describe('own media URL with bad percent-encoding', () => {
   it('as a job input: the job fails with a clear message, refunded', async () => {
     const bad = `${s.url}/media/%E0%A4%A`;
-    const r = await fetch(`${s.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', image: bad }) });
+    const r = await fetch(`${s.url}/api/v3/higgsfield/soul/image-to-image`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x', image: bad }),
+    });
     const id = ((await r.json()) as any).data.id;
     const data = await waitFor(async () => {
       const b = (await (await fetch(`${s.url}/api/v3/predictions/${id}/result`, { headers: bearer() })).json()) as any;
@@ -63,9 +79,21 @@ describe('validation errors echo a bounded part of the input', () => {
   const huge = 'x'.repeat(1_000_000);
   it('in every dialect', async () => {
     const answers = [
-      await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: huge, width_and_height: huge } }) }),
-      await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ prompt: huge, size: huge }) }),
-      await fetch(`${s.url}/v2/higgsfield-text2image-soul`, { method: 'POST', headers: { 'x-api-key': a.credential, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: huge, [huge]: 1 }) }),
+      await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: huge, width_and_height: huge } }),
+      }),
+      await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image`, {
+        method: 'POST',
+        headers: { ...bearer(), 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: huge, size: huge }),
+      }),
+      await fetch(`${s.url}/v2/higgsfield-text2image-soul`, {
+        method: 'POST',
+        headers: { 'x-api-key': a.credential, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: huge, [huge]: 1 }),
+      }),
     ];
     for (const r of answers) {
       expect(r.status).toBeGreaterThanOrEqual(400);
@@ -78,13 +106,19 @@ describe('validation errors echo a bounded part of the input', () => {
   it('in a job error about an image URL (own media and fetched)', async () => {
     const long = 'a'.repeat(4000);
     for (const image of [`${s.url}/media/${long}.png`, `http://127.0.0.1:1/${long}.png`]) {
-      const r = await fetch(`${s.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x', image }) });
+      const r = await fetch(`${s.url}/api/v3/higgsfield/soul/image-to-image`, {
+        method: 'POST',
+        headers: { ...bearer(), 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'x', image }),
+      });
       const id = ((await r.json()) as any).data.id;
       const data = await waitFor(async () => {
         const b = (await (await fetch(`${s.url}/api/v3/predictions/${id}/result`, { headers: bearer() })).json()) as any;
         return b.data.status === 'failed' && b.data;
       });
-      expect(data.error).toMatch(/^(Image not found:|Could not fetch image) http:\/\/127\.0\.0\.1:\d+\/(media\/)?a+… \(\d+ more characters\)/);
+      expect(data.error).toMatch(
+        /^(Image not found:|Could not fetch image) http:\/\/127\.0\.0\.1:\d+\/(media\/)?a+… \(\d+ more characters\)/,
+      );
       expect(data.error).not.toContain('a'.repeat(201));
     }
   });
@@ -92,7 +126,8 @@ describe('validation errors echo a bounded part of the input', () => {
 
 describe('credentials', () => {
   it('a malformed credential is "invalid", an absent one "missing"', async () => {
-    const detail = async (headers: Record<string, string>) => ((await (await fetch(`${s.url}/v1/account`, { headers })).json()) as any).detail;
+    const detail = async (headers: Record<string, string>) =>
+      ((await (await fetch(`${s.url}/v1/account`, { headers })).json()) as any).detail;
     expect(await detail({ authorization: 'Key abc' })).toBe('Invalid API credentials');
     expect(await detail({ authorization: 'Key ' + a.keyId })).toBe('Invalid API credentials');
     expect(await detail({ authorization: 'Basic Zm9vOmJhcg==' })).toBe('Invalid API credentials');
@@ -133,7 +168,10 @@ describe('CORS', () => {
   it('is off by default: no CORS headers, preflight not answered', async () => {
     const r = await fetch(`${s.url}/v1/account`, { headers: { ...hfHeaders(a), origin: 'https://evil.example' } });
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
-    const pre = await fetch(`${s.url}/v1/account`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${s.url}/v1/account`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -143,7 +181,14 @@ describe('CORS', () => {
       const b = await c.account(1);
       const ok = await fetch(`${c.url}/v1/account`, { headers: { ...hfHeaders(b), origin: 'https://app.example.com' } });
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-      const pre = await fetch(`${c.url}/v1/account`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      const pre = await fetch(`${c.url}/v1/account`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
       expect(pre.status).toBe(204);
       expect(pre.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
       const other = await fetch(`${c.url}/v1/account`, { headers: { ...hfHeaders(b), origin: 'https://evil.example' } });
@@ -170,7 +215,9 @@ describe('operator-only endpoints', () => {
 
   it('/readyz: a bare status for others, details for operators; /healthz public', async () => {
     expect(await (await fetch(`${s.url}/readyz`, { headers: remote })).json()).toEqual({ status: 'ready' });
-    const detailed = (await (await fetch(`${s.url}/readyz`, { headers: { ...remote, authorization: `Bearer ${OPERATOR_TOKEN}` } })).json()) as any;
+    const detailed = (await (
+      await fetch(`${s.url}/readyz`, { headers: { ...remote, authorization: `Bearer ${OPERATOR_TOKEN}` } })
+    ).json()) as any;
     expect(detailed.checks.database.ok).toBe(true);
     expect(((await (await fetch(`${s.url}/readyz`)).json()) as any).checks.database.ok).toBe(true);
     expect(await (await fetch(`${s.url}/healthz`, { headers: remote })).json()).toEqual({ status: 'ok' });
@@ -193,7 +240,10 @@ describe('secrets at rest', () => {
 
 describe('request logs', () => {
   it('never print media signatures or credentials', async () => {
-    const config = loadConfig({}, { dataDir: s.dataDir + '-log', port: 0, workers: 0, logLevel: 'debug', moderation: { mode: 'off', thresholds: {} } });
+    const config = loadConfig(
+      {},
+      { dataDir: s.dataDir + '-log', port: 0, workers: 0, logLevel: 'debug', moderation: { mode: 'off', thresholds: {} } },
+    );
     const ctx = await createContext(config, { runners: [] });
     const lines: string[] = [];
     const stream = new PassThrough();

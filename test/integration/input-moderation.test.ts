@@ -43,7 +43,9 @@ beforeAll(async () => {
     });
   [block, flag] = [await start('block'), await start('flag')];
   // Remote images: what image_reference URLs and Soul ID photos may point at.
-  images = await startLocalServer((req, res) => res.setHeader('content-type', 'image/png').end(req.url === '/drawing.png' ? drawing : photo));
+  images = await startLocalServer((req, res) =>
+    res.setHeader('content-type', 'image/png').end(req.url === '/drawing.png' ? drawing : photo),
+  );
 }, 60_000);
 afterAll(async () => {
   await block?.close();
@@ -53,14 +55,21 @@ afterAll(async () => {
 });
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
-const stored = async (s: TestServer, a: Account) => s.ctx.db.db.selectFrom('media').selectAll().where('account_id', '=', a.accountId).execute();
+const stored = async (s: TestServer, a: Account) =>
+  s.ctx.db.db.selectFrom('media').selectAll().where('account_id', '=', a.accountId).execute();
 const filesUnder = (s: TestServer, a: Account) => {
   const dir = path.join(s.dataDir, 'media', a.accountId);
   return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, String(f))).isFile()) : [];
 };
 
 async function putToUploadUrl(s: TestServer, a: Account, bytes: Buffer) {
-  const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+  const slot = (await (
+    await fetch(`${s.url}/files/generate-upload-url`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ content_type: 'image/png' }),
+    })
+  ).json()) as any;
   const r = await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) });
   return { r, slot };
 }
@@ -70,12 +79,22 @@ async function waveSpeedBinary(s: TestServer, a: Account, bytes: Buffer) {
   return fetch(`${s.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}` }, body: form });
 }
 async function waveSpeedTicket(s: TestServer, a: Account, bytes: Buffer) {
-  const t = (await (await fetch(`${s.url}/api/v3/media/uploads`, { method: 'POST', headers: { authorization: `Bearer ${a.credential}`, 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'x.png', size: bytes.length }) })).json()) as any;
+  const t = (await (
+    await fetch(`${s.url}/api/v3/media/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'x.png', size: bytes.length }),
+    })
+  ).json()) as any;
   expect(t.code).toBe(200);
   return fetch(t.data.upload.url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) });
 }
 async function character(s: TestServer, a: Account, urls: string[]) {
-  const r = await fetch(`${s.url}/v1/custom-references`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ name: 'someone', input_images: urls.map((u) => ({ type: 'image_url', image_url: u })) }) });
+  const r = await fetch(`${s.url}/v1/custom-references`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ name: 'someone', input_images: urls.map((u) => ({ type: 'image_url', image_url: u })) }),
+  });
   expect(r.status).toBe(200);
   const { id } = (await r.json()) as any;
   return waitFor(async () => {
@@ -94,7 +113,9 @@ describe('input moderation under block', () => {
     expect(await stored(block, a)).toEqual([]);
     expect(filesUnder(block, a)).toEqual([]);
     // The same URL then takes a photo, which passes and is stored with its verdict.
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(photo) })).status).toBe(200);
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(photo) })).status,
+    ).toBe(200);
     const rows = await stored(block, a);
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0].moderation!)).toMatchObject({ verdict: 'pass', classes: [], samples: 1, model: 'MobileNetV2Mid' });
@@ -117,7 +138,11 @@ describe('input moderation under block', () => {
 
   it('an image reference URL that is a drawing ends the job nsfw before generating, refunded', async () => {
     const a = await block.account(10);
-    const r = await fetch(`${block.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x', image_reference: { type: 'image_url', image_url: images.url('/drawing.png') } } }) });
+    const r = await fetch(`${block.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ params: { prompt: 'x', image_reference: { type: 'image_url', image_url: images.url('/drawing.png') } } }),
+    });
     expect(r.status).toBe(200);
     const { id } = (await r.json()) as any;
     const set = await waitFor(async () => {
@@ -132,7 +157,9 @@ describe('input moderation under block', () => {
     const a = await block.account(100);
     const c = await character(block, a, [images.url('/drawing.png'), images.url('/photo.png')]);
     expect(c.status).toBe('completed');
-    expect(c.quality_report).toEqual([{ index: 0, code: 'nsfw', message: expect.stringMatching(/^The photo was refused by content moderation \(Drawing 0\.\d\d\)$/) }]);
+    expect(c.quality_report).toEqual([
+      { index: 0, code: 'nsfw', message: expect.stringMatching(/^The photo was refused by content moderation \(Drawing 0\.\d\d\)$/) },
+    ]);
     const only = await character(block, a, [images.url('/drawing.png')]);
     expect(only.status).toBe('failed');
     expect(only.quality_report).toEqual([{ index: 0, code: 'nsfw', message: expect.stringContaining('refused by content moderation') }]);
@@ -160,7 +187,12 @@ describe('input moderation under flag', () => {
     expect(c.quality_report.find((q: any) => q.code === 'nsfw')).toBeUndefined();
     // The character reads completed a moment before its build job ends.
     const job = await waitFor(async () => {
-      const row = await flag.ctx.db.db.selectFrom('jobs').select(['extras', 'status']).where('account_id', '=', a.accountId).where('kind', '=', 'soul_id').executeTakeFirstOrThrow();
+      const row = await flag.ctx.db.db
+        .selectFrom('jobs')
+        .select(['extras', 'status'])
+        .where('account_id', '=', a.accountId)
+        .where('kind', '=', 'soul_id')
+        .executeTakeFirstOrThrow();
       return row.status === 'completed' && row;
     });
     const reviews = JSON.parse(job.extras).input_moderation as { verdict: string }[];
@@ -171,10 +203,29 @@ describe('input moderation under flag', () => {
 describe('opensoul serve --no-workers (an API-only process)', () => {
   it('classifies uploads itself with the bundled classifier: a drawing is refused, a photo stored', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', fs.mkdtempSync(path.join(tmp, 'serve-')), 'serve', '--port', '0', '--no-workers'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OPENSOUL_MODERATION: 'off', OPENSOUL_INPUT_MODERATION: 'block', OPENSOUL_MODERATION_THRESHOLDS: '{"Drawing":0.6}' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'src/main.ts'),
+        '--data-dir',
+        fs.mkdtempSync(path.join(tmp, 'serve-')),
+        'serve',
+        '--port',
+        '0',
+        '--no-workers',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          OPENSOUL_MODERATION: 'off',
+          OPENSOUL_INPUT_MODERATION: 'block',
+          OPENSOUL_MODERATION_THRESHOLDS: '{"Drawing":0.6}',
+        },
+      },
+    );
     try {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
@@ -182,7 +233,13 @@ describe('opensoul serve --no-workers (an API-only process)', () => {
       const url = /listening on (\S+)/.exec(out)![1];
       const headers = { authorization: `Key ${/API key: (\S+)/.exec(out)![1]}` };
       const put = async (bytes: Buffer) => {
-        const slot = (await (await fetch(`${url}/files/generate-upload-url`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+        const slot = (await (
+          await fetch(`${url}/files/generate-upload-url`, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ content_type: 'image/png' }),
+          })
+        ).json()) as any;
         return fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) });
       };
       const refused = await put(drawing);

@@ -40,11 +40,19 @@ describe.each(['sqlite', 'postgres'] as const)('job-set list on %s', (engine) =>
     a = await s.account(1000);
     b = await s.account(100);
     for (const prompt of ['one', 'FAIL two', 'three', 'four', 'FAIL five']) {
-      const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt, quality: '720p' } }) });
+      const r = await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt, quality: '720p' } }),
+      });
       expect(r.status).toBe(200);
       soulIds.push(((await r.json()) as any).id);
     }
-    await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(b), body: JSON.stringify({ params: { prompt: 'other account', quality: '720p' } }) });
+    await fetch(`${s.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: hfHeaders(b),
+      body: JSON.stringify({ params: { prompt: 'other account', quality: '720p' } }),
+    });
     // A DoP set: this server has no DoP runner, so it stays queued (a second kind and status).
     dopId = randomUUID();
     await s.ctx.generation.submit(a.accountId, {
@@ -101,13 +109,30 @@ describe.each(['sqlite', 'postgres'] as const)('job-set list on %s', (engine) =>
       const one = (await (await fetch(`${s.url}/v1/job-sets/${item.id}`, { headers: hfHeaders(a) })).json()) as any;
       const { status, kind, model, dialect, cost_credits, refunded_credits, error, ...v1 } = item;
       expect(v1).toEqual(one);
-      expect(Object.keys(item).sort()).toEqual([...Object.keys(one), 'status', 'kind', 'model', 'dialect', 'cost_credits', 'refunded_credits', 'error'].sort());
+      expect(Object.keys(item).sort()).toEqual(
+        [...Object.keys(one), 'status', 'kind', 'model', 'dialect', 'cost_credits', 'refunded_credits', 'error'].sort(),
+      );
       if (item.id === dopId) {
-        expect({ status, kind, model, dialect, cost_credits, refunded_credits, error }).toEqual({ status: 'queued', kind: 'dop', model: 'dop-lite', dialect: 'higgsfield', cost_credits: 2, refunded_credits: 0, error: null });
+        expect({ status, kind, model, dialect, cost_credits, refunded_credits, error }).toEqual({
+          status: 'queued',
+          kind: 'dop',
+          model: 'dop-lite',
+          dialect: 'higgsfield',
+          cost_credits: 2,
+          refunded_credits: 0,
+          error: null,
+        });
         continue;
       }
       const failed = one.jobs[0].status === 'failed';
-      expect({ status, kind, model, dialect, cost_credits, refunded_credits }).toEqual({ status: one.jobs[0].status, kind: 'soul', model: 'soul', dialect: 'higgsfield', cost_credits: 1.5, refunded_credits: failed ? 1.5 : 0 });
+      expect({ status, kind, model, dialect, cost_credits, refunded_credits }).toEqual({
+        status: one.jobs[0].status,
+        kind: 'soul',
+        model: 'soul',
+        dialect: 'higgsfield',
+        cost_credits: 1.5,
+        refunded_credits: failed ? 1.5 : 0,
+      });
       expect(error).toBe(failed ? 'the test engine was asked to fail' : null);
     }
     // The refunds shown are the ledger's.
@@ -143,7 +168,13 @@ describe.each(['sqlite', 'postgres'] as const)('job-set list on %s', (engine) =>
     ]);
     expect(bad.body.detail[0]).toMatchObject({ type: 'greater_than_equal', input: '0' });
     expect(bad.body.detail[1]).toMatchObject({ type: 'literal_error', input: 'video' });
-    for (const q of ['?limit=101', '?limit=abc', '?limit=1.5', `?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, `?cursor=${Buffer.from('{"a":1}').toString('base64url')}`]) {
+    for (const q of [
+      '?limit=101',
+      '?limit=abc',
+      '?limit=1.5',
+      `?cursor=${Buffer.from('["x","y"]').toString('base64url')}`,
+      `?cursor=${Buffer.from('{"a":1}').toString('base64url')}`,
+    ]) {
       const r = await list(a, q);
       expect(r.status, q).toBe(422);
       expect(r.body.detail).toHaveLength(1);
@@ -176,14 +207,22 @@ describe.each(['sqlite', 'postgres'] as const)('job-set list on %s', (engine) =>
         expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
         // A deep page starts at its cursor: the cursor bounds the index range, it is not a filter
         // over every newer row.
-        if (c) expect(plan, JSON.stringify(f)).toMatch(engine === 'sqlite' ? /USING INDEX job_sets_list\w* \(account_id=\?.*created_at<\?\)/ : /Index Cond: \(.*created_at <=/);
+        if (c)
+          expect(plan, JSON.stringify(f)).toMatch(
+            engine === 'sqlite' ? /USING INDEX job_sets_list\w* \(account_id=\?.*created_at<\?\)/ : /Index Cond: \(.*created_at <=/,
+          );
       }
     }
   });
 });
 
 async function explainSqlite(s: TestServer, text: string, params: readonly unknown[]): Promise<string> {
-  const r = await s.ctx.db.db.executeQuery<{ detail: string }>({ sql: `explain query plan ${text}`, parameters: params, query: { kind: 'RawNode' } as any, queryId: { queryId: 'explain' } as any });
+  const r = await s.ctx.db.db.executeQuery<{ detail: string }>({
+    sql: `explain query plan ${text}`,
+    parameters: params,
+    query: { kind: 'RawNode' } as any,
+    queryId: { queryId: 'explain' } as any,
+  });
   return r.rows.map((x) => x.detail).join('\n');
 }
 
@@ -193,7 +232,12 @@ async function explainPostgres(s: TestServer, text: string, params: readonly unk
     // (a Sort or a filter-only cursor would still appear). bench/job-set-list.ts measures it at 10^6.
     await sql`set enable_seqscan = off; set enable_bitmapscan = off; set enable_sort = off`.execute(c);
     try {
-      const r = await c.executeQuery<{ 'QUERY PLAN': string }>({ sql: `explain ${text}`, parameters: params, query: { kind: 'RawNode' } as any, queryId: { queryId: 'explain' } as any });
+      const r = await c.executeQuery<{ 'QUERY PLAN': string }>({
+        sql: `explain ${text}`,
+        parameters: params,
+        query: { kind: 'RawNode' } as any,
+        queryId: { queryId: 'explain' } as any,
+      });
       return r.rows.map((x) => x['QUERY PLAN']).join('\n');
     } finally {
       await sql`reset enable_seqscan; reset enable_bitmapscan; reset enable_sort`.execute(c);

@@ -30,14 +30,23 @@ beforeAll(async () => {
 afterAll(async () => Promise.all([s?.close(), idle?.close(), hooks?.close()]));
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
-const post = (t: TestServer, a: Account, body: unknown, query = '') => call(`${t.url}${ROUTE}${query}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
+const post = (t: TestServer, a: Account, body: unknown, query = '') =>
+  call(`${t.url}${ROUTE}${query}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
 const status = (t: TestServer, a: Account, id: string) => call(`${t.url}/requests/${id}/status`, { headers: hfHeaders(a) });
 const balance = async (t: TestServer, a: Account) => Number((await t.ctx.accounts.get(a.accountId))!.balance_milli);
 const name = (id: string) => MOTIONS.find((m) => m.id === id)!.name;
 
 async function still(t: TestServer, a: Account): Promise<string> {
   const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6f97' } })
-    .composite([{ input: await sharp({ create: { width: 200, height: 200, channels: 3, background: '#f4a261' } }).png().toBuffer(), left: 220, top: 140 }])
+    .composite([
+      {
+        input: await sharp({ create: { width: 200, height: 200, channels: 3, background: '#f4a261' } })
+          .png()
+          .toBuffer(),
+        left: 220,
+        top: 140,
+      },
+    ])
     .jpeg()
     .toBuffer();
   return t.ctx.media.url((await t.ctx.media.upload(a.accountId, jpeg)).key);
@@ -46,18 +55,41 @@ async function still(t: TestServer, a: Account): Promise<string> {
 async function probe(url: string) {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kling-')), 'out.mp4');
   fs.writeFileSync(file, Buffer.from(await (await fetch(url)).arrayBuffer()));
-  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,r_frame_rate:format=duration', '-of', 'json', file], { encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=codec_name,width,height,r_frame_rate:format=duration',
+        '-of',
+        'json',
+        file,
+      ],
+      { encoding: 'utf8' },
+    ),
+  );
 }
 
-const ended = (t: TestServer, a: Account, id: string) => waitFor(async () => {
-  const r = await status(t, a, id);
-  return !['queued', 'in_progress'].includes(r.body.status) && r;
-}, 240_000);
+const ended = (t: TestServer, a: Account, id: string) =>
+  waitFor(async () => {
+    const r = await status(t, a, id);
+    return !['queued', 'in_progress'].includes(r.body.status) && r;
+  }, 240_000);
 
 describe('Kling 2.1 pro image-to-video on the opensoul video engine', () => {
   it('a 10 s clip: camera words become motions, H.264 at 1080p, extras name the engine, webhooked, charged per 5 s', async () => {
     const a = await s.account(20);
-    const body = { prompt: 'slow push in on the lighthouse, light rain', image_url: await still(s, a), duration: 10, cfg_scale: 0.5, negative_prompt: 'blurry, shaky cam' };
+    const body = {
+      prompt: 'slow push in on the lighthouse, light rain',
+      image_url: await still(s, a),
+      duration: 10,
+      cfg_scale: 0.5,
+      negative_prompt: 'blurry, shaky cam',
+    };
     const sub = await post(s, a, body, `?hf_webhook=${encodeURIComponent(hooks.url('/kling'))}`);
     expectGolden('kling/submit', sub, s.url);
     expect(await balance(s, a)).toBe(20_000 - 2 * FIVE_S_MILLI);
@@ -65,7 +97,10 @@ describe('Kling 2.1 pro image-to-video on the opensoul video engine', () => {
     expectGolden('kling/status-completed-10s', done, s.url);
     expect(done.body.render.engine).toBe('opensoul-dop');
     expect(JSON.stringify(done.body.render)).not.toMatch(/"engine":"kling/i);
-    expect(done.body.render.motions.map((m: any) => [m.name, m.strength])).toEqual([['Dolly In', 0.5], ['Rain', 0.5]]);
+    expect(done.body.render.motions.map((m: any) => [m.name, m.strength])).toEqual([
+      ['Dolly In', 0.5],
+      ['Rain', 0.5],
+    ]);
     const p = await probe(done.body.video.url);
     expect(p.streams[0]).toMatchObject({ codec_name: 'h264', height: 1080, r_frame_rate: '24/1' });
     expect(Number(p.format.duration)).toBeCloseTo(10, 1);

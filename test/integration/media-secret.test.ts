@@ -46,16 +46,36 @@ function machine(): string {
 
 /** The environment of one process: the shared database and data key, and its media secret if any. */
 function env(databaseUrl: string, dataKey: string, mediaSecret?: string): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_DATA_KEY: dataKey, OPENSOUL_MODERATION: 'off', OPENSOUL_C2PA: 'false' };
+  const e: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENSOUL_DATABASE_URL: databaseUrl,
+    OPENSOUL_DATA_KEY: dataKey,
+    OPENSOUL_MODERATION: 'off',
+    OPENSOUL_C2PA: 'false',
+  };
   delete e.OPENSOUL_MEDIA_SECRET;
   if (mediaSecret) e.OPENSOUL_MEDIA_SECRET = mediaSecret;
   return e;
 }
 
-const serveArgs = (dataDir: string) => ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-workers'];
+const serveArgs = (dataDir: string) => [
+  '--import',
+  'tsx',
+  path.join(root, 'src/main.ts'),
+  '--data-dir',
+  dataDir,
+  'serve',
+  '--port',
+  '0',
+  '--no-workers',
+];
 
 /** `opensoul serve` until it listens (and, first on a fresh database, has printed its bootstrap key). */
-async function serve(dataDir: string, processEnv: NodeJS.ProcessEnv, first: boolean): Promise<{ url: string; apiKey: string | null; child: ChildProcess }> {
+async function serve(
+  dataDir: string,
+  processEnv: NodeJS.ProcessEnv,
+  first: boolean,
+): Promise<{ url: string; apiKey: string | null; child: ChildProcess }> {
   const child = spawn(process.execPath, serveArgs(dataDir), { env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.push(async () => {
     if (child.exitCode !== null) return;
@@ -81,7 +101,7 @@ function serveFails(dataDir: string, processEnv: NodeJS.ProcessEnv) {
 }
 
 describe.each(['sqlite', 'postgres'] as const)('the media secret of processes over one %s database', (database) => {
-  it('a second machine without it, or with another one, refuses to start; with the same one it honours the first one\'s URLs', async () => {
+  it("a second machine without it, or with another one, refuses to start; with the same one it honours the first one's URLs", async () => {
     const databaseUrl = await freshDatabase(database);
     const dataKey = randomBytes(32).toString('base64');
     const dirA = machine();
@@ -103,7 +123,9 @@ describe.each(['sqlite', 'postgres'] as const)('the media secret of processes ov
     const dirB = machine();
     const none = serveFails(dirB, env(databaseUrl, dataKey));
     expect(none.status).toBe(1);
-    expect(none.stderr).toContain(`this database's media and upload URLs are signed with media secret ${keyId}, but OPENSOUL_MEDIA_SECRET is not set and ${path.join(dirB, 'media-secret')} does not exist`);
+    expect(none.stderr).toContain(
+      `this database's media and upload URLs are signed with media secret ${keyId}, but OPENSOUL_MEDIA_SECRET is not set and ${path.join(dirB, 'media-secret')} does not exist`,
+    );
     expect(none.stderr).toContain('set OPENSOUL_MEDIA_SECRET to one value everywhere');
     expect(none.stdout).not.toContain('listening');
     expect(fs.existsSync(path.join(dirB, 'media-secret'))).toBe(false);
@@ -112,7 +134,9 @@ describe.each(['sqlite', 'postgres'] as const)('the media secret of processes ov
     const other = randomBytes(32).toString('hex');
     const wrong = serveFails(dirB, env(databaseUrl, dataKey, other));
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toContain(`media secret ${mediaSecretCheck(other).keyId} (from OPENSOUL_MEDIA_SECRET) is not the secret this database's media and upload URLs are signed with (${keyId}); every API and worker process`);
+    expect(wrong.stderr).toContain(
+      `media secret ${mediaSecretCheck(other).keyId} (from OPENSOUL_MEDIA_SECRET) is not the secret this database's media and upload URLs are signed with (${keyId}); every API and worker process`,
+    );
     expect(wrong.stderr).not.toContain(other);
     expect(wrong.stdout).not.toContain('listening');
 
@@ -120,14 +144,24 @@ describe.each(['sqlite', 'postgres'] as const)('the media secret of processes ov
     const b = await serve(dirB, env(databaseUrl, dataKey, secret), false);
     expect(b.apiKey).toBeNull();
     const [keyIdA, keySecret] = a.apiKey!.split(':');
-    const slot = (await (await fetch(`${a.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders({ keyId: keyIdA, secret: keySecret }), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as { upload_url: string; public_url: string };
+    const slot = (await (
+      await fetch(`${a.url}/files/generate-upload-url`, {
+        method: 'POST',
+        headers: hfHeaders({ keyId: keyIdA, secret: keySecret }),
+        body: JSON.stringify({ content_type: 'image/png' }),
+      })
+    ).json()) as { upload_url: string; public_url: string };
     expect(slot.upload_url.startsWith(a.url)).toBe(true);
     const onB = (signed: string) => b.url + signed.slice(a.url.length);
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     // A changed signature is refused: B really checks.
     const forged = onB(slot.upload_url).replace(/sig=[^&]+/, `sig=${'A'.repeat(43)}`);
     expect((await fetch(forged, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(404);
-    expect((await fetch(onB(slot.upload_url), { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
+    expect(
+      (await fetch(onB(slot.upload_url), { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(200);
     // The media URL A signed serves the bytes B stored.
     const got = await fetch(onB(slot.public_url));
     expect(got.status).toBe(200);
@@ -158,6 +192,8 @@ describe('the media secret file', () => {
   it('that was emptied is a clear start-up error, not a new secret', async () => {
     const dataDir = machine();
     fs.writeFileSync(path.join(dataDir, 'media-secret'), '\n', { mode: 0o600 });
-    await expect(createContext(loadConfig({}, { dataDir, workers: 0 }), { runners: [] })).rejects.toThrow(`${path.join(dataDir, 'media-secret')} does not hold a media secret (at least 16 characters); restore it or set OPENSOUL_MEDIA_SECRET`);
+    await expect(createContext(loadConfig({}, { dataDir, workers: 0 }), { runners: [] })).rejects.toThrow(
+      `${path.join(dataDir, 'media-secret')} does not hold a media secret (at least 16 characters); restore it or set OPENSOUL_MEDIA_SECRET`,
+    );
   });
 });

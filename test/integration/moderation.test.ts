@@ -23,8 +23,16 @@ let block: TestServer;
 let flag: TestServer;
 beforeAll(async () => {
   const surfaces = () => [waveSpeedDialect(), segmindDialect(), dopRoutes(renderMotionPreview)];
-  block = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('block')) });
-  flag = await startServer({ runners: [pictureSoulRunner(picture), dopRunner()], surfaces: surfaces(), moderation: new ModerationService(classifier, policy('flag')) });
+  block = await startServer({
+    runners: [pictureSoulRunner(picture), dopRunner()],
+    surfaces: surfaces(),
+    moderation: new ModerationService(classifier, policy('block')),
+  });
+  flag = await startServer({
+    runners: [pictureSoulRunner(picture), dopRunner()],
+    surfaces: surfaces(),
+    moderation: new ModerationService(classifier, policy('flag')),
+  });
 });
 afterAll(async () => {
   await block?.close();
@@ -33,7 +41,11 @@ afterAll(async () => {
 
 const ws = (credential: string) => ({ authorization: `Bearer ${credential}`, 'content-type': 'application/json' });
 async function waveSpeed(s: TestServer, credential: string, prompt: string) {
-  const r = await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image`, { method: 'POST', headers: ws(credential), body: JSON.stringify({ prompt, seed: 1 }) });
+  const r = await fetch(`${s.url}/api/v3/higgsfield/soul/text-to-image`, {
+    method: 'POST',
+    headers: ws(credential),
+    body: JSON.stringify({ prompt, seed: 1 }),
+  });
   expect(r.status).toBe(200);
   const id = ((await r.json()) as any).data.id as string;
   return waitFor(async () => {
@@ -41,7 +53,8 @@ async function waveSpeed(s: TestServer, credential: string, prompt: string) {
     return ['completed', 'failed'].includes(body.data.status) && body.data;
   }, 60_000);
 }
-const v1Set = async (s: TestServer, a: { keyId: string; secret: string }, id: string) => (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
+const v1Set = async (s: TestServer, a: { keyId: string; secret: string }, id: string) =>
+  (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
 const balance = async (s: TestServer, accountId: string) => Number((await s.ctx.accounts.get(accountId))!.balance_milli);
 const outputsStored = async (s: TestServer, accountId: string) =>
   (await s.ctx.db.db.selectFrom('media').select('key').where('account_id', '=', accountId).where('kind', '=', 'output').execute()).length;
@@ -78,7 +91,13 @@ describe('moderation under block', () => {
 
   it('answers Segmind FAILED (422) with its RAI message', async () => {
     const a = await block.account(10);
-    const sub = (await (await fetch(`${block.url}/v2/higgsfield-text2image-soul`, { method: 'POST', headers: { 'x-api-key': a.credential, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a line drawing', seed: 2 }) })).json()) as any;
+    const sub = (await (
+      await fetch(`${block.url}/v2/higgsfield-text2image-soul`, {
+        method: 'POST',
+        headers: { 'x-api-key': a.credential, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a line drawing', seed: 2 }),
+      })
+    ).json()) as any;
     const res = await waitFor(async () => {
       const r = await fetch(`${block.url}/v2/requests/${sub.request_id}`, { headers: { 'x-api-key': a.credential } });
       return r.status === 422 && r;
@@ -92,7 +111,11 @@ describe('moderation under block', () => {
     // A remote image: an upload of it would already be refused at upload (test/integration/input-moderation.test.ts).
     const drawing = await lineDrawing(astronautPng());
     const remote = await startLocalServer((_req, res) => res.setHeader('content-type', 'image/png').end(drawing));
-    const r = await fetch(`${block.url}/api/v3/higgsfield/soul/image-to-image`, { method: 'POST', headers: ws(a.credential), body: JSON.stringify({ prompt: 'a portrait photo', image: remote.url('/drawing.png'), seed: 4 }) });
+    const r = await fetch(`${block.url}/api/v3/higgsfield/soul/image-to-image`, {
+      method: 'POST',
+      headers: ws(a.credential),
+      body: JSON.stringify({ prompt: 'a portrait photo', image: remote.url('/drawing.png'), seed: 4 }),
+    });
     const id = ((await r.json()) as any).data.id;
     const data = await waitFor(async () => {
       const b = (await (await fetch(`${block.url}/api/v3/predictions/${id}/result`, { headers: ws(a.credential) })).json()) as any;
@@ -117,7 +140,15 @@ describe('moderation under flag', () => {
     const r = await fetch(`${flag.url}/v1/image2video/dop`, {
       method: 'POST',
       headers: hfHeaders(a),
-      body: JSON.stringify({ params: { model: 'dop-lite', prompt: 'slow push in', input_images: [{ type: 'image_url', image_url: flag.ctx.media.url(ref.key) }], motions: [{ id: zoomIn.id, strength: 0.5 }], seed: 3 } }),
+      body: JSON.stringify({
+        params: {
+          model: 'dop-lite',
+          prompt: 'slow push in',
+          input_images: [{ type: 'image_url', image_url: flag.ctx.media.url(ref.key) }],
+          motions: [{ id: zoomIn.id, strength: 0.5 }],
+          seed: 3,
+        },
+      }),
     });
     expect(r.status).toBe(200);
     const id = ((await r.json()) as any).id;

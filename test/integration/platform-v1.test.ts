@@ -8,7 +8,11 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 async function submit(a: { keyId: string; secret: string }, params: Record<string, unknown>, extra: Record<string, string> = {}) {
-  const res = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: { ...hfHeaders(a), ...extra }, body: JSON.stringify({ params }) });
+  const res = await fetch(`${s.url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: { ...hfHeaders(a), ...extra },
+    body: JSON.stringify({ params }),
+  });
   return { status: res.status, body: (await res.json()) as any, headers: res.headers };
 }
 async function getSet(a: { keyId: string; secret: string }, id: string) {
@@ -24,7 +28,13 @@ describe('v1 text2image/soul over HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.body.type).toBe('text2image_soul');
     expect(r.body.jobs).toHaveLength(1);
-    expect(r.body.input_params).toMatchObject({ prompt: 'a lighthouse at dawn', width: 1536, height: 1536, seed: 42, custom_reference: null });
+    expect(r.body.input_params).toMatchObject({
+      prompt: 'a lighthouse at dawn',
+      width: 1536,
+      height: 1536,
+      seed: 42,
+      custom_reference: null,
+    });
     const done = await waitFor(async () => {
       const g = await getSet(a, r.body.id);
       return g.body.jobs.every((j: any) => j.status === 'completed') && g.body;
@@ -67,18 +77,36 @@ describe('v1 text2image/soul over HTTP', () => {
     const a = await s.account(20);
     const f = await submit(a, { prompt: 'FAIL please', quality: '1080p' });
     const n = await submit(a, { prompt: 'NSFW please', quality: '720p' });
-    const failed = await waitFor(async () => (await getSet(a, f.body.id)).body.jobs[0].status === 'failed' && (await getSet(a, f.body.id)).body);
+    const failed = await waitFor(
+      async () => (await getSet(a, f.body.id)).body.jobs[0].status === 'failed' && (await getSet(a, f.body.id)).body,
+    );
     expect(failed.jobs[0].error).toContain('asked to fail');
     await waitFor(async () => (await getSet(a, n.body.id)).body.jobs[0].status === 'nsfw');
     await waitFor(async () => (await balance(a.accountId)) === 20);
     const ledger = await s.ctx.accounts.ledger(a.accountId);
-    expect(ledger.filter((l) => l.reason === 'refund').map((l) => Number(l.delta_milli)).sort()).toEqual([1500, 3000]);
+    expect(
+      ledger
+        .filter((l) => l.reason === 'refund')
+        .map((l) => Number(l.delta_milli))
+        .sort(),
+    ).toEqual([1500, 3000]);
     // The account audits the same movements over HTTP, newest first, each tied to its job.
     const own = (await (await fetch(`${s.url}/v1/account/ledger`, { headers: hfHeaders(a) })).json()) as { items: any[] };
-    expect(own.items.map((i) => [i.reason, i.credits]).sort()).toEqual([['charge', -1.5], ['charge', -3], ['grant', 20], ['refund', 1.5], ['refund', 3]].sort());
+    expect(own.items.map((i) => [i.reason, i.credits]).sort()).toEqual(
+      [
+        ['charge', -1.5],
+        ['charge', -3],
+        ['grant', 20],
+        ['refund', 1.5],
+        ['refund', 3],
+      ].sort(),
+    );
     expect(own.items[0].balance_after).toBe(20);
-    expect(own.items.filter((i) => i.reason === 'refund').every((i) => i.job_id && [f.body.id, n.body.id].includes(i.job_set_id))).toBe(true);
-    for (const limit of ['0', '1001', 'ten']) expect((await fetch(`${s.url}/v1/account/ledger?limit=${limit}`, { headers: hfHeaders(a) })).status).toBe(422);
+    expect(own.items.filter((i) => i.reason === 'refund').every((i) => i.job_id && [f.body.id, n.body.id].includes(i.job_set_id))).toBe(
+      true,
+    );
+    for (const limit of ['0', '1001', 'ten'])
+      expect((await fetch(`${s.url}/v1/account/ledger?limit=${limit}`, { headers: hfHeaders(a) })).status).toBe(422);
     expect((await (await fetch(`${s.url}/v1/account/ledger?limit=2`, { headers: hfHeaders(a) })).json()).items).toHaveLength(2);
   });
 
@@ -110,7 +138,10 @@ describe('v1 text2image/soul over HTTP', () => {
     const a = await s.account(7);
     const styles = (await (await fetch(`${s.url}/v1/text2image/soul-styles`, { headers: hfHeaders(a) })).json()) as any[];
     expect(styles.length).toBeGreaterThanOrEqual(40);
-    expect(styles.find((x) => x.id === '1cb4b936-77bf-4f9a-9039-f3d349a4cdbe')).toMatchObject({ name: expect.any(String), preview_url: expect.any(String) });
+    expect(styles.find((x) => x.id === '1cb4b936-77bf-4f9a-9039-f3d349a4cdbe')).toMatchObject({
+      name: expect.any(String),
+      preview_url: expect.any(String),
+    });
     const acct = (await (await fetch(`${s.url}/v1/account`, { headers: hfHeaders(a) })).json()) as any;
     expect(acct).toMatchObject({ credits: 7, in_flight_requests: 0, limits: { max_concurrent_requests: 4 } });
   });

@@ -19,7 +19,13 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-popcorn-'));
 
 beforeAll(async () => {
   await makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 });
-  const engine = createDiffusionEngine({ modelPath: path.join(tmp, 'sd'), modelsDir: tmp, defaultModel: 'fixture/sd', provider: 'cpu', threads: 1 });
+  const engine = createDiffusionEngine({
+    modelPath: path.join(tmp, 'sd'),
+    modelsDir: tmp,
+    defaultModel: 'fixture/sd',
+    provider: 'cpu',
+    threads: 1,
+  });
   [s, idle, hooks] = await Promise.all([
     startServer({ runners: [soulRunner({ engine })], config: { workers: 1 } }),
     startServer({ workers: false }),
@@ -32,14 +38,20 @@ afterAll(async () => {
 });
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
-const post = (t: TestServer, a: Account, p: string, body: unknown) => call(`${t.url}${p}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
+const post = (t: TestServer, a: Account, p: string, body: unknown) =>
+  call(`${t.url}${p}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
 const status = (t: TestServer, a: Account, id: string) => call(`${t.url}/requests/${id}/status`, { headers: hfHeaders(a) });
-const ended = (t: TestServer, a: Account, id: string) => waitFor(async () => {
-  const r = await status(t, a, id);
-  return !['queued', 'in_progress'].includes(r.body.status) && r;
-}, 120_000);
+const ended = (t: TestServer, a: Account, id: string) =>
+  waitFor(async () => {
+    const r = await status(t, a, id);
+    return !['queued', 'in_progress'].includes(r.body.status) && r;
+  }, 120_000);
 const balance = async (t: TestServer, a: Account) => Number((await t.ctx.accounts.get(a.accountId))!.balance_milli);
-const pixels = async (url: string) => sharp(Buffer.from(await (await fetch(url)).arrayBuffer())).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+const pixels = async (url: string) =>
+  sharp(Buffer.from(await (await fetch(url)).arrayBuffer()))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
 
 /** Mean absolute difference per byte between every pair of images. */
 function meanPairDistance(images: Buffer[]): number {
@@ -57,7 +69,9 @@ function meanPairDistance(images: Buffer[]): number {
 }
 
 async function ownImage(t: TestServer, a: Account, colour: string): Promise<string> {
-  const png = await sharp({ create: { width: 128, height: 96, channels: 3, background: colour } }).png().toBuffer();
+  const png = await sharp({ create: { width: 128, height: 96, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
   return t.ctx.media.url((await t.ctx.media.upload(a.accountId, png)).key);
 }
 
@@ -65,11 +79,22 @@ async function ownImage(t: TestServer, a: Account, colour: string): Promise<stri
 const IMAGE_MILLI = 1472;
 
 describe('Popcorn auto (v2)', () => {
-  it('the issue\'s body: a consistent set of num_images PNGs at the asked ratio, charged per image, webhooked', async () => {
+  it("the issue's body: a consistent set of num_images PNGs at the asked ratio, charged per image, webhooked", async () => {
     const a = await s.account(20);
     const refs = [await ownImage(s, a, '#c0392b'), await ownImage(s, a, '#e67e22')];
-    const body = { prompt: 'a red fox in a snowy forest, storybook frames', image_urls: refs, num_images: 3, resolution: '720p', aspect_ratio: '4:3', seed: 4242 };
-    const sub = await call(`${s.url}/higgsfield-ai/popcorn/auto?hf_webhook=${encodeURIComponent(hooks.url('/popcorn'))}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
+    const body = {
+      prompt: 'a red fox in a snowy forest, storybook frames',
+      image_urls: refs,
+      num_images: 3,
+      resolution: '720p',
+      aspect_ratio: '4:3',
+      seed: 4242,
+    };
+    const sub = await call(`${s.url}/higgsfield-ai/popcorn/auto?hf_webhook=${encodeURIComponent(hooks.url('/popcorn'))}`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify(body),
+    });
     expectGolden('popcorn/v2-submit', sub, s.url);
     expect(await balance(s, a)).toBe(20_000 - 3 * IMAGE_MILLI);
     const done = await ended(s, a, sub.body.request_id);
@@ -85,11 +110,19 @@ describe('Popcorn auto (v2)', () => {
     expect(JSON.parse(hook.body.toString())).toMatchObject({ status: 'completed', request_id: sub.body.request_id });
   });
 
-  it('the set is more alike than independent Soul images with the same seeds, and takes the references\' palette', async () => {
+  it("the set is more alike than independent Soul images with the same seeds, and takes the references' palette", async () => {
     const a = await s.account(40);
     const prompt = 'a lighthouse on a cliff';
-    const pop = await post(s, a, '/higgsfield-ai/popcorn/auto', { prompt, num_images: 4, resolution: '720p', aspect_ratio: '4:3', seed: 777 });
-    const soul = await post(s, a, '/v1/text2image/soul', { params: { prompt, batch_size: 4, width_and_height: '2048x1536', quality: '720p', seed: 777 } });
+    const pop = await post(s, a, '/higgsfield-ai/popcorn/auto', {
+      prompt,
+      num_images: 4,
+      resolution: '720p',
+      aspect_ratio: '4:3',
+      seed: 777,
+    });
+    const soul = await post(s, a, '/v1/text2image/soul', {
+      params: { prompt, batch_size: 4, width_and_height: '2048x1536', quality: '720p', seed: 777 },
+    });
     const popDone = await ended(s, a, pop.body.request_id);
     const soulDone = await ended(s, a, soul.body.id);
     const popImgs = await Promise.all(popDone.body.images.map(async (i: any) => (await pixels(i.url)).data));
@@ -99,7 +132,13 @@ describe('Popcorn auto (v2)', () => {
 
     // References pull every image's colours towards theirs.
     const blue = await ownImage(s, a, '#1f4e9c');
-    const withRef = await post(s, a, '/higgsfield-ai/popcorn/auto', { prompt, image_urls: [blue], num_images: 2, aspect_ratio: '4:3', seed: 777 });
+    const withRef = await post(s, a, '/higgsfield-ai/popcorn/auto', {
+      prompt,
+      image_urls: [blue],
+      num_images: 2,
+      aspect_ratio: '4:3',
+      seed: 777,
+    });
     const refDone = await ended(s, a, withRef.body.request_id);
     for (const i of refDone.body.images) {
       const st = await sharp(Buffer.from(await (await fetch(i.url)).arrayBuffer())).stats();
@@ -109,7 +148,14 @@ describe('Popcorn auto (v2)', () => {
 
   it('422s in pydantic shape; nothing charged', async () => {
     const a = await s.account(10);
-    const r = await post(s, a, '/higgsfield-ai/popcorn/auto', { image_urls: ['nope', ...Array(8).fill('https://example.com/a.png')], num_images: 9, resolution: '1080p', aspect_ratio: '5:4', seed: 0, style_id: 'x' });
+    const r = await post(s, a, '/higgsfield-ai/popcorn/auto', {
+      image_urls: ['nope', ...Array(8).fill('https://example.com/a.png')],
+      num_images: 9,
+      resolution: '1080p',
+      aspect_ratio: '5:4',
+      seed: 0,
+      style_id: 'x',
+    });
     expectGolden('popcorn/v2-error-validation', r, s.url);
     const many = await post(s, a, '/higgsfield-ai/popcorn/auto', { prompt: 'x', image_urls: ['nope'] });
     expect(many.body.detail.map((i: any) => [i.type, i.loc.join('.')])).toEqual([['url_parsing', 'body.image_urls.0']]);
@@ -133,7 +179,14 @@ describe('Popcorn keyframes (legacy v1)', () => {
   it('params{prompt, aspect_ratio, count, image_references, quality, seed} -> a v1 job set of images', async () => {
     const a = await s.account(20);
     const ref = await ownImage(s, a, '#2e8b57');
-    const params = { prompt: 'a green dragon, three keyframes', aspect_ratio: '16:9', count: 2, image_references: [{ type: 'image_url', image_url: ref }], quality: '720p', seed: 99 };
+    const params = {
+      prompt: 'a green dragon, three keyframes',
+      aspect_ratio: '16:9',
+      count: 2,
+      image_references: [{ type: 'image_url', image_url: ref }],
+      quality: '720p',
+      seed: 99,
+    };
     const sub = await post(s, a, '/v1/text2image/keyframes', { params });
     expectGolden('popcorn/v1-submit', sub, s.url);
     const done = await waitFor(async () => {
@@ -146,7 +199,9 @@ describe('Popcorn keyframes (legacy v1)', () => {
       const img = await pixels(j.results.raw.url);
       expect(img.info.width / img.info.height).toBeCloseTo(16 / 9, 1);
     }
-    const bad = await post(s, a, '/v1/text2image/keyframes', { params: { prompt: 'x', count: 0, image_references: [{ type: 'file', image_url: 'x' }] } });
+    const bad = await post(s, a, '/v1/text2image/keyframes', {
+      params: { prompt: 'x', count: 0, image_references: [{ type: 'file', image_url: 'x' }] },
+    });
     expectGolden('popcorn/v1-error-validation', bad, s.url);
   });
 });

@@ -32,7 +32,11 @@ describe('PostgreSQL backend', () => {
     const a = await s.account(100);
     const sets: string[] = [];
     for (const prompt of ['one', 'FAIL two', 'three']) {
-      const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt, quality: '720p', batch_size: 1 } }) });
+      const r = await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt, quality: '720p', batch_size: 1 } }),
+      });
       expect(r.status).toBe(200);
       sets.push(((await r.json()) as any).id);
     }
@@ -49,11 +53,24 @@ describe('PostgreSQL backend', () => {
 
   it('a video series: the waiting join is queued by the last clip, and v1 cancel ends a waiting join with its refund', async () => {
     const a = await s.account(400);
-    const submit = async () => ((await (await fetch(`${s.url}/social/video-series/tutorial`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ topic: 'repotting', seed: 4 }) })).json()) as any).request_id as string;
+    const submit = async () =>
+      (
+        (await (
+          await fetch(`${s.url}/social/video-series/tutorial`, {
+            method: 'POST',
+            headers: hfHeaders(a),
+            body: JSON.stringify({ topic: 'repotting', seed: 4 }),
+          })
+        ).json()) as any
+      ).request_id as string;
     const first = await submit();
     for (let i = 0; i < 20; i++) {
       const job = (await s.ctx.generation.claimNext('pg-test', ['series_clip']))!;
-      await s.ctx.generation.finishJob(job, { status: 'in_progress', workerId: 'pg-test' }, { status: 'completed', results: null, extras: {} });
+      await s.ctx.generation.finishJob(
+        job,
+        { status: 'in_progress', workerId: 'pg-test' },
+        { status: 'completed', results: null, extras: {} },
+      );
     }
     expect((await s.ctx.generation.get(first, a.accountId))!.jobs.at(-1)!.status).toBe('queued');
     expect((await s.ctx.generation.claimNext('pg-test', ['series_concat']))!.jobSetId).toBe(first);
@@ -70,13 +87,29 @@ describe('PostgreSQL backend', () => {
   it('recovers an expired lease', async () => {
     const a = await s.account(10);
     const idle = s.ctx.generation;
-    const set = await (await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'lease' } }) })).json() as any;
+    const set = (await (
+      await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'lease' } }),
+      })
+    ).json()) as any;
     await waitFor(async () => (await idle.get(set.id, a.accountId))!.jobs[0].status === 'completed');
     // Forge a dead worker's lease on a fresh queued job and let recovery requeue it.
-    const again = await (await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'lease 2' } }) })).json() as any;
+    const again = (await (
+      await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'lease 2' } }),
+      })
+    ).json()) as any;
     await waitFor(async () => (await idle.get(again.id, a.accountId))!.jobs[0].status === 'completed');
     const jobId = (await idle.get(again.id, a.accountId))!.jobs[0].id;
-    await s.ctx.db.db.updateTable('jobs').set({ status: 'in_progress', lease_owner: 'dead', lease_expires_at: new Date(Date.now() - 1000).toISOString(), attempts: 1 }).where('id', '=', jobId).execute();
+    await s.ctx.db.db
+      .updateTable('jobs')
+      .set({ status: 'in_progress', lease_owner: 'dead', lease_expires_at: new Date(Date.now() - 1000).toISOString(), attempts: 1 })
+      .where('id', '=', jobId)
+      .execute();
     const r = await idle.recoverExpiredLeases();
     expect(r.requeued).toBe(1);
     await waitFor(async () => (await idle.get(again.id, a.accountId))!.jobs[0].status === 'completed');

@@ -38,7 +38,18 @@ describe('Idempotency-Key', () => {
     const body = { params: { prompt: 'x' } };
     // The first request holds the key (as it does between preHandler and onSend).
     const hash = requestHash('POST', '/v1/text2image/soul', body);
-    await s.ctx.db.db.insertInto('idempotency').values({ account_id: a.accountId, key: 'busy', request_hash: hash, state: 'in_flight', response_status: null, response_body: null, created_at: new Date().toISOString() }).execute();
+    await s.ctx.db.db
+      .insertInto('idempotency')
+      .values({
+        account_id: a.accountId,
+        key: 'busy',
+        request_hash: hash,
+        state: 'in_flight',
+        response_status: null,
+        response_body: null,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
     const r = await submit(a, body, { 'idempotency-key': 'busy' });
     expect(r.status).toBe(409);
     expect(Number((await s.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(100_000);
@@ -49,8 +60,22 @@ describe('Idempotency-Key', () => {
     const body = { params: { prompt: 'x' } };
     const hash = requestHash('POST', '/v1/text2image/soul', body);
     const longAgo = new Date(Date.now() - IN_FLIGHT_LOCK_MS - 1000).toISOString();
-    await s.ctx.db.db.insertInto('idempotency').values({ account_id: a.accountId, key: 'orphan', request_hash: hash, state: 'in_flight', response_status: null, response_body: null, created_at: longAgo }).execute();
-    const [r1, r2] = await Promise.all([submit(a, body, { 'idempotency-key': 'orphan' }), submit(a, body, { 'idempotency-key': 'orphan' })]);
+    await s.ctx.db.db
+      .insertInto('idempotency')
+      .values({
+        account_id: a.accountId,
+        key: 'orphan',
+        request_hash: hash,
+        state: 'in_flight',
+        response_status: null,
+        response_body: null,
+        created_at: longAgo,
+      })
+      .execute();
+    const [r1, r2] = await Promise.all([
+      submit(a, body, { 'idempotency-key': 'orphan' }),
+      submit(a, body, { 'idempotency-key': 'orphan' }),
+    ]);
     // One retry takes the key and submits; the other sees it in flight (or replays the answer).
     expect([r1.status, r2.status].sort()).toEqual(r1.status === r2.status ? [200, 200] : [200, 409]);
     const sets = await s.ctx.generation.repo().listSetIds(a.accountId, 10);
@@ -99,10 +124,17 @@ describe('rate limit', () => {
     }
   });
 
-  it('shares each key\'s budget across API processes through Redis', async () => {
+  it("shares each key's budget across API processes through Redis", async () => {
     // Two API processes: one database, one Redis, one data key and media secret (as a scaled deployment must).
     const dbFile = path.join(os.tmpdir(), `opensoul-rl-${randomBytes(4).toString('hex')}.db`);
-    const shared = { databaseUrl: `sqlite:${dbFile}`, redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`, rateLimitPerMinute: 4, dataKey: randomBytes(32).toString('base64'), mediaSecret: randomBytes(32).toString('hex') };
+    const shared = {
+      databaseUrl: `sqlite:${dbFile}`,
+      redisUrl: process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      queuePrefix: `opensoul-test-${randomBytes(4).toString('hex')}`,
+      rateLimitPerMinute: 4,
+      dataKey: randomBytes(32).toString('base64'),
+      mediaSecret: randomBytes(32).toString('hex'),
+    };
     const one = await startServer({ config: shared, workers: false });
     const two = await startServer({ config: shared, workers: false });
     try {
@@ -148,7 +180,11 @@ describe('webhooks', () => {
       // The deliverer records the failed attempt (and its backoff) after the receiver answered:
       // wait for that record, or it would overwrite the pulled-forward time below.
       await waitFor(async () => {
-        const row = await s.ctx.db.db.selectFrom('outbox').select(['attempts', 'claimed_by']).where('job_set_id', '=', set.id).executeTakeFirst();
+        const row = await s.ctx.db.db
+          .selectFrom('outbox')
+          .select(['attempts', 'claimed_by'])
+          .where('job_set_id', '=', set.id)
+          .executeTakeFirst();
         return row?.attempts === 1 && row.claimed_by === null;
       });
       // Pull the retry forward instead of waiting out the backoff.
@@ -179,7 +215,13 @@ describe('SSRF', () => {
     const t = await startServer({ config: { allowPrivateUrls: false } });
     try {
       const a = await t.account(10);
-      const r = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x', image_reference: { type: 'image_url', image_url: 'http://169.254.169.254/latest/meta-data' } } }) });
+      const r = await fetch(`${t.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({
+          params: { prompt: 'x', image_reference: { type: 'image_url', image_url: 'http://169.254.169.254/latest/meta-data' } },
+        }),
+      });
       const set = (await r.json()) as any;
       const done = await waitFor(async () => {
         const g = (await (await fetch(`${t.url}/v1/job-sets/${set.id}`, { headers: hfHeaders(a) })).json()) as any;
@@ -187,10 +229,18 @@ describe('SSRF', () => {
       });
       expect(done.jobs[0].error).toMatch(/Could not fetch image/);
       expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
-      const hook = await fetch(`${t.url}/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent('http://127.0.0.1:9/x')}`, { method: 'POST', headers: { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x' }) });
+      const hook = await fetch(`${t.url}/higgsfield-ai/soul/standard?hf_webhook=${encodeURIComponent('http://127.0.0.1:9/x')}`, {
+        method: 'POST',
+        headers: { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'x' }),
+      });
       expect(hook.status).toBe(400);
       // v1 webhook targets are checked at submit as well, before anything is charged.
-      const v1 = await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x' }, webhook: { url: 'http://169.254.169.254/x', secret: 's' } }) });
+      const v1 = await fetch(`${t.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'x' }, webhook: { url: 'http://169.254.169.254/x', secret: 's' } }),
+      });
       expect(v1.status).toBe(400);
       expect(await v1.json()).toEqual({ detail: expect.stringMatching(/^webhook\.url is not an acceptable URL/) });
       expect(Number((await t.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(10_000);
@@ -203,7 +253,9 @@ describe('SSRF', () => {
     const a = await s.account(10);
     const r = await submit(a, { params: { prompt: 'x' }, webhook: { url: 'http://127.0.0.1:9/hook', secret: 'a\r\nX-Injected: 1' } });
     expect(r.status).toBe(422);
-    expect(((await r.json()) as any).detail).toEqual([expect.objectContaining({ type: 'string_pattern_mismatch', loc: ['body', 'webhook', 'secret'] })]);
+    expect(((await r.json()) as any).detail).toEqual([
+      expect.objectContaining({ type: 'string_pattern_mismatch', loc: ['body', 'webhook', 'secret'] }),
+    ]);
   });
 });
 
@@ -211,9 +263,15 @@ describe('media retention', () => {
   it('expired outputs are swept and answer 410', async () => {
     const a = await s.account(10);
     const r = (await (await submit(a, { params: { prompt: 'short lived' } })).json()) as any;
-    const url = await waitFor(async () => ((await (await fetch(`${s.url}/v1/job-sets/${r.id}`, { headers: hfHeaders(a) })).json()) as any).jobs[0].results?.raw.url);
+    const url = await waitFor(
+      async () => ((await (await fetch(`${s.url}/v1/job-sets/${r.id}`, { headers: hfHeaders(a) })).json()) as any).jobs[0].results?.raw.url,
+    );
     expect((await fetch(url)).status).toBe(200);
-    await s.ctx.db.db.updateTable('media').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('account_id', '=', a.accountId).execute();
+    await s.ctx.db.db
+      .updateTable('media')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('account_id', '=', a.accountId)
+      .execute();
     expect(await s.ctx.media.sweep()).toBeGreaterThanOrEqual(2);
     expect((await fetch(url)).status).toBe(410);
   });
@@ -222,15 +280,35 @@ describe('media retention', () => {
 describe('uploads', () => {
   it('sniffs bytes, refuses non-images and single-use slots', async () => {
     const a = await s.account(1);
-    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
-    const bad = await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: Buffer.from('<html>not an image</html>') });
+    const slot = (await (
+      await fetch(`${s.url}/files/generate-upload-url`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ content_type: 'image/png' }),
+      })
+    ).json()) as any;
+    const bad = await fetch(slot.upload_url, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.from('<html>not an image</html>'),
+    });
     expect(bad.status).toBe(400);
     const { default: sharp } = await import('sharp');
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer();
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(409);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(200);
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(409);
     expect((await fetch(slot.public_url)).status).toBe(200);
-    const wrongType = await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'text/html' }) });
+    const wrongType = await fetch(`${s.url}/files/generate-upload-url`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ content_type: 'text/html' }),
+    });
     expect(wrongType.status).toBe(400);
   });
 });
@@ -255,7 +333,13 @@ describe('cancel (opensoul v1 extension)', () => {
     const t = await startServer({ runners: [testSoulRunner({ steps: 200, stepMs: 20 })] });
     try {
       const a = await t.account(10);
-      const set = (await (await fetch(`${t.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'long', quality: '1080p' } }) })).json()) as any;
+      const set = (await (
+        await fetch(`${t.url}/v1/text2image/soul`, {
+          method: 'POST',
+          headers: hfHeaders(a),
+          body: JSON.stringify({ params: { prompt: 'long', quality: '1080p' } }),
+        })
+      ).json()) as any;
       await waitFor(async () => (await t.ctx.generation.get(set.id, a.accountId))!.jobs[0].progress?.step);
       const c = await fetch(`${t.url}/v1/job-sets/${set.id}/cancel`, { method: 'POST', headers: hfHeaders(a) });
       expect(c.status).toBe(200);

@@ -16,7 +16,9 @@ describe('official @higgsfield/client pointed at opensoul', () => {
     const client = new HiggsfieldClient({ apiKey: a.keyId, apiSecret: a.secret, baseURL: s.url, pollInterval: 50 } as any);
     const styles = await client.getSoulStyles();
     expect(styles.length).toBeGreaterThanOrEqual(40);
-    const png = await sharp({ create: { width: 600, height: 600, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const png = await sharp({ create: { width: 600, height: 600, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     const url = await client.uploadImage(png, 'jpeg');
     expect(url.startsWith(s.url + '/media/')).toBe(true);
     const jobSet: any = await client.generate('/v1/text2image/soul', {
@@ -36,12 +38,17 @@ describe('official @higgsfield/client pointed at opensoul', () => {
   it('v2: subscribe polls to completed; status; cancel while queued', async () => {
     const a = await s.account(100);
     const hf = createHiggsfieldClient({ credentials: a.credential, baseURL: s.url, pollInterval: 50 } as any);
-    const done: any = await hf.subscribe('higgsfield-ai/soul/standard', { input: { prompt: 'a red fox', aspect_ratio: '16:9', resolution: '720p' } as any });
+    const done: any = await hf.subscribe('higgsfield-ai/soul/standard', {
+      input: { prompt: 'a red fox', aspect_ratio: '16:9', resolution: '720p' } as any,
+    });
     expect(done.status).toBe('completed');
     expect(done.images[0].url).toContain('/media/');
     const st = await fetch(`${s.url}/requests/${done.request_id}/status`, { headers: { authorization: `Key ${a.credential}` } });
     expect(((await st.json()) as any).status).toBe('completed');
-    const cancelDone = await fetch(`${s.url}/requests/${done.request_id}/cancel`, { method: 'POST', headers: { authorization: `Key ${a.credential}` } });
+    const cancelDone = await fetch(`${s.url}/requests/${done.request_id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Key ${a.credential}` },
+    });
     expect(cancelDone.status).toBe(400);
   });
 
@@ -50,8 +57,16 @@ describe('official @higgsfield/client pointed at opensoul', () => {
     try {
       const a = await idle.account(10);
       const hf = createHiggsfieldClient({ credentials: a.credential, baseURL: idle.url } as any);
-      const q: any = await hf.subscribe('higgsfield-ai/soul/v2/standard', { input: { prompt: 'wait', batch_size: 1, resolution: '1080p', aspect_ratio: '1:1' } as any, withPolling: false });
-      expect(q).toMatchObject({ status: 'queued', request_id: expect.any(String), status_url: `${idle.url}/requests/${q.request_id}/status`, cancel_url: `${idle.url}/requests/${q.request_id}/cancel` });
+      const q: any = await hf.subscribe('higgsfield-ai/soul/v2/standard', {
+        input: { prompt: 'wait', batch_size: 1, resolution: '1080p', aspect_ratio: '1:1' } as any,
+        withPolling: false,
+      });
+      expect(q).toMatchObject({
+        status: 'queued',
+        request_id: expect.any(String),
+        status_url: `${idle.url}/requests/${q.request_id}/status`,
+        cancel_url: `${idle.url}/requests/${q.request_id}/cancel`,
+      });
       expect(Number((await idle.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(7000);
       const c = await fetch(q.cancel_url, { method: 'POST', headers: { authorization: `Key ${a.credential}` } });
       expect(c.status).toBe(202);

@@ -65,7 +65,11 @@ async function everyStoredValue(db: Db): Promise<string> {
 }
 
 async function submitV1(url: string, a: { keyId: string; secret: string }, hookUrl: string, secret: string): Promise<string> {
-  const r = await fetch(`${url}/v1/text2image/soul`, { method: 'POST', headers: { ...hfHeaders(a), 'idempotency-key': randomBytes(8).toString('hex') }, body: JSON.stringify({ params: { prompt: 'sealed' }, webhook: { url: hookUrl, secret } }) });
+  const r = await fetch(`${url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: { ...hfHeaders(a), 'idempotency-key': randomBytes(8).toString('hex') },
+    body: JSON.stringify({ params: { prompt: 'sealed' }, webhook: { url: hookUrl, secret } }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { id: string }).id;
 }
@@ -100,18 +104,32 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
     expect(JSON.parse(hit.body.toString()).id).toBe(setId);
     expect(hit.headers['x-webhook-secret-key']).toBe(perRequest);
     expect(verifyStandardWebhook(headerBag(hit.headers), hit.body, secret)).toBe('ok');
-    const wsSecret = ((await (await fetch(`${s.url}/api/v3/webhook/secret`, { headers: { authorization: `Bearer ${a.credential}` } })).json()) as any).data.secret;
+    const wsSecret = (
+      (await (await fetch(`${s.url}/api/v3/webhook/secret`, { headers: { authorization: `Bearer ${a.credential}` } })).json()) as any
+    ).data.secret;
     expect(wsSecret).toBe(secret);
     expect(verifyWaveSpeedWebhook(headerBag(wsHit.headers), wsHit.body, secret)).toBe('ok');
     // A different secret does not verify: the receiver really checks.
     expect(verifyStandardWebhook(headerBag(hit.headers), hit.body, 'whsec_' + randomBytes(24).toString('base64'))).toBe('bad_signature');
 
     // An upload URL's token is stored hashed; the URL still works once.
-    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as { upload_url: string };
+    const slot = (await (
+      await fetch(`${s.url}/files/generate-upload-url`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ content_type: 'image/png' }),
+      })
+    ).json()) as { upload_url: string };
     const uploadToken = new URL(slot.upload_url).pathname.split('/').pop()!;
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(409);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(200);
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(409);
 
     const db = s.ctx.db.db;
     const stored = await everyStoredValue(db);
@@ -147,8 +165,16 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
     const row = await waitFor(async () => (await old.ctx.webhooks.deliveries(setId))[0]);
     const setRow = await db.selectFrom('job_sets').select('webhook').where('id', '=', setId).executeTakeFirstOrThrow();
     await db.updateTable('accounts').set({ webhook_secret: plainSigning }).where('id', '=', a.accountId).execute();
-    await db.updateTable('job_sets').set({ webhook: JSON.stringify({ ...JSON.parse(setRow.webhook!), secret: perRequest }) }).where('id', '=', setId).execute();
-    await db.updateTable('outbox').set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': perRequest }) }).where('id', '=', row.id).execute();
+    await db
+      .updateTable('job_sets')
+      .set({ webhook: JSON.stringify({ ...JSON.parse(setRow.webhook!), secret: perRequest }) })
+      .where('id', '=', setId)
+      .execute();
+    await db
+      .updateTable('outbox')
+      .set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': perRequest }) })
+      .where('id', '=', row.id)
+      .execute();
     expect(await everyStoredValue(db)).toContain(perRequest);
     expect(hooks.received).toHaveLength(0);
     await old.close();
@@ -175,10 +201,14 @@ describe.each(['sqlite', 'postgres'] as const)('webhook secrets at rest over %s'
     const wrong = randomBytes(32).toString('base64');
     const config = loadConfig({}, { dataDir, databaseUrl: url, dataKey: wrong, workers: 0 });
     await expect(createContext(config, { runners: [] })).rejects.toThrow(
-      new RegExp(`data key ${new SecretBox(Buffer.from(wrong, 'base64')).keyId} \\(from OPENSOUL_DATA_KEY\\) is not the key this database's webhook secrets are sealed with \\(${keyId}\\); every API and worker process`),
+      new RegExp(
+        `data key ${new SecretBox(Buffer.from(wrong, 'base64')).keyId} \\(from OPENSOUL_DATA_KEY\\) is not the key this database's webhook secrets are sealed with \\(${keyId}\\); every API and worker process`,
+      ),
     );
     // No key configured and no key file in this data dir: it is not invented anew.
-    await expect(createContext(loadConfig({}, { dataDir, databaseUrl: url, workers: 0 }), { runners: [] })).rejects.toThrow(/data key [0-9a-f]{12} .*is not the key|does not exist/);
+    await expect(createContext(loadConfig({}, { dataDir, databaseUrl: url, workers: 0 }), { runners: [] })).rejects.toThrow(
+      /data key [0-9a-f]{12} .*is not the key|does not exist/,
+    );
   });
 });
 
@@ -192,14 +222,20 @@ describe('a sealed secret changed in the database', () => {
     const row = await waitFor(async () => (await s.ctx.webhooks.deliveries(setId))[0]);
     const sealed = JSON.parse(row.headers)['X-Webhook-Secret-Key'] as string;
     const changed = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
-    await s.ctx.db.db.updateTable('outbox').set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': changed }) }).where('id', '=', row.id).execute();
+    await s.ctx.db.db
+      .updateTable('outbox')
+      .set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': changed }) })
+      .where('id', '=', row.id)
+      .execute();
     s.ctx.webhooks.start(50);
     const ended = await waitFor(async () => {
       const r = (await s.ctx.webhooks.deliveries(setId))[0];
       return r.state !== 'pending' && r;
     });
     expect(ended).toMatchObject({ state: 'dead', claimed_by: null });
-    expect(ended.last_error).toBe(`not sent: sealed secret does not open with data key ${s.ctx.secrets.keyId} (sealed under another key, or changed)`);
+    expect(ended.last_error).toBe(
+      `not sent: sealed secret does not open with data key ${s.ctx.secrets.keyId} (sealed under another key, or changed)`,
+    );
     expect(hooks.received).toHaveLength(0);
   });
 });
@@ -223,13 +259,22 @@ describe('the data key file', () => {
     await again.close();
 
     fs.renameSync(file, file + '.moved');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-workers'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'src/main.ts'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-workers'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`this database's webhook secrets are sealed with data key ${keyId}, but OPENSOUL_DATA_KEY is not set and ${file} does not exist`);
+    expect(r.stderr).toContain(
+      `this database's webhook secrets are sealed with data key ${keyId}, but OPENSOUL_DATA_KEY is not set and ${file} does not exist`,
+    );
     expect(r.stdout).not.toContain('listening');
     expect(fs.existsSync(file)).toBe(false);
     // The key given as OPENSOUL_DATA_KEY instead of the file works.
-    const viaEnv = await createContext(loadConfig({ OPENSOUL_DATA_KEY: fs.readFileSync(file + '.moved', 'utf8').trim() }, { dataDir, workers: 0 }), { runners: [] });
+    const viaEnv = await createContext(
+      loadConfig({ OPENSOUL_DATA_KEY: fs.readFileSync(file + '.moved', 'utf8').trim() }, { dataDir, workers: 0 }),
+      { runners: [] },
+    );
     expect(await viaEnv.accounts.webhookSecret(acct.accountId)).toBe(plain);
     await viaEnv.close();
   }, 70_000);

@@ -51,7 +51,11 @@ async function pgDatabase(): Promise<string> {
 type Acct = Awaited<ReturnType<TestServer['account']>>;
 
 async function submit(s: TestServer, a: Acct, prompt: string, batch: 1 | 4 = 1): Promise<string> {
-  const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt, quality: '720p', batch_size: batch } }) });
+  const r = await fetch(`${s.url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ params: { prompt, quality: '720p', batch_size: batch } }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as any).id;
 }
@@ -76,7 +80,9 @@ function expectOrdered(events: SseEvent[]) {
   const steps = new Map<string, number>();
   for (const e of events) {
     const seen: [string, number][] =
-      e.event === 'progress' ? [[e.data.job_id, e.data.step]] : e.data.jobs.filter((j: any) => j.progress).map((j: any) => [j.id, j.progress.step]);
+      e.event === 'progress'
+        ? [[e.data.job_id, e.data.step]]
+        : e.data.jobs.filter((j: any) => j.progress).map((j: any) => [j.id, j.progress.step]);
     for (const [job, step] of seen) {
       expect(step).toBeGreaterThanOrEqual(steps.get(job) ?? 0);
       steps.set(job, step);
@@ -99,35 +105,42 @@ describe('job-set event streams', () => {
         const databaseUrl = await pgDatabase();
         const redisUrl = process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
         const queuePrefix = `sse-${randomBytes(4).toString('hex')}`;
-        return { config: { databaseUrl, redisUrl, queuePrefix, ssePollMs: 60_000 }, env: { OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_REDIS_URL: redisUrl, OPENSOUL_QUEUE_PREFIX: queuePrefix } };
+        return {
+          config: { databaseUrl, redisUrl, queuePrefix, ssePollMs: 60_000 },
+          env: { OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_REDIS_URL: redisUrl, OPENSOUL_QUEUE_PREFIX: queuePrefix },
+        };
       },
     ],
   ];
 
-  it.each(crossProcess)('sends status, progress and done in order for a job run by a separate worker process (%s)', async (_name, setup) => {
-    const { config, env } = await setup();
-    const s = await server({ workers: false, config });
-    const a = await s.account(100);
-    await workerProcess(s, { ...env, TEST_STEPS: '6', TEST_STEP_MS: '400' });
-    const id = await submit(s, a, 'streamed');
-    const sse = await stream(s, a, id);
-    expect(sse.status).toBe(200);
-    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(sse.headers.get('cache-control')).toMatch(/no-cache/);
-    expect(sse.headers.get('x-accel-buffering')).toBe('no');
-    await Promise.race([sse.ended, new Promise((r) => setTimeout(r, 30_000))]);
-    expect(sse.isEnded()).toBe(true);
-    const ev = sse.events;
-    expectOrdered(ev);
-    expect(ev[0].event).toBe('status');
-    expect(ev.some((e) => e.event === 'status' && e.data.status === 'in_progress')).toBe(true);
-    expect(ev.filter((e) => e.event === 'progress').length).toBeGreaterThanOrEqual(2);
-    const done = ev.at(-1)!;
-    const polled = (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
-    expect(done.data).toEqual({ ...polled, status: 'completed' });
-    expect(done.data.jobs[0].results.raw.url).toContain('/media/');
-    expect(s.ctx.generation.events.listenerCount()).toBe(0);
-  }, 90_000);
+  it.each(crossProcess)(
+    'sends status, progress and done in order for a job run by a separate worker process (%s)',
+    async (_name, setup) => {
+      const { config, env } = await setup();
+      const s = await server({ workers: false, config });
+      const a = await s.account(100);
+      await workerProcess(s, { ...env, TEST_STEPS: '6', TEST_STEP_MS: '400' });
+      const id = await submit(s, a, 'streamed');
+      const sse = await stream(s, a, id);
+      expect(sse.status).toBe(200);
+      expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(sse.headers.get('cache-control')).toMatch(/no-cache/);
+      expect(sse.headers.get('x-accel-buffering')).toBe('no');
+      await Promise.race([sse.ended, new Promise((r) => setTimeout(r, 30_000))]);
+      expect(sse.isEnded()).toBe(true);
+      const ev = sse.events;
+      expectOrdered(ev);
+      expect(ev[0].event).toBe('status');
+      expect(ev.some((e) => e.event === 'status' && e.data.status === 'in_progress')).toBe(true);
+      expect(ev.filter((e) => e.event === 'progress').length).toBeGreaterThanOrEqual(2);
+      const done = ev.at(-1)!;
+      const polled = (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;
+      expect(done.data).toEqual({ ...polled, status: 'completed' });
+      expect(done.data.jobs[0].results.raw.url).toContain('/media/');
+      expect(s.ctx.generation.events.listenerCount()).toBe(0);
+    },
+    90_000,
+  );
 
   it('resumes with Last-Event-ID: only what the client has not seen, then the end; the end state is never lost', async () => {
     // A slow job in this process, re-reads turned down: the in-process bus carries the events.
@@ -178,7 +191,9 @@ describe('job-set event streams', () => {
     expect(sse.events[0].event).toBe('status');
     const done = sse.events.at(-1)!;
     expect(done.event).toBe('done');
-    const polled = await (await fetch(`${s.url}/requests/${id}/status`, { headers: { authorization: `Key ${a.keyId}:${a.secret}` } })).json();
+    const polled = await (
+      await fetch(`${s.url}/requests/${id}/status`, { headers: { authorization: `Key ${a.keyId}:${a.secret}` } })
+    ).json();
     expect(done.data).toEqual(polled);
     expect(done.data).toMatchObject({ status: 'failed', request_id: id, error: 'the test engine was asked to fail' });
   });
@@ -202,7 +217,11 @@ describe('job-set event streams', () => {
     const s = await server({ workers: false, config: { sseKeepAliveMs: 100, ssePollMs: 50 } });
     const a = await s.account(100);
     const id = await submit(s, a, 'stays queued');
-    const streams = await Promise.all([stream(s, a, id), stream(s, a, id), openSse(`${s.url}/requests/${id}/status/stream`, { authorization: `Key ${a.keyId}:${a.secret}` })]);
+    const streams = await Promise.all([
+      stream(s, a, id),
+      stream(s, a, id),
+      openSse(`${s.url}/requests/${id}/status/stream`, { authorization: `Key ${a.keyId}:${a.secret}` }),
+    ]);
     await waitFor(async () => streams.every((x) => x.comments.filter((c) => c === 'keep-alive').length >= 3), 10_000);
     for (const x of streams) expect(x.events.map((e) => e.event)).toEqual(['status']);
     expect(s.ctx.metrics.eventStreams).toBe(3);

@@ -22,7 +22,11 @@ const crashing: CharacterEngine = {
 };
 
 beforeAll(async () => {
-  s = await startServer({ config: { workers: 1, maxAttempts: 1 }, characterEngine: crashing, runners: (ctx) => [soulIdRunner(ctx.characters, crashing)] });
+  s = await startServer({
+    config: { workers: 1, maxAttempts: 1 },
+    characterEngine: crashing,
+    runners: (ctx) => [soulIdRunner(ctx.characters, crashing)],
+  });
 });
 afterAll(async () => {
   await s?.close();
@@ -31,9 +35,19 @@ afterAll(async () => {
 describe('Soul ID build failures', () => {
   it('a build that crashes ends the character failed and refunds it', async () => {
     const a = await s.account(100);
-    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
+    const slot = (await (
+      await fetch(`${s.url}/files/generate-upload-url`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ content_type: 'image/png' }),
+      })
+    ).json()) as any;
     await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(astronaut) });
-    const r = await fetch(`${s.url}/v1/custom-references`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ name: 'x', input_images: [{ type: 'image_url', image_url: slot.public_url }] }) });
+    const r = await fetch(`${s.url}/v1/custom-references`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ name: 'x', input_images: [{ type: 'image_url', image_url: slot.public_url }] }),
+    });
     expect(r.status).toBe(200);
     const { id } = (await r.json()) as any;
     const c = await waitFor(async () => {

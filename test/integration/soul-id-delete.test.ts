@@ -70,21 +70,33 @@ const balance = async (a: Account) => Number((await s.ctx.accounts.get(a.account
 const db = () => s.ctx.db.db;
 
 async function upload(a: Account, bytes: Buffer): Promise<string> {
-  const slot = (await (await api(a, '/files/generate-upload-url', { method: 'POST', body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
-  expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) })).status).toBe(200);
+  const slot = (await (
+    await api(a, '/files/generate-upload-url', { method: 'POST', body: JSON.stringify({ content_type: 'image/png' }) })
+  ).json()) as any;
+  expect(
+    (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) })).status,
+  ).toBe(200);
   return slot.public_url;
 }
 
 async function submitCharacter(a: Account): Promise<string> {
   const url = await upload(a, astronaut);
-  const r = await api(a, '/v1/custom-references', { method: 'POST', body: JSON.stringify({ name: 'Eileen', input_images: [{ type: 'image_url', image_url: url }] }) });
+  const r = await api(a, '/v1/custom-references', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'Eileen', input_images: [{ type: 'image_url', image_url: url }] }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as any).id;
 }
 
 /** The build job set, found through its charge (the API does not link a character to it). */
 async function buildSet(a: Account) {
-  const charges = await db().selectFrom('ledger').select('job_set_id').where('account_id', '=', a.accountId).where('reason', '=', 'charge').execute();
+  const charges = await db()
+    .selectFrom('ledger')
+    .select('job_set_id')
+    .where('account_id', '=', a.accountId)
+    .where('reason', '=', 'charge')
+    .execute();
   expect(charges).toHaveLength(1);
   const set = (await s.ctx.generation.repo().getSet(charges[0].job_set_id!))!;
   return { setId: set.id, jobId: set.jobs[0].id };
@@ -99,14 +111,24 @@ const jobEnded = (jobId: string) =>
 /** Character rows, live media rows and blobs of the account's character and output media. */
 async function faceDataLeft(a: Account, characterId: string) {
   const rows = await db().selectFrom('character_media').select('id').where('character_id', '=', characterId).execute();
-  const media = await db().selectFrom('media').selectAll().where('account_id', '=', a.accountId).where('kind', 'in', ['character', 'output']).execute();
+  const media = await db()
+    .selectFrom('media')
+    .selectAll()
+    .where('account_id', '=', a.accountId)
+    .where('kind', 'in', ['character', 'output'])
+    .execute();
   const blobs: string[] = [];
   for (const m of media) if (await s.ctx.store.get(m.key)) blobs.push(m.key);
   return { rows: rows.length, live: media.filter((m) => !m.deleted_at).map((m) => m.key), blobs, written: media.length };
 }
 
 async function refunds(a: Account) {
-  return db().selectFrom('ledger').select(['job_id', 'delta_milli']).where('account_id', '=', a.accountId).where('reason', '=', 'refund').execute();
+  return db()
+    .selectFrom('ledger')
+    .select(['job_id', 'delta_milli'])
+    .where('account_id', '=', a.accountId)
+    .where('reason', '=', 'refund')
+    .execute();
 }
 
 /** Plays a worker in another process: it learns of cancels only from its (distant) heartbeat. */
@@ -156,7 +178,13 @@ describe('deleting a Soul ID character', () => {
     expect((await jobEnded(jobId)).status).toBe('completed');
     const set = (await (await api(a, `/v1/job-sets/${setId}`)).json()) as any;
     expect(set.jobs[0].status).toBe('completed');
-    const urls = [character.thumbnail_url, character.reference_media[0].media_url, character.reference_media[0].face_crop_url, set.jobs[0].results.raw.url, set.jobs[0].results.min.url];
+    const urls = [
+      character.thumbnail_url,
+      character.reference_media[0].media_url,
+      character.reference_media[0].face_crop_url,
+      set.jobs[0].results.raw.url,
+      set.jobs[0].results.min.url,
+    ];
     for (const u of urls) expect((await fetch(u)).status).toBe(200);
     expect((await faceDataLeft(a, id)).written).toBe(5); // photo, crop, thumbnail; the job's raw and min
 

@@ -21,12 +21,25 @@ let modelsInstalled = true;
 beforeAll(async () => {
   const models = await makeIdentityFixtureModels(path.join(tmp, 'identity'));
   await makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 });
-  const diffusion = createDiffusionEngine({ modelPath: path.join(tmp, 'sd'), modelsDir: tmp, defaultModel: 'fixture/sd', provider: 'cpu', threads: 1 });
-  const engine = faceCharacterEngine({ modelsDir: path.join(tmp, 'no-models'), provider: 'cpu', locate: async () => (modelsInstalled ? models : null) });
+  const diffusion = createDiffusionEngine({
+    modelPath: path.join(tmp, 'sd'),
+    modelsDir: tmp,
+    defaultModel: 'fixture/sd',
+    provider: 'cpu',
+    threads: 1,
+  });
+  const engine = faceCharacterEngine({
+    modelsDir: path.join(tmp, 'no-models'),
+    provider: 'cpu',
+    locate: async () => (modelsInstalled ? models : null),
+  });
   s = await startServer({
     config: { workers: 1 },
     characterEngine: engine,
-    runners: (ctx) => [soulIdRunner(ctx.characters, engine), soulRunner({ engine: diffusion, identity: identityHook(ctx.characters, engine) })],
+    runners: (ctx) => [
+      soulIdRunner(ctx.characters, engine),
+      soulRunner({ engine: diffusion, identity: identityHook(ctx.characters, engine) }),
+    ],
   });
 });
 afterAll(async () => {
@@ -37,8 +50,16 @@ afterAll(async () => {
 type Account = Awaited<ReturnType<TestServer['account']>>;
 
 async function upload(a: Account, bytes: Buffer, contentType = 'image/png'): Promise<string> {
-  const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: contentType }) })).json()) as any;
-  expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': contentType }, body: new Uint8Array(bytes) })).status).toBe(200);
+  const slot = (await (
+    await fetch(`${s.url}/files/generate-upload-url`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ content_type: contentType }),
+    })
+  ).json()) as any;
+  expect(
+    (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': contentType }, body: new Uint8Array(bytes) })).status,
+  ).toBe(200);
   return slot.public_url;
 }
 
@@ -46,7 +67,10 @@ const api = (a: Account, p: string, init: RequestInit = {}) => fetch(`${s.url}${
 const balance = async (a: Account) => Number((await s.ctx.accounts.get(a.accountId))!.balance_milli) / 1000;
 
 async function createCharacter(a: Account, images: string[], name = 'someone') {
-  const r = await api(a, '/v1/custom-references', { method: 'POST', body: JSON.stringify({ name, input_images: images.map((u) => ({ type: 'image_url', image_url: u })) }) });
+  const r = await api(a, '/v1/custom-references', {
+    method: 'POST',
+    body: JSON.stringify({ name, input_images: images.map((u) => ({ type: 'image_url', image_url: u })) }),
+  });
   expect(r.status).toBe(200);
   const c = (await r.json()) as any;
   return waitFor(async () => {
@@ -84,7 +108,11 @@ describe('Soul ID over HTTP', () => {
     expect(thumb.status).toBe(200);
     expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('jpeg');
     expect(character.reference_media).toHaveLength(1);
-    expect(character.reference_media[0]).toMatchObject({ accepted: true, media_url: expect.stringContaining('/media/'), face_crop_url: expect.stringContaining('/media/') });
+    expect(character.reference_media[0]).toMatchObject({
+      accepted: true,
+      media_url: expect.stringContaining('/media/'),
+      face_crop_url: expect.stringContaining('/media/'),
+    });
     expect(await balance(owner)).toBe(460);
 
     const list: any = await client.listSoulIds();
@@ -95,7 +123,10 @@ describe('Soul ID over HTTP', () => {
   it('POST /soul-id (the catalogue id) creates a character like /v1/custom-references, model_version accepted', async () => {
     const a = await s.account(100);
     const url = await upload(a, astronaut);
-    const r = await api(a, '/soul-id', { method: 'POST', body: JSON.stringify({ name: 'Alias', input_images: [{ type: 'image_url', image_url: url }], model_version: 'v2' }) });
+    const r = await api(a, '/soul-id', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Alias', input_images: [{ type: 'image_url', image_url: url }], model_version: 'v2' }),
+    });
     expect(r.status).toBe(200);
     const c = (await r.json()) as any;
     const done = await waitFor(async () => {
@@ -128,16 +159,28 @@ describe('Soul ID over HTTP', () => {
     const p1 = await page('?page=1&page_size=1');
     expect(p1.body).toMatchObject({ total: 3, page: 1, page_size: 1, total_pages: 3 });
     expect(p1.body.items).toHaveLength(1);
-    const all = [p1.body.items[0].id, (await page('?page=2&page_size=1')).body.items[0].id, (await page('?page=3&page_size=1')).body.items[0].id];
+    const all = [
+      p1.body.items[0].id,
+      (await page('?page=2&page_size=1')).body.items[0].id,
+      (await page('?page=3&page_size=1')).body.items[0].id,
+    ];
     expect(new Set(all)).toEqual(new Set(ids));
     const beyond = await page('?page=4&page_size=1');
     expect(beyond.body).toMatchObject({ total: 3, page: 4, total_pages: 3, items: [] });
-    for (const q of ['?page=0', '?page=abc', '?page_size=0', '?page_size=101', '?page=1.5', '?page=1e2', '?page_size=0x10']) expect((await page(q)).status).toBe(422);
+    for (const q of ['?page=0', '?page=abc', '?page_size=0', '?page_size=101', '?page=1.5', '?page=1e2', '?page_size=0x10'])
+      expect((await page(q)).status).toBe(422);
   });
 
   it('a Soul request with custom_reference_id completes with an identity score (v1 and v2)', async () => {
     const before = await balance(owner);
-    const r = await soul(owner, { prompt: 'portrait on a beach', width_and_height: '1536x1536', quality: '720p', seed: 5, custom_reference_id: character.id, custom_reference_strength: 0.8 });
+    const r = await soul(owner, {
+      prompt: 'portrait on a beach',
+      width_and_height: '1536x1536',
+      quality: '720p',
+      seed: 5,
+      custom_reference_id: character.id,
+      custom_reference_strength: 0.8,
+    });
     expect(r.status).toBe(200);
     const set = await settled(owner, r.body.id);
     expect(set.jobs[0].status).toBe('completed');
@@ -168,7 +211,13 @@ describe('Soul ID over HTTP', () => {
     const before = await balance(owner);
     modelsInstalled = false;
     try {
-      const r = await soul(owner, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', seed: 9, custom_reference_id: character.id });
+      const r = await soul(owner, {
+        prompt: 'x',
+        width_and_height: '1536x1536',
+        quality: '720p',
+        seed: 9,
+        custom_reference_id: character.id,
+      });
       expect(r.status).toBe(200);
       const set = await settled(owner, r.body.id);
       expect(set.jobs[0].status).toBe('completed');
@@ -188,7 +237,13 @@ describe('Soul ID over HTTP', () => {
     } finally {
       modelsInstalled = true;
     }
-    const again = await soul(owner, { prompt: 'x', width_and_height: '1536x1536', quality: '720p', seed: 9, custom_reference_id: character.id });
+    const again = await soul(owner, {
+      prompt: 'x',
+      width_and_height: '1536x1536',
+      quality: '720p',
+      seed: 9,
+      custom_reference_id: character.id,
+    });
     const done = await settled(owner, again.body.id);
     expect(done.jobs[0].identity).toMatchObject({ engine: 'insightface-swapper', faces_transferred: 0 });
   });

@@ -72,7 +72,11 @@ describe('studio code samples', () => {
     const transition = MOTIONS.find((m) => m.startEndFrame)!;
     for (const form of [
       { imageUrl: 'https://example.com/start.png', motions: [{ id: MOTIONS[0].id, strength: 0.5 }], tier: 'turbo' },
-      { imageUrl: 'https://example.com/start.png', endImageUrl: 'https://example.com/end.png', motions: [{ id: transition.id, strength: 1 }] },
+      {
+        imageUrl: 'https://example.com/start.png',
+        endImageUrl: 'https://example.com/end.png',
+        motions: [{ id: transition.id, strength: 1 }],
+      },
     ]) {
       const list = web.samples(web.dopRequest({ ...web.DEFAULT_DOP, prompt: 'slow push', ...form }), s.url);
       expect(list.map((x) => x.id)).toEqual(['curl-v1', 'curl-v2', 'js', 'python']);
@@ -107,7 +111,10 @@ describe('studio code samples', () => {
     const { stdout } = await run('bash', ['-c', series[0].code], { env: env(w) });
     expect(JSON.parse(stdout)).toMatchObject({ status: 'queued', request_id: expect.any(String) });
     // A carousel's slides run on the test runner: the Python and JS samples wait for the result.
-    const list = web.samples(web.workflowRequest({ ...web.DEFAULT_WORKFLOW, topic: "calm mornings, it's easy", slideCount: 2, seed: 9 }), s.url);
+    const list = web.samples(
+      web.workflowRequest({ ...web.DEFAULT_WORKFLOW, topic: "calm mornings, it's easy", slideCount: 2, seed: 9 }),
+      s.url,
+    );
     const py = JSON.parse((await run('python3', ['-c', list.find((x) => x.id === 'python')!.code], { env: env(w) })).stdout);
     expect(py.status).toBe('completed');
     expect(py.carousel.slides).toHaveLength(2);
@@ -124,7 +131,8 @@ describe('studio code samples', () => {
   it('the stream parser splits events across chunk boundaries, skips comments, joins data lines', () => {
     const got: unknown[] = [];
     const feed = web.sseParser((e) => got.push(e));
-    const text = ': keep-alive\n\nid: 3\nevent: status\ndata: {"a":\ndata: 1}\n\nid: 4\r\nevent: progress\r\ndata: {"step":2}\r\n\r\nevent: done\ndata: {}\n\n';
+    const text =
+      ': keep-alive\n\nid: 3\nevent: status\ndata: {"a":\ndata: 1}\n\nid: 4\r\nevent: progress\r\ndata: {"step":2}\r\n\r\nevent: done\ndata: {}\n\n';
     for (let i = 0; i < text.length; i += 5) feed(text.slice(i, i + 5));
     expect(got).toEqual([
       { event: 'status', data: '{"a":\n1}', id: '3' },

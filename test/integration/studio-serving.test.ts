@@ -14,7 +14,11 @@ beforeAll(async () => {
   ensureStudioBuilt();
   s = await startServer({ surfaces: [waveSpeedDialect()], workers: false });
   off = await startServer({ config: { studio: false }, workers: false });
-  unbuilt = await startServer({ config: { studio: false }, workers: false, surfaces: [(app, ctx) => studioRoutes(app, ctx, '/nonexistent/dist/')] });
+  unbuilt = await startServer({
+    config: { studio: false },
+    workers: false,
+    surfaces: [(app, ctx) => studioRoutes(app, ctx, '/nonexistent/dist/')],
+  });
 });
 afterAll(async () => {
   await Promise.all([s?.close(), off?.close(), unbuilt?.close()]);
@@ -39,11 +43,15 @@ describe('the studio is served at /', () => {
     expect(a.headers.get('content-type')).toContain('javascript');
   });
 
-  it('does not shadow API routes or the dialects\' 404s', async () => {
+  it("does not shadow API routes or the dialects' 404s", async () => {
     const v1 = await fetch(`${s.url}/v1/no-such-thing`);
     expect(v1.status).toBe(404);
     expect(await v1.json()).toEqual({ detail: 'Not Found' });
-    const ws = await fetch(`${s.url}/api/v3/nope/at/all`, { method: 'POST', headers: { authorization: 'Bearer x:y', 'content-type': 'application/json' }, body: '{}' });
+    const ws = await fetch(`${s.url}/api/v3/nope/at/all`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer x:y', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(ws.status).toBeGreaterThanOrEqual(400);
     expect(((await ws.json()) as { code?: number }).code).toBe(ws.status);
     const asset = await fetch(`${s.url}/assets/not-built.js`);
@@ -67,7 +75,10 @@ describe('the studio is served at /', () => {
   });
 
   it('the start banner links the studio; the key only in the fragment and only on loopback', () => {
-    expect(studioBanner('http://127.0.0.1:8787', '127.0.0.1', 'id:sec')).toEqual(['Studio: http://127.0.0.1:8787/', 'Studio, signed in (this machine only): http://127.0.0.1:8787/#key=id%3Asec']);
+    expect(studioBanner('http://127.0.0.1:8787', '127.0.0.1', 'id:sec')).toEqual([
+      'Studio: http://127.0.0.1:8787/',
+      'Studio, signed in (this machine only): http://127.0.0.1:8787/#key=id%3Asec',
+    ]);
     expect(studioBanner('http://10.0.0.5:8787', '0.0.0.0', 'id:sec')).toEqual(['Studio: http://10.0.0.5:8787/']);
     expect(fs.existsSync(new URL('../../web/dist/index.html', import.meta.url))).toBe(true);
   });

@@ -8,7 +8,12 @@ import { stylePreviewRoutes } from '../../src/api/surfaces/style-previews.js';
 import { loadConfig } from '../../src/config.js';
 import { SOUL_STYLES } from '../../src/domain/styles.js';
 import { createDiffusionEngine, makeFixtureModel, type DiffusionEngine, type SoulRenderRequest } from '../../src/engine/diffusion/index.js';
-import { createStylePreviews, modelFolderFingerprint, STYLE_PREVIEW_SIZE, stylePreviewCacheDir } from '../../src/engine/diffusion/style-preview.js';
+import {
+  createStylePreviews,
+  modelFolderFingerprint,
+  STYLE_PREVIEW_SIZE,
+  stylePreviewCacheDir,
+} from '../../src/engine/diffusion/style-preview.js';
 import { productionSurfaces } from '../../src/production.js';
 import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
 
@@ -105,7 +110,16 @@ describe('GET /v1/text2image/soul-styles/:id/preview', () => {
     const files = cachedFiles();
     expect(files).toHaveLength(2);
     for (const f of files) expect(f).toMatch(/^[0-9a-f-]{36}-[0-9a-f]{12}\.jpg$/);
-    expect(fs.readFileSync(path.join(cacheDir, files.find((f) => f.startsWith(a.id))!)).equals(imageA)).toBe(true);
+    expect(
+      fs
+        .readFileSync(
+          path.join(
+            cacheDir,
+            files.find((f) => f.startsWith(a.id))!,
+          ),
+        )
+        .equals(imageA),
+    ).toBe(true);
   });
 
   it('a second request is served from the cache without rendering', async () => {
@@ -137,7 +151,10 @@ describe('GET /v1/text2image/soul-styles/:id/preview', () => {
   });
 
   it('a restart (new server, same data dir) serves previews from disk', async () => {
-    const file = path.join(cacheDir, cachedFiles().find((f) => f.startsWith(a.id))!);
+    const file = path.join(
+      cacheDir,
+      cachedFiles().find((f) => f.startsWith(a.id))!,
+    );
     const written = fs.statSync(file).mtimeMs;
     await first.s.close();
     const second = await previewServer(engine);
@@ -151,7 +168,10 @@ describe('GET /v1/text2image/soul-styles/:id/preview', () => {
 
 describe('style previews without a model', () => {
   it('production wiring answers 503 with the pull command and caches nothing', async () => {
-    const config = loadConfig({}, { dataDir: path.join(tmp, 'prod-data'), modelsDir: path.join(tmp, 'no-models'), defaultModel: 'owner/not-installed' });
+    const config = loadConfig(
+      {},
+      { dataDir: path.join(tmp, 'prod-data'), modelsDir: path.join(tmp, 'no-models'), defaultModel: 'owner/not-installed' },
+    );
     const s = await startServer({ surfaces: productionSurfaces(config), config: { dataDir: config.dataDir }, workers: false });
     servers.push(s);
     const acct = await s.account();

@@ -34,14 +34,23 @@ describe('a submit that fails while reading its set back', () => {
       };
     };
     const send = () =>
-      fetch(`${s!.url}/v1/text2image/soul`, { method: 'POST', headers: { ...hfHeaders(a), 'idempotency-key': 'retry-me' }, body: JSON.stringify({ params: { prompt: 'once', quality: '720p', batch_size: 1 } }) });
+      fetch(`${s!.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: { ...hfHeaders(a), 'idempotency-key': 'retry-me' },
+        body: JSON.stringify({ params: { prompt: 'once', quality: '720p', batch_size: 1 } }),
+      });
     expect((await send()).status).toBe(500);
     const retry = await send();
     expect(retry.status).toBe(200);
     const id = ((await retry.json()) as { id: string }).id;
     const db = s.ctx.db.db;
     expect((await db.selectFrom('job_sets').select('id').where('account_id', '=', a.accountId).execute()).map((r) => r.id)).toEqual([id]);
-    const charges = await db.selectFrom('ledger').select('delta_milli').where('account_id', '=', a.accountId).where('reason', '=', 'charge').execute();
+    const charges = await db
+      .selectFrom('ledger')
+      .select('delta_milli')
+      .where('account_id', '=', a.accountId)
+      .where('reason', '=', 'charge')
+      .execute();
     expect(charges).toHaveLength(1);
     // A replay answers the same set.
     expect(((await (await send()).json()) as { id: string }).id).toBe(id);

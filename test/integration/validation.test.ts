@@ -18,7 +18,15 @@ describe('validation in the FastAPI shape', () => {
   it('batch_size 2 is a literal_error "Input should be 1 or 4"', async () => {
     const r = await post('/v1/text2image/soul', { params: { prompt: 'x', batch_size: 2 } });
     expect(r.status).toBe(422);
-    expect(r.body.detail).toEqual([{ type: 'literal_error', loc: ['body', 'params', 'batch_size'], msg: 'Input should be 1 or 4', input: 2, ctx: { expected: '1 or 4' } }]);
+    expect(r.body.detail).toEqual([
+      {
+        type: 'literal_error',
+        loc: ['body', 'params', 'batch_size'],
+        msg: 'Input should be 1 or 4',
+        input: 2,
+        ctx: { expected: '1 or 4' },
+      },
+    ]);
   });
 
   it.each([
@@ -51,7 +59,9 @@ describe('validation in the FastAPI shape', () => {
     expect(r.body.detail.map((d: any) => d.type)).toEqual(['missing', 'extra_forbidden']);
     const bad = await post('/v1/text2image/soul', '{"params": ');
     expect(bad.status).toBe(422);
-    expect(bad.body.detail).toEqual([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: expect.any(String) } }]);
+    expect(bad.body.detail).toEqual([
+      { type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: expect.any(String) } },
+    ]);
   });
 
   it('numbers written as strings are read as pydantic lax mode does, and unparsable ones say so', async () => {
@@ -99,9 +109,16 @@ describe('validation in the FastAPI shape', () => {
   });
 
   it('v2 flat bodies report loc without params', async () => {
-    const r = await post('/higgsfield-ai/soul/standard', { batch_size: 3 }, { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' });
+    const r = await post(
+      '/higgsfield-ai/soul/standard',
+      { batch_size: 3 },
+      { authorization: `Key ${a.keyId}:${a.secret}`, 'content-type': 'application/json' },
+    );
     expect(r.status).toBe(422);
-    expect(r.body.detail.map((d: any) => d.loc)).toEqual([['body', 'prompt'], ['body', 'batch_size']]);
+    expect(r.body.detail.map((d: any) => d.loc)).toEqual([
+      ['body', 'prompt'],
+      ['body', 'batch_size'],
+    ]);
   });
 });
 

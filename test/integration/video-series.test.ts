@@ -29,13 +29,26 @@ const DRAFT_CLIP_MILLI = 3500;
 /** An OpenAI-compatible chat endpoint that plans `n` scenes from the user message. */
 function chatAnswer(user: string) {
   const n = Number(/exactly (\d+) scenes/.exec(user)![1]);
-  const scenes = Array.from({ length: n }, (_, i) => ({ beat: `llm beat ${i + 1}`, image_prompt: `LLM scene ${i + 1}: a terracotta pot`, camera: i % 2 ? 'fast orbit left' : 'slow crane up', caption: `LLM caption ${i + 1}` }));
-  return { choices: [{ message: { role: 'assistant', content: `\`\`\`json\n${JSON.stringify({ title: 'LLM title', scenes })}\n\`\`\`` } }] };
+  const scenes = Array.from({ length: n }, (_, i) => ({
+    beat: `llm beat ${i + 1}`,
+    image_prompt: `LLM scene ${i + 1}: a terracotta pot`,
+    camera: i % 2 ? 'fast orbit left' : 'slow crane up',
+    caption: `LLM caption ${i + 1}`,
+  }));
+  return {
+    choices: [{ message: { role: 'assistant', content: `\`\`\`json\n${JSON.stringify({ title: 'LLM title', scenes })}\n\`\`\`` } }],
+  };
 }
 
 beforeAll(async () => {
   await makeFixtureModel(path.join(tmp, 'sd'), 'sd', { seed: 3 });
-  const engine = createDiffusionEngine({ modelPath: path.join(tmp, 'sd'), modelsDir: tmp, defaultModel: 'fixture/sd', provider: 'cpu', threads: 1 });
+  const engine = createDiffusionEngine({
+    modelPath: path.join(tmp, 'sd'),
+    modelsDir: tmp,
+    defaultModel: 'fixture/sd',
+    provider: 'cpu',
+    threads: 1,
+  });
   const soul = soulRunner({ engine, steps: 2 });
   llm = await startLocalServer((_req, res, body) => {
     const user = (JSON.parse(body.toString()) as any).messages.find((m: any) => m.role === 'user').content;
@@ -55,13 +68,22 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await Promise.all([s?.close(), idle?.close(), llmServer?.close(), brokenLlmServer?.close(), llm?.close(), brokenLlm?.close(), hooks?.close()]);
+  await Promise.all([
+    s?.close(),
+    idle?.close(),
+    llmServer?.close(),
+    brokenLlmServer?.close(),
+    llm?.close(),
+    brokenLlm?.close(),
+    hooks?.close(),
+  ]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 type Account = Awaited<ReturnType<TestServer['account']>>;
 const route = (template: string) => `/social/video-series/${template}`;
-const post = (t: TestServer, a: Account, body: unknown, template = 'tutorial', query = '') => call(`${t.url}${route(template)}${query}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
+const post = (t: TestServer, a: Account, body: unknown, template = 'tutorial', query = '') =>
+  call(`${t.url}${route(template)}${query}`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify(body) });
 const status = (t: TestServer, a: Account, id: string) => call(`${t.url}/requests/${id}/status`, { headers: hfHeaders(a) });
 const balance = async (t: TestServer, a: Account) => Number((await t.ctx.accounts.get(a.accountId))!.balance_milli);
 const planOf = async (t: TestServer, a: Account, id: string) => (await status(t, a, id)).body.series;
@@ -70,7 +92,23 @@ function probe(url: string) {
   return (async () => {
     const file = path.join(fs.mkdtempSync(path.join(tmp, 'p-')), 'v.mp4');
     fs.writeFileSync(file, Buffer.from(await (await fetch(url)).arrayBuffer()));
-    const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,display_aspect_ratio:format=duration', '-of', 'json', file], { encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v:0',
+          '-show_entries',
+          'stream=codec_name,width,height,display_aspect_ratio:format=duration',
+          '-of',
+          'json',
+          file,
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
     return { ...out.streams[0], duration: Number(out.format.duration) };
   })();
 }
@@ -79,24 +117,51 @@ describe('POST /social/video-series/tutorial on the fixture model', () => {
   it('90 s tutorial: 20 clips of 5 s at 9:16 H.264, one joined video of >= 90 s with captions; priced per clip; webhooked', async () => {
     const a = await s.account(200);
     const started = Date.now();
-    const sub = await post(s, a, { topic: 'how to repot a houseplant', seed: 7, resolution: '480p' }, 'tutorial', `?hf_webhook=${encodeURIComponent(hooks.url('/series'))}`);
+    const sub = await post(
+      s,
+      a,
+      { topic: 'how to repot a houseplant', seed: 7, resolution: '480p' },
+      'tutorial',
+      `?hf_webhook=${encodeURIComponent(hooks.url('/series'))}`,
+    );
     expectGolden('social/video-series-submit', sub, s.url);
     expect(await balance(s, a)).toBe(200_000 - 20 * DRAFT_CLIP_MILLI);
     // While clips run the join waits, and every wire shows it as queued.
     const early = await call(`${s.url}/v1/job-sets/${sub.body.request_id}`, { headers: hfHeaders(a) });
     expect(early.body.jobs.at(-1).status).toBe('queued');
     expect((await s.ctx.generation.get(sub.body.request_id, a.accountId))!.jobs.at(-1)!.status).toBe('waiting');
-    const done = await waitFor(async () => {
-      const r = await status(s, a, sub.body.request_id);
-      return !['queued', 'in_progress'].includes(r.body.status) && r;
-    }, 900_000, 1000);
+    const done = await waitFor(
+      async () => {
+        const r = await status(s, a, sub.body.request_id);
+        return !['queued', 'in_progress'].includes(r.body.status) && r;
+      },
+      900_000,
+      1000,
+    );
     console.log(`tutorial series wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    expectGolden('social/video-series-completed', { status: done.status, body: { ...done.body, videos: done.body.videos.slice(-2), series: { ...done.body.series, scenes: done.body.series.scenes.slice(0, 2) } } }, s.url);
+    expectGolden(
+      'social/video-series-completed',
+      {
+        status: done.status,
+        body: {
+          ...done.body,
+          videos: done.body.videos.slice(-2),
+          series: { ...done.body.series, scenes: done.body.series.scenes.slice(0, 2) },
+        },
+      },
+      s.url,
+    );
     const videos = done.body.videos as any[];
     expect(videos.filter((v) => v.kind === 'clip').map((v) => v.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(videos.at(-1).kind).toBe('concatenated');
     const series = done.body.series;
-    expect(series).toMatchObject({ template: 'tutorial', planner: 'template', clip_duration: 5, target_duration: 90, planned_duration: 90.5 });
+    expect(series).toMatchObject({
+      template: 'tutorial',
+      planner: 'template',
+      clip_duration: 5,
+      target_duration: 90,
+      planned_duration: 90.5,
+    });
     expect(series.concatenated).toMatchObject({ status: 'completed', captions: 'overlay_png', transitions: { kind: 'xfade' } });
     for (const v of [videos[0], videos[10], videos[19]]) {
       const p = await probe(v.url);
@@ -108,7 +173,10 @@ describe('POST /social/video-series/tutorial on the fixture model', () => {
     expect(joined).toMatchObject({ codec_name: 'h264', width: 480, height: 854 });
     expect(joined.duration).toBeGreaterThanOrEqual(90);
     const hook = await waitFor(async () => hooks.received.find((h) => h.url === '/series'));
-    expect(JSON.parse(hook.body.toString())).toMatchObject({ status: 'completed', videos: expect.arrayContaining([expect.objectContaining({ kind: 'concatenated' })]) });
+    expect(JSON.parse(hook.body.toString())).toMatchObject({
+      status: 'completed',
+      videos: expect.arrayContaining([expect.objectContaining({ kind: 'concatenated' })]),
+    });
     expect(await balance(s, a)).toBe(200_000 - 20 * DRAFT_CLIP_MILLI);
   }, 900_000);
 });
@@ -122,7 +190,11 @@ describe('video series without workers', () => {
       expect(one.status).toBe(200);
       const two = await post(idle, a, body, template);
       const other = await post(idle, a, { ...body, seed: 322 }, template);
-      const [p1, p2, p3] = await Promise.all([planOf(idle, a, one.body.request_id), planOf(idle, a, two.body.request_id), planOf(idle, a, other.body.request_id)]);
+      const [p1, p2, p3] = await Promise.all([
+        planOf(idle, a, one.body.request_id),
+        planOf(idle, a, two.body.request_id),
+        planOf(idle, a, other.body.request_id),
+      ]);
       const strip = (p: any) => ({ ...p, scenes: p.scenes.map(({ status: _s, video_url: _v, keyframe_url: _k, ...x }: any) => x) });
       expect(strip(p1)).toEqual(strip(p2));
       expect(p1.scenes).toHaveLength(20);
@@ -136,7 +208,13 @@ describe('video series without workers', () => {
     const long = (await post(idle, a, { topic: 'sourdough', seed: 1, clip_duration: 10, target_duration: 120 })).body.request_id;
     const tutorial = await planOf(idle, a, long);
     await call(`${idle.url}/requests/${long}/cancel`, { method: 'POST', headers: hfHeaders(a) });
-    expect(tutorial.scenes.map((x: any) => x.beat)).toEqual(['hook', 'tools', ...Array.from({ length: 9 }, (_, i) => `step ${i + 1}`), 'result', 'call to action']);
+    expect(tutorial.scenes.map((x: any) => x.beat)).toEqual([
+      'hook',
+      'tools',
+      ...Array.from({ length: 9 }, (_, i) => `step ${i + 1}`),
+      'result',
+      'call to action',
+    ]);
     expect(tutorial).toMatchObject({ clip_duration: 10, target_duration: 120, planned_duration: 124 });
   });
 
@@ -146,7 +224,11 @@ describe('video series without workers', () => {
     const plan = await planOf(llmServer, a, sub.body.request_id);
     expect(plan).toMatchObject({ planner: 'llm', language: 'pt-BR', title: 'LLM title', template: 'cinematic' });
     expect(plan.scenes).toHaveLength(20);
-    expect(plan.scenes[0]).toMatchObject({ caption: 'LLM caption 1', image_prompt: 'LLM scene 1: a terracotta pot', motions: [{ name: 'Crane Up', strength: 0.5 }] });
+    expect(plan.scenes[0]).toMatchObject({
+      caption: 'LLM caption 1',
+      image_prompt: 'LLM scene 1: a terracotta pot',
+      motions: [{ name: 'Crane Up', strength: 0.5 }],
+    });
     expect(plan.scenes[1].motions).toMatchObject([{ name: 'Orbit Left', strength: 1 }]);
     const user = JSON.parse(llm.received.at(-1)!.body.toString()).messages[1].content;
     expect(user).toContain('repotting a monstera');
@@ -156,13 +238,26 @@ describe('video series without workers', () => {
     expect(set.jobs.at(-1)!.input).toMatchObject({ captions: plan.scenes.map((x: any) => x.caption) });
 
     const b = await brokenLlmServer.account(500);
-    const fb = await planOf(brokenLlmServer, b, (await post(brokenLlmServer, b, { topic: 'repotting a monstera', seed: 5 }, 'pov')).body.request_id);
+    const fb = await planOf(
+      brokenLlmServer,
+      b,
+      (await post(brokenLlmServer, b, { topic: 'repotting a monstera', seed: 5 }, 'pov')).body.request_id,
+    );
     expect(fb).toMatchObject({ planner: 'template', fallback_reason: 'LLM plan not used: the chat endpoint answered 503' });
   });
 
   it('422s in pydantic shape; nothing charged', async () => {
     const a = await idle.account(10);
-    expectGolden('social/video-series-error-validation', await post(idle, a, { target_duration: 60, clip_duration: 7, resolution: '4k', language: 'not a tag', image_urls: ['nope'], slide_count: 3 }, 'pov'), idle.url);
+    expectGolden(
+      'social/video-series-error-validation',
+      await post(
+        idle,
+        a,
+        { target_duration: 60, clip_duration: 7, resolution: '4k', language: 'not a tag', image_urls: ['nope'], slide_count: 3 },
+        'pov',
+      ),
+      idle.url,
+    );
     expect(await balance(idle, a)).toBe(10_000);
     expect((await post(idle, a, { topic: 'x' }, 'unknown-template')).status).toBe(404);
   });
@@ -174,7 +269,11 @@ describe('video series without workers', () => {
     expect(await balance(idle, a)).toBe(200_000 - 20 * CLIP_MILLI);
     expect((await status(idle, b, sub.body.request_id)).status).toBe(404);
     const queued = await status(idle, a, sub.body.request_id);
-    expectGolden('social/video-series-status-queued', { status: queued.status, body: { ...queued.body, series: { ...queued.body.series, scenes: queued.body.series.scenes.slice(0, 2) } } }, idle.url);
+    expectGolden(
+      'social/video-series-status-queued',
+      { status: queued.status, body: { ...queued.body, series: { ...queued.body.series, scenes: queued.body.series.scenes.slice(0, 2) } } },
+      idle.url,
+    );
     expect((await call(`${idle.url}/requests/${sub.body.request_id}/cancel`, { method: 'POST', headers: hfHeaders(a) })).status).toBe(202);
     const after = await status(idle, a, sub.body.request_id);
     expect(after.body.status).toBe('canceled');
@@ -192,7 +291,11 @@ describe('video series without workers', () => {
         const job = (await gen.claimNext('w-test', ['series_clip']))!;
         expect(job.jobSetId).toBe(id);
         const bad = fail && i === 3;
-        await gen.finishJob(job, { status: 'in_progress', workerId: 'w-test' }, bad ? { status: 'failed', error: 'engine broke' } : { status: 'completed', results: null, extras: {} });
+        await gen.finishJob(
+          job,
+          { status: 'in_progress', workerId: 'w-test' },
+          bad ? { status: 'failed', error: 'engine broke' } : { status: 'completed', results: null, extras: {} },
+        );
         if (i < 19) expect((await gen.get(id, a.accountId))!.jobs.at(-1)!.status).toBe('waiting');
       }
       return (await gen.get(id, a.accountId))!;

@@ -26,8 +26,6 @@ async function receiver(handler: Parameters<typeof startLocalServer>[0]): Promis
   return r;
 }
 
-
-
 /** A fresh database for one test: a SQLite file, or a PostgreSQL database. */
 async function freshDatabase(database: 'sqlite' | 'postgres'): Promise<string> {
   const tag = randomBytes(4).toString('hex');
@@ -57,7 +55,14 @@ async function serverIn(databaseUrl: string): Promise<TestServer> {
 async function serverProcess(databaseUrl: string): Promise<{ url: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opensoul-outbox-proc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../helpers/webhook-process.ts')], {
-    env: { ...process.env, OPENSOUL_DATA_DIR: dataDir, OPENSOUL_DATABASE_URL: databaseUrl, OPENSOUL_WORKERS: '2', OPENSOUL_DATA_KEY: DATA_KEY, OPENSOUL_MEDIA_SECRET: MEDIA_SECRET },
+    env: {
+      ...process.env,
+      OPENSOUL_DATA_DIR: dataDir,
+      OPENSOUL_DATABASE_URL: databaseUrl,
+      OPENSOUL_WORKERS: '2',
+      OPENSOUL_DATA_KEY: DATA_KEY,
+      OPENSOUL_MEDIA_SECRET: MEDIA_SECRET,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));
@@ -78,7 +83,11 @@ async function serverProcess(databaseUrl: string): Promise<{ url: string }> {
 }
 
 async function submitV1(url: string, a: { keyId: string; secret: string }, prompt: string, webhookUrl: string): Promise<string> {
-  const r = await fetch(`${url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt }, webhook: { url: webhookUrl, secret: 'hook-secret' } }) });
+  const r = await fetch(`${url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ params: { prompt }, webhook: { url: webhookUrl, secret: 'hook-secret' } }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { id: string }).id;
 }
@@ -143,7 +152,11 @@ describe.each(['sqlite', 'postgres'] as const)('webhook outbox over %s', (databa
     expect(received).toHaveLength(1);
     // The clock moves past the lease (rewritten rather than waited for, so no machine is too slow
     // for the check above); the live process then claims and delivers it.
-    await other.db.updateTable('outbox').set({ lease_until: new Date(Date.now() - 1000).toISOString() }).where('id', '=', row.id).execute();
+    await other.db
+      .updateTable('outbox')
+      .set({ lease_until: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', row.id)
+      .execute();
     await waitFor(async () => {
       await live.deliverDue();
       return received.length === 2;
@@ -221,9 +234,17 @@ describe('webhook delivery in one process', () => {
     expect(row).toMatchObject({ state: 'delivered', attempts: 1 });
     // The body is the v2 RequestStatus a poll returns (media URLs are signed per render, so compare their shape).
     const body = JSON.parse(hook.body.toString());
-    const polled = (await (await fetch(submitted.status_url, { headers: { authorization: `Key ${a.keyId}:${a.secret}` } })).json()) as Record<string, unknown>;
+    const polled = (await (
+      await fetch(submitted.status_url, { headers: { authorization: `Key ${a.keyId}:${a.secret}` } })
+    ).json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(Object.keys(polled).sort());
-    expect(body).toMatchObject({ status: 'completed', request_id: submitted.request_id, status_url: submitted.status_url, cancel_url: polled.cancel_url, images: [{ url: expect.any(String) }] });
+    expect(body).toMatchObject({
+      status: 'completed',
+      request_id: submitted.request_id,
+      status_url: submitted.status_url,
+      cancel_url: polled.cancel_url,
+      images: [{ url: expect.any(String) }],
+    });
     expect((await fetch(body.images[0].url)).status).toBe(200);
   });
 });

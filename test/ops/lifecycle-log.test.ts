@@ -33,7 +33,11 @@ afterAll(async () => {
 });
 
 async function submit(a: { keyId: string; secret: string }, prompt: string, webhook?: string): Promise<string> {
-  const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt }, ...(webhook ? { webhook: { url: webhook, secret: 'x' } } : {}) }) });
+  const r = await fetch(`${s.url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ params: { prompt }, ...(webhook ? { webhook: { url: webhook, secret: 'x' } } : {}) }),
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as { id: string }).id;
 }
@@ -46,7 +50,15 @@ describe('job lifecycle log', () => {
     const setId = await submit(a, 'a lighthouse', hooks.url('/hook'));
     await waitFor(async () => of(setId).some((l) => l.event === 'webhook.delivered'));
     const mine = of(setId);
-    expect(mine.map((l) => l.event)).toEqual(['job.submitted', 'job.started', 'job.progress', 'job.progress', 'job.progress', 'job.completed', 'webhook.delivered']);
+    expect(mine.map((l) => l.event)).toEqual([
+      'job.submitted',
+      'job.started',
+      'job.progress',
+      'job.progress',
+      'job.progress',
+      'job.completed',
+      'webhook.delivered',
+    ]);
     const jobId = mine[0].job_id;
     for (const l of mine) {
       expect(l.level).toBe(30); // info
@@ -64,7 +76,15 @@ describe('job lifecycle log', () => {
     const setId = await submit(a, 'FAIL please');
     await waitFor(async () => of(setId).some((l) => l.event === 'job.refunded'));
     const mine = of(setId);
-    expect(mine.map((l) => l.event)).toEqual(['job.submitted', 'job.started', 'job.progress', 'job.progress', 'job.progress', 'job.failed', 'job.refunded']);
+    expect(mine.map((l) => l.event)).toEqual([
+      'job.submitted',
+      'job.started',
+      'job.progress',
+      'job.progress',
+      'job.progress',
+      'job.failed',
+      'job.refunded',
+    ]);
     const failed = mine.find((l) => l.event === 'job.failed')!;
     expect(failed.level).toBe(40);
     expect(failed.reason).toBe('the test engine was asked to fail');
@@ -73,10 +93,16 @@ describe('job lifecycle log', () => {
 
   it('nothing at warn level below warn', async () => {
     const quiet: Line[] = [];
-    const q = await startServer({ logger: createLogger({ level: 'warn', stream: { write: (x: string) => void quiet.push(JSON.parse(x) as Line) } }) });
+    const q = await startServer({
+      logger: createLogger({ level: 'warn', stream: { write: (x: string) => void quiet.push(JSON.parse(x) as Line) } }),
+    });
     try {
       const a = await q.account(10);
-      const r = await fetch(`${q.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'FAIL quietly' } }) });
+      const r = await fetch(`${q.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'FAIL quietly' } }),
+      });
       const setId = ((await r.json()) as { id: string }).id;
       await waitFor(async () => quiet.some((l) => l.job_set_id === setId));
       expect(quiet.filter((l) => l.job_set_id === setId).map((l) => l.event)).toEqual(['job.failed']);

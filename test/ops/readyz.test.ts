@@ -11,7 +11,11 @@ afterEach(async () => {
   s = null;
 });
 
-type Ready = { status: string; checks: Record<string, { ok: boolean; detail?: string; fix?: string }>; execution_provider: { requested: string; in_use: string | null } };
+type Ready = {
+  status: string;
+  checks: Record<string, { ok: boolean; detail?: string; fix?: string }>;
+  execution_provider: { requested: string; in_use: string | null };
+};
 async function readyz(): Promise<{ code: number; body: Ready }> {
   const r = await fetch(`${s!.url}/readyz`);
   return { code: r.status, body: (await r.json()) as Ready };
@@ -30,7 +34,11 @@ describe('/readyz', () => {
   it('is degraded (503) naming each missing part and the command that installs it', async () => {
     s = await startServer({
       readiness: {
-        diffusion_model: async () => ({ ready: false, reason: 'diffusion model a/b is not installed', fix: 'npx opensoul models pull a/b' }),
+        diffusion_model: async () => ({
+          ready: false,
+          reason: 'diffusion model a/b is not installed',
+          fix: 'npx opensoul models pull a/b',
+        }),
         identity_models: async () => ({ ready: false, reason: 'swapper missing', fix: 'npx opensoul models pull c/d' }),
         other: async () => {
           throw new Error('probe blew up');
@@ -40,7 +48,11 @@ describe('/readyz', () => {
     const { code, body } = await readyz();
     expect(code).toBe(503);
     expect(body.status).toBe('degraded');
-    expect(body.checks.diffusion_model).toEqual({ ok: false, detail: 'diffusion model a/b is not installed', fix: 'npx opensoul models pull a/b' });
+    expect(body.checks.diffusion_model).toEqual({
+      ok: false,
+      detail: 'diffusion model a/b is not installed',
+      fix: 'npx opensoul models pull a/b',
+    });
     expect(body.checks.identity_models.fix).toBe('npx opensoul models pull c/d');
     expect(body.checks.other).toEqual({ ok: false, detail: 'Error: probe blew up' });
     expect(body.checks.database.ok).toBe(true);
@@ -54,7 +66,12 @@ describe('/readyz', () => {
     const warmup = new EngineWarmup(
       [
         { name: 'diffusion_model', load: async () => (await loading, 'fixture') },
-        { name: 'identity_models', load: async () => { if (!identityInstalled) throw missing; } },
+        {
+          name: 'identity_models',
+          load: async () => {
+            if (!identityInstalled) throw missing;
+          },
+        },
       ],
       silentLogger(),
       0, // retry on the next readiness call
@@ -71,7 +88,11 @@ describe('/readyz', () => {
     r = await readyz();
     expect(r.code).toBe(503);
     expect(r.body.checks.diffusion_model).toMatchObject({ ok: true, detail: 'fixture loaded' });
-    expect(r.body.checks.identity_models).toEqual({ ok: false, detail: 'identity models are not installed', fix: 'npx opensoul models pull x/y' });
+    expect(r.body.checks.identity_models).toEqual({
+      ok: false,
+      detail: 'identity models are not installed',
+      fix: 'npx opensoul models pull x/y',
+    });
     // The models get pulled while the server runs: the next look retries the load.
     identityInstalled = true;
     await readyz();

@@ -21,7 +21,12 @@ describe('EngineWarmup', () => {
       [
         { name: 'a', load: slow },
         { name: 'b', load: slow },
-        { name: 'missing', load: async () => { throw new Error('not installed'); } },
+        {
+          name: 'missing',
+          load: async () => {
+            throw new Error('not installed');
+          },
+        },
       ],
       logger,
       0,

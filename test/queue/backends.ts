@@ -27,7 +27,6 @@ export const BACKENDS: Backend[] = [
 
 const REDIS_URL = process.env.OPENSOUL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-
 /**
  * pg.Pool#end resolves before its sockets have closed; terminating those (drop … with force)
  * makes the pool emit an unhandled 'error'. Wait for them to go first.

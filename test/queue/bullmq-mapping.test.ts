@@ -21,7 +21,14 @@ describe('BullMQ mapping', () => {
 
   it('reads redis URLs', () => {
     expect(redisOptions('redis://127.0.0.1:6379')).toEqual({ host: '127.0.0.1', port: 6379, db: 0 });
-    expect(redisOptions('rediss://u:p%40ss@cache.internal/3')).toEqual({ host: 'cache.internal', port: 6379, username: 'u', password: 'p@ss', db: 3, tls: {} });
+    expect(redisOptions('rediss://u:p%40ss@cache.internal/3')).toEqual({
+      host: 'cache.internal',
+      port: 6379,
+      username: 'u',
+      password: 'p@ss',
+      db: 3,
+      tls: {},
+    });
     expect(redisOptions('redis://[::1]:6380').host).toBe('::1');
     expect(() => redisOptions('http://x')).toThrow(/redis:\/\//);
     expect(() => redisOptions('redis://x/abc')).toThrow(/database/);

@@ -10,7 +10,13 @@ describe.each(BACKENDS)('cancel of a queued job ($name)', (backend) => {
   afterAll(async () => d?.close());
 
   const submit = async (a: { keyId: string; secret: string }, prompt: string) =>
-    (await (await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt, quality: '720p' } }) })).json()) as { id: string; jobs: { id: string }[] };
+    (await (
+      await fetch(`${d.api.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt, quality: '720p' } }),
+      })
+    ).json()) as { id: string; jobs: { id: string }[] };
 
   it('is refunded and never run, though its dispatch was already sent', async () => {
     const a = await d.api.account(10);

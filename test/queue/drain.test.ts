@@ -14,7 +14,13 @@ describe.each(BACKENDS)('a draining worker hands its job back ($name)', (backend
     const a = await d.api.account(10);
     const slow = recording(testSoulRunner({ steps: 500, stepMs: 20 }));
     const draining = await d.startWorker({ runners: [slow] });
-    const set = (await (await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'drain me', quality: '720p' } }) })).json()) as { id: string; jobs: { id: string }[] };
+    const set = (await (
+      await fetch(`${d.api.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'drain me', quality: '720p' } }),
+      })
+    ).json()) as { id: string; jobs: { id: string }[] };
     const jobId = set.jobs[0].id;
     await waitFor(async () => (await d.api.ctx.generation.get(set.id, a.accountId))!.jobs[0].progress);
     await draining.workers!.stop(50);

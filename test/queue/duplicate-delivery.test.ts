@@ -11,7 +11,13 @@ describe.each(BACKENDS)('duplicate delivery of one job ($name)', (backend) => {
 
   it('runs it once, charges it once', async () => {
     const a = await d.api.account(10);
-    const set = (await (await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'twice?', quality: '720p' } }) })).json()) as { id: string; jobs: { id: string; priority?: number }[] };
+    const set = (await (
+      await fetch(`${d.api.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'twice?', quality: '720p' } }),
+      })
+    ).json()) as { id: string; jobs: { id: string; priority?: number }[] };
     const jobId = set.jobs[0].id;
     const ref = { id: jobId, kind: 'soul' as const, priority: 0, attempts: 0 };
     // A second announce of the same row (e.g. the sweep racing submit) is deduplicated by BullMQ job id.
@@ -35,7 +41,12 @@ describe.each(BACKENDS)('duplicate delivery of one job ($name)', (backend) => {
     expect(Number((await d.api.ctx.accounts.get(a.accountId))!.balance_milli)).toBe(8500);
     if (backend.dispatch === 'bullmq') {
       await waitFor(async () => d.deliveries().length === 2);
-      expect(d.deliveries().map((x) => x.returnvalue).sort()).toEqual(['ran', 'skipped']);
+      expect(
+        d
+          .deliveries()
+          .map((x) => x.returnvalue)
+          .sort(),
+      ).toEqual(['ran', 'skipped']);
     }
   });
 });

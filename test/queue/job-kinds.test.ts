@@ -13,7 +13,13 @@ describe.each(BACKENDS)('workers only take kinds they run ($name)', (backend) =>
     const a = await d.api.account(10);
     const dopOnly = { ...recording(), kind: 'dop' as const };
     await d.startWorker({ runners: [dopOnly] });
-    const set = (await (await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'soul only', quality: '720p' } }) })).json()) as { id: string; jobs: { id: string }[] };
+    const set = (await (
+      await fetch(`${d.api.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'soul only', quality: '720p' } }),
+      })
+    ).json()) as { id: string; jobs: { id: string }[] };
     // Under BullMQ the dop-only worker receives the id and hands it back (delayed) for another worker.
     if (d.queue) await waitFor(async () => (await d.queue!.getJobCounts('delayed')).delayed === 1);
     expect((await d.api.ctx.generation.repo().getJob(set.jobs[0].id))!.status).toBe('queued');

@@ -13,7 +13,11 @@ describe.each(BACKENDS)('pick-up by a separate worker process ($name)', (backend
   afterAll(async () => d?.close());
 
   const submit = async (a: { keyId: string; secret: string }, prompt: string) => {
-    const r = await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt, quality: '720p' } }) });
+    const r = await fetch(`${d.api.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ params: { prompt, quality: '720p' } }),
+    });
     expect(r.status).toBe(200);
     return (await r.json()) as { id: string; jobs: { id: string }[] };
   };
@@ -46,7 +50,8 @@ describe.each(BACKENDS)('pick-up by a separate worker process ($name)', (backend
     } finally {
       d.api.ctx.generation.dispatcher.announce = announce;
     }
-    if (d.queue) expect(await d.queue.getJobCounts('waiting', 'prioritized', 'active')).toMatchObject({ waiting: 0, prioritized: 0, active: 0 });
+    if (d.queue)
+      expect(await d.queue.getJobCounts('waiting', 'prioritized', 'active')).toMatchObject({ waiting: 0, prioritized: 0, active: 0 });
     const done = await waitFor(async () => {
       const g = await d.api.ctx.generation.get(set.id, a.accountId);
       return g!.jobs[0].status === 'completed' && g;

@@ -14,8 +14,21 @@ describe.each(BACKENDS)('priority then FIFO ($name)', (backend) => {
     const a = await d.api.account(100);
     const submitted: { label: string; id: string }[] = [];
     // Submitted while no worker runs, so the whole backlog is waiting when the worker starts.
-    for (const [label, priority] of [['a0', 0], ['b10', 10], ['c0', 0], ['d5', 5], ['e10', 10], ['f-3', -3], ['g5', 5]] as const) {
-      const set = await d.api.ctx.soul.submit(a.accountId, readSoulParams({ prompt: label }, ['body']), { model: 'soul', dialect: 'higgsfield', webhook: null, priority });
+    for (const [label, priority] of [
+      ['a0', 0],
+      ['b10', 10],
+      ['c0', 0],
+      ['d5', 5],
+      ['e10', 10],
+      ['f-3', -3],
+      ['g5', 5],
+    ] as const) {
+      const set = await d.api.ctx.soul.submit(a.accountId, readSoulParams({ prompt: label }, ['body']), {
+        model: 'soul',
+        dialect: 'higgsfield',
+        webhook: null,
+        priority,
+      });
       submitted.push({ label, id: set.jobs[0].id });
     }
     const runner = recording();

@@ -18,10 +18,20 @@ describe.each(BACKENDS)('a worker killed mid-job ($name)', (backend) => {
 
   /** A separate worker process on this deployment; resolves once its slots run. */
   function startChild(): Promise<ChildProcess> {
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), OPENSOUL_DATA_DIR: d.api.dataDir, OPENSOUL_WORKERS: '1', OPENSOUL_LEASE_MS: '1500', OPENSOUL_HEARTBEAT_MS: '200', OPENSOUL_ALLOW_PRIVATE_URLS: 'true' };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      OPENSOUL_DATA_DIR: d.api.dataDir,
+      OPENSOUL_WORKERS: '1',
+      OPENSOUL_LEASE_MS: '1500',
+      OPENSOUL_HEARTBEAT_MS: '200',
+      OPENSOUL_ALLOW_PRIVATE_URLS: 'true',
+    };
     if (d.shared.databaseUrl) env.OPENSOUL_DATABASE_URL = d.shared.databaseUrl;
     if (d.shared.redisUrl) Object.assign(env, { OPENSOUL_REDIS_URL: d.shared.redisUrl, OPENSOUL_QUEUE_PREFIX: d.shared.queuePrefix });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     return new Promise((resolve, reject) => {
       child.stdout!.once('data', () => resolve(child));
@@ -31,7 +41,11 @@ describe.each(BACKENDS)('a worker killed mid-job ($name)', (backend) => {
 
   async function killMidJob(a: { keyId: string; secret: string; accountId: string }) {
     const child = await startChild();
-    const r = await fetch(`${d.api.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'killed', quality: '720p' } }) });
+    const r = await fetch(`${d.api.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: hfHeaders(a),
+      body: JSON.stringify({ params: { prompt: 'killed', quality: '720p' } }),
+    });
     const set = (await r.json()) as { id: string };
     await waitFor(async () => ((await d.api.ctx.generation.get(set.id, a.accountId))!.jobs[0].progress?.step ?? 0) >= 2);
     child.kill('SIGKILL');

@@ -7,7 +7,9 @@ import { installWebhookRenderers } from '../../src/api/webhook-renderers.js';
 import { testSoulRunner } from '../helpers/test-runner.js';
 
 const config = loadConfig(process.env);
-const ctx = await createContext(config, { runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 50), stepMs: Number(process.env.TEST_STEP_MS ?? 100) })] });
+const ctx = await createContext(config, {
+  runners: [testSoulRunner({ steps: Number(process.env.TEST_STEPS ?? 50), stepMs: Number(process.env.TEST_STEP_MS ?? 100) })],
+});
 installWebhookRenderers(ctx, resellerDialects());
 ctx.workers!.start(config.workers);
 process.stdout.write(JSON.stringify({ ready: ctx.workers!.id, dispatch: ctx.generation.dispatcher.kind }) + '\n');

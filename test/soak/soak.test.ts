@@ -37,7 +37,9 @@ describe('soak (short form)', () => {
     for (const c of report.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
     for (const f of report.faults) expect(f.recovered, `${f.what}: ${f.detail}`).toBe(true);
     // Every kind of fault ran.
-    expect(report.faults.map((f) => f.what.split(' ')[0])).toEqual(expect.arrayContaining(['SIGKILL', 'Redis', 'pg_terminate_backend', 'webhook']));
+    expect(report.faults.map((f) => f.what.split(' ')[0])).toEqual(
+      expect.arrayContaining(['SIGKILL', 'Redis', 'pg_terminate_backend', 'webhook']),
+    );
     expect(report.faults.filter((f) => f.what.startsWith('SIGKILL api'))).toHaveLength(1);
     expect(new Set(report.records.map((r) => r.dialect)).size).toBe(5);
   }, 300_000);

@@ -19,14 +19,8 @@ afterAll(async () => s3.close());
 
 const stores: [string, () => Partial<Config>][] = [
   ['filesystem', () => ({})],
-  [
-    's3',
-    () => ({ s3: s3.settings('opensoul-media', 'media/') }),
-  ],
-  [
-    's3 with redirect',
-    () => ({ s3: s3.settings('opensoul-media', 'media/'), s3Redirect: true }),
-  ],
+  ['s3', () => ({ s3: s3.settings('opensoul-media', 'media/') })],
+  ['s3 with redirect', () => ({ s3: s3.settings('opensoul-media', 'media/'), s3Redirect: true })],
 ];
 
 describe.each(stores)('media over HTTP on the %s store', (name, config) => {
@@ -40,7 +34,11 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 
   /** Where the bytes of a media key actually are, read behind the server's back. */
   const stored = async (key: string): Promise<Buffer | undefined> =>
-    onS3 ? s3.object('opensoul-media', `media/${key}`) : fs.existsSync(path.join(s.dataDir, 'media', key)) ? fs.readFileSync(path.join(s.dataDir, 'media', key)) : undefined;
+    onS3
+      ? s3.object('opensoul-media', `media/${key}`)
+      : fs.existsSync(path.join(s.dataDir, 'media', key))
+        ? fs.readFileSync(path.join(s.dataDir, 'media', key))
+        : undefined;
   const keyOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice('/media/'.length));
 
   it('is ready', async () => {
@@ -50,9 +48,19 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 
   it('uploads, uses the upload as a reference, serves outputs and sweeps them to 410', async () => {
     const a = await s.account(10);
-    const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a86ff' } }).png().toBuffer();
-    expect((await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status).toBe(200);
+    const slot = (await (
+      await fetch(`${s.url}/files/generate-upload-url`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ content_type: 'image/png' }),
+      })
+    ).json()) as any;
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a86ff' } })
+      .png()
+      .toBuffer();
+    expect(
+      (await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) })).status,
+    ).toBe(200);
     expect((await stored(keyOf(slot.public_url)))?.equals(png)).toBe(true);
     const served = await fetch(slot.public_url);
     expect(served.status).toBe(200);
@@ -60,7 +68,13 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 
     // The worker reads the reference back through the store.
     const r = (await (
-      await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'from my upload', seed: 7, image_reference: { type: 'image_url', image_url: slot.public_url } } }) })
+      await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({
+          params: { prompt: 'from my upload', seed: 7, image_reference: { type: 'image_url', image_url: slot.public_url } },
+        }),
+      })
     ).json()) as any;
     const set = await waitFor(async () => {
       const g = (await (await fetch(`${s.url}/v1/job-sets/${r.id}`, { headers: hfHeaders(a) })).json()) as any;
@@ -78,7 +92,11 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     if (redirects) expect(direct.headers.get('location')!.startsWith(`${s3.endpoint}/opensoul-media/media/`)).toBe(true);
     else expect(Buffer.from(await direct.arrayBuffer()).equals(outBytes)).toBe(true);
 
-    await s.ctx.db.db.updateTable('media').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('account_id', '=', a.accountId).execute();
+    await s.ctx.db.db
+      .updateTable('media')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('account_id', '=', a.accountId)
+      .execute();
     expect(await s.ctx.media.sweep()).toBeGreaterThanOrEqual(3);
     const gone = await fetch(set.jobs[0].results.raw.url, { redirect: 'manual' });
     expect(gone.status).toBe(410);
@@ -89,10 +107,18 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 
   it('checks signature, expiry and deletion before serving or redirecting', async () => {
     const a = await s.account(1);
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff006e' } }).png().toBuffer();
-    const ref = await s.ctx.media.put(a.accountId, 'output', { type: 'image', bytes: png, contentType: 'image/png', width: 4, height: 4 }, 3600);
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff006e' } })
+      .png()
+      .toBuffer();
+    const ref = await s.ctx.media.put(
+      a.accountId,
+      'output',
+      { type: 'image', bytes: png, contentType: 'image/png', width: 4, height: 4 },
+      3600,
+    );
     const url = s.ctx.media.url(ref.key);
-    const signed = (expiresInS: number) => s.url + signMediaPath(`/media/${ref.key}`, { secret: s.ctx.config.mediaSecret, expiresAt: new Date(Date.now() + expiresInS * 1000) });
+    const signed = (expiresInS: number) =>
+      s.url + signMediaPath(`/media/${ref.key}`, { secret: s.ctx.config.mediaSecret, expiresAt: new Date(Date.now() + expiresInS * 1000) });
 
     const res = await fetch(url, { redirect: 'manual' });
     if (redirects) {
@@ -116,7 +142,10 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
     }
 
     const tampered = new URL(url);
-    tampered.searchParams.set('sig', tampered.searchParams.get('sig')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')));
+    tampered.searchParams.set(
+      'sig',
+      tampered.searchParams.get('sig')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+    );
     const bad = await fetch(tampered, { redirect: 'manual' });
     expect(bad.status).toBe(404);
     expect(bad.headers.get('location')).toBeNull();
@@ -140,19 +169,34 @@ describe.each(stores)('media over HTTP on the %s store', (name, config) => {
 describe('a wrong bucket secret', () => {
   it('is refused by the S3 server: /readyz not ready, and an upload fails without storing anything', async () => {
     const settings = s3.settings('opensoul-media', 'wrong/');
-    const s = await startServer({ config: { s3: { ...settings, credentials: { ...settings.credentials!, secretAccessKey: 'not-the-secret' } } } });
+    const s = await startServer({
+      config: { s3: { ...settings, credentials: { ...settings.credentials!, secretAccessKey: 'not-the-secret' } } },
+    });
     try {
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(503);
       const body = (await res.json()) as any;
-      expect(body.checks.storage).toMatchObject({ ok: false, detail: expect.stringContaining('HeadBucket opensoul-media failed: HTTP 403') });
+      expect(body.checks.storage).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('HeadBucket opensoul-media failed: HTTP 403'),
+      });
       expect(body.checks.storage.detail).not.toContain('not-the-secret');
       const a = await s.account(1);
-      const slot = (await (await fetch(`${s.url}/files/generate-upload-url`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ content_type: 'image/png' }) })).json()) as any;
-      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+      const slot = (await (
+        await fetch(`${s.url}/files/generate-upload-url`, {
+          method: 'POST',
+          headers: hfHeaders(a),
+          body: JSON.stringify({ content_type: 'image/png' }),
+        })
+      ).json()) as any;
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer();
       const put = await fetch(slot.upload_url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
       expect(put.status).toBeGreaterThanOrEqual(500);
-      expect(await s3.object('opensoul-media', `wrong/${decodeURIComponent(new URL(slot.public_url).pathname.slice('/media/'.length))}`)).toBeUndefined();
+      expect(
+        await s3.object('opensoul-media', `wrong/${decodeURIComponent(new URL(slot.public_url).pathname.slice('/media/'.length))}`),
+      ).toBeUndefined();
     } finally {
       await s.close();
     }

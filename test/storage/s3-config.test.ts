@@ -31,7 +31,11 @@ describe('OPENSOUL_S3_* configuration', () => {
     const aws = { AWS_ACCESS_KEY_ID: 'AKIDAWS', AWS_SECRET_ACCESS_KEY: 'aws-secret', AWS_SESSION_TOKEN: 'aws-token' };
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws }).s3?.credentials).toBeNull();
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b' }).s3?.credentials).toBeNull();
-    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3?.credentials).toEqual({ accessKeyId: 'AKIDOWN', secretAccessKey: 'own-secret', sessionToken: null });
+    expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...aws, ...keys }).s3?.credentials).toEqual({
+      accessKeyId: 'AKIDOWN',
+      secretAccessKey: 'own-secret',
+      sessionToken: null,
+    });
     expect(loadConfig({ OPENSOUL_S3_BUCKET: 'b', ...keys, OPENSOUL_S3_SESSION_TOKEN: 't' }).s3?.credentials?.sessionToken).toBe('t');
   });
 

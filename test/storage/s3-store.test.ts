@@ -113,7 +113,10 @@ describe('S3BlobStore against a signature-checking S3 server', () => {
       // A fresh client reads the chain again: the wrong secret is refused.
       expect((await rejection(store({ credentials: null }).get('acct/chain.png'))).code).toBe('SignatureDoesNotMatch');
     } finally {
-      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -164,7 +167,9 @@ describe('S3BlobStore against a signature-checking S3 server', () => {
 describe('S3BlobStore addressing', () => {
   const base = { region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: null }, prefix: '' };
   const urlOf = async (o: Partial<S3StoreOptions>) =>
-    (await new S3BlobStore({ ...base, bucket: 'b', endpoint: null, forcePathStyle: false, ...o }).presignGet('k/x y.png', 60)).split('?')[0];
+    (await new S3BlobStore({ ...base, bucket: 'b', endpoint: null, forcePathStyle: false, ...o }).presignGet('k/x y.png', 60)).split(
+      '?',
+    )[0];
 
   it('AWS by default: the bucket in the host, or in the path when asked or when it is not a DNS label', async () => {
     expect(await urlOf({ bucket: 'media-1' })).toBe('https://media-1.s3.eu-west-1.amazonaws.com/k/x%20y.png');
@@ -173,11 +178,19 @@ describe('S3BlobStore addressing', () => {
   });
 
   it('path style on a custom endpoint (MinIO, R2) keeps its path and the key prefix', async () => {
-    expect(await urlOf({ endpoint: 'http://gateway:9000/s3', forcePathStyle: true, prefix: 'opensoul/' })).toBe('http://gateway:9000/s3/b/opensoul/k/x%20y.png');
+    expect(await urlOf({ endpoint: 'http://gateway:9000/s3', forcePathStyle: true, prefix: 'opensoul/' })).toBe(
+      'http://gateway:9000/s3/b/opensoul/k/x%20y.png',
+    );
   });
 
   it('a session token goes into presigned URLs', async () => {
-    const url = await new S3BlobStore({ ...base, credentials: { accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 'tok/en+1' }, bucket: 'b', endpoint: null, forcePathStyle: false }).presignGet('k', 60);
+    const url = await new S3BlobStore({
+      ...base,
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 'tok/en+1' },
+      bucket: 'b',
+      endpoint: null,
+      forcePathStyle: false,
+    }).presignGet('k', 60);
     expect(new URL(url).searchParams.get('X-Amz-Security-Token')).toBe('tok/en+1');
   });
 });

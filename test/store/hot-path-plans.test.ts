@@ -37,7 +37,12 @@ async function planOf(opened: OpenedDb, seen: Captured[], pattern: RegExp): Prom
   const q = [...seen].reverse().find((c) => pattern.test(c.sql));
   if (!q) throw new Error(`no statement matching ${pattern} was run`);
   const prefix = opened.engine === 'sqlite' ? 'explain query plan ' : 'explain ';
-  const res = await opened.db.executeQuery({ sql: prefix + q.sql, parameters: q.parameters, query: { kind: 'RawNode' } as never, queryId: { queryId: 'plan' } });
+  const res = await opened.db.executeQuery({
+    sql: prefix + q.sql,
+    parameters: q.parameters,
+    query: { kind: 'RawNode' } as never,
+    queryId: { queryId: 'plan' },
+  });
   return (res.rows as Record<string, unknown>[]).map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
 }
 
@@ -54,17 +59,26 @@ describe.each(['sqlite', 'postgres'] as const)('hot-path query plans on %s', (en
     await fillTables(ctx.opened, { jobs: ROWS });
     await sql`analyze`.execute(ctx.opened.db);
     const jobs = jobsRepo(ctx.opened.db, ctx.opened.engine);
-    const before = await ctx.opened.db.selectFrom('job_sets').select('version').where('id', '=', (await jobs.getJob('job-10'))!.jobSetId).executeTakeFirstOrThrow();
+    const before = await ctx.opened.db
+      .selectFrom('job_sets')
+      .select('version')
+      .where('id', '=', (await jobs.getJob('job-10'))!.jobSetId)
+      .executeTakeFirstOrThrow();
     const claimed = await jobs.claim('plan-test', 60_000, undefined, 'in_progress');
     // Highest priority, then oldest: the fill's oldest queued job is job-10.
     expect(claimed?.id).toBe('job-10');
     // The claim counts the change on its set (one statement on PostgreSQL, by the set's key).
-    const set = await ctx.opened.db.selectFrom('job_sets').select(['version', 'status']).where('id', '=', claimed!.jobSetId).executeTakeFirstOrThrow();
+    const set = await ctx.opened.db
+      .selectFrom('job_sets')
+      .select(['version', 'status'])
+      .where('id', '=', claimed!.jobSetId)
+      .executeTakeFirstOrThrow();
     expect(set).toEqual({ version: before.version + 1, status: 'in_progress' });
     const plan = await planOf(ctx.opened, seen, /^\s*(with claimed as \(\s*)?update jobs set status = 'in_progress'/);
     expect(plan).toContain('jobs_claim_order');
     expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
-    const setUpdate = engine === 'postgres' ? plan : await planOf(ctx.opened, seen, /^update "job_sets" set "version" = version \+ 1, "status"/);
+    const setUpdate =
+      engine === 'postgres' ? plan : await planOf(ctx.opened, seen, /^update "job_sets" set "version" = version \+ 1, "status"/);
     expect(setUpdate).toMatch(/job_sets_pkey|USING INDEX sqlite_autoindex_job_sets|USING PRIMARY KEY|job_sets \(id=\?\)/i);
     expect(setUpdate).not.toMatch(/Seq Scan on job_sets|SCAN job_sets\b(?! USING)/);
   });

@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 const terminateAll = async (name: string) =>
-  (await pgAdmin<{ n: number }>('select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = $1) t', [name]))[0].n;
+  (
+    await pgAdmin<{ n: number }>(
+      'select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = $1) t',
+      [name],
+    )
+  )[0].n;
 
 async function fresh(lost: Error[]): Promise<{ name: string; opened: OpenedDb }> {
   const name = `opensoul_connloss_${randomBytes(4).toString('hex')}`;

@@ -22,7 +22,11 @@ describe('a crashing job under the real logger', () => {
     const s = await startServer({ runners: [crashing], logger: createLogger({ level: 'info', stream }), config: { maxAttempts: 1 } });
     try {
       const a = await s.account(10);
-      const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x' } }) });
+      const r = await fetch(`${s.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: hfHeaders(a),
+        body: JSON.stringify({ params: { prompt: 'x' } }),
+      });
       const id = ((await r.json()) as any).id;
       const job = await waitFor(async () => {
         const g = (await (await fetch(`${s.url}/v1/job-sets/${id}`, { headers: hfHeaders(a) })).json()) as any;

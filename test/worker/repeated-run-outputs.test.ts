@@ -22,20 +22,40 @@ async function server(config: Partial<Config> = {}): Promise<TestServer> {
 /** Submits one image, claims it as a worker that stores its files and then dies (lease run out). */
 async function diedAfterStoring(s: TestServer) {
   const a = await s.account(100);
-  const r = await fetch(`${s.url}/v1/text2image/soul`, { method: 'POST', headers: hfHeaders(a), body: JSON.stringify({ params: { prompt: 'x', quality: '720p', batch_size: 1 } }) });
+  const r = await fetch(`${s.url}/v1/text2image/soul`, {
+    method: 'POST',
+    headers: hfHeaders(a),
+    body: JSON.stringify({ params: { prompt: 'x', quality: '720p', batch_size: 1 } }),
+  });
   const setId = ((await r.json()) as { id: string }).id;
   const job = (await s.ctx.generation.claimNext('doomed-worker'))!;
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+    .png()
+    .toBuffer();
   const jpg = await sharp(png).jpeg().toBuffer();
   // What WorkerPool.storeOutputs writes before finishJob.
-  for (const [name, bytes, type] of [['raw', png, 'image/png'], ['min', jpg, 'image/jpeg']] as const) {
-    await s.ctx.media.put(a.accountId, 'output', { bytes, contentType: type, type: 'image' }, 3600, jobOutputKey(a.accountId, job.id, name, type));
+  for (const [name, bytes, type] of [
+    ['raw', png, 'image/png'],
+    ['min', jpg, 'image/jpeg'],
+  ] as const) {
+    await s.ctx.media.put(
+      a.accountId,
+      'output',
+      { bytes, contentType: type, type: 'image' },
+      3600,
+      jobOutputKey(a.accountId, job.id, name, type),
+    );
   }
-  await s.ctx.db.db.updateTable('jobs').set({ lease_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', job.id).execute();
+  await s.ctx.db.db
+    .updateTable('jobs')
+    .set({ lease_expires_at: new Date(Date.now() - 1000).toISOString() })
+    .where('id', '=', job.id)
+    .execute();
   return { a, setId, job };
 }
 
-const mediaRows = (s: TestServer, accountId: string) => s.ctx.db.db.selectFrom('media').selectAll().where('account_id', '=', accountId).execute();
+const mediaRows = (s: TestServer, accountId: string) =>
+  s.ctx.db.db.selectFrom('media').selectAll().where('account_id', '=', accountId).execute();
 
 describe('outputs of a run whose worker died after storing them', () => {
   it('the repeated run overwrites them: every output row is named by the job, each has its file', async () => {

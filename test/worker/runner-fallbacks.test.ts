@@ -29,7 +29,13 @@ beforeAll(async () => {
   await makeFixtureModel(dir, 'sd', { seed: 5 });
   const configFile = join(dir, 'scheduler', 'scheduler_config.json');
   writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), _class_name: 'PNDMScheduler' }));
-  engine = createDiffusionEngine({ modelPath: dir, modelsDir: join(root, 'cache'), defaultModel: 'fixture/pndm', provider: 'cpu', threads: 1 });
+  engine = createDiffusionEngine({
+    modelPath: dir,
+    modelsDir: join(root, 'cache'),
+    defaultModel: 'fixture/pndm',
+    provider: 'cpu',
+    threads: 1,
+  });
   chat = await startLocalServer((_req, res) => res.writeHead(503).end('overloaded'));
 });
 afterAll(async () => {
@@ -114,16 +120,36 @@ describe('DoP runner fallbacks', () => {
   it('records and logs a matte provider that failed, and names the one that made the matte', async () => {
     const broken = { name: 'broken-model', matte: async () => Promise.reject(new Error('model file missing')) };
     const still = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#2a6f97' } })
-      .composite([{ input: await sharp({ create: { width: 100, height: 100, channels: 3, background: '#f4a261' } }).png().toBuffer(), left: 110, top: 70 }])
+      .composite([
+        {
+          input: await sharp({ create: { width: 100, height: 100, channels: 3, background: '#f4a261' } })
+            .png()
+            .toBuffer(),
+          left: 110,
+          top: 70,
+        },
+      ])
       .jpeg()
       .toBuffer();
-    const params: DopParams = { tier: 'lite', prompt: '', imageUrl: 'mem://still', endImageUrl: null, motions: [], motionsFromPrompt: false, seed: 3, enhancePrompt: false };
+    const params: DopParams = {
+      tier: 'lite',
+      prompt: '',
+      imageUrl: 'mem://still',
+      endImageUrl: null,
+      motions: [],
+      motionsFromPrompt: false,
+      seed: 3,
+      enhancePrompt: false,
+    };
     const { ctx, logs } = context('dop', params);
     ctx.loadImage = async () => still;
     // No motions: the default (Dolly In) has parallax, so the matte chain runs.
     const out = await dopRunner({ matteProvider: chainMatteProviders([broken, saliencyMatteProvider]) }).run(ctx);
     expect(out.extras).toMatchObject({ matte: 'saliency', matte_failures: [{ provider: 'broken-model', error: 'model file missing' }] });
-    expect(logs).toContainEqual({ msg: 'matte provider failed; the next one took over', extra: { provider: 'broken-model', err: 'model file missing' } });
+    expect(logs).toContainEqual({
+      msg: 'matte provider failed; the next one took over',
+      extra: { provider: 'broken-model', err: 'model file missing' },
+    });
   });
 });
 
@@ -132,11 +158,18 @@ describe('the worker', () => {
     const lines: { msg: string; extra?: Record<string, unknown> }[] = [];
     const inner = testSoulRunner();
     const runner = { kind: 'soul' as const, run: async (c: RunContext) => (c.log('fell back', { reason: 'test' }), inner.run(c)) };
-    const ctx = await createContext(loadConfig({}, { dataDir: join(root, 'worker'), workers: 1 }), { runners: [runner], log: (msg, extra) => lines.push({ msg, extra }) });
+    const ctx = await createContext(loadConfig({}, { dataDir: join(root, 'worker'), workers: 1 }), {
+      runners: [runner],
+      log: (msg, extra) => lines.push({ msg, extra }),
+    });
     try {
       ctx.workers!.start(1);
       const { accountId } = await ctx.accounts.createAccountWithKey('log', 10);
-      const set = await ctx.soul.submit(accountId, readSoulParams({ prompt: 'x', quality: '720p' }, ['body']), { model: 'soul', dialect: 'higgsfield', webhook: null });
+      const set = await ctx.soul.submit(accountId, readSoulParams({ prompt: 'x', quality: '720p' }, ['body']), {
+        model: 'soul',
+        dialect: 'higgsfield',
+        webhook: null,
+      });
       await waitFor(async () => (await ctx.generation.get(set.id, accountId))!.jobs[0].status === 'completed');
       expect(lines).toContainEqual({ msg: 'fell back', extra: { job: set.jobs[0].id, kind: 'soul', reason: 'test' } });
     } finally {

@@ -236,10 +236,12 @@ export const api = {
   quote: (req: StudioRequest) => call<Quote>('POST', '/v1/quote', { path: req.path, body: req.body }),
   jobSet: (id: string) => call<JobSet>('GET', `/v1/job-sets/${encodeURIComponent(id)}`),
   cancel: (id: string) => call<JobSet>('POST', `/v1/job-sets/${encodeURIComponent(id)}/cancel`),
-  jobSets: (q: { limit?: number; cursor?: string | null; kind?: string; status?: string }) => call<Page<ListedJobSet>>('GET', `/v1/job-sets${qs(q)}`),
+  jobSets: (q: { limit?: number; cursor?: string | null; kind?: string; status?: string }) =>
+    call<Page<ListedJobSet>>('GET', `/v1/job-sets${qs(q)}`),
   styles: () => call<Style[]>('GET', '/v1/text2image/soul-styles'),
   motions: () => call<Motion[]>('GET', '/v1/motions'),
-  characters: (page = 1, pageSize = 50) => call<{ total: number; items: Character[] }>('GET', `/v1/custom-references/list${qs({ page, page_size: pageSize })}`),
+  characters: (page = 1, pageSize = 50) =>
+    call<{ total: number; items: Character[] }>('GET', `/v1/custom-references/list${qs({ page, page_size: pageSize })}`),
   character: (id: string) => call<Character>('GET', `/v1/custom-references/${encodeURIComponent(id)}`),
   deleteCharacter: (id: string) => call<{ deleted: boolean }>('DELETE', `/v1/custom-references/${encodeURIComponent(id)}`),
 

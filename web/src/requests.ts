@@ -85,7 +85,15 @@ export interface DopForm {
   enhancePrompt: boolean;
 }
 
-export const DEFAULT_DOP: DopForm = { tier: 'lite', prompt: '', imageUrl: null, endImageUrl: null, motions: [], seed: null, enhancePrompt: false };
+export const DEFAULT_DOP: DopForm = {
+  tier: 'lite',
+  prompt: '',
+  imageUrl: null,
+  endImageUrl: null,
+  motions: [],
+  seed: null,
+  enhancePrompt: false,
+};
 export const MAX_MOTIONS = 2;
 
 export function dopRequest(f: DopForm): StudioRequest {
@@ -102,14 +110,17 @@ export function dopRequest(f: DopForm): StudioRequest {
 }
 
 export function dopFormFrom(p: Record<string, unknown>): DopForm {
-  const first = (v: unknown) => (Array.isArray(v) && v[0] && typeof v[0] === 'object' ? String((v[0] as { image_url?: string }).image_url ?? '') || null : null);
+  const first = (v: unknown) =>
+    Array.isArray(v) && v[0] && typeof v[0] === 'object' ? String((v[0] as { image_url?: string }).image_url ?? '') || null : null;
   const tier = String(p.model ?? 'dop-lite').replace('dop-', '');
   return {
     tier: (DOP_TIERS as readonly string[]).includes(tier) ? (tier as DopTier) : 'lite',
     prompt: String(p.prompt ?? ''),
     imageUrl: first(p.input_images),
     endImageUrl: first(p.input_images_end),
-    motions: Array.isArray(p.motions) ? (p.motions as { id: string; strength?: number }[]).slice(0, MAX_MOTIONS).map((m) => ({ id: m.id, strength: m.strength ?? 1 })) : [],
+    motions: Array.isArray(p.motions)
+      ? (p.motions as { id: string; strength?: number }[]).slice(0, MAX_MOTIONS).map((m) => ({ id: m.id, strength: m.strength ?? 1 }))
+      : [],
     seed: typeof p.seed === 'number' ? p.seed : null,
     enhancePrompt: p.enhance_prompt === true,
   };
@@ -122,7 +133,15 @@ export function characterRequest(name: string, imageUrls: string[]): StudioReque
 /** "16:9" for the sizes whose ratio is a familiar one, else the reduced ratio to one decimal. */
 export function ratioLabel(size: string): string {
   const [w, h] = size.split('x').map(Number);
-  const known: [number, number][] = [[16, 9], [9, 16], [4, 3], [3, 4], [3, 2], [2, 3], [1, 1]];
+  const known: [number, number][] = [
+    [16, 9],
+    [9, 16],
+    [4, 3],
+    [3, 4],
+    [3, 2],
+    [2, 3],
+    [1, 1],
+  ];
   for (const [a, b] of known) if (Math.abs(w / h - a / b) < 0.012) return `${a}:${b}`;
   return w > h ? `${(w / h).toFixed(2)}:1` : `1:${(h / w).toFixed(2)}`;
 }
@@ -152,15 +171,29 @@ export interface WorkflowForm {
   resolution: (typeof SERIES_RESOLUTIONS)[number];
 }
 
-export const DEFAULT_WORKFLOW: WorkflowForm = { kind: 'carousel', topic: '', characterId: null, seed: null, slideCount: 7, aspectRatio: '4:5', targetDuration: 90, clipDuration: 5, resolution: '720p' };
+export const DEFAULT_WORKFLOW: WorkflowForm = {
+  kind: 'carousel',
+  topic: '',
+  characterId: null,
+  seed: null,
+  slideCount: 7,
+  aspectRatio: '4:5',
+  targetDuration: 90,
+  clipDuration: 5,
+  resolution: '720p',
+};
 
 /** Only the fields of the chosen workflow are sent (the server refuses any other). */
 export function workflowRequest(f: WorkflowForm): StudioRequest {
   const body: Record<string, unknown> = { topic: f.topic };
   if (f.characterId) body.custom_reference_id = f.characterId;
   if (f.seed !== null) body.seed = f.seed;
-  if (f.kind === 'carousel') return { path: '/social/carousel/instagram', body: { ...body, slide_count: f.slideCount, aspect_ratio: f.aspectRatio } };
-  return { path: `/social/video-series/${f.kind}`, body: { ...body, target_duration: f.targetDuration, clip_duration: f.clipDuration, resolution: f.resolution } };
+  if (f.kind === 'carousel')
+    return { path: '/social/carousel/instagram', body: { ...body, slide_count: f.slideCount, aspect_ratio: f.aspectRatio } };
+  return {
+    path: `/social/video-series/${f.kind}`,
+    body: { ...body, target_duration: f.targetDuration, clip_duration: f.clipDuration, resolution: f.resolution },
+  };
 }
 
 export const isWorkflowPath = (path: string) => path.startsWith('/social/');
@@ -179,6 +212,8 @@ export function workflowFormFrom(p: Record<string, unknown>): WorkflowForm {
     aspectRatio: p.aspect_ratio === '3:4' ? '3:4' : '4:5',
     targetDuration: typeof p.target_duration === 'number' ? p.target_duration : d.targetDuration,
     clipDuration: p.clip_duration === 10 ? 10 : 5,
-    resolution: (SERIES_RESOLUTIONS as readonly unknown[]).includes(p.resolution) ? (p.resolution as WorkflowForm['resolution']) : d.resolution,
+    resolution: (SERIES_RESOLUTIONS as readonly unknown[]).includes(p.resolution)
+      ? (p.resolution as WorkflowForm['resolution'])
+      : d.resolution,
   };
 }

@@ -38,12 +38,14 @@ function pick(p: Params, allowed: string[]): { out: Params; dropped: string[] } 
   }
   return { out, dropped };
 }
-const dropNote = (d: string[], extra = '') => (d.length ? `Not expressible in this dialect, left out: ${d.join(', ')}.${extra}` : extra.trim() || undefined);
+const dropNote = (d: string[], extra = '') =>
+  d.length ? `Not expressible in this dialect, left out: ${d.join(', ')}.${extra}` : extra.trim() || undefined;
 
 /** The v2 (fal-style) route and flat body for a v1 request; null when v2 has no such route. */
 export function v2Form(req: StudioRequest): { path: string; body: Params } | null {
   const p = paramsOf(req);
-  if (req.path === '/v1/text2image/soul') return { path: p.custom_reference_id ? '/higgsfield-ai/soul/character' : '/higgsfield-ai/soul/standard', body: p };
+  if (req.path === '/v1/text2image/soul')
+    return { path: p.custom_reference_id ? '/higgsfield-ai/soul/character' : '/higgsfield-ai/soul/standard', body: p };
   if (req.path === '/v1/image2video/dop') {
     const tier = String(p.model ?? 'dop-lite').replace('dop-', '');
     const end = firstImage(p.input_images_end);
@@ -57,7 +59,10 @@ export function v2Form(req: StudioRequest): { path: string; body: Params } | nul
 
 function pythonSample(base: string, req: StudioRequest): string {
   const poll = req.path === '/v1/custom-references' ? '/v1/custom-references/' : '/v1/job-sets/';
-  const done = req.path === '/v1/custom-references' ? 'result["status"] in ("completed", "failed")' : 'all(j["status"] not in ("queued", "in_progress") for j in result["jobs"])';
+  const done =
+    req.path === '/v1/custom-references'
+      ? 'result["status"] in ("completed", "failed")'
+      : 'all(j["status"] not in ("queued", "in_progress") for j in result["jobs"])';
   return `import json, os, time, urllib.request
 
 BASE = ${JSON.stringify(base)}
@@ -141,7 +146,12 @@ const client = createHiggsfieldClient({
 const result = await client.subscribe(${JSON.stringify(req.path)}, { input: ${json(req.body).replace(/\n/g, '\n  ')} });
 console.log(result.status, result.carousel?.caption ?? result.videos?.at(-1)?.url);`;
   return [
-    { id: 'curl-v2', label: 'curl', code: curl(base, req.path, [`Authorization: Key ${KEY}`], req.body), note: 'Poll GET /requests/{request_id}/status.' },
+    {
+      id: 'curl-v2',
+      label: 'curl',
+      code: curl(base, req.path, [`Authorization: Key ${KEY}`], req.body),
+      note: 'Poll GET /requests/{request_id}/status.',
+    },
     { id: 'js', label: 'JavaScript', code: js },
     { id: 'python', label: 'Python', code: python },
   ];
@@ -149,7 +159,13 @@ console.log(result.status, result.carousel?.caption ?? result.videos?.at(-1)?.ur
 
 export function samples(req: StudioRequest, base: string): Sample[] {
   if (req.path.startsWith('/social/')) return workflowSamples(req, base);
-  const out: Sample[] = [{ id: 'curl-v1', label: 'curl (v1)', code: curl(base, req.path, ['hf-api-key: $OPENSOUL_KEY_ID', 'hf-secret: $OPENSOUL_KEY_SECRET'], req.body) }];
+  const out: Sample[] = [
+    {
+      id: 'curl-v1',
+      label: 'curl (v1)',
+      code: curl(base, req.path, ['hf-api-key: $OPENSOUL_KEY_ID', 'hf-secret: $OPENSOUL_KEY_SECRET'], req.body),
+    },
+  ];
   const v2 = v2Form(req);
   if (v2) out.push({ id: 'curl-v2', label: 'curl (v2)', code: curl(base, v2.path, [`Authorization: Key ${KEY}`], v2.body) });
   out.push({ id: 'js', label: 'JavaScript', code: jsSample(base, req) });
@@ -159,27 +175,77 @@ export function samples(req: StudioRequest, base: string): Sample[] {
   const p = paramsOf(req);
   const ref = imageRefUrl(p);
   {
-    const { out: body, dropped } = pick(p, ['prompt', 'quality', 'width_and_height', 'seed', 'style_id', 'custom_reference_id', 'image_reference']);
-    const ws: Params = { prompt: body.prompt, size: String(body.width_and_height).replace('x', '*'), quality: body.quality === '1080p' ? 'high' : 'medium' };
+    const { out: body, dropped } = pick(p, [
+      'prompt',
+      'quality',
+      'width_and_height',
+      'seed',
+      'style_id',
+      'custom_reference_id',
+      'image_reference',
+    ]);
+    const ws: Params = {
+      prompt: body.prompt,
+      size: String(body.width_and_height).replace('x', '*'),
+      quality: body.quality === '1080p' ? 'high' : 'medium',
+    };
     if (body.seed !== undefined) ws.seed = body.seed;
     if (body.style_id) ws.style = body.style_id;
     if (body.custom_reference_id) ws.soul_id = body.custom_reference_id;
     if (ref) ws.image = ref;
-    const lost = dropped.filter((d) => !(d === 'batch_size' && p.batch_size === 1) && !(d === 'enhance_prompt' && p.enhance_prompt === false));
-    out.push({ id: 'wavespeed', label: 'WaveSpeed', code: curl(base, `/api/v3/higgsfield/soul/${ref ? 'image-to-image' : 'text-to-image'}`, [`Authorization: Bearer ${KEY}`], ws), note: dropNote(lost, ' Poll GET /api/v3/predictions/{id}/result.') });
+    const lost = dropped.filter(
+      (d) => !(d === 'batch_size' && p.batch_size === 1) && !(d === 'enhance_prompt' && p.enhance_prompt === false),
+    );
+    out.push({
+      id: 'wavespeed',
+      label: 'WaveSpeed',
+      code: curl(base, `/api/v3/higgsfield/soul/${ref ? 'image-to-image' : 'text-to-image'}`, [`Authorization: Bearer ${KEY}`], ws),
+      note: dropNote(lost, ' Poll GET /api/v3/predictions/{id}/result.'),
+    });
   }
   {
-    const { out: body, dropped } = pick(p, ['prompt', 'width_and_height', 'enhance_prompt', 'style_id', 'style_strength', 'quality', 'seed', 'image_reference']);
+    const { out: body, dropped } = pick(p, [
+      'prompt',
+      'width_and_height',
+      'enhance_prompt',
+      'style_id',
+      'style_strength',
+      'quality',
+      'seed',
+      'image_reference',
+    ]);
     delete body.image_reference;
     if (ref) body.image_url = ref;
     const lost = dropped.filter((d) => !(d === 'batch_size' && p.batch_size === 1));
-    out.push({ id: 'segmind', label: 'Segmind', code: curl(base, '/v2/higgsfield-text2image-soul', [`x-api-key: ${KEY}`], body), note: dropNote(lost, ' Poll GET /v2/requests/{request_id}.') });
+    out.push({
+      id: 'segmind',
+      label: 'Segmind',
+      code: curl(base, '/v2/higgsfield-text2image-soul', [`x-api-key: ${KEY}`], body),
+      note: dropNote(lost, ' Poll GET /v2/requests/{request_id}.'),
+    });
   }
   {
-    const { out: body } = pick(p, ['prompt', 'width_and_height', 'enhance_prompt', 'style_id', 'style_strength', 'quality', 'seed', 'custom_reference_id', 'custom_reference_strength', 'batch_size', 'image_reference']);
+    const { out: body } = pick(p, [
+      'prompt',
+      'width_and_height',
+      'enhance_prompt',
+      'style_id',
+      'style_strength',
+      'quality',
+      'seed',
+      'custom_reference_id',
+      'custom_reference_strength',
+      'batch_size',
+      'image_reference',
+    ]);
     delete body.image_reference;
     if (ref) Object.assign(body, { image_reference_type: 'image_url', image_reference_image_url: ref });
-    out.push({ id: 'pixazo', label: 'Pixazo', code: curl(base, '/ai-model-api/v1/generateSoul', [`Ocp-Apim-Subscription-Key: ${KEY}`], body), note: 'Poll POST /ai-model-api-polling/getGenerationResults with {"job_set_id": "..."}.' });
+    out.push({
+      id: 'pixazo',
+      label: 'Pixazo',
+      code: curl(base, '/ai-model-api/v1/generateSoul', [`Ocp-Apim-Subscription-Key: ${KEY}`], body),
+      note: 'Poll POST /ai-model-api-polling/getGenerationResults with {"job_set_id": "..."}.',
+    });
   }
   return out;
 }

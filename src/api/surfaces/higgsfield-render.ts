@@ -38,7 +38,12 @@ function renderV1Job(j: Job, set: StoredJobSet, media: MediaService) {
     id: j.id,
     job_set_type: set.type,
     status: wireJobStatus(j.status),
-    results: j.results ? { min: { type: j.results.min.type, url: media.url(j.results.min.key) }, raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) } } : null,
+    results: j.results
+      ? {
+          min: { type: j.results.min.type, url: media.url(j.results.min.key) },
+          raw: { type: j.results.raw.type, url: media.url(j.results.raw.key) },
+        }
+      : null,
     ...(j.error ? { error: j.error } : {}),
     // opensoul extensions (documented in docs/API.md): progress, identity score and report, poster frame, moderation.
     ...(j.progress ? { progress: { step: j.progress.step, total: j.progress.total } } : {}),
@@ -66,9 +71,15 @@ export function renderV2Status(set: StoredJobSet, media: MediaService, base: str
       body.video = { url: media.url(done[0].results!.raw.key) };
       // opensoul extension: the engine and motions that rendered the clip.
       const x = done[0].extras;
-      if (x.engine) body.render = { engine: x.engine, ...(x.requested_model ? { requested_model: x.requested_model } : {}), motions: x.motions, motions_origin: x.motions_origin, duration_s: x.duration_s };
-    }
-    else if (set.type === 'social_video_series') body.videos = seriesVideos(set, media);
+      if (x.engine)
+        body.render = {
+          engine: x.engine,
+          ...(x.requested_model ? { requested_model: x.requested_model } : {}),
+          motions: x.motions,
+          motions_origin: x.motions_origin,
+          duration_s: x.duration_s,
+        };
+    } else if (set.type === 'social_video_series') body.videos = seriesVideos(set, media);
     else body.images = done.map((j) => ({ url: media.url(j.results!.raw.key) }));
   }
   if (status === 'failed') body.error = set.jobs.find((j) => j.error)?.error ?? 'Generation failed';
@@ -77,7 +88,8 @@ export function renderV2Status(set: StoredJobSet, media: MediaService, base: str
     body.series = renderSeries(set, media);
     // A series whose join did not run is not what was asked for, even with some clips done.
     const concat = set.jobs.find((j) => j.kind === 'series_concat');
-    if (status === 'completed' && concat && concat.status !== 'completed') body.error = concat.error ?? 'The concatenated video was not made';
+    if (status === 'completed' && concat && concat.status !== 'completed')
+      body.error = concat.error ?? 'The concatenated video was not made';
   }
   const scores = set.jobs.map((j) => j.extras.identity_score).filter((s): s is number => typeof s === 'number');
   if (scores.length) body.identity_scores = scores;
@@ -95,7 +107,12 @@ function renderCarousel(set: StoredJobSet, media: MediaService) {
     slides: plan.slides.map((slide, i) => {
       const job = set.jobs[i];
       const r = job?.status === 'completed' ? job.results : null;
-      return { ...slide, status: job?.status, image_url: r ? media.url(r.raw.key) : null, overlay_image_url: r?.overlay ? media.url(r.overlay.key) : null };
+      return {
+        ...slide,
+        status: job?.status,
+        image_url: r ? media.url(r.raw.key) : null,
+        overlay_image_url: r?.overlay ? media.url(r.overlay.key) : null,
+      };
     }),
   };
 }
@@ -106,7 +123,8 @@ function seriesVideos(set: StoredJobSet, media: MediaService) {
   for (const j of set.jobs) {
     if (j.status !== 'completed' || !j.results) continue;
     const base = { url: media.url(j.results.raw.key), duration_s: j.extras.duration_s };
-    if (j.kind === 'series_clip') out.push({ kind: 'clip', index: j.index, ...base, keyframe_url: j.results.poster ? media.url(j.results.poster.key) : null });
+    if (j.kind === 'series_clip')
+      out.push({ kind: 'clip', index: j.index, ...base, keyframe_url: j.results.poster ? media.url(j.results.poster.key) : null });
     else out.push({ kind: 'concatenated', ...base });
   }
   return out;
@@ -126,13 +144,21 @@ function renderSeries(set: StoredJobSet, media: MediaService) {
     scenes: plan.scenes.map((scene, i) => {
       const j = clips[i];
       const r = done(j);
-      return { ...scene, status: j ? wireJobStatus(j.status) : null, video_url: r ? media.url(r.raw.key) : null, keyframe_url: r?.poster ? media.url(r.poster.key) : null, ...(j?.error ? { error: j.error } : {}) };
+      return {
+        ...scene,
+        status: j ? wireJobStatus(j.status) : null,
+        video_url: r ? media.url(r.raw.key) : null,
+        keyframe_url: r?.poster ? media.url(r.poster.key) : null,
+        ...(j?.error ? { error: j.error } : {}),
+      };
     }),
     concatenated: concat
       ? {
           status: wireJobStatus(concat.status),
           video_url: done(concat) ? media.url(concat.results!.raw.key) : null,
-          ...(done(concat) ? { duration_s: concat.extras.duration_s, transitions: concat.extras.transitions, captions: concat.extras.captions } : {}),
+          ...(done(concat)
+            ? { duration_s: concat.extras.duration_s, transitions: concat.extras.transitions, captions: concat.extras.captions }
+            : {}),
           ...(concat.error ? { error: concat.error } : {}),
         }
       : null,

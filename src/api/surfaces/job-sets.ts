@@ -25,7 +25,10 @@ const listItemSchema = closed(
 
 /** OpenAPI description of an event stream route (shared by the v1 and v2 streams). */
 export const eventStreamSchema = (dataOf: string) => ({
-  headers: { type: 'object', properties: { 'last-event-id': { type: 'string', description: 'Resume: the id of the last event received' } } },
+  headers: {
+    type: 'object',
+    properties: { 'last-event-id': { type: 'string', description: 'Resume: the id of the last event received' } },
+  },
   response: {
     200: {
       description: `text/event-stream. Events, each with an id (the set's change counter): \`status\` (data: ${dataOf}) first and on every job status change, \`progress\` (data: {job_id, step, total}), \`done\` (data: the final body), then the stream ends. A \`: keep-alive\` comment every 15 s.`,
@@ -66,10 +69,22 @@ export function jobSetRoutes(app: FastifyInstance, ctx: AppContext) {
   const stream = setEventStreams(app, ctx);
   app.get<{ Params: { id: string } }>(
     '/v1/job-sets/:id/events',
-    { config: hf, schema: { tags: ['opensoul'], summary: 'Server-Sent Events of a job set: status, progress, done; Last-Event-ID resumes', ...eventStreamSchema('the job set as GET /v1/job-sets/{id}, plus its status') } },
+    {
+      config: hf,
+      schema: {
+        tags: ['opensoul'],
+        summary: 'Server-Sent Events of a job set: status, progress, done; Last-Event-ID resumes',
+        ...eventStreamSchema('the job set as GET /v1/job-sets/{id}, plus its status'),
+      },
+    },
     async (req, reply) => {
       const { accountId } = principalOf(req);
-      await stream(req, reply, { setId: req.params.id, accountId, render: (set) => renderV1SetWithStatus(set, ctx.media), notFound: 'Job set not found' });
+      await stream(req, reply, {
+        setId: req.params.id,
+        accountId,
+        render: (set) => renderV1SetWithStatus(set, ctx.media),
+        notFound: 'Job set not found',
+      });
     },
   );
 }

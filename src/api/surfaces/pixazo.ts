@@ -47,7 +47,17 @@ const OWN_FIELDS = {
 export function soulSpec(body: unknown): DialectSoulSpec {
   const styleName = body && typeof body === 'object' && 'soul_style_id' in body ? 'soul_style_id' : 'style_id';
   return {
-    pass: ['prompt', 'width_and_height', 'enhance_prompt', 'style_strength', 'quality', 'seed', 'custom_reference_id', 'custom_reference_strength', 'batch_size'],
+    pass: [
+      'prompt',
+      'width_and_height',
+      'enhance_prompt',
+      'style_strength',
+      'quality',
+      'seed',
+      'custom_reference_id',
+      'custom_reference_strength',
+      'batch_size',
+    ],
     issueLocs: [
       [['image_reference', 'image_url'], ['image_reference_image_url']],
       [['image_reference', 'type'], ['image_reference_type']],
@@ -66,7 +76,13 @@ export function soulSpec(body: unknown): DialectSoulSpec {
         const type = r.read('image_reference_type', OWN_FIELDS.image_reference_type);
         let url = r.read('image_reference_image_url', OWN_FIELDS.image_reference_image_url);
         if (url && url.length > MAX_URL) {
-          r.issues.push({ type: 'string_too_long', loc: [...r.location, 'image_reference_image_url'], msg: `String should have at most ${MAX_URL} characters`, input: url, ctx: { max_length: MAX_URL } });
+          r.issues.push({
+            type: 'string_too_long',
+            loc: [...r.location, 'image_reference_image_url'],
+            msg: `String should have at most ${MAX_URL} characters`,
+            input: url,
+            ctx: { max_length: MAX_URL },
+          });
           url = undefined;
         }
         if (r.has('image_reference_type') && !r.has('image_reference_image_url')) requireField(r, 'image_reference_image_url', body);
@@ -112,7 +128,12 @@ export function renderPixazoSubmit(set: StoredJobSet, ctx: AppContext) {
 export function renderPixazoStyles(ctx: AppContext) {
   return {
     success: true,
-    styles: SOUL_STYLES.map((st) => ({ id: st.id, name: st.name, description: st.description, preview_url: `${ctx.baseUrl()}/v1/text2image/soul-styles/${st.id}/preview` })),
+    styles: SOUL_STYLES.map((st) => ({
+      id: st.id,
+      name: st.name,
+      description: st.description,
+      preview_url: `${ctx.baseUrl()}/v1/text2image/soul-styles/${st.id}/preview`,
+    })),
   };
 }
 
@@ -136,36 +157,79 @@ export function pixazoDialect(): Dialect {
         const price = ctx.prices.milli(`pixazo.soul.${params.quality}.${params.batchSize}`);
         return { params, meta: { model: MODEL, dialect: DIALECT, webhook, totalPriceMilli: price } };
       };
-      app.post('/ai-model-api/v1/generateSoul', { config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)', body: { ...dialectSoulSchema(soulSpec({})), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 } }, response: { 200: pixazoSubmitSchema } } }, async (req) => {
-        const { accountId } = principalOf(req);
-        const { params, meta } = await read(req);
-        const set = await ctx.soul.submit(accountId, params, meta);
-        return renderPixazoSubmit(set, ctx);
-      });
+      app.post(
+        '/ai-model-api/v1/generateSoul',
+        {
+          config: { ...px, idempotent: true, quote: soulQuoter(ctx, 'usd', read) },
+          schema: {
+            tags,
+            summary: 'Submit Soul text-to-image (webhook_secret is required with webhook_url)',
+            body: {
+              ...dialectSoulSchema(soulSpec({})),
+              example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p', batch_size: 1 },
+            },
+            response: { 200: pixazoSubmitSchema },
+          },
+        },
+        async (req) => {
+          const { accountId } = principalOf(req);
+          const { params, meta } = await read(req);
+          const set = await ctx.soul.submit(accountId, params, meta);
+          return renderPixazoSubmit(set, ctx);
+        },
+      );
 
-      app.post('/ai-model-api-polling/getGenerationResults', { config: px, schema: { tags, summary: 'Read a job set by {job_set_id}', body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, { example: { job_set_id: '00000000-0000-4000-8000-000000000000' } }), response: { 200: pixazoJobSetSchema } } }, async (req) => {
-        const { accountId } = principalOf(req);
-        const issues: FieldIssue[] = [];
-        const r = FieldReader.object(req.body ?? null, ['body'], issues);
-        if (!r) throw new ValidationError(issues);
-        const id = r.uuid('job_set_id');
-        if (!r.has('job_set_id')) requireField(r, 'job_set_id', req.body);
-        r.forbidExtra();
-        r.throwIfInvalid();
-        const set = await ctx.generation.get(id!, accountId);
-        if (!set) throw new DomainError('not_found', 'Job set not found');
-        return renderPixazoJobSet(set, ctx);
-      });
+      app.post(
+        '/ai-model-api-polling/getGenerationResults',
+        {
+          config: px,
+          schema: {
+            tags,
+            summary: 'Read a job set by {job_set_id}',
+            body: closed({ job_set_id: { type: 'string', format: 'uuid' } }, undefined, {
+              example: { job_set_id: '00000000-0000-4000-8000-000000000000' },
+            }),
+            response: { 200: pixazoJobSetSchema },
+          },
+        },
+        async (req) => {
+          const { accountId } = principalOf(req);
+          const issues: FieldIssue[] = [];
+          const r = FieldReader.object(req.body ?? null, ['body'], issues);
+          if (!r) throw new ValidationError(issues);
+          const id = r.uuid('job_set_id');
+          if (!r.has('job_set_id')) requireField(r, 'job_set_id', req.body);
+          r.forbidExtra();
+          r.throwIfInvalid();
+          const set = await ctx.generation.get(id!, accountId);
+          if (!set) throw new DomainError('not_found', 'Job set not found');
+          return renderPixazoJobSet(set, ctx);
+        },
+      );
 
       // Named in the generateSoul docs ("Use /getTextToImageGetSoulStyles"); both methods answer.
       for (const method of ['GET', 'POST'] as const) {
-        app.route({ method, url: '/ai-model-api/v1/getTextToImageGetSoulStyles', config: px, schema: { tags, summary: 'List Soul styles ({success, styles[]})', response: { 200: closed({ success: { type: 'boolean', enum: [true] }, styles: stylesSchema }) } }, handler: async () => renderPixazoStyles(ctx) });
+        app.route({
+          method,
+          url: '/ai-model-api/v1/getTextToImageGetSoulStyles',
+          config: px,
+          schema: {
+            tags,
+            summary: 'List Soul styles ({success, styles[]})',
+            response: { 200: closed({ success: { type: 'boolean', enum: [true] }, styles: stylesSchema }) },
+          },
+          handler: async () => renderPixazoStyles(ctx),
+        });
       }
 
       for (const prefix of ['/ai-model-api/*', '/ai-model-api-polling/*']) {
-        app.post(prefix, { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } }, async () => {
-          throw new DomainError('not_found', 'Endpoint not found');
-        });
+        app.post(
+          prefix,
+          { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other endpoint: 404 in this dialect', response: {} } },
+          async () => {
+            throw new DomainError('not_found', 'Endpoint not found');
+          },
+        );
       }
     },
   };

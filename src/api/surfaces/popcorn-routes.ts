@@ -26,21 +26,49 @@ export function popcornRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   });
 
-  const readV2: PopcornRead = async (req) => ({ params: readPopcornV2(req.body), meta: { model: POPCORN_MODEL, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } });
-  app.post(`/${POPCORN_MODEL}`, { config: { ...hf, idempotent: true, quote: quoter(readV2) }, schema: { tags: ['higgsfield v2'], summary: 'Popcorn auto: 1-8 consistent images from a prompt and up to 8 references', querystring: V2_WEBHOOK_QUERY, body: objectSchema(POPCORN_V2_FIELDS, { example: { prompt: 'the same fox in four seasons', num_images: 4, aspect_ratio: '4:3' } }), response: { 200: v2QueuedSchema } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { params, meta } = await readV2(req);
-    const set = await popcorn.submit(accountId, params, meta);
-    return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+  const readV2: PopcornRead = async (req) => ({
+    params: readPopcornV2(req.body),
+    meta: { model: POPCORN_MODEL, dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) },
   });
+  app.post(
+    `/${POPCORN_MODEL}`,
+    {
+      config: { ...hf, idempotent: true, quote: quoter(readV2) },
+      schema: {
+        tags: ['higgsfield v2'],
+        summary: 'Popcorn auto: 1-8 consistent images from a prompt and up to 8 references',
+        querystring: V2_WEBHOOK_QUERY,
+        body: objectSchema(POPCORN_V2_FIELDS, { example: { prompt: 'the same fox in four seasons', num_images: 4, aspect_ratio: '4:3' } }),
+        response: { 200: v2QueuedSchema },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readV2(req);
+      const set = await popcorn.submit(accountId, params, meta);
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    },
+  );
 
   const readV1: PopcornRead = async (req) => {
     const { params, webhook } = await readV1Submit(req.body, ctx, (raw) => readPopcornV1(raw, ['body', 'params']));
     return { params, meta: { model: 'popcorn', dialect: 'higgsfield', webhook } };
   };
-  app.post('/v1/text2image/keyframes', { config: { ...hf, idempotent: true, quote: quoter(readV1) }, schema: { tags: ['higgsfield v1'], summary: 'Popcorn keyframes (legacy v1 form of popcorn/auto): {params, webhook?}', body: v1EnvelopeSchema(objectSchema(POPCORN_V1_FIELDS), { prompt: 'the same fox in four seasons', count: 4 }), response: { 200: v1JobSetSchema } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { params, meta } = await readV1(req);
-    return renderV1JobSet(await popcorn.submit(accountId, params, meta), ctx.media);
-  });
+  app.post(
+    '/v1/text2image/keyframes',
+    {
+      config: { ...hf, idempotent: true, quote: quoter(readV1) },
+      schema: {
+        tags: ['higgsfield v1'],
+        summary: 'Popcorn keyframes (legacy v1 form of popcorn/auto): {params, webhook?}',
+        body: v1EnvelopeSchema(objectSchema(POPCORN_V1_FIELDS), { prompt: 'the same fox in four seasons', count: 4 }),
+        response: { 200: v1JobSetSchema },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readV1(req);
+      return renderV1JobSet(await popcorn.submit(accountId, params, meta), ctx.media);
+    },
+  );
 }

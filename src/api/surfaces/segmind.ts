@@ -23,7 +23,14 @@ import { binary, closed } from '../schemas.js';
 const uri = { type: 'string', format: 'uri' };
 const METRICS = { inference_time: { type: 'number' }, queue_time: { type: 'number' }, total_time: { type: 'number' } };
 const STATUS_SCHEMA = closed(
-  { status: { type: 'string', enum: ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] }, request_id: { type: 'string', format: 'uuid' }, status_url: uri, response_url: uri, error: { type: 'string' }, metrics: closed(METRICS, []) },
+  {
+    status: { type: 'string', enum: ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] },
+    request_id: { type: 'string', format: 'uuid' },
+    status_url: uri,
+    response_url: uri,
+    error: { type: 'string' },
+    metrics: closed(METRICS, []),
+  },
   ['status', 'request_id', 'metrics'],
 );
 const RESULT_SCHEMA = {
@@ -32,7 +39,15 @@ const RESULT_SCHEMA = {
       status: { type: 'string', enum: ['COMPLETED'] },
       request_id: { type: 'string', format: 'uuid' },
       output: { ...uri, nullable: true },
-      images: { type: 'array', items: closed({ url: uri, content_type: { type: 'string' }, file_name: { type: 'string' }, file_size: { type: 'integer', nullable: true } }) },
+      images: {
+        type: 'array',
+        items: closed({
+          url: uri,
+          content_type: { type: 'string' },
+          file_name: { type: 'string' },
+          file_size: { type: 'integer', nullable: true },
+        }),
+      },
       metrics: closed({ cost: { type: 'number' }, remaining_credits: { type: 'number' }, ...METRICS }, ['cost', 'remaining_credits']),
     }),
     STATUS_SCHEMA,
@@ -47,18 +62,31 @@ const SLUG = 'higgsfield-text2image-soul';
 /** How long the v1 sync route holds a request before it gives up (and cancels it). */
 export const DEFAULT_SEGMIND_SYNC_WAIT_MS = 120_000;
 
-const STATUS: Record<JobStatus, string> = { queued: 'QUEUED', waiting: 'QUEUED', in_progress: 'PROCESSING', completed: 'COMPLETED', failed: 'FAILED', nsfw: 'FAILED', canceled: 'FAILED' };
+const STATUS: Record<JobStatus, string> = {
+  queued: 'QUEUED',
+  waiting: 'QUEUED',
+  in_progress: 'PROCESSING',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  nsfw: 'FAILED',
+  canceled: 'FAILED',
+};
 
 /** Segmind reports content (RAI) blocks as FAILED with a message, not as a status of their own. */
-export const RAI_BLOCKED = 'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';
+export const RAI_BLOCKED =
+  'Blocked by the Responsible AI (RAI) content filter: the output was classified as NSFW and withheld. The request was not charged.';
 
 export const renderSegmindError: ErrorRenderer = (err) => {
   // Segmind answers 406 both for missing credits and for a body type it cannot read.
   const wrongType = err instanceof DomainError && err.meta.unsupportedMediaType === true;
-  const status = err instanceof ValidationError ? 400 : wrongType ? 406 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
+  const status =
+    err instanceof ValidationError ? 400 : wrongType ? 406 : statusOf(err.code, { insufficient_credits: 406, concurrency_limit: 429 });
   const wait = err instanceof DomainError ? err.meta.retryAfterS : undefined;
   // Segmind announces the end of a rate limit as a UTC time, not Retry-After.
-  const headers = typeof wait === 'number' ? { 'x-rate-limit-reset-at-utc': new Date(Date.now() + Math.max(1, Math.ceil(wait)) * 1000).toISOString() } : undefined;
+  const headers =
+    typeof wait === 'number'
+      ? { 'x-rate-limit-reset-at-utc': new Date(Date.now() + Math.max(1, Math.ceil(wait)) * 1000).toISOString() }
+      : undefined;
   return { status, body: { error: errorMessage(err) }, headers };
 };
 
@@ -125,14 +153,22 @@ export async function renderSegmindResult(set: StoredJobSet, ctx: AppContext) {
     request_id: set.id,
     output: images[0]?.url ?? null,
     images,
-    metrics: { cost: milliToUsd(chargedMilli(set)), remaining_credits: milliToUsd(Number(account?.balance_milli ?? 0)), ...timeMetrics(set) },
+    metrics: {
+      cost: milliToUsd(chargedMilli(set)),
+      remaining_credits: milliToUsd(Number(account?.balance_milli ?? 0)),
+      ...timeMetrics(set),
+    },
   };
 }
 
 /** Segmind reads JSON bodies only; any other declared type is its 406, before anything else. */
 function requireJson(req: FastifyRequest) {
-  const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new DomainError('bad_input', `Unsupported Content-Type: ${type} (send application/json)`, { unsupportedMediaType: true });
+  const type = String(req.headers['content-type'] ?? 'application/json')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (type !== 'application/json')
+    throw new DomainError('bad_input', `Unsupported Content-Type: ${type} (send application/json)`, { unsupportedMediaType: true });
 }
 
 /** The Segmind dialect: its routes, `x-api-key` keys and error shape (it sends no webhooks). */
@@ -145,59 +181,107 @@ export function segmindDialect(opts: { syncWaitMs?: number } = {}): Dialect {
     pathPrefixes: ['/v2/', '/v1/requests/', `/v1/${SLUG}`],
     routes: (app: FastifyInstance, ctx: AppContext) => {
       const tags = ['segmind'];
-      const SUBMIT_BODY = { ...dialectSoulSchema(SOUL_SPEC), example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p' } };
+      const SUBMIT_BODY = {
+        ...dialectSoulSchema(SOUL_SPEC),
+        example: { prompt: 'a portrait in soft window light', width_and_height: '1536x2048', quality: '720p' },
+      };
       const waiter = new SetWaiter(ctx);
       // Segmind publishes no Soul price in the seeds: the platform's Soul price per image applies.
-      const read: SoulRead = async (req) => ({ params: readDialectSoul(req.body, SOUL_SPEC).params, meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS } });
+      const read: SoulRead = async (req) => ({
+        params: readDialectSoul(req.body, SOUL_SPEC).params,
+        meta: { model: SLUG, dialect: DIALECT, webhook: null, visibleForS: ctx.config.segmindRetentionS },
+      });
 
       // Not idempotent: the answer is image bytes, which the idempotency store does not replay.
-      app.post(`/v1/${SLUG}`, { config: { ...sg, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)', body: SUBMIT_BODY, response: { 200: binary('image/png', 'The image (its own Content-Type); cost and seed in x-* headers'), 422: { description: 'The generation failed', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } }, 504: { description: 'Held too long: canceled without charge', content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } } } } } }, async (req, reply) => {
-        const { accountId } = principalOf(req);
-        requireJson(req);
-        const { params, meta } = await read(req);
-        // Listening before the submit: a caller who leaves while it commits is not missed.
-        const gone = clientGone(reply);
-        const set = await ctx.soul.submit(accountId, params, meta);
-        const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
-        if (!end.jobs.every((j) => isTerminal(j.status))) {
-          // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
-          // finishJob refunds it (a job that completes in the same instant stays charged).
-          await ctx.generation.cancel(set.id, accountId);
-          if (gone.aborted) {
-            // Nobody to answer: end the connection instead of holding it open for keep-alive.
-            reply.hijack();
-            reply.raw.destroy();
-            return reply;
+      app.post(
+        `/v1/${SLUG}`,
+        {
+          config: { ...sg, quote: soulQuoter(ctx, 'usd', read) },
+          schema: {
+            tags,
+            summary: 'Sync Soul text-to-image: waits and answers the image bytes (x-cost, x-seed-value, ... headers)',
+            body: SUBMIT_BODY,
+            response: {
+              200: binary('image/png', 'The image (its own Content-Type); cost and seed in x-* headers'),
+              422: {
+                description: 'The generation failed',
+                content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } },
+              },
+              504: {
+                description: 'Held too long: canceled without charge',
+                content: { 'application/json': { schema: closed({ error: { type: 'string' } }) } },
+              },
+            },
+          },
+        },
+        async (req, reply) => {
+          const { accountId } = principalOf(req);
+          requireJson(req);
+          const { params, meta } = await read(req);
+          // Listening before the submit: a caller who leaves while it commits is not missed.
+          const gone = clientGone(reply);
+          const set = await ctx.soul.submit(accountId, params, meta);
+          const end = (await waiter.wait(set.id, accountId, syncWaitMs, gone)) ?? set;
+          if (!end.jobs.every((j) => isTerminal(j.status))) {
+            // Only a 200 is charged: a caller who left, or a hold that ran out, cancels the job and
+            // finishJob refunds it (a job that completes in the same instant stays charged).
+            await ctx.generation.cancel(set.id, accountId);
+            if (gone.aborted) {
+              // Nobody to answer: end the connection instead of holding it open for keep-alive.
+              reply.hijack();
+              reply.raw.destroy();
+              return reply;
+            }
+            const seconds = Math.round(syncWaitMs / 100) / 10;
+            return reply.status(504).send({
+              error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue`,
+            });
           }
-          const seconds = Math.round(syncWaitMs / 100) / 10;
-          return reply.status(504).send({
-            error: `Request timed out after ${seconds} seconds and was canceled without charge; use POST /v2/${SLUG} for the queue`,
-          });
-        }
-        const job = completedJobs(end)[0];
-        const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;
-        if (!job || !bytes) return reply.status(422).send({ error: setError(end) });
-        const account = await ctx.accounts.get(accountId);
-        const t = setTimings(end);
-        return reply
-          .type(job.results!.raw.contentType)
-          .headers({
-            'x-cost': String(milliToUsd(chargedMilli(end))),
-            'x-remaining-credits': String(milliToUsd(Number(account?.balance_milli ?? 0))),
-            'x-generation-time': String(t ? sec(t.inferenceMs) : 0),
-            'x-seed-value': String((job.input as { seed?: number }).seed ?? ''),
-            'x-request-id': end.id,
-          })
-          .send(bytes);
-      });
+          const job = completedJobs(end)[0];
+          const bytes = job ? await ctx.media.readOwn(job.results!.raw.key, accountId) : null;
+          if (!job || !bytes) return reply.status(422).send({ error: setError(end) });
+          const account = await ctx.accounts.get(accountId);
+          const t = setTimings(end);
+          return reply
+            .type(job.results!.raw.contentType)
+            .headers({
+              'x-cost': String(milliToUsd(chargedMilli(end))),
+              'x-remaining-credits': String(milliToUsd(Number(account?.balance_milli ?? 0))),
+              'x-generation-time': String(t ? sec(t.inferenceMs) : 0),
+              'x-seed-value': String((job.input as { seed?: number }).seed ?? ''),
+              'x-request-id': end.id,
+            })
+            .send(bytes);
+        },
+      );
 
-      app.post(`/v2/${SLUG}`, { config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: { tags, summary: 'Submit Soul text-to-image to the queue', body: SUBMIT_BODY, response: { 200: closed({ request_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['QUEUED'] }, poll_url: uri, status_url: uri, response_url: uri }) } } }, async (req) => {
-        const { accountId } = principalOf(req);
-        requireJson(req);
-        const { params, meta } = await read(req);
-        const set = await ctx.soul.submit(accountId, params, meta);
-        return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
-      });
+      app.post(
+        `/v2/${SLUG}`,
+        {
+          config: { ...sg, idempotent: true, quote: soulQuoter(ctx, 'usd', read) },
+          schema: {
+            tags,
+            summary: 'Submit Soul text-to-image to the queue',
+            body: SUBMIT_BODY,
+            response: {
+              200: closed({
+                request_id: { type: 'string', format: 'uuid' },
+                status: { type: 'string', enum: ['QUEUED'] },
+                poll_url: uri,
+                status_url: uri,
+                response_url: uri,
+              }),
+            },
+          },
+        },
+        async (req) => {
+          const { accountId } = principalOf(req);
+          requireJson(req);
+          const { params, meta } = await read(req);
+          const set = await ctx.soul.submit(accountId, params, meta);
+          return { request_id: set.id, status: 'QUEUED', ...urls(ctx.baseUrl(), set.id) };
+        },
+      );
 
       const load = async (id: string, accountId: string) => {
         const set = await ctx.generation.get(id, accountId);
@@ -206,20 +290,32 @@ export function segmindDialect(opts: { syncWaitMs?: number } = {}): Dialect {
       };
       const send = (reply: FastifyReply, body: { status: string }) => reply.status(body.status === 'FAILED' ? 422 : 200).send(body);
 
-      app.get<{ Params: { id: string } }>('/v2/requests/:id/status', { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)', response: { 200: STATUS_SCHEMA, 422: FAILED } } }, async (req, reply) => {
-        const set = await load(req.params.id, principalOf(req).accountId);
-        return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
-      });
-      for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
-        app.get<{ Params: { id: string } }>(route, { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)', response: { 200: RESULT_SCHEMA, 422: FAILED } } }, async (req, reply) => {
+      app.get<{ Params: { id: string } }>(
+        '/v2/requests/:id/status',
+        { config: sg, schema: { tags, summary: 'Request status (FAILED answers 422)', response: { 200: STATUS_SCHEMA, 422: FAILED } } },
+        async (req, reply) => {
           const set = await load(req.params.id, principalOf(req).accountId);
-          return send(reply, await renderSegmindResult(set, ctx));
-        });
+          return send(reply, renderSegmindStatus(set, ctx.baseUrl()));
+        },
+      );
+      for (const route of ['/v2/requests/:id', '/v1/requests/:id']) {
+        app.get<{ Params: { id: string } }>(
+          route,
+          { config: sg, schema: { tags, summary: 'Request result (FAILED answers 422)', response: { 200: RESULT_SCHEMA, 422: FAILED } } },
+          async (req, reply) => {
+            const set = await load(req.params.id, principalOf(req).accountId);
+            return send(reply, await renderSegmindResult(set, ctx));
+          },
+        );
       }
 
-      app.post('/v2/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model: 404 in this dialect', response: {} } }, async (req) => {
-        throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
-      });
+      app.post(
+        '/v2/*',
+        { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model: 404 in this dialect', response: {} } },
+        async (req) => {
+          throw new DomainError('not_found', `Model ${req.url.slice('/v2/'.length).split('?')[0]} not found`);
+        },
+      );
     },
   };
 }

@@ -5,7 +5,13 @@ import { objectSchema } from '../../domain/fields.js';
 import { v2QueuedSchema } from '../schemas.js';
 import { CarouselService } from '../../services/carousel.js';
 import { planCarousel, planVideoSeries } from '../../services/social-planner.js';
-import { readVideoSeries, SERIES_TEMPLATES, type SeriesTemplate, templateSeriesPlan, VIDEO_SERIES_FIELDS } from '../../domain/video-series.js';
+import {
+  readVideoSeries,
+  SERIES_TEMPLATES,
+  type SeriesTemplate,
+  templateSeriesPlan,
+  VIDEO_SERIES_FIELDS,
+} from '../../domain/video-series.js';
 import { VideoSeriesService } from '../../services/video-series-service.js';
 import { principalOf } from '../auth.js';
 import type { Quoter } from '../quote.js';
@@ -37,14 +43,27 @@ export function socialRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   };
 
-  app.post(`/${CAROUSEL_MODEL}`, { config: { ...hf, idempotent: true, quote }, schema: { tags: ['higgsfield v2'], summary: 'Instagram carousel: planned slides (image + overlay copy), caption and hashtags', querystring: V2_WEBHOOK_QUERY, body: objectSchema(CAROUSEL_FIELDS, { example: { topic: 'five habits of calm mornings', slide_count: 5 } }), response: { 200: v2QueuedSchema } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const r = readCarousel(req.body);
-    const webhook = await v2Webhook(req, ctx);
-    const plan = await planCarousel(r, planner());
-    const set = await carousel.submit(accountId, r, plan, { model: CAROUSEL_MODEL, dialect: 'higgsfield', webhook });
-    return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
-  });
+  app.post(
+    `/${CAROUSEL_MODEL}`,
+    {
+      config: { ...hf, idempotent: true, quote },
+      schema: {
+        tags: ['higgsfield v2'],
+        summary: 'Instagram carousel: planned slides (image + overlay copy), caption and hashtags',
+        querystring: V2_WEBHOOK_QUERY,
+        body: objectSchema(CAROUSEL_FIELDS, { example: { topic: 'five habits of calm mornings', slide_count: 5 } }),
+        response: { 200: v2QueuedSchema },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const r = readCarousel(req.body);
+      const webhook = await v2Webhook(req, ctx);
+      const plan = await planCarousel(r, planner());
+      const set = await carousel.submit(accountId, r, plan, { model: CAROUSEL_MODEL, dialect: 'higgsfield', webhook });
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    },
+  );
 
   const series = new VideoSeriesService(ctx.generation, ctx.prices, () => ctx.characters.gate);
   for (const template of SERIES_TEMPLATES) {
@@ -57,13 +76,26 @@ export function socialRoutes(app: FastifyInstance, ctx: AppContext) {
         return series.plan(r, templateSeriesPlan(r), { model, dialect: 'higgsfield', webhook: null });
       },
     };
-    app.post(`/${model}`, { config: { ...hf, idempotent: true, quote: seriesQuote }, schema: { tags: ['higgsfield v2'], summary: SERIES_SUMMARY[template], querystring: V2_WEBHOOK_QUERY, body: objectSchema(VIDEO_SERIES_FIELDS, { example: { topic: 'how to repot a houseplant' } }), response: { 200: v2QueuedSchema } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      const r = readVideoSeries(template, req.body);
-      const webhook = await v2Webhook(req, ctx);
-      const plan = await planVideoSeries(r, planner());
-      const set = await series.submit(accountId, r, plan, { model, dialect: 'higgsfield', webhook });
-      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
-    });
+    app.post(
+      `/${model}`,
+      {
+        config: { ...hf, idempotent: true, quote: seriesQuote },
+        schema: {
+          tags: ['higgsfield v2'],
+          summary: SERIES_SUMMARY[template],
+          querystring: V2_WEBHOOK_QUERY,
+          body: objectSchema(VIDEO_SERIES_FIELDS, { example: { topic: 'how to repot a houseplant' } }),
+          response: { 200: v2QueuedSchema },
+        },
+      },
+      async (req) => {
+        const { accountId } = principalOf(req);
+        const r = readVideoSeries(template, req.body);
+        const webhook = await v2Webhook(req, ctx);
+        const plan = await planVideoSeries(r, planner());
+        const set = await series.submit(accountId, r, plan, { model, dialect: 'higgsfield', webhook });
+        return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+      },
+    );
   }
 }

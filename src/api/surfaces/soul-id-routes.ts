@@ -16,12 +16,26 @@ import { type SoulRead, soulQuoter } from '../quote.js';
 const hf = { auth: 'higgsfield', dialect: 'higgsfield' } as const;
 const CHARACTER_MODEL_VERSIONS = ['v1', 'v2', 'cinema'] as const;
 
-const PHOTO_FIELDS = { ...IMAGE_REF_FIELDS, type: { ...IMAGE_REF_FIELDS.type, required: true } } as const satisfies Record<string, FieldSpec>;
+const PHOTO_FIELDS = { ...IMAGE_REF_FIELDS, type: { ...IMAGE_REF_FIELDS.type, required: true } } as const satisfies Record<
+  string,
+  FieldSpec
+>;
 /** POST /v1/custom-references, as readCreate enforces it. */
 export const CREATE_FIELDS = {
   name: { kind: 'string', required: true, min: 1, max: 100, example: 'Ada' },
-  model_version: { kind: 'literal', values: CHARACTER_MODEL_VERSIONS, description: 'Accepted for compatibility: a character works with every Soul model' },
-  input_images: { kind: 'list', required: true, min: 1, max: 100, items: { kind: 'object', fields: PHOTO_FIELDS }, description: 'Photos of one face' },
+  model_version: {
+    kind: 'literal',
+    values: CHARACTER_MODEL_VERSIONS,
+    description: 'Accepted for compatibility: a character works with every Soul model',
+  },
+  input_images: {
+    kind: 'list',
+    required: true,
+    min: 1,
+    max: 100,
+    items: { kind: 'object', fields: PHOTO_FIELDS },
+    description: 'Photos of one face',
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 function readCreate(body: unknown): { name: string; urls: string[] } {
@@ -62,7 +76,10 @@ const CHARACTER_PROPERTIES = {
 const CHARACTER_SCHEMA = closed(CHARACTER_PROPERTIES);
 const CHARACTER_DETAIL_SCHEMA = closed({
   ...CHARACTER_PROPERTIES,
-  reference_media: { type: 'array', items: closed({ id: { type: 'string' }, media_url: uri, accepted: { type: 'boolean' }, face_crop_url: { ...uri, nullable: true } }) },
+  reference_media: {
+    type: 'array',
+    items: closed({ id: { type: 'string' }, media_url: uri, accepted: { type: 'boolean' }, face_crop_url: { ...uri, nullable: true } }),
+  },
 });
 const PAGE = { page: { def: 1, min: 1, max: 1_000_000 }, page_size: { def: 20, min: 1, max: 100 } };
 
@@ -92,42 +109,122 @@ export function soulIdRoutes(app: FastifyInstance, ctx: AppContext) {
     ['/v1/custom-references', 'Create a character (Soul ID) from photos'],
     ['/soul-id', 'Alias of POST /v1/custom-references (the catalogue id "soul-id"; same body and answer)'],
   ]) {
-    app.post(route, { config: { ...hf, idempotent: true, quote: createQuote }, schema: { tags: ['soul id'], summary, body: objectSchema(CREATE_FIELDS, { example: { name: 'Ada', input_images: [{ type: 'image_url', image_url: 'https://example.com/ada-1.jpg' }] } }), response: { 200: CHARACTER_SCHEMA } } }, async (req) => {
-      const { accountId } = principalOf(req);
-      const { name, urls } = readCreate(req.body);
-      return view(await characters.create(accountId, name, urls));
-    });
+    app.post(
+      route,
+      {
+        config: { ...hf, idempotent: true, quote: createQuote },
+        schema: {
+          tags: ['soul id'],
+          summary,
+          body: objectSchema(CREATE_FIELDS, {
+            example: { name: 'Ada', input_images: [{ type: 'image_url', image_url: 'https://example.com/ada-1.jpg' }] },
+          }),
+          response: { 200: CHARACTER_SCHEMA },
+        },
+      },
+      async (req) => {
+        const { accountId } = principalOf(req);
+        const { name, urls } = readCreate(req.body);
+        return view(await characters.create(accountId, name, urls));
+      },
+    );
   }
 
-  app.get<{ Querystring: Record<string, string> }>('/v1/custom-references/list', { config: hf, schema: { tags: ['soul id'], summary: 'List characters, paginated', querystring: { type: 'object', properties: Object.fromEntries(Object.entries(PAGE).map(([k, v]) => [k, { type: 'integer', minimum: v.min, maximum: v.max, default: v.def }])) }, response: { 200: closed({ total: { type: 'integer' }, page: { type: 'integer' }, page_size: { type: 'integer' }, total_pages: { type: 'integer' }, items: { type: 'array', items: CHARACTER_SCHEMA } }) } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { page, page_size: pageSize } = queryInts(req.query, PAGE);
-    const { total, items } = await characters.list(accountId, page, pageSize);
-    return { total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), items: items.map(view) };
-  });
+  app.get<{ Querystring: Record<string, string> }>(
+    '/v1/custom-references/list',
+    {
+      config: hf,
+      schema: {
+        tags: ['soul id'],
+        summary: 'List characters, paginated',
+        querystring: {
+          type: 'object',
+          properties: Object.fromEntries(
+            Object.entries(PAGE).map(([k, v]) => [k, { type: 'integer', minimum: v.min, maximum: v.max, default: v.def }]),
+          ),
+        },
+        response: {
+          200: closed({
+            total: { type: 'integer' },
+            page: { type: 'integer' },
+            page_size: { type: 'integer' },
+            total_pages: { type: 'integer' },
+            items: { type: 'array', items: CHARACTER_SCHEMA },
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const { page, page_size: pageSize } = queryInts(req.query, PAGE);
+      const { total, items } = await characters.list(accountId, page, pageSize);
+      return { total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), items: items.map(view) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Read a character with its reference media', response: { 200: CHARACTER_DETAIL_SCHEMA } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const c = await characters.get(req.params.id, accountId);
-    if (!c) throw new DomainError('not_found', 'Custom reference not found');
-    return { ...view(c), reference_media: c.media.map((m) => ({ id: m.id, media_url: ctx.media.url(m.media_key), accepted: m.accepted === 1, face_crop_url: m.face_crop_key ? ctx.media.url(m.face_crop_key) : null })) };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/custom-references/:id',
+    {
+      config: hf,
+      schema: { tags: ['soul id'], summary: 'Read a character with its reference media', response: { 200: CHARACTER_DETAIL_SCHEMA } },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const c = await characters.get(req.params.id, accountId);
+      if (!c) throw new DomainError('not_found', 'Custom reference not found');
+      return {
+        ...view(c),
+        reference_media: c.media.map((m) => ({
+          id: m.id,
+          media_url: ctx.media.url(m.media_key),
+          accepted: m.accepted === 1,
+          face_crop_url: m.face_crop_key ? ctx.media.url(m.face_crop_key) : null,
+        })),
+      };
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/v1/custom-references/:id', { config: hf, schema: { tags: ['soul id'], summary: 'Delete a character, its photos, crops and embeddings', response: { 200: closed({ id: { type: 'string' }, deleted: { type: 'boolean', enum: [true] } }) } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    if (!(await characters.delete(req.params.id, accountId))) throw new DomainError('not_found', 'Custom reference not found');
-    return { id: req.params.id, deleted: true };
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/v1/custom-references/:id',
+    {
+      config: hf,
+      schema: {
+        tags: ['soul id'],
+        summary: 'Delete a character, its photos, crops and embeddings',
+        response: { 200: closed({ id: { type: 'string' }, deleted: { type: 'boolean', enum: [true] } }) },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      if (!(await characters.delete(req.params.id, accountId))) throw new DomainError('not_found', 'Custom reference not found');
+      return { id: req.params.id, deleted: true };
+    },
+  );
 
   const readCharacterSoul: SoulRead = async (req) => {
     const params = readSoulParams(req.body, ['body'], { v2Aliases: true });
-    if (!params.customReferenceId) throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
+    if (!params.customReferenceId)
+      throw new ValidationError([{ type: 'missing', loc: ['body', 'custom_reference_id'], msg: 'Field required' }]);
     return { params, meta: { model: 'higgsfield-ai/soul/character', dialect: 'higgsfield', webhook: await v2Webhook(req, ctx) } };
   };
-  app.post('/higgsfield-ai/soul/character', { config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readCharacterSoul) }, schema: { tags: ['higgsfield v2'], summary: 'Soul with a character (custom_reference_id)', description: 'custom_reference_id is required on this path', querystring: V2_WEBHOOK_QUERY, body: V2_SOUL_BODY, response: { 200: v2QueuedSchema } } }, async (req) => {
-    const { accountId } = principalOf(req);
-    const { params, meta } = await readCharacterSoul(req);
-    const set = await ctx.soul.submit(accountId, params, meta);
-    return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
-  });
+  app.post(
+    '/higgsfield-ai/soul/character',
+    {
+      config: { ...hf, idempotent: true, quote: soulQuoter(ctx, 'credits', readCharacterSoul) },
+      schema: {
+        tags: ['higgsfield v2'],
+        summary: 'Soul with a character (custom_reference_id)',
+        description: 'custom_reference_id is required on this path',
+        querystring: V2_WEBHOOK_QUERY,
+        body: V2_SOUL_BODY,
+        response: { 200: v2QueuedSchema },
+      },
+    },
+    async (req) => {
+      const { accountId } = principalOf(req);
+      const { params, meta } = await readCharacterSoul(req);
+      const set = await ctx.soul.submit(accountId, params, meta);
+      return { status: 'queued', request_id: set.id, ...v2Urls(ctx.baseUrl(), set.id) };
+    },
+  );
 }

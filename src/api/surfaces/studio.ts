@@ -43,12 +43,23 @@ function originOf(url: string): string | null {
  */
 export function studioRoutes(app: FastifyInstance, ctx: AppContext, dist = STUDIO_DIST) {
   if (!fs.existsSync(`${dist}/index.html`)) {
-    app.get('/', { schema: { tags: ['studio'], summary: 'The browser studio (not built on this server)', response: { 503: { description: 'How to build it', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_req, reply) =>
-      reply
-        .status(503)
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send('The opensoul studio is not built. Run `npm run build:studio` (or `npm install`, or `npm start`, which build it), then reload.\nThe API itself is running: see /docs.\n'),
+    app.get(
+      '/',
+      {
+        schema: {
+          tags: ['studio'],
+          summary: 'The browser studio (not built on this server)',
+          response: { 503: { description: 'How to build it', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+      async (_req, reply) =>
+        reply
+          .status(503)
+          .type('text/plain; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(
+            'The opensoul studio is not built. Run `npm run build:studio` (or `npm install`, or `npm start`, which build it), then reload.\nThe API itself is running: see /docs.\n',
+          ),
     );
     return;
   }

@@ -16,7 +16,14 @@ export function stylePreviewRoutes(preview: StylePreviewRenderer) {
   return (app: FastifyInstance) => {
     app.get<{ Params: { id: string } }>(
       '/v1/text2image/soul-styles/:id/preview',
-      { config: { dialect: 'higgsfield' }, schema: { tags: ['higgsfield v1'], summary: 'Preview image of a Soul style (rendered by the engine on first request, then cached)', response: { 200: binary(STYLE_PREVIEW_CONTENT_TYPE, 'The preview image') } } },
+      {
+        config: { dialect: 'higgsfield' },
+        schema: {
+          tags: ['higgsfield v1'],
+          summary: 'Preview image of a Soul style (rendered by the engine on first request, then cached)',
+          response: { 200: binary(STYLE_PREVIEW_CONTENT_TYPE, 'The preview image') },
+        },
+      },
       async (req, reply) => {
         const style = findStyle(req.params.id);
         if (!style) throw new DomainError('not_found', 'Style not found');

@@ -47,7 +47,15 @@ const MODELS: Record<string, { image: boolean }> = {
 };
 
 const QUALITY = { medium: '720p', high: '1080p' } as const;
-const STATUS: Record<JobStatus, string> = { queued: 'created', waiting: 'created', in_progress: 'processing', completed: 'completed', failed: 'failed', nsfw: 'failed', canceled: 'failed' };
+const STATUS: Record<JobStatus, string> = {
+  queued: 'created',
+  waiting: 'created',
+  in_progress: 'processing',
+  completed: 'completed',
+  failed: 'failed',
+  nsfw: 'failed',
+  canceled: 'failed',
+};
 const SYNC_TIMEOUT_CODE = 5004;
 /** The server-side hold of `enable_sync_mode` (WaveSpeed documents ~90 s). */
 export const DEFAULT_SYNC_WAIT_MS = 90_000;
@@ -101,15 +109,30 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 /** WaveSpeed's own Soul fields (prompt, aspect_ratio and soul_id are the domain's). */
 const OWN_FIELDS = {
   quality: { kind: 'literal', values: ['medium', 'high'] as const, default: 'medium', description: 'medium = 720p, high = 1080p' },
-  size: { kind: 'string', description: 'W*H, one of the listed Soul sizes', schema: { enum: SOUL_SIZES.map((x) => x.replace('x', '*')) }, example: '1536*2048' },
+  size: {
+    kind: 'string',
+    description: 'W*H, one of the listed Soul sizes',
+    schema: { enum: SOUL_SIZES.map((x) => x.replace('x', '*')) },
+    example: '1536*2048',
+  },
   seed: { kind: 'number', int: true, description: '0 or -1: random', schema: { minimum: -1, maximum: SOUL_FIELDS.seed.max } },
-  style: { kind: 'string', description: 'A style name (as GET /v1/text2image/soul-styles lists them) or a style id', example: SOUL_STYLES[0]?.name },
+  style: {
+    kind: 'string',
+    description: 'A style name (as GET /v1/text2image/soul-styles lists them) or a style id',
+    example: SOUL_STYLES[0]?.name,
+  },
   enable_sync_mode: { kind: 'boolean', default: false, description: 'Hold the answer until the prediction ends (at most about 90 s)' },
   webhook_url: { kind: 'url', description: 'Same as ?webhook=' },
 } as const satisfies Record<string, FieldSpec>;
 const IMAGE_FIELDS = {
   image: { kind: 'url', required: true, description: 'Source image' },
-  strength: { kind: 'number', min: 0, max: 1, description: 'Fidelity: how closely the result follows the source image', default: fidelityOfDenoise(DEFAULT_IMAGE_STRENGTH) },
+  strength: {
+    kind: 'number',
+    min: 0,
+    max: 1,
+    description: 'Fidelity: how closely the result follows the source image',
+    default: fidelityOfDenoise(DEFAULT_IMAGE_STRENGTH),
+  },
 } as const satisfies Record<string, FieldSpec>;
 
 export function soulSpec(image: boolean): DialectSoulSpec {
@@ -150,7 +173,6 @@ export function soulSpec(image: boolean): DialectSoulSpec {
   };
 }
 
-
 /** The fields of a Soul request's domain echo (`input_params`) that WaveSpeed's `input` repeats. */
 interface SoulEcho {
   prompt?: string;
@@ -171,7 +193,9 @@ function waveSpeedInput(set: StoredJobSet): Record<string, unknown> {
   const style = typeof p.style_id === 'string' ? findStyle(p.style_id) : undefined;
   return {
     prompt: p.prompt,
-    ...(imageUrl ? { image: imageUrl, strength: typeof first?.imageStrength === 'number' ? fidelityOfDenoise(first.imageStrength) : undefined } : {}),
+    ...(imageUrl
+      ? { image: imageUrl, strength: typeof first?.imageStrength === 'number' ? fidelityOfDenoise(first.imageStrength) : undefined }
+      : {}),
     ...(p.custom_reference ? { soul_id: p.custom_reference } : {}),
     size: `${p.width}*${p.height}`,
     quality: p.quality === '720p' ? 'medium' : 'high',
@@ -235,7 +259,8 @@ const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg',
 function multipartError(e: unknown, maxBytes: number): DomainError {
   if (e instanceof DomainError) return e;
   const { code, message } = e as { code?: string; message?: string };
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return new DomainError('payload_too_large', `Upload failed: files are limited to ${maxBytes} bytes`);
+  if (code === 'FST_REQ_FILE_TOO_LARGE')
+    return new DomainError('payload_too_large', `Upload failed: files are limited to ${maxBytes} bytes`);
   return new DomainError('bad_input', `Upload failed: the multipart/form-data body is malformed (${message ?? 'unreadable'})`);
 }
 
@@ -259,15 +284,32 @@ export function waveSpeedDialect(opts: { syncWaitMs?: number } = {}): Dialect {
           const hook = (req.query as { webhook?: string }).webhook || (extras.webhookUrl as string | undefined);
           const webhook = hook ? { url: await checkWebhookUrl(ctx, hook, 'webhook'), dialect: DIALECT } : null;
           const price = ctx.prices.milli(params.quality === '720p' ? 'wavespeed.soul.medium' : 'wavespeed.soul.high');
-          return { params, sync: extras.sync === true, meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true } };
+          return {
+            params,
+            sync: extras.sync === true,
+            meta: { model, dialect: DIALECT, webhook, totalPriceMilli: price * params.batchSize, exactSize: extras.namedSize === true },
+          };
         };
         app.post<{ Querystring: { webhook?: string } }>(
           `/api/v3/${model}`,
-          { config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) }, schema: {
+          {
+            config: { ...ws, idempotent: true, quote: soulQuoter(ctx, 'usd', read) },
+            schema: {
               tags,
               summary: `Submit ${model} (enable_sync_mode holds the answer until the end, ?webhook= announces it)`,
-              querystring: { type: 'object', properties: { webhook: { type: 'string', format: 'uri', description: 'Receives the prediction when it ends' } } },
-              body: { ...dialectSoulSchema(soulSpec(image)), example: { prompt: 'a portrait in soft window light', size: '1536*2048', quality: 'medium', ...(image ? { image: 'https://example.com/portrait.jpg', strength: 0.5 } : {}) } },
+              querystring: {
+                type: 'object',
+                properties: { webhook: { type: 'string', format: 'uri', description: 'Receives the prediction when it ends' } },
+              },
+              body: {
+                ...dialectSoulSchema(soulSpec(image)),
+                example: {
+                  prompt: 'a portrait in soft window light',
+                  size: '1536*2048',
+                  quality: 'medium',
+                  ...(image ? { image: 'https://example.com/portrait.jpg', strength: 0.5 } : {}),
+                },
+              },
               response: { 200: envelopeSchema(PREDICTION_SCHEMA) },
             },
           },
@@ -295,66 +337,146 @@ export function waveSpeedDialect(opts: { syncWaitMs?: number } = {}): Dialect {
         if (!set) throw new DomainError('not_found', 'Prediction not found');
         return envelope(renderPrediction(set, ctx));
       };
-      app.get<{ Params: { id: string } }>('/api/v3/predictions/:id/result', { config: ws, schema: { tags, summary: 'Prediction result', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
-        prediction(req.params.id, principalOf(req).accountId),
+      app.get<{ Params: { id: string } }>(
+        '/api/v3/predictions/:id/result',
+        { config: ws, schema: { tags, summary: 'Prediction result', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } },
+        async (req) => prediction(req.params.id, principalOf(req).accountId),
       );
-      app.get<{ Params: { id: string } }>('/api/v3/predictions/:id', { config: ws, schema: { tags, summary: 'Prediction result (older path)', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } }, async (req) =>
-        prediction(req.params.id, principalOf(req).accountId),
+      app.get<{ Params: { id: string } }>(
+        '/api/v3/predictions/:id',
+        { config: ws, schema: { tags, summary: 'Prediction result (older path)', response: { 200: envelopeSchema(PREDICTION_SCHEMA) } } },
+        async (req) => prediction(req.params.id, principalOf(req).accountId),
       );
 
-      app.post('/api/v3/media/uploads', { config: ws, schema: { tags, summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url', body: objectSchema(UPLOAD_FIELDS, { example: { filename: 'photo.jpg', size: 123456 } }), response: { 200: envelopeSchema(closed({ ...UPLOADED, upload: closed({ method: { type: 'string', enum: ['PUT'] }, url: uri, headers: closed({ 'Content-Type': { type: 'string' } }) }) })) } } }, async (req) => {
-        const { accountId } = principalOf(req);
-        const issues: FieldIssue[] = [];
-        const r = FieldReader.object(req.body ?? null, ['body'], issues);
-        if (!r) throw new ValidationError(issues);
-        const filename = r.read('filename', UPLOAD_FIELDS.filename);
-        const size = r.read('size', UPLOAD_FIELDS.size);
-        const declared = r.read('content_type', UPLOAD_FIELDS.content_type);
-        r.forbidExtra();
-        r.throwIfInvalid();
-        const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
-        if (!contentType || !(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
-          throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
-        }
-        if (size! > ctx.config.uploadMaxBytes) throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
-        // The declared size becomes the PUT's limit, so the ticket means what it says.
-        const slot = await ctx.media.createUploadSlot(accountId, contentType, size!);
-        return envelope({ type: 'image', download_url: slot.public_url, filename, size, upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } } });
-      });
+      app.post(
+        '/api/v3/media/uploads',
+        {
+          config: ws,
+          schema: {
+            tags,
+            summary: 'Upload ticket: PUT the bytes to data.upload.url, then use data.download_url',
+            body: objectSchema(UPLOAD_FIELDS, { example: { filename: 'photo.jpg', size: 123456 } }),
+            response: {
+              200: envelopeSchema(
+                closed({
+                  ...UPLOADED,
+                  upload: closed({
+                    method: { type: 'string', enum: ['PUT'] },
+                    url: uri,
+                    headers: closed({ 'Content-Type': { type: 'string' } }),
+                  }),
+                }),
+              ),
+            },
+          },
+        },
+        async (req) => {
+          const { accountId } = principalOf(req);
+          const issues: FieldIssue[] = [];
+          const r = FieldReader.object(req.body ?? null, ['body'], issues);
+          if (!r) throw new ValidationError(issues);
+          const filename = r.read('filename', UPLOAD_FIELDS.filename);
+          const size = r.read('size', UPLOAD_FIELDS.size);
+          const declared = r.read('content_type', UPLOAD_FIELDS.content_type);
+          r.forbidExtra();
+          r.throwIfInvalid();
+          const contentType = declared ?? EXT_TYPES[filename!.split('.').pop()!.toLowerCase()];
+          if (!contentType || !(UPLOAD_TYPES as readonly string[]).includes(contentType)) {
+            throw new DomainError('bad_input', `Upload failed: invalid file type (accepted: ${UPLOAD_TYPES.join(', ')})`);
+          }
+          if (size! > ctx.config.uploadMaxBytes)
+            throw new DomainError('payload_too_large', `Upload failed: files are limited to ${ctx.config.uploadMaxBytes} bytes`);
+          // The declared size becomes the PUT's limit, so the ticket means what it says.
+          const slot = await ctx.media.createUploadSlot(accountId, contentType, size!);
+          return envelope({
+            type: 'image',
+            download_url: slot.public_url,
+            filename,
+            size,
+            upload: { method: 'PUT', url: slot.upload_url, headers: { 'Content-Type': contentType } },
+          });
+        },
+      );
 
       // Multipart parsing stays inside this scope: no other surface sees its content-type parser.
       app.register(async (scoped) => {
         await scoped.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 10, parts: 11 } });
-        scoped.post('/api/v3/media/upload/binary', { config: ws, schema: { tags, summary: 'Legacy upload: multipart/form-data field "file"', body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } }, response: { 200: envelopeSchema(closed(UPLOADED)) } } }, async (req) => {
-          const { accountId } = principalOf(req);
-          if (!req.isMultipart()) throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-          let part: Awaited<ReturnType<typeof req.file>>;
-          let bytes: Buffer;
-          try {
-            part = await req.file();
-            if (!part || part.fieldname !== 'file') throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
-            bytes = await part.toBuffer();
-          } catch (e) {
-            throw multipartError(e, ctx.config.uploadMaxBytes);
-          }
-          const ref = await ctx.media.upload(accountId, bytes);
-          return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });
-        });
+        scoped.post(
+          '/api/v3/media/upload/binary',
+          {
+            config: ws,
+            schema: {
+              tags,
+              summary: 'Legacy upload: multipart/form-data field "file"',
+              body: {
+                content: {
+                  'multipart/form-data': {
+                    schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+                  },
+                },
+              },
+              response: { 200: envelopeSchema(closed(UPLOADED)) },
+            },
+          },
+          async (req) => {
+            const { accountId } = principalOf(req);
+            if (!req.isMultipart())
+              throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+            let part: Awaited<ReturnType<typeof req.file>>;
+            let bytes: Buffer;
+            try {
+              part = await req.file();
+              if (!part || part.fieldname !== 'file')
+                throw new DomainError('bad_input', "Upload failed: send the file as multipart/form-data in the field 'file'");
+              bytes = await part.toBuffer();
+            } catch (e) {
+              throw multipartError(e, ctx.config.uploadMaxBytes);
+            }
+            const ref = await ctx.media.upload(accountId, bytes);
+            return envelope({ type: 'image', download_url: ctx.media.url(ref.key), filename: part.filename, size: bytes.length });
+          },
+        );
       });
 
-      app.get('/api/v3/balance', { config: ws, schema: { tags, summary: 'Account balance in USD (credits at the documented rate)', response: { 200: envelopeSchema(closed({ balance: { type: 'number' } })) } } }, async (req) => {
-        const account = await ctx.accounts.get(principalOf(req).accountId);
-        return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
-      });
+      app.get(
+        '/api/v3/balance',
+        {
+          config: ws,
+          schema: {
+            tags,
+            summary: 'Account balance in USD (credits at the documented rate)',
+            response: { 200: envelopeSchema(closed({ balance: { type: 'number' } })) },
+          },
+        },
+        async (req) => {
+          const account = await ctx.accounts.get(principalOf(req).accountId);
+          return envelope({ balance: milliToUsd(Number(account?.balance_milli ?? 0)) });
+        },
+      );
 
-      app.get('/api/v3/webhook/secret', { config: ws, schema: { tags, summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)', response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) } } }, async (req) => {
-        return envelope({ secret: (await ctx.accounts.webhookSecret(principalOf(req).accountId)) ?? undefined });
-      });
+      app.get(
+        '/api/v3/webhook/secret',
+        {
+          config: ws,
+          schema: {
+            tags,
+            summary: 'Secret that signs webhooks (v3,<hex HMAC> over id.timestamp.body)',
+            response: { 200: envelopeSchema(closed({ secret: { type: 'string' } })) },
+          },
+        },
+        async (req) => {
+          return envelope({ secret: (await ctx.accounts.webhookSecret(principalOf(req).accountId)) ?? undefined });
+        },
+      );
 
       // Any other model id answers in this dialect instead of the platform's default 404.
-      app.post('/api/v3/*', { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model id: 404 in this dialect', response: {} } }, async (req) => {
-        throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
-      });
+      app.post(
+        '/api/v3/*',
+        { config: { dialect: DIALECT }, schema: { tags, summary: 'Any other model id: 404 in this dialect', response: {} } },
+        async (req) => {
+          throw new DomainError('not_found', `Model not found: ${req.url.slice('/api/v3/'.length).split('?')[0]}`);
+        },
+      );
     },
   };
 }

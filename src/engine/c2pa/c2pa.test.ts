@@ -13,7 +13,12 @@ const manifest = {
   claim_generator_info: [{ name: 'opensoul', version: 'test' }],
   title: 'output',
   assertions: [
-    { label: 'c2pa.actions.v2', data: { actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }] } },
+    {
+      label: 'c2pa.actions.v2',
+      data: {
+        actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }],
+      },
+    },
     { label: 'org.opensoul.generation', data: { job_id: 'job-1', prompt: 'a lighthouse', seed: 7 } },
   ],
 };
@@ -22,14 +27,33 @@ async function mp4(): Promise<Buffer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'c2pa-mp4-'));
   try {
     const out = path.join(dir, 'clip.mp4');
-    execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=128x128:rate=24', '-frames:v', '24', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-movflags', '+faststart', out]);
+    execFileSync(ffmpegPath(), [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=128x128:rate=24',
+      '-frames:v',
+      '24',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-movflags',
+      '+faststart',
+      out,
+    ]);
     return fs.readFileSync(out);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const image = (format: 'png' | 'jpeg') => sharp({ create: { width: 256, height: 192, channels: 3, background: '#4a7' } }).toFormat(format).toBuffer();
+const image = (format: 'png' | 'jpeg') =>
+  sharp({ create: { width: 256, height: 192, channels: 3, background: '#4a7' } })
+    .toFormat(format)
+    .toBuffer();
 
 describe('C2PA content credentials (c2pa-rs wasm)', () => {
   for (const [type, make] of [
@@ -41,15 +65,24 @@ describe('C2PA content credentials (c2pa-rs wasm)', () => {
       const signed = await signer.sign(await make(), type, manifest);
       const v = await verifyAsset(signed, identity.caPem);
       expect(v).toMatchObject({ valid: true, trusted: true, state: 'Trusted', failures: [] });
-      const assertions = (v.manifest!.assertions as { label: string; data: any }[]);
-      expect(assertions.find((a) => a.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: expect.stringContaining('trainedAlgorithmicMedia') });
-      expect(assertions.find((a) => a.label === 'org.opensoul.generation')!.data).toEqual({ job_id: 'job-1', prompt: 'a lighthouse', seed: 7 });
+      const assertions = v.manifest!.assertions as { label: string; data: any }[];
+      expect(assertions.find((a) => a.label === 'c2pa.actions.v2')!.data.actions[0]).toMatchObject({
+        action: 'c2pa.created',
+        digitalSourceType: expect.stringContaining('trainedAlgorithmicMedia'),
+      });
+      expect(assertions.find((a) => a.label === 'org.opensoul.generation')!.data).toEqual({
+        job_id: 'job-1',
+        prompt: 'a lighthouse',
+        seed: 7,
+      });
       expect((v.manifest!.signature_info as any).common_name).toBe('opensoul-test content credentials signer');
     }, 60_000);
   }
 
   it('lists inputs as ingredients, read or only named', async () => {
-    const webp = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#f00' } }).webp().toBuffer();
+    const webp = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#f00' } })
+      .webp()
+      .toBuffer();
     const signed = await signer.sign(await image('png'), 'image/png', manifest, [
       { bytes: await image('jpeg'), title: 'reference' },
       { bytes: webp, title: 'second still' },

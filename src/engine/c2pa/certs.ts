@@ -35,14 +35,22 @@ const ORGANIZATION = '2.5.4.10';
 const C2PA_KP_CLAIM_SIGNING = '1.3.6.1.4.1.62558.2.1';
 
 function name(cn: string, org: string): Name {
-  const rdn = (type: string, v: string) => new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: v }) })]);
+  const rdn = (type: string, v: string) =>
+    new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: v }) })]);
   return new Name([rdn(COMMON_NAME, cn), rdn(ORGANIZATION, org)]);
 }
 
-const spki = (key: KeyObject) => AsnConvert.parse((key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+const spki = (key: KeyObject) =>
+  AsnConvert.parse((key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
 /** RFC 5280 method 1: SHA-1 of the subject public key bits. */
-const keyId = (key: KeyObject) => new Uint8Array(createHash('sha1').update(new Uint8Array(spki(key).subjectPublicKey)).digest()).buffer;
-const ext = (extnID: string, critical: boolean, value: unknown) => new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+const keyId = (key: KeyObject) =>
+  new Uint8Array(
+    createHash('sha1')
+      .update(new Uint8Array(spki(key).subjectPublicKey))
+      .digest(),
+  ).buffer;
+const ext = (extnID: string, critical: boolean, value: unknown) =>
+  new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 
 interface CertSpec {
   subject: Name;
@@ -91,7 +99,8 @@ export interface SigningIdentity {
   chainPem: string;
 }
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+const pem = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 /**
  * A private CA and an ES256 claim-signing leaf it issued (c2pa-rs refuses self-signed or CA
@@ -102,12 +111,34 @@ export function createSigningIdentity(org = 'opensoul'): SigningIdentity & { caP
   const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const caName = name(`${org} content credentials CA`, org);
-  const caDer = issue({ subject: caName, issuer: caName, publicKey: ca.publicKey, issuerKey: ca.privateKey, issuerPublicKey: ca.publicKey, ca: true, years: 20 });
-  const leafDer = issue({ subject: name(`${org} content credentials signer`, org), issuer: caName, publicKey: leaf.publicKey, issuerKey: ca.privateKey, issuerPublicKey: ca.publicKey, ca: false, years: 10 });
-  return { keyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, chainPem: pem(leafDer) + pem(caDer), caPem: pem(caDer) };
+  const caDer = issue({
+    subject: caName,
+    issuer: caName,
+    publicKey: ca.publicKey,
+    issuerKey: ca.privateKey,
+    issuerPublicKey: ca.publicKey,
+    ca: true,
+    years: 20,
+  });
+  const leafDer = issue({
+    subject: name(`${org} content credentials signer`, org),
+    issuer: caName,
+    publicKey: leaf.publicKey,
+    issuerKey: ca.privateKey,
+    issuerPublicKey: ca.publicKey,
+    ca: false,
+    years: 10,
+  });
+  return {
+    keyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    chainPem: pem(leafDer) + pem(caDer),
+    caPem: pem(caDer),
+  };
 }
 
 /** DER certificates of a PEM bundle, in order. */
 export function pemToDer(chainPem: string): Buffer[] {
-  return [...chainPem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1].replace(/\s+/g, ''), 'base64'));
+  return [...chainPem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)].map((m) =>
+    Buffer.from(m[1].replace(/\s+/g, ''), 'base64'),
+  );
 }

@@ -16,8 +16,19 @@ export type TimeStamper = (data: Uint8Array) => Promise<Uint8Array | null>;
  * unprotected header also carries `sigTst2` (C2PA 2.x): a time stamp over the countersignature
  * structure of the signature, so the manifest stays verifiable after the certificate expires.
  */
-export async function coseSign1(claim: Uint8Array, chain: Uint8Array[], key: KeyObject, size: number, timeStamper?: TimeStamper): Promise<Uint8Array> {
-  const protectedHeader = encode(new Map<number, unknown>([[COSE_ALG, ES256], [X5CHAIN, chain.length === 1 ? chain[0] : chain]]));
+export async function coseSign1(
+  claim: Uint8Array,
+  chain: Uint8Array[],
+  key: KeyObject,
+  size: number,
+  timeStamper?: TimeStamper,
+): Promise<Uint8Array> {
+  const protectedHeader = encode(
+    new Map<number, unknown>([
+      [COSE_ALG, ES256],
+      [X5CHAIN, chain.length === 1 ? chain[0] : chain],
+    ]),
+  );
   const toBeSigned = encode(['Signature1', protectedHeader, new Uint8Array(0), claim]);
   // COSE wants the raw r||s form, not X.509's DER.
   const signature = new Uint8Array(sign('sha256', toBeSigned, { key, dsaEncoding: 'ieee-p1363' }));

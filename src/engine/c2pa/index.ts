@@ -54,7 +54,12 @@ export class C2paSigner {
         else builder.addIngredient(json);
       }
       const reserve = this.timeStamper ? STAMPED_SIGNATURE_RESERVE : SIGNATURE_RESERVE;
-      const signer = { alg: 'es256', reserveSize: reserve, sign: async (claim: Uint8Array) => (await coseSign1(claim, this.chain, this.key, reserve, this.timeStamper)) as Uint8Array<ArrayBuffer> };
+      const signer = {
+        alg: 'es256',
+        reserveSize: reserve,
+        sign: async (claim: Uint8Array) =>
+          (await coseSign1(claim, this.chain, this.key, reserve, this.timeStamper)) as Uint8Array<ArrayBuffer>,
+      };
       return Buffer.from(await builder.sign(signer, [], contentType, new BytesBlob(bytes)));
     } finally {
       builder.free();
@@ -86,20 +91,46 @@ export function sniffType(bytes: Uint8Array): string | null {
 export async function verifyAsset(bytes: Uint8Array, trustAnchorsPem: string): Promise<Verification> {
   ensureC2paWasm();
   const type = sniffType(bytes);
-  if (!type) return { valid: false, trusted: false, state: 'Unsupported', failures: [{ code: 'format.unsupported', explanation: 'not a PNG, JPEG or MP4 file' }], manifest: null };
+  if (!type)
+    return {
+      valid: false,
+      trusted: false,
+      state: 'Unsupported',
+      failures: [{ code: 'format.unsupported', explanation: 'not a PNG, JPEG or MP4 file' }],
+      manifest: null,
+    };
   let reader: WasmReader;
   try {
     // No network: OCSP and remote manifests are not fetched.
     const trust = trustAnchorsPem.trim() ? { trust: { trust_anchors: trustAnchorsPem } } : {};
-    reader = await WasmReader.fromBytes(type, bytes, JSON.stringify({ verify: { verify_trust: true, ocsp_fetch: false, remote_manifest_fetch: false }, ...trust }));
+    reader = await WasmReader.fromBytes(
+      type,
+      bytes,
+      JSON.stringify({ verify: { verify_trust: true, ocsp_fetch: false, remote_manifest_fetch: false }, ...trust }),
+    );
   } catch (e) {
-    return { valid: false, trusted: false, state: 'Invalid', failures: [{ code: 'manifest.unreadable', explanation: String(e) }], manifest: null };
+    return {
+      valid: false,
+      trusted: false,
+      state: 'Invalid',
+      failures: [{ code: 'manifest.unreadable', explanation: String(e) }],
+      manifest: null,
+    };
   }
   try {
-    const store = JSON.parse(reader.json()) as { validation_state?: string; validation_results?: { activeManifest?: { failure?: { code: string; explanation?: string }[] } } };
+    const store = JSON.parse(reader.json()) as {
+      validation_state?: string;
+      validation_results?: { activeManifest?: { failure?: { code: string; explanation?: string }[] } };
+    };
     const state = store.validation_state ?? 'Invalid';
     const failures = store.validation_results?.activeManifest?.failure ?? [];
-    return { valid: state !== 'Invalid' && failures.length === 0, trusted: state === 'Trusted', state, failures, manifest: reader.activeManifest() as Record<string, unknown> };
+    return {
+      valid: state !== 'Invalid' && failures.length === 0,
+      trusted: state === 'Trusted',
+      state,
+      failures,
+      manifest: reader.activeManifest() as Record<string, unknown>,
+    };
   } finally {
     reader.free();
   }

@@ -13,9 +13,27 @@ afterAll(async () => {
 });
 
 const identity = createSigningIdentity('opensoul-test');
-const anchors = () => identity.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).slice(1).join('');
-const manifest = { claim_generator_info: [{ name: 'opensoul', version: 'test' }], title: 'output', assertions: [{ label: 'c2pa.actions.v2', data: { actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }] } }] };
-const png = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } }).png().toBuffer();
+const anchors = () =>
+  identity.chainPem
+    .split(/(?=-----BEGIN CERTIFICATE-----)/)
+    .slice(1)
+    .join('');
+const manifest = {
+  claim_generator_info: [{ name: 'opensoul', version: 'test' }],
+  title: 'output',
+  assertions: [
+    {
+      label: 'c2pa.actions.v2',
+      data: {
+        actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }],
+      },
+    },
+  ],
+};
+const png = () =>
+  sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } })
+    .png()
+    .toBuffer();
 const signatureTime = (v: Awaited<ReturnType<typeof verifyAsset>>) => (v.manifest?.signature_info as { time?: string } | undefined)?.time;
 
 describe('RFC 3161 time stamps in C2PA signatures', () => {
@@ -36,7 +54,7 @@ describe('RFC 3161 time stamps in C2PA signatures', () => {
     expect(signatureTime(v)).toBeUndefined();
   });
 
-  it('a time stamp over other bytes is not accepted as this signature\'s', async () => {
+  it("a time stamp over other bytes is not accepted as this signature's", async () => {
     // The authority stamps what it is sent: a stamper that sends the wrong bytes yields no valid time.
     const signer = new C2paSigner(identity, () => fetchTimeStampToken(tsa.url, new Uint8Array([1, 2, 3])));
     const v = await verifyAsset(await signer.sign(await png(), 'image/png', manifest), anchors() + tsa.caPem);
@@ -46,7 +64,11 @@ describe('RFC 3161 time stamps in C2PA signatures', () => {
   it('reads the token out of a response and refuses a rejection', async () => {
     const req = timeStampRequest(new Uint8Array([9]), Buffer.from('0102030405060708', 'hex'));
     // openssl ts, the authority here, parses the request and grants it.
-    const res = await fetch(tsa.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: new Uint8Array(req) });
+    const res = await fetch(tsa.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: new Uint8Array(req),
+    });
     const token = timeStampToken(Buffer.from(await res.arrayBuffer()));
     // A CMS ContentInfo of signedData (1.2.840.113549.1.7.2).
     expect(token[0]).toBe(0x30);

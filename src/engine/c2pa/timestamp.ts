@@ -10,7 +10,14 @@ const SHA256_OID = Buffer.from('0609608648016503040201', 'hex'); // OID 2.16.840
 
 function der(tag: number, body: Buffer): Buffer {
   const n = body.length;
-  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : n < 0x10000 ? Buffer.from([0x82, n >> 8, n & 0xff]) : Buffer.from([0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
+  const len =
+    n < 0x80
+      ? Buffer.from([n])
+      : n < 0x100
+        ? Buffer.from([0x81, n])
+        : n < 0x10000
+          ? Buffer.from([0x82, n >> 8, n & 0xff])
+          : Buffer.from([0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
   return Buffer.concat([Buffer.from([tag]), len, body]);
 }
 
@@ -23,7 +30,13 @@ function derUint(bytes: Buffer): Buffer {
 
 /** TimeStampReq for `data` (RFC 3161 §2.4.1): version 1, SHA-256 imprint, a nonce, certReq TRUE. */
 export function timeStampRequest(data: Uint8Array, nonce: Buffer = randomBytes(8)): Buffer {
-  const imprint = der(0x30, Buffer.concat([der(0x30, Buffer.concat([SHA256_OID, Buffer.from([0x05, 0x00])])), der(0x04, createHash('sha256').update(data).digest())]));
+  const imprint = der(
+    0x30,
+    Buffer.concat([
+      der(0x30, Buffer.concat([SHA256_OID, Buffer.from([0x05, 0x00])])),
+      der(0x04, createHash('sha256').update(data).digest()),
+    ]),
+  );
   return der(0x30, Buffer.concat([derUint(Buffer.from([1])), imprint, derUint(nonce), Buffer.from([0x01, 0x01, 0xff])]));
 }
 

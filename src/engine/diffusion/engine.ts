@@ -112,21 +112,30 @@ const MAX_GUIDANCE = 30;
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 function validate(req: SoulRenderRequest): void {
-  if (typeof req.prompt !== 'string' || req.prompt.length > MAX_PROMPT_CHARS) throw new RangeError(`prompt must be a string of at most ${MAX_PROMPT_CHARS} characters`);
+  if (typeof req.prompt !== 'string' || req.prompt.length > MAX_PROMPT_CHARS)
+    throw new RangeError(`prompt must be a string of at most ${MAX_PROMPT_CHARS} characters`);
   if (req.negativePrompt !== undefined && (typeof req.negativePrompt !== 'string' || req.negativePrompt.length > MAX_PROMPT_CHARS)) {
     throw new RangeError(`negativePrompt must be a string of at most ${MAX_PROMPT_CHARS} characters`);
   }
   assertSize(req);
-  if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > MAX_SEED) throw new RangeError('seed must be a non-negative safe integer');
+  if (!Number.isSafeInteger(req.seed) || req.seed < 0 || req.seed > MAX_SEED)
+    throw new RangeError('seed must be a non-negative safe integer');
   if (req.batchSize !== undefined && req.batchSize !== 1 && req.batchSize !== 4) throw new RangeError('batchSize must be 1 or 4');
-  if (req.steps !== undefined && (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > MAX_STEPS)) throw new RangeError(`steps must be an integer in [1, ${MAX_STEPS}]`);
-  if (req.maxSteps !== undefined && (!Number.isInteger(req.maxSteps) || req.maxSteps < 1 || req.maxSteps > MAX_STEPS)) throw new RangeError(`maxSteps must be an integer in [1, ${MAX_STEPS}]`);
-  if (req.guidanceScale !== undefined && !(req.guidanceScale >= 0 && req.guidanceScale <= MAX_GUIDANCE)) throw new RangeError(`guidanceScale must be in [0, ${MAX_GUIDANCE}]`);
+  if (req.steps !== undefined && (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > MAX_STEPS))
+    throw new RangeError(`steps must be an integer in [1, ${MAX_STEPS}]`);
+  if (req.maxSteps !== undefined && (!Number.isInteger(req.maxSteps) || req.maxSteps < 1 || req.maxSteps > MAX_STEPS))
+    throw new RangeError(`maxSteps must be an integer in [1, ${MAX_STEPS}]`);
+  if (req.guidanceScale !== undefined && !(req.guidanceScale >= 0 && req.guidanceScale <= MAX_GUIDANCE))
+    throw new RangeError(`guidanceScale must be in [0, ${MAX_GUIDANCE}]`);
   if (req.strength !== undefined && !(req.strength > 0 && req.strength <= 1)) throw new RangeError('strength must be in (0, 1]');
   if (req.format !== undefined && !['png', 'jpeg', 'webp'].includes(req.format)) throw new RangeError('format must be png, jpeg or webp');
 }
 
-function parametersText(req: SoulRenderRequest, m: LoadedDiffusionModel, o: { steps: number; guidance: number; sampler: string; width: number; height: number; seed: number; index: number }): string {
+function parametersText(
+  req: SoulRenderRequest,
+  m: LoadedDiffusionModel,
+  o: { steps: number; guidance: number; sampler: string; width: number; height: number; seed: number; index: number },
+): string {
   const lines = [req.prompt];
   if (req.negativePrompt) lines.push(`Negative prompt: ${req.negativePrompt}`);
   const fields = [
@@ -198,7 +207,8 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
     // Non-LCM img2img runs floor(steps*strength) steps: keep at least one.
     if (req.initImage && !family.guidanceViaEmbedding) steps = Math.max(steps, minStepsForStrength(steps, strength));
     const guidance = req.guidanceScale ?? family.defaultGuidance;
-    const vae: VaeChoice = opts.vae === 'full' || opts.vae === 'tiny' ? opts.vae : model.hasTinyVae && model.provider === 'cpu' ? 'tiny' : 'full';
+    const vae: VaeChoice =
+      opts.vae === 'full' || opts.vae === 'tiny' ? opts.vae : model.hasTinyVae && model.provider === 'cpu' ? 'tiny' : 'full';
     const initRgb = req.initImage ? await loadInitImage(req.initImage, gen) : undefined;
     const timing = newRunTiming();
     const out = await generate(model, {
@@ -222,7 +232,15 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
     const format = req.format ?? 'png';
     const images: Buffer[] = [];
     for (let k = 0; k < out.images.length; k++) {
-      const text = parametersText(req, model, { steps: out.steps, guidance, sampler: out.schedulerClass, width: gen.width, height: gen.height, seed: req.seed, index: k });
+      const text = parametersText(req, model, {
+        steps: out.steps,
+        guidance,
+        sampler: out.schedulerClass,
+        width: gen.width,
+        height: gen.height,
+        seed: req.seed,
+        index: k,
+      });
       images.push(await encodeOutput(out.images[k], gen, req, format, text));
     }
     return {
@@ -252,7 +270,12 @@ export function createDiffusionEngine(opts: DiffusionEngineOptions): DiffusionEn
       try {
         await requireModelDir();
       } catch (err) {
-        return { ready: false, model: name, reason: (err as Error).message, fix: err instanceof ModelMissingError ? err.command : undefined };
+        return {
+          ready: false,
+          model: name,
+          reason: (err as Error).message,
+          fix: err instanceof ModelMissingError ? err.command : undefined,
+        };
       }
       if (loading) {
         try {

@@ -29,10 +29,15 @@ export async function enlargedToCover(rgb: Buffer, from: Size, to: Size): Promis
     .toBuffer();
   const offset = (cropped: number, target: number) => s * (0.5 - PAD) - 0.5 - (cropped * s - target) / 2;
   const { data, info } = await sharp(padded, { raw: { width: from.width + 2 * PAD, height: from.height + 2 * PAD, channels: 3 } })
-    .affine([s, 0, 0, s], { interpolator: sharp.interpolators.bicubic, odx: offset(from.width, to.width), ody: offset(from.height, to.height) })
+    .affine([s, 0, 0, s], {
+      interpolator: sharp.interpolators.bicubic,
+      odx: offset(from.width, to.width),
+      ody: offset(from.height, to.height),
+    })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.width < to.width || info.height < to.height) throw new Error(`affine gave ${info.width}x${info.height}, short of ${to.width}x${to.height}`);
+  if (info.width < to.width || info.height < to.height)
+    throw new Error(`affine gave ${info.width}x${info.height}, short of ${to.width}x${to.height}`);
   return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).extract({ left: 0, top: 0, ...to });
 }
 

@@ -88,7 +88,12 @@ export const FAMILIES: Record<FamilyId, FamilyManifest> = {
     padToken: '<|endoftext|>',
     padToken2: '!',
     predictionType: 'epsilon',
-    schedulerDefaults: { _class_name: 'EulerAncestralDiscreteScheduler', ...scaledLinear, timestep_spacing: 'trailing', prediction_type: 'epsilon' },
+    schedulerDefaults: {
+      _class_name: 'EulerAncestralDiscreteScheduler',
+      ...scaledLinear,
+      timestep_spacing: 'trailing',
+      prediction_type: 'epsilon',
+    },
     defaultSteps: 2,
     defaultGuidance: 0,
     nativeSize: 512,

@@ -5,7 +5,12 @@
 import { planarToRgbWasm } from './rgb-wasm.js';
 
 /** Classifier-free guidance: eps = uncond + g * (cond - uncond), into `out` when given. */
-export function applyGuidance(uncond: Float32Array, cond: Float32Array, scale: number, out: Float32Array = new Float32Array(cond.length)): Float32Array {
+export function applyGuidance(
+  uncond: Float32Array,
+  cond: Float32Array,
+  scale: number,
+  out: Float32Array = new Float32Array(cond.length),
+): Float32Array {
   if (uncond.length !== cond.length || out.length !== cond.length) throw new Error('guidance halves differ in size');
   for (let i = 0; i < out.length; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
   return out;
@@ -106,7 +111,6 @@ export function tensorToRgb(x: Float32Array, width: number, height: number, rang
   const [a, b] = BYTE_MAP[range];
   return planarToRgbWasm(x, plane, a, b) ?? tensorToRgbJs(x, width, height, range);
 }
-
 
 /**
  * The plain-JS path of tensorToRgb (runtimes without wasm SIMD). The store through a

@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Files every usable diffusers ONNX folder needs; SDXL also needs the *_2 pair. */
-const REQUIRED = ['model_index.json', 'unet/model.onnx', 'text_encoder/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'];
+const REQUIRED = [
+  'model_index.json',
+  'unet/model.onnx',
+  'text_encoder/model.onnx',
+  'vae_decoder/model.onnx',
+  'tokenizer/vocab.json',
+  'tokenizer/merges.txt',
+];
 const REQUIRED_XL = ['text_encoder_2/model.onnx', 'tokenizer_2/vocab.json', 'tokenizer_2/merges.txt'];
 
 /** Relative paths missing from `dir` for it to be a loadable model (empty when complete). */

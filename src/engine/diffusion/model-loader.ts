@@ -1,5 +1,13 @@
 import { basename, join } from 'node:path';
-import { findInput, fixedDim, loadOnnxModel, type ExecutionProviderName, type OnnxModel, type OnnxSessionOptions, type TensorInfo } from '../onnx/index.js';
+import {
+  findInput,
+  fixedDim,
+  loadOnnxModel,
+  type ExecutionProviderName,
+  type OnnxModel,
+  type OnnxSessionOptions,
+  type TensorInfo,
+} from '../onnx/index.js';
 import { detectFamily, TINY_VAE_SCALING_FACTOR, type FamilyManifest, type PadToken } from './families.js';
 import { componentPath, missingModelFiles, readJsonObject } from './model-files.js';
 import { ClipTokenizer } from './tokenizer/clip-tokenizer.js';
@@ -99,7 +107,9 @@ export async function loadDiffusionModel(dir: string, sessionOpts: OnnxSessionOp
       timestepCond: findInput(unet.description, 'timestep_cond'),
     };
     if (unetInputs.timeIds && fixedDim(unetInputs.timeIds, 1) !== null && fixedDim(unetInputs.timeIds, 1) !== 6) {
-      throw new ModelFolderError(`${dir}: time_ids of width ${fixedDim(unetInputs.timeIds, 1)} (aesthetic-score refiners) is not supported`);
+      throw new ModelFolderError(
+        `${dir}: time_ids of width ${fixedDim(unetInputs.timeIds, 1)} (aesthetic-score refiners) is not supported`,
+      );
     }
     if ((unetInputs.textEmbeds || unetInputs.timeIds) && !textEncoder2) {
       throw new ModelFolderError(`${dir}: the UNet takes SDXL conditioning but there is no text_encoder_2`);
@@ -121,7 +131,11 @@ export async function loadDiffusionModel(dir: string, sessionOpts: OnnxSessionOp
 
     const full: VaePart = { model: vaeDecoder, scalingFactor: vaeFactor, outputRange: 'signed' };
     const tiny: VaePart | undefined = tinyDecoder
-      ? { model: tinyDecoder, scalingFactor: numberOr(tinyConfig.scaling_factor, TINY_VAE_SCALING_FACTOR), outputRange: tinyConfig._class_name === 'AutoencoderTiny' ? 'signed' : 'unit' }
+      ? {
+          model: tinyDecoder,
+          scalingFactor: numberOr(tinyConfig.scaling_factor, TINY_VAE_SCALING_FACTOR),
+          outputRange: tinyConfig._class_name === 'AutoencoderTiny' ? 'signed' : 'unit',
+        }
       : undefined;
 
     const encoders = new Map<VaeChoice, Promise<(VaePart & { output: string }) | undefined>>();
@@ -129,7 +143,9 @@ export async function loadDiffusionModel(dir: string, sessionOpts: OnnxSessionOp
       const component = vae === 'tiny' && componentPath(dir, 'taesd_encoder') ? 'taesd_encoder' : 'vae_encoder';
       if (!componentPath(dir, component)) return undefined;
       const model = await open(component);
-      const output = model.description.outputs.find((o) => o.name === 'latent_sample' || o.name === 'latent_parameters')?.name ?? model.description.outputs[0].name;
+      const output =
+        model.description.outputs.find((o) => o.name === 'latent_sample' || o.name === 'latent_parameters')?.name ??
+        model.description.outputs[0].name;
       const scalingFactor = component === 'taesd_encoder' ? (tiny?.scalingFactor ?? TINY_VAE_SCALING_FACTOR) : vaeFactor;
       return { model, scalingFactor, outputRange: 'signed', output };
     };

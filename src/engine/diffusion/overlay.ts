@@ -32,8 +32,14 @@ export async function renderOverlay(image: Buffer, text: string): Promise<Buffer
   const band = lines.length * lineHeight + fontSize * 2;
   const top = height - band;
   const tspans = lines
-    .map((l, i) => `<text x="50%" y="${top + fontSize * 1.3 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`)
+    .map(
+      (l, i) =>
+        `<text x="50%" y="${top + fontSize * 1.3 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="0" y="${top}" width="${width}" height="${band}" fill="#000000" fill-opacity="0.55"/>${tspans}</svg>`;
-  return sharp(image).composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).png({ compressionLevel: 4 }).toBuffer();
+  return sharp(image)
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .png({ compressionLevel: 4 })
+    .toBuffer();
 }

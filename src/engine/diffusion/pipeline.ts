@@ -156,7 +156,15 @@ export async function generate(model: LoadedDiffusionModel, p: GenerateParams): 
       disposeAll([feed, ...Object.values(out ?? {})]);
     }
   }
-  return { images, width, height, steps: total, stepMs, schedulerClass: scheduler.className, ...(scheduler.substitutedFor ? { schedulerSubstitutedFor: scheduler.substitutedFor } : {}) };
+  return {
+    images,
+    width,
+    height,
+    steps: total,
+    stepMs,
+    schedulerClass: scheduler.className,
+    ...(scheduler.substitutedFor ? { schedulerSubstitutedFor: scheduler.substitutedFor } : {}),
+  };
 }
 
 /** Encodes the init image once, then draws each image's clean latent (z * scaling factor). */
@@ -220,7 +228,11 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
   for (let start = 0; start < n; start += chunk) {
     const idx = Array.from({ length: chunk }, (_, j) => start + j);
     const feeds: Record<string, Tensor> = {};
-    feeds[ui.encoderHiddenStates.name] = floatInput(ui.encoderHiddenStates, concat(idx.map((r) => embedOf(r).hidden)), [chunk, c.cond.sequence, c.cond.dim]);
+    feeds[ui.encoderHiddenStates.name] = floatInput(ui.encoderHiddenStates, concat(idx.map((r) => embedOf(r).hidden)), [
+      chunk,
+      c.cond.sequence,
+      c.cond.dim,
+    ]);
     if (ui.textEmbeds) {
       const pooled = idx.map((r) => embedOf(r).pooled);
       if (pooled.some((x) => !x)) throw new Error('the UNet takes text_embeds but the text encoders gave none');
@@ -234,7 +246,9 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
     constant.push(feeds);
   }
   const latentSize = (LATENT_CHANNELS * c.height * c.width) / 64;
-  const outName = model.unet.description.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : model.unet.description.outputs[0].name;
+  const outName = model.unet.description.outputs.some((o) => o.name === 'out_sample')
+    ? 'out_sample'
+    : model.unet.description.outputs[0].name;
   // Buffers reused by every step: the UNet input (both CFG halves), the chunked ε and the guided ε.
   const half = c.batch * latentSize;
   const samples = new Float32Array(n * latentSize);
@@ -250,13 +264,19 @@ function makeUnetRunner(model: LoadedDiffusionModel, c: UnetContext) {
       let eps: Float32Array | undefined;
       for (let ci = 0; ci < constant.length; ci++) {
         const start = ci * chunk * latentSize;
-        const sample = floatInput(ui.sample, samples.subarray(start, start + chunk * latentSize), [chunk, LATENT_CHANNELS, c.height / 8, c.width / 8]);
+        const sample = floatInput(ui.sample, samples.subarray(start, start + chunk * latentSize), [
+          chunk,
+          LATENT_CHANNELS,
+          c.height / 8,
+          c.width / 8,
+        ]);
         const timestep = timestepInput(ui.timestep, t, chunk);
         let out: Record<string, Tensor> | undefined;
         try {
           out = await model.unet.run({ ...constant[ci], [ui.sample.name]: sample, [ui.timestep.name]: timestep }, timing, [outName]);
           const data = toFloat32(out[outName]);
-          if (data.length !== chunk * latentSize) throw new Error(`the UNet returned ${data.length} values, expected ${chunk * latentSize}`);
+          if (data.length !== chunk * latentSize)
+            throw new Error(`the UNet returned ${data.length} values, expected ${chunk * latentSize}`);
           // One chunk: ORT's output array is ours to keep (disposing a CPU tensor only drops its reference).
           if (chunked) chunked.set(data, start);
           else eps = data;

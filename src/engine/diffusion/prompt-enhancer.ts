@@ -54,7 +54,8 @@ const SUBJECT_RULES: { test: RegExp; phrases: string[] }[] = [
   },
 ];
 const GENERIC_PHRASES = ['high detail', 'sharp focus', 'balanced composition'];
-const LIGHTING_WORDS = /\b(light|lit|lighting|sun|sunlight|sunset|sunrise|flash|glow|shadows?|neon|golden hour|moonlight|spotlight|backlit|candle)/i;
+const LIGHTING_WORDS =
+  /\b(light|lit|lighting|sun|sunlight|sunset|sunrise|flash|glow|shadows?|neon|golden hour|moonlight|spotlight|backlit|candle)/i;
 
 function splitPhrases(text: string): string[] {
   return text
@@ -91,7 +92,9 @@ function systemMessage(style: SoulStyle | undefined): string {
   ];
   if (style) {
     lines.push(`The image uses the style "${style.name}": ${style.description}`);
-    lines.push(`Vocabulary of this style: ${[...splitPhrases(style.promptTemplate).filter((p) => p !== '{prompt}'), ...style.keywords].join(', ')}.`);
+    lines.push(
+      `Vocabulary of this style: ${[...splitPhrases(style.promptTemplate).filter((p) => p !== '{prompt}'), ...style.keywords].join(', ')}.`,
+    );
   }
   return lines.join('\n');
 }
@@ -107,7 +110,11 @@ function cleanAnswer(text: string): string {
   return t.length > MAX_LLM_CHARS ? t.slice(0, MAX_LLM_CHARS).replace(/,[^,]*$/, '') : t;
 }
 
-async function enhanceByChat(prompt: string, style: SoulStyle | undefined, opts: EnhancePromptOptions & { endpoint: string }): Promise<string> {
+async function enhanceByChat(
+  prompt: string,
+  style: SoulStyle | undefined,
+  opts: EnhancePromptOptions & { endpoint: string },
+): Promise<string> {
   const url = `${opts.endpoint.replace(/\/+$/, '')}/chat/completions`;
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 15_000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -139,7 +146,11 @@ async function enhanceByChat(prompt: string, style: SoulStyle | undefined, opts:
 }
 
 /** The enhanced prompt and where it came from. */
-export async function enhancePromptDetailed(prompt: string, style: SoulStyle | undefined, opts: EnhancePromptOptions = {}): Promise<EnhancedPrompt> {
+export async function enhancePromptDetailed(
+  prompt: string,
+  style: SoulStyle | undefined,
+  opts: EnhancePromptOptions = {},
+): Promise<EnhancedPrompt> {
   if (!prompt.trim()) return { prompt: prompt.trim(), source: 'rules' };
   if (opts.endpoint) {
     try {

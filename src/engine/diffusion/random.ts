@@ -96,7 +96,7 @@ class Xoshiro128StarStar implements Rng {
 
   fillNormal(out: Float32Array): Float32Array {
     const { ratio, width } = ZIGGURAT;
-    for (let i = 0; i < out.length; ) {
+    for (let i = 0; i < out.length;) {
       const a = this.nextUint32();
       const layer = a & 255;
       const u = (a >>> 9) * U23;

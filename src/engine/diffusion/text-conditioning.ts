@@ -32,7 +32,11 @@ async function runEncoder(
     out = await encoder.run({ [info.name]: feed }, timing, names);
     const h = out[hiddenName];
     // Copy: the pipeline keeps these across runs while ORT output buffers are per call.
-    return { hidden: Float32Array.from(toFloat32(h)), dims: h.dims, pooled: pooledOutput ? Float32Array.from(toFloat32(out[pooledOutput])) : undefined };
+    return {
+      hidden: Float32Array.from(toFloat32(h)),
+      dims: h.dims,
+      pooled: pooledOutput ? Float32Array.from(toFloat32(out[pooledOutput])) : undefined,
+    };
   } finally {
     disposeAll([feed, ...Object.values(out ?? {})]);
   }

@@ -40,15 +40,28 @@ export function faceTemplate(size: number): Point[] {
 export function similarityTransform(src: readonly Point[], dst: readonly Point[]): Affine {
   if (src.length !== dst.length || src.length < 2) throw new Error('similarityTransform needs two or more point pairs');
   const n = src.length;
-  let sx = 0, sy = 0, dx = 0, dy = 0;
+  let sx = 0,
+    sy = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < n; i++) {
-    sx += src[i][0]; sy += src[i][1]; dx += dst[i][0]; dy += dst[i][1];
+    sx += src[i][0];
+    sy += src[i][1];
+    dx += dst[i][0];
+    dy += dst[i][1];
   }
-  sx /= n; sy /= n; dx /= n; dy /= n;
-  let num1 = 0, num2 = 0, den = 0;
+  sx /= n;
+  sy /= n;
+  dx /= n;
+  dy /= n;
+  let num1 = 0,
+    num2 = 0,
+    den = 0;
   for (let i = 0; i < n; i++) {
-    const px = src[i][0] - sx, py = src[i][1] - sy;
-    const qx = dst[i][0] - dx, qy = dst[i][1] - dy;
+    const px = src[i][0] - sx,
+      py = src[i][1] - sy;
+    const qx = dst[i][0] - dx,
+      qy = dst[i][1] - dy;
     num1 += px * qx + py * qy;
     num2 += px * qy - py * qx;
     den += px * px + py * py;
@@ -66,7 +79,10 @@ export function applyAffine(m: Affine, p: Point): Point {
 export function invertAffine(m: Affine): Affine {
   const det = m[0] * m[4] - m[1] * m[3];
   if (Math.abs(det) < 1e-12) throw new Error('affine transform is not invertible');
-  const ia = m[4] / det, ib = -m[1] / det, id = -m[3] / det, ie = m[0] / det;
+  const ia = m[4] / det,
+    ib = -m[1] / det,
+    id = -m[3] / det,
+    ie = m[0] / det;
   return [ia, ib, -(ia * m[2] + ib * m[5]), id, ie, -(id * m[2] + ie * m[5])];
 }
 
@@ -80,10 +96,18 @@ export function affineScale(m: Affine): number {
  * sampling bilinearly. Pixels that map outside the source are black ('constant') or take the
  * nearest edge pixel ('replicate').
  */
-export function warpAffine(src: RgbImage, m: Affine, width: number, height: number, border: 'constant' | 'replicate' = 'constant'): RgbImage {
+export function warpAffine(
+  src: RgbImage,
+  m: Affine,
+  width: number,
+  height: number,
+  border: 'constant' | 'replicate' = 'constant',
+): RgbImage {
   const inv = invertAffine(m);
   const out = new Uint8Array(width * height * 3);
-  const sw = src.width, sh = src.height, s = src.data;
+  const sw = src.width,
+    sh = src.height,
+    s = src.data;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let fx = inv[0] * x + inv[1] * y + inv[2];
@@ -92,10 +116,16 @@ export function warpAffine(src: RgbImage, m: Affine, width: number, height: numb
       if (border === 'constant' && (fx < -0.5 || fy < -0.5 || fx > sw - 0.5 || fy > sh - 0.5)) continue;
       fx = Math.min(Math.max(fx, 0), sw - 1);
       fy = Math.min(Math.max(fy, 0), sh - 1);
-      const x0 = Math.floor(fx), y0 = Math.floor(fy);
-      const x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1);
-      const ax = fx - x0, ay = fy - y0;
-      const i00 = (y0 * sw + x0) * 3, i01 = (y0 * sw + x1) * 3, i10 = (y1 * sw + x0) * 3, i11 = (y1 * sw + x1) * 3;
+      const x0 = Math.floor(fx),
+        y0 = Math.floor(fy);
+      const x1 = Math.min(x0 + 1, sw - 1),
+        y1 = Math.min(y0 + 1, sh - 1);
+      const ax = fx - x0,
+        ay = fy - y0;
+      const i00 = (y0 * sw + x0) * 3,
+        i01 = (y0 * sw + x1) * 3,
+        i10 = (y1 * sw + x0) * 3,
+        i11 = (y1 * sw + x1) * 3;
       for (let c = 0; c < 3; c++) {
         const top = s[i00 + c] + (s[i01 + c] - s[i00 + c]) * ax;
         const bottom = s[i10 + c] + (s[i11 + c] - s[i10 + c]) * ax;

@@ -43,6 +43,9 @@ export const REGIONS = {
 
 export function analysisCrop(image: RgbImage, fivePoints: readonly Point[], size = ANALYSIS_SIZE): { crop: RgbImage; matrix: Affine } {
   const scale = size / ANALYSIS_SIZE;
-  const matrix = similarityTransform(fivePoints, ANALYSIS_TEMPLATE.map(([x, y]) => [x * scale, y * scale] as Point));
+  const matrix = similarityTransform(
+    fivePoints,
+    ANALYSIS_TEMPLATE.map(([x, y]) => [x * scale, y * scale] as Point),
+  );
   return { crop: warpAffine(image, matrix, size, size, 'replicate'), matrix };
 }

@@ -71,7 +71,12 @@ function toOriginal(f: DetectedFace, s: number): AnalyzedFace {
   };
 }
 
-function refused(issues: PhotoIssue[], img?: Pick<DecodedImage, 'originalWidth' | 'originalHeight'>, faceCount = 0, face: AnalyzedFace | null = null): PhotoAnalysis {
+function refused(
+  issues: PhotoIssue[],
+  img?: Pick<DecodedImage, 'originalWidth' | 'originalHeight'>,
+  faceCount = 0,
+  face: AnalyzedFace | null = null,
+): PhotoAnalysis {
   return {
     ok: false,
     issues: sortIssues(issues),
@@ -99,7 +104,10 @@ export async function analyzePhoto(bytes: Buffer): Promise<PhotoAnalysis> {
     if (!(err instanceof ImageDecodeError)) throw err;
     return refused([
       err.code === 'image_too_large'
-        ? issue('image_too_large', `The photo is too large to process (${err.message}). Upload a photo under ${MAX_PHOTO_PIXELS / 1e6} megapixels.`)
+        ? issue(
+            'image_too_large',
+            `The photo is too large to process (${err.message}). Upload a photo under ${MAX_PHOTO_PIXELS / 1e6} megapixels.`,
+          )
         : issue('image_unreadable', 'The file could not be read as an image. Upload a JPEG, PNG or WebP photo.'),
     ]);
   }

@@ -14,7 +14,11 @@ const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const read = (f: string) => readFileSync(path.join(fixtures, f));
 const astronaut = read('astronaut.png');
 /** Another man's photos, upscaled from the small screenshot crops to pass the 512 px minimum. */
-const man = (f: string) => sharp(read(`people/${f}`)).resize(560).png().toBuffer();
+const man = (f: string) =>
+  sharp(read(`people/${f}`))
+    .resize(560)
+    .png()
+    .toBuffer();
 
 let astro: PhotoAnalysis;
 
@@ -75,9 +79,19 @@ describe('analyzePhoto on real photos', () => {
     const mask = svg(
       `<polygon fill="#a8cfe8" points="${ml[0] - 0.55 * d},${nose[1] - 0.2 * d} ${mr[0] + 0.55 * d},${nose[1] - 0.2 * d} ${mr[0] + 0.45 * d},${mr[1] + 0.5 * d} ${(ml[0] + mr[0]) / 2},${ml[1] + 0.95 * d} ${ml[0] - 0.45 * d},${ml[1] + 0.5 * d}"/>`,
     );
-    const withGlasses = await analyzePhoto(await sharp(astronaut).composite([{ input: glasses }]).png().toBuffer());
+    const withGlasses = await analyzePhoto(
+      await sharp(astronaut)
+        .composite([{ input: glasses }])
+        .png()
+        .toBuffer(),
+    );
     expect(withGlasses.issues[0]?.code).toBe('eyes_covered');
-    const withMask = await analyzePhoto(await sharp(astronaut).composite([{ input: mask }]).png().toBuffer());
+    const withMask = await analyzePhoto(
+      await sharp(astronaut)
+        .composite([{ input: mask }])
+        .png()
+        .toBuffer(),
+    );
     expect(withMask.issues[0]?.code).toBe('lower_face_covered');
   });
 
@@ -136,7 +150,12 @@ describe('scoreIdentity', () => {
     const centroid = astro.embedding!;
     const same = await scoreIdentity(await sharp(astronaut).flop().jpeg({ quality: 80 }).toBuffer(), centroid);
     const other = await scoreIdentity(await man('v-detect.jpg'), centroid);
-    const blank = await scoreIdentity(await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080' } }).png().toBuffer(), centroid);
+    const blank = await scoreIdentity(
+      await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+      centroid,
+    );
     expect(same).toBeGreaterThan(0.8);
     expect(other).toBeLessThan(0.6);
     expect(blank).toBe(0);
@@ -146,7 +165,10 @@ describe('scoreIdentity', () => {
     const group = read('group-samples.jpg');
     const meta = await sharp(group).metadata();
     // Paste the astronaut into the corner of the collage: the score follows her, not the others.
-    const withAstro = await sharp(group).composite([{ input: await sharp(astronaut).resize(400).toBuffer(), left: meta.width! - 400, top: meta.height! - 400 }]).png().toBuffer();
+    const withAstro = await sharp(group)
+      .composite([{ input: await sharp(astronaut).resize(400).toBuffer(), left: meta.width! - 400, top: meta.height! - 400 }])
+      .png()
+      .toBuffer();
     expect(await scoreIdentity(withAstro, astro.embedding!)).toBeGreaterThan(0.8);
     expect(await scoreIdentity(group, astro.embedding!)).toBeLessThan(0.6);
   });

@@ -36,11 +36,17 @@ export const MAX_CHARACTER_PHOTOS = 100;
  * the remaining set is checked again, so one stranger cannot drag the centroid away from the
  * majority. Two photos that disagree cannot be told apart: both are refused.
  */
-export function splitByIdentity(embeddings: readonly Float32Array[], threshold = SAME_PERSON_THRESHOLD): { kept: number[]; outliers: { index: number; similarity: number }[] } {
+export function splitByIdentity(
+  embeddings: readonly Float32Array[],
+  threshold = SAME_PERSON_THRESHOLD,
+): { kept: number[]; outliers: { index: number; similarity: number }[] } {
   let kept = embeddings.map((_, i) => i);
   const outliers: { index: number; similarity: number }[] = [];
   while (kept.length >= 2) {
-    const scores = kept.map((i) => ({ index: i, similarity: cosine(embeddings[i], centroid(kept.filter((j) => j !== i).map((j) => embeddings[j]))) }));
+    const scores = kept.map((i) => ({
+      index: i,
+      similarity: cosine(embeddings[i], centroid(kept.filter((j) => j !== i).map((j) => embeddings[j]))),
+    }));
     const worst = scores.reduce((a, b) => (b.similarity < a.similarity ? b : a));
     if (worst.similarity >= threshold) break;
     if (kept.length === 2) {

@@ -21,7 +21,9 @@ export function faceCrop(image: RgbImage, fivePoints: readonly Point[], size = F
 }
 
 export async function encodeJpeg(img: RgbImage, quality = 92): Promise<Buffer> {
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
     .jpeg({ quality })
     .toBuffer();
 }

@@ -3,7 +3,14 @@
  * See character.ts for what a character stores; the swap models are in src/engine/identity.
  */
 export { analyzePhoto, ANALYSIS_MAX_SIDE, MAX_PHOTO_PIXELS, type PhotoAnalysis, type AnalyzedFace } from './analyze.js';
-export { buildCharacter, splitByIdentity, MAX_CHARACTER_PHOTOS, type CharacterBuild, type CharacterRefusal, type CharacterRefusalCode } from './character.js';
+export {
+  buildCharacter,
+  splitByIdentity,
+  MAX_CHARACTER_PHOTOS,
+  type CharacterBuild,
+  type CharacterRefusal,
+  type CharacterRefusalCode,
+} from './character.js';
 export { scoreIdentity, scoreIdentityRgb } from './score.js';
 export { RECOGNIZER, SAME_PERSON_THRESHOLD, embedFace } from './recognizer.js';
 export { PHOTO_ISSUE_CODES, THRESHOLDS, type PhotoIssue, type PhotoIssueCode } from './photo-checks.js';

@@ -47,7 +47,9 @@ function dist(a: MeshPoint, b: MeshPoint): number {
 
 /** Eye openness per eye: lid gap over eye width (about 0.25-0.35 open, under ~0.12 closed). */
 export function eyeOpenness(mesh: readonly MeshPoint[]): { right: number; left: number } {
-  const right = dist(mesh[MESH.rightEyeUpper], mesh[MESH.rightEyeLower]) / Math.max(1e-6, dist(mesh[MESH.rightEyeOuter], mesh[MESH.rightEyeInner]));
-  const left = dist(mesh[MESH.leftEyeUpper], mesh[MESH.leftEyeLower]) / Math.max(1e-6, dist(mesh[MESH.leftEyeOuter], mesh[MESH.leftEyeInner]));
+  const right =
+    dist(mesh[MESH.rightEyeUpper], mesh[MESH.rightEyeLower]) / Math.max(1e-6, dist(mesh[MESH.rightEyeOuter], mesh[MESH.rightEyeInner]));
+  const left =
+    dist(mesh[MESH.leftEyeUpper], mesh[MESH.leftEyeLower]) / Math.max(1e-6, dist(mesh[MESH.leftEyeOuter], mesh[MESH.leftEyeInner]));
   return { right, left };
 }

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { splitByIdentity } from './character.js';
 import { eyeOpenness, MESH, type MeshPoint } from './landmarks.js';
-import { eyesIssue, faceCountIssue, faceSizeIssue, lightIssues, occlusionIssues, poseIssue, resolutionIssue, sortIssues, THRESHOLDS } from './photo-checks.js';
+import {
+  eyesIssue,
+  faceCountIssue,
+  faceSizeIssue,
+  lightIssues,
+  occlusionIssues,
+  poseIssue,
+  resolutionIssue,
+  sortIssues,
+  THRESHOLDS,
+} from './photo-checks.js';
 import { l2normalize } from './vector.js';
 
 describe('photo checks', () => {
@@ -68,7 +78,11 @@ describe('photo checks', () => {
   });
 
   it('reports the most basic problem first', () => {
-    const sorted = sortIssues([{ code: 'blurry', message: '' }, { code: 'resolution_too_low', message: '' }, { code: 'face_too_dark', message: '' }]);
+    const sorted = sortIssues([
+      { code: 'blurry', message: '' },
+      { code: 'resolution_too_low', message: '' },
+      { code: 'face_too_dark', message: '' },
+    ]);
     expect(sorted.map((i) => i.code)).toEqual(['resolution_too_low', 'face_too_dark', 'blurry']);
   });
 });

@@ -71,7 +71,10 @@ export function issue(code: PhotoIssueCode, message: string): PhotoIssue {
 
 export function resolutionIssue(width: number, height: number): PhotoIssue | null {
   if (Math.min(width, height) >= THRESHOLDS.minSide) return null;
-  return issue('resolution_too_low', `The photo is ${width}x${height} pixels; upload one at least ${THRESHOLDS.minSide}x${THRESHOLDS.minSide}.`);
+  return issue(
+    'resolution_too_low',
+    `The photo is ${width}x${height} pixels; upload one at least ${THRESHOLDS.minSide}x${THRESHOLDS.minSide}.`,
+  );
 }
 
 export function faceCountIssue(faceWidths: readonly number[]): PhotoIssue | null {
@@ -79,7 +82,10 @@ export function faceCountIssue(faceWidths: readonly number[]): PhotoIssue | null
   const largest = Math.max(...faceWidths);
   const comparable = faceWidths.filter((w) => w >= largest * THRESHOLDS.secondFaceRatio).length;
   if (comparable < 2) return null;
-  return issue('multiple_faces', `${comparable} faces were found. Upload a photo of this person alone, or crop it so only their face shows.`);
+  return issue(
+    'multiple_faces',
+    `${comparable} faces were found. Upload a photo of this person alone, or crop it so only their face shows.`,
+  );
 }
 
 export function faceSizeIssue(faceWidthPx: number, shorterSidePx: number): PhotoIssue | null {
@@ -102,12 +108,23 @@ export function poseIssue(yaw: number, pitch: number): PhotoIssue | null {
 export function occlusionIssues(s: OcclusionSignals): PhotoIssue[] {
   const out: PhotoIssue[] = [];
   if (s.eyeLightness < THRESHOLDS.maxEyeDarkness) {
-    out.push(issue('eyes_covered', 'The eyes look covered (sunglasses or a shadow over them). Use a photo without sunglasses or anything over the eyes.'));
+    out.push(
+      issue(
+        'eyes_covered',
+        'The eyes look covered (sunglasses or a shadow over them). Use a photo without sunglasses or anything over the eyes.',
+      ),
+    );
   }
   // Judged only where the upper face reads as skin (not greyscale, not under coloured light),
   // and only for a light covering: a dark lower face is more often a beard than a mask.
-  if (s.upperSkin >= THRESHOLDS.minUpperFaceSkin && s.lowerSkin < THRESHOLDS.minLowerFaceSkin && s.lowerLightness >= THRESHOLDS.lowerFaceMinLightness) {
-    out.push(issue('lower_face_covered', 'The mouth and chin look covered (a mask, scarf or hand). Use a photo with the whole face uncovered.'));
+  if (
+    s.upperSkin >= THRESHOLDS.minUpperFaceSkin &&
+    s.lowerSkin < THRESHOLDS.minLowerFaceSkin &&
+    s.lowerLightness >= THRESHOLDS.lowerFaceMinLightness
+  ) {
+    out.push(
+      issue('lower_face_covered', 'The mouth and chin look covered (a mask, scarf or hand). Use a photo with the whole face uncovered.'),
+    );
   }
   return out;
 }
@@ -122,7 +139,12 @@ export function lightIssues(m: Pick<FaceMeasures, 'clipped' | 'lightBalance'> & 
   if (m.highlightLuma < THRESHOLDS.minHighlightLuma) {
     out.push(issue('face_too_dark', 'The face is too dark. Use a photo taken in good light, with the face not in shadow.'));
   } else if (m.clipped > THRESHOLDS.maxClipped) {
-    out.push(issue('face_overexposed', 'The face is washed out by strong light. Use a photo without harsh direct light or flash glare on the face.'));
+    out.push(
+      issue(
+        'face_overexposed',
+        'The face is washed out by strong light. Use a photo without harsh direct light or flash glare on the face.',
+      ),
+    );
   }
   if (m.lightBalance < THRESHOLDS.minLightBalance) {
     out.push(issue('uneven_lighting', 'One side of the face is in deep shadow. Use a photo with even light across the face.'));

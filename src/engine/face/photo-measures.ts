@@ -29,7 +29,10 @@ export interface FaceMeasures extends OcclusionSignals {
 
 function forEachPixel(img: RgbImage, r: Rect, visit: (i: number) => void): void {
   const s = img.width / ANALYSIS_SIZE;
-  const x0 = Math.round(r.x0 * s), x1 = Math.round(r.x1 * s), y0 = Math.round(r.y0 * s), y1 = Math.round(r.y1 * s);
+  const x0 = Math.round(r.x0 * s),
+    x1 = Math.round(r.x1 * s),
+    y0 = Math.round(r.y0 * s),
+    y1 = Math.round(r.y1 * s);
   for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) visit((y * img.width + x) * 3);
 }
 
@@ -85,18 +88,28 @@ function median(xs: number[]): number {
 function laplacianRatio(img: RgbImage, r: Rect): number {
   const w = img.width;
   const s = w / ANALYSIS_SIZE;
-  const x0 = Math.max(1, Math.round(r.x0 * s)), x1 = Math.min(w - 1, Math.round(r.x1 * s));
-  const y0 = Math.max(1, Math.round(r.y0 * s)), y1 = Math.min(img.height - 1, Math.round(r.y1 * s));
+  const x0 = Math.max(1, Math.round(r.x0 * s)),
+    x1 = Math.min(w - 1, Math.round(r.x1 * s));
+  const y0 = Math.max(1, Math.round(r.y0 * s)),
+    y1 = Math.min(img.height - 1, Math.round(r.y1 * s));
   const g = (x: number, y: number) => {
     const i = (y * w + x) * 3;
     return luma(img.data[i], img.data[i + 1], img.data[i + 2]);
   };
-  let ls = 0, ls2 = 0, gs = 0, gs2 = 0, n = 0;
+  let ls = 0,
+    ls2 = 0,
+    gs = 0,
+    gs2 = 0,
+    n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       const c = g(x, y);
       const lap = g(x - 1, y) + g(x + 1, y) + g(x, y - 1) + g(x, y + 1) - 4 * c;
-      ls += lap; ls2 += lap * lap; gs += c; gs2 += c * c; n++;
+      ls += lap;
+      ls2 += lap * lap;
+      gs += c;
+      gs2 += c * c;
+      n++;
     }
   }
   const greyVar = gs2 / n - (gs / n) ** 2;
@@ -110,7 +123,8 @@ function laplacianRatio(img: RgbImage, r: Rect): number {
 export function measureFace(crop: RgbImage, sharpCrop: RgbImage): FaceMeasures {
   const centre = lumas(crop, REGIONS.centre);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  const left = mean(lumas(crop, REGIONS.leftHalf)), right = mean(lumas(crop, REGIONS.rightHalf));
+  const left = mean(lumas(crop, REGIONS.leftHalf)),
+    right = mean(lumas(crop, REGIONS.rightHalf));
   const c = {
     forehead: regionColour(crop, REGIONS.forehead),
     noseBridge: regionColour(crop, REGIONS.noseBridge),
@@ -124,7 +138,10 @@ export function measureFace(crop: RgbImage, sharpCrop: RgbImage): FaceMeasures {
   // (sunglasses, a mask) do not move it.
   const others = [c.forehead, c.noseBridge, c.underEye, c.cheekLeft, c.cheekRight, c.lowerFace].map((r) => r.lightness);
   const faceLightness = Math.max(1e-3, median(others));
-  const aroundMouth = Math.max(1e-3, median([c.forehead, c.noseBridge, c.periocular, c.underEye, c.cheekLeft, c.cheekRight].map((r) => r.lightness)));
+  const aroundMouth = Math.max(
+    1e-3,
+    median([c.forehead, c.noseBridge, c.periocular, c.underEye, c.cheekLeft, c.cheekRight].map((r) => r.lightness)),
+  );
   return {
     brightness: mean(centre),
     highlightLuma: quantile(centre, 0.95),

@@ -10,7 +10,8 @@ const SCORE_MAX_SIDE = 2048;
 
 /** Identity score of already-decoded pixels; see scoreIdentity. `detected`: faces already found in it. */
 export async function scoreIdentityRgb(image: RgbImage, centroid: Float32Array, detected?: readonly DetectedFace[]): Promise<number> {
-  if (centroid.length !== RECOGNIZER.dims) throw new Error(`centroid has ${centroid.length} values, expected ${RECOGNIZER.dims} (${RECOGNIZER.name})`);
+  if (centroid.length !== RECOGNIZER.dims)
+    throw new Error(`centroid has ${centroid.length} values, expected ${RECOGNIZER.dims} (${RECOGNIZER.name})`);
   const faces = (detected ?? (await detectFaces(image))).filter((f) => f.box[2] >= MIN_SCORED_FACE);
   if (faces.length === 0) return 0;
   const embeddings = await embedCrops(faces.map((f) => recognizerCrop(image, f.fivePoints)));

@@ -13,7 +13,9 @@ export function l2normalize(v: ArrayLike<number>): Float32Array {
 /** Cosine similarity; 0 when either vector is all zeros. */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`cosine: length ${a.length} != ${b.length}`);
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];

@@ -32,7 +32,11 @@ async function request(client: HubClient, startUrl: string, headers: Record<stri
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     let res: Response;
     try {
-      res = await client.fetchImpl(url, { headers: { ...headers, ...authHeaders(client, url) }, redirect: 'manual', signal: client.signal });
+      res = await client.fetchImpl(url, {
+        headers: { ...headers, ...authHeaders(client, url) },
+        redirect: 'manual',
+        signal: client.signal,
+      });
     } catch (err) {
       if (client.signal?.aborted) throw err;
       throw new HubError(`${what}: ${(err as Error).message}`);

@@ -89,7 +89,8 @@ export async function listFiles(client: HubClient, repo: string, commit: string)
     for (const entry of body as TreeEntry[]) {
       if (entry.type !== 'file' || typeof entry.path !== 'string') continue;
       const size = entry.lfs?.size ?? entry.size;
-      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new HubError(`${repo}: no size for ${entry.path}`, 502);
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+        throw new HubError(`${repo}: no size for ${entry.path}`, 502);
       files.push({
         path: entry.path,
         size,

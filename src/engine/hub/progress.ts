@@ -85,7 +85,9 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): (eve
     const filled = Math.round((pct / 100) * width);
     const bar = `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? (pct >= 100 ? '=' : '>') : ''}${' '.repeat(width - filled)}]`;
     const name = current.length > 28 ? `…${current.slice(-27)}` : current;
-    stream.write(`\r${bar} ${String(pct).padStart(3)}% ${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${formatDuration(eta)} ${name}\x1b[K`);
+    stream.write(
+      `\r${bar} ${String(pct).padStart(3)}% ${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${formatDuration(eta)} ${name}\x1b[K`,
+    );
     barShown = true;
   };
 

@@ -51,7 +51,8 @@ export function registerDiskModelRouter(): void {
   if (routerRegistered) return;
   routerRegistered = true;
   // Routers answer null for URLs they do not handle; the declared type omits that case.
-  const router = (url: string | string[]) => (typeof url === 'string' && url.startsWith('file://') ? diskModelHandler(fileURLToPath(url)) : null);
+  const router = (url: string | string[]) =>
+    typeof url === 'string' && url.startsWith('file://') ? diskModelHandler(fileURLToPath(url)) : null;
   tf.io.registerLoadRouter(router as unknown as Parameters<typeof tf.io.registerLoadRouter>[0]);
 }
 

@@ -54,7 +54,10 @@ describe('image decoding', () => {
   });
 
   it('applies EXIF orientation', async () => {
-    const wide = await sharp({ create: { width: 600, height: 300, channels: 3, background: '#123456' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const wide = await sharp({ create: { width: 600, height: 300, channels: 3, background: '#123456' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const img = await decodeRgb(wide);
     expect([img.width, img.height]).toEqual([300, 600]);
   });

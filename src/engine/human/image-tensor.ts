@@ -34,7 +34,10 @@ export interface DecodedImage extends RgbImage {
 }
 
 export class ImageDecodeError extends Error {
-  constructor(message: string, readonly code: 'image_too_large' | 'image_unreadable') {
+  constructor(
+    message: string,
+    readonly code: 'image_too_large' | 'image_unreadable',
+  ) {
     super(message);
     this.name = 'ImageDecodeError';
   }
@@ -72,7 +75,13 @@ export async function decodeRgb(bytes: Buffer, opts: DecodeOptions = {}): Promis
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, originalWidth, originalHeight };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      originalWidth,
+      originalHeight,
+    };
   } catch (err) {
     throw new ImageDecodeError(`image could not be decoded: ${(err as Error).message}`, 'image_unreadable');
   }
@@ -81,11 +90,14 @@ export async function decodeRgb(bytes: Buffer, opts: DecodeOptions = {}): Promis
 /** Converts interleaved 1/3/4-channel pixels to packed RGB. */
 export function toRgb(img: RawImage): RgbImage {
   const n = img.width * img.height;
-  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0) throw new Error('invalid image size');
+  if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0)
+    throw new Error('invalid image size');
   if (n > DEFAULT_MAX_PIXELS) throw new Error(`image has ${n} pixels, more than the ${DEFAULT_MAX_PIXELS} allowed`);
   const channels = img.data.length / n;
-  if (channels === 3) return { data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height };
-  if (channels !== 1 && channels !== 4) throw new Error(`image data length ${img.data.length} does not match ${img.width}x${img.height} with 1, 3 or 4 channels`);
+  if (channels === 3)
+    return { data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height };
+  if (channels !== 1 && channels !== 4)
+    throw new Error(`image data length ${img.data.length} does not match ${img.width}x${img.height} with 1, 3 or 4 channels`);
   const out = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) {
     if (channels === 1) {
@@ -113,6 +125,7 @@ export async function imageToTensor(
   opts: DecodeOptions = {},
 ): Promise<{ tensor: tf.Tensor4D; width: number; height: number }> {
   const rgb = Buffer.isBuffer(image) ? await decodeRgb(image, opts) : toRgb(image);
-  if (!Buffer.isBuffer(image) && rgb.width * rgb.height > (opts.maxPixels ?? DEFAULT_MAX_PIXELS)) throw new Error('image exceeds the pixel limit');
+  if (!Buffer.isBuffer(image) && rgb.width * rgb.height > (opts.maxPixels ?? DEFAULT_MAX_PIXELS))
+    throw new Error('image exceeds the pixel limit');
   return { tensor: rgbToTensor(rgb), width: rgb.width, height: rgb.height };
 }

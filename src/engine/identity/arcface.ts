@@ -22,7 +22,8 @@ export async function loadArcFace(path: string, provider: ExecutionProviderName 
   const model: OnnxModel = await loadOnnxModel(path, { provider });
   const input = model.description.inputs.find((i) => i.shape.length === 4);
   const output = model.description.outputs[0];
-  if (!input || !output) throw new Error(`${path} is not a face recogniser: expected a [N,3,S,S] input (${JSON.stringify(model.description)})`);
+  if (!input || !output)
+    throw new Error(`${path} is not a face recogniser: expected a [N,3,S,S] input (${JSON.stringify(model.description)})`);
   const size = fixedDim(input, 2) ?? 112;
   if (size % 112 !== 0 || (fixedDim(input, 3) ?? size) !== size || (fixedDim(input, 1) ?? 3) !== 3) {
     throw new Error(`${path}: recogniser input ${input.name} is [${input.shape.join(',')}], expected [N,3,112,112] (the ArcFace template)`);

@@ -9,11 +9,25 @@ import { buildCharacter } from '../face/character.js';
 import { scoreIdentityRgb } from '../face/score.js';
 import { decodeRgb, type RgbImage } from '../human/image-tensor.js';
 import type { ExecutionProviderName } from '../onnx/index.js';
-import type { CharacterBuildResult, CharacterEngine, FaceTransferReport, IdentityEngineName, TransferResult } from '../../services/characters.js';
+import type {
+  CharacterBuildResult,
+  CharacterEngine,
+  FaceTransferReport,
+  IdentityEngineName,
+  TransferResult,
+} from '../../services/characters.js';
 import { meshWarpFaces } from './default-transfer.js';
 import { identityModelsStatus } from './models.js';
 import { prepareReferences, type MeshReference } from './references.js';
-import { detectFacesScaled, encodePng, loadIdentityTransfer, MAX_TRANSFER_PIXELS, MIN_SWAP_FACE, unchanged, type IdentityTransfer } from './transfer.js';
+import {
+  detectFacesScaled,
+  encodePng,
+  loadIdentityTransfer,
+  MAX_TRANSFER_PIXELS,
+  MIN_SWAP_FACE,
+  unchanged,
+  type IdentityTransfer,
+} from './transfer.js';
 
 export interface IdentityModelPaths {
   swapperPath: string;
@@ -76,13 +90,22 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
   async function select(): Promise<{ engine: IdentityEngineName; reason: string; swapper?: IdentityTransfer }> {
     const p = await paths();
     if (!p) {
-      const missing = opts.locate ? 'the InsightFace swapper and ArcFace recogniser are not installed' : (await identityModelsStatus(opts.modelsDir)).message;
+      const missing = opts.locate
+        ? 'the InsightFace swapper and ArcFace recogniser are not installed'
+        : (await identityModelsStatus(opts.modelsDir)).message;
       return { engine: 'mesh-warp', reason: `${MESH_WARP_REASON}. Optional upgrade not in use: ${missing}` };
     }
     try {
-      return { engine: 'insightface-swapper', reason: `insightface-swapper: inswapper_128 at ${p.swapperPath}, ArcFace at ${p.recognizerPath}`, swapper: await swapper(p) };
+      return {
+        engine: 'insightface-swapper',
+        reason: `insightface-swapper: inswapper_128 at ${p.swapperPath}, ArcFace at ${p.recognizerPath}`,
+        swapper: await swapper(p),
+      };
     } catch (e) {
-      return { engine: 'mesh-warp', reason: `${MESH_WARP_REASON}. The installed InsightFace swapper could not be loaded: ${(e as Error).message}` };
+      return {
+        engine: 'mesh-warp',
+        reason: `${MESH_WARP_REASON}. The installed InsightFace swapper could not be loaded: ${(e as Error).message}`,
+      };
     }
   }
 
@@ -124,7 +147,12 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
       // Scored with the recogniser the centroid came from, before and after.
       const scoreBefore = await scoreIdentityRgb(img, character.centroid, faces);
       if (strength === 0 || faces.length === 0) {
-        const reports = faces.map((f) => ({ box: f.box, transferred: false, code: 'strength_zero', reason: 'custom_reference_strength is 0: the generated face is kept.' }));
+        const reports = faces.map((f) => ({
+          box: f.box,
+          transferred: false,
+          code: 'strength_zero',
+          reason: 'custom_reference_strength is 0: the generated face is kept.',
+        }));
         return { ...base, image: await unchanged(image, img), scoreBefore, identityScore: scoreBefore, faces: 0, reports };
       }
       let out: RgbImage;
@@ -134,15 +162,33 @@ export function faceCharacterEngine(opts: FaceCharacterEngineOptions): Character
         const t = chosen.swapper;
         const source = await embeddings.get(character.cacheKey, () => t.embedSource(character.faceCrops));
         const swappable = faces.filter((f) => f.box[2] >= MIN_SWAP_FACE);
-        out = await t.applyToFaces(img, swappable.map((f) => f.fivePoints), source, strength);
-        reports = faces.map((f) => (f.box[2] >= MIN_SWAP_FACE ? { box: f.box, transferred: true } : { box: f.box, transferred: false, code: 'too_small', reason: `The face is under ${MIN_SWAP_FACE} px wide.` }));
+        out = await t.applyToFaces(
+          img,
+          swappable.map((f) => f.fivePoints),
+          source,
+          strength,
+        );
+        reports = faces.map((f) =>
+          f.box[2] >= MIN_SWAP_FACE
+            ? { box: f.box, transferred: true }
+            : { box: f.box, transferred: false, code: 'too_small', reason: `The face is under ${MIN_SWAP_FACE} px wide.` },
+        );
         arcfaceScore = await t.scoreArcFace(out, source);
       } else {
         const refs = await references.get(character.cacheKey, async () => prepareReferences(await character.photos()));
         ({ image: out, reports } = await meshWarpFaces(img, faces, refs, strength));
       }
       const transferred = reports.filter((r) => r.transferred).length;
-      if (transferred === 0) return { ...base, image: await unchanged(image, img), scoreBefore, identityScore: scoreBefore, faces: 0, reports, ...(arcfaceScore !== undefined ? { arcfaceScore } : {}) };
+      if (transferred === 0)
+        return {
+          ...base,
+          image: await unchanged(image, img),
+          scoreBefore,
+          identityScore: scoreBefore,
+          faces: 0,
+          reports,
+          ...(arcfaceScore !== undefined ? { arcfaceScore } : {}),
+        };
       return {
         ...base,
         image: await encodePng(out),

@@ -38,7 +38,9 @@ export function fromLab(lab: LabPlanes): RgbImage {
 }
 
 function stats(plane: Float32Array, weight: Float32Array): { mean: number; sd: number } | null {
-  let w = 0, s = 0, sq = 0;
+  let w = 0,
+    s = 0,
+    sq = 0;
   for (let i = 0; i < plane.length; i++) {
     const k = weight[i];
     if (k <= 0) continue;
@@ -54,7 +56,8 @@ function stats(plane: Float32Array, weight: Float32Array): { mean: number; sd: n
 /** Reinhard transfer in place: the source's weighted mean/std per channel become the target's. */
 export function matchLabStats(source: LabPlanes, target: LabPlanes, weight: Float32Array): void {
   for (let ch = 0; ch < 3; ch++) {
-    const s = stats(source.c[ch], weight), t = stats(target.c[ch], weight);
+    const s = stats(source.c[ch], weight),
+      t = stats(target.c[ch], weight);
     if (!s || !t) continue;
     const gain = s.sd < 1e-3 ? 1 : Math.min(MAX_SPREAD_RATIO, Math.max(1 / MAX_SPREAD_RATIO, t.sd / s.sd));
     const plane = source.c[ch];
@@ -107,7 +110,13 @@ export function maskedBlur(plane: Float32Array, weight: Float32Array, width: num
  * blur(S)), both blurs restricted to `weight` (the face), applied where weight > 0. `k` gives
  * the share for lightness and for the two chroma channels.
  */
-export function shadeLikeTarget(source: LabPlanes, target: LabPlanes, weight: Float32Array, radius: number, k: { lightness: number; chroma: number }): void {
+export function shadeLikeTarget(
+  source: LabPlanes,
+  target: LabPlanes,
+  weight: Float32Array,
+  radius: number,
+  k: { lightness: number; chroma: number },
+): void {
   for (let ch = 0; ch < 3; ch++) {
     const share = ch === 0 ? k.lightness : k.chroma;
     if (share <= 0) continue;

@@ -81,21 +81,30 @@ function refusal(face: DetectedFace, code: string, reason: string): FaceTransfer
 /** Why a face cannot be transferred onto, before any reference is looked at; null when it can. */
 export function refuseFace(img: RgbImage, face: DetectedFace): FaceTransferReport | null {
   const [x0, , x1] = bounds(meshPoints(face.mesh));
-  if (x1 - x0 < LIMITS.minFaceWidth) return refusal(face, 'too_small', `The face is ${Math.round(x1 - x0)} px wide, under the ${LIMITS.minFaceWidth} px a transfer needs.`);
+  if (x1 - x0 < LIMITS.minFaceWidth)
+    return refusal(face, 'too_small', `The face is ${Math.round(x1 - x0)} px wide, under the ${LIMITS.minFaceWidth} px a transfer needs.`);
   const { yaw, pitch } = face.rotation;
   if (Math.abs(yaw) > LIMITS.maxYaw || Math.abs(pitch) > LIMITS.maxPitch) {
-    return refusal(face, 'profile', `The head is turned too far (${Math.round(Math.abs(yaw))} degrees sideways, ${Math.round(Math.abs(pitch))} up or down; at most ${LIMITS.maxYaw} and ${LIMITS.maxPitch}) to warp a reference onto it.`);
+    return refusal(
+      face,
+      'profile',
+      `The head is turned too far (${Math.round(Math.abs(yaw))} degrees sideways, ${Math.round(Math.abs(pitch))} up or down; at most ${LIMITS.maxYaw} and ${LIMITS.maxPitch}) to warp a reference onto it.`,
+    );
   }
-  if (face.score < LIMITS.minMeshScore) return refusal(face, 'occluded', `The face mesh is uncertain (confidence ${face.score.toFixed(2)}): part of the face looks hidden.`);
+  if (face.score < LIMITS.minMeshScore)
+    return refusal(face, 'occluded', `The face mesh is uncertain (confidence ${face.score.toFixed(2)}): part of the face looks hidden.`);
   const m = measureFace(analysisCrop(img, face.fivePoints).crop, analysisCrop(img, face.fivePoints, ANALYSIS_SIZE * 2).crop);
   const covered = occlusionIssues(m);
-  if (covered.length) return refusal(face, 'occluded', `Part of the face is covered (${covered.map((c) => c.code.replace(/_/g, ' ')).join(', ')}).`);
+  if (covered.length)
+    return refusal(face, 'occluded', `Part of the face is covered (${covered.map((c) => c.code.replace(/_/g, ' ')).join(', ')}).`);
   return null;
 }
 
 async function resizeRaw(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (img.width === width && img.height === height) return img;
-  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
     .resize(width, height, { fit: 'fill' })
     .raw()
     .toBuffer();
@@ -104,7 +113,8 @@ async function resizeRaw(img: RgbImage, width: number, height: number): Promise<
 
 function cropRaw(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) data.set(img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + width) * 3), y * width * 3);
+  for (let y = 0; y < height; y++)
+    data.set(img.data.subarray(((top + y) * img.width + left) * 3, ((top + y) * img.width + left + width) * 3), y * width * 3);
   return { data, width, height };
 }
 
@@ -112,7 +122,14 @@ function cropRaw(img: RgbImage, left: number, top: number, width: number, height
  * Transfers `ref` onto one face of `out` in place (reading the generated pixels from `src`, so
  * overlapping faces do not feed on each other).
  */
-export async function transferOneFace(src: RgbImage, out: RgbImage, face: DetectedFace, refs: readonly MeshReference[], strength: number, tris: Uint16Array): Promise<FaceTransferReport> {
+export async function transferOneFace(
+  src: RgbImage,
+  out: RgbImage,
+  face: DetectedFace,
+  refs: readonly MeshReference[],
+  strength: number,
+  tris: Uint16Array,
+): Promise<FaceTransferReport> {
   const early = refuseFace(src, face);
   if (early) return early;
   const expression = expressionOf(face.mesh);
@@ -122,13 +139,19 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   // Work region: the mesh plus a margin, one pixel clear of the image border (the solver's fixed frame).
   const full = meshPoints(face.mesh);
   const [bx0, by0, bx1, by1] = bounds(full);
-  const fw = bx1 - bx0, fh = by1 - by0;
-  const left = Math.max(1, Math.floor(bx0 - REGION_MARGIN * fw)), top = Math.max(1, Math.floor(by0 - REGION_MARGIN * fh));
-  const right = Math.min(src.width - 1, Math.ceil(bx1 + REGION_MARGIN * fw)), bottom = Math.min(src.height - 1, Math.ceil(by1 + REGION_MARGIN * fh));
-  const rw = right - left, rh = bottom - top;
+  const fw = bx1 - bx0,
+    fh = by1 - by0;
+  const left = Math.max(1, Math.floor(bx0 - REGION_MARGIN * fw)),
+    top = Math.max(1, Math.floor(by0 - REGION_MARGIN * fh));
+  const right = Math.min(src.width - 1, Math.ceil(bx1 + REGION_MARGIN * fw)),
+    bottom = Math.min(src.height - 1, Math.ceil(by1 + REGION_MARGIN * fh));
+  const rw = right - left,
+    rh = bottom - top;
   const scale = Math.min(1, WORK_FACE_WIDTH / fw);
-  const ww = Math.max(8, Math.round(rw * scale)), wh = Math.max(8, Math.round(rh * scale));
-  const sx = ww / rw, sy = wh / rh;
+  const ww = Math.max(8, Math.round(rw * scale)),
+    wh = Math.max(8, Math.round(rh * scale));
+  const sx = ww / rw,
+    sy = wh / rh;
   const target = await resizeRaw(cropRaw(src, left, top, rw, rh), ww, wh);
   const tPts = full.map(([x, y]) => [(x + 0.5 - left) * sx - 0.5, (y + 0.5 - top) * sy - 0.5] as Point);
   const faceW = fw * sx;
@@ -136,7 +159,8 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   // Triangles: the mesh, plus the mouth and eye openings where the expressions agree.
   const holes: number[] = [];
   if (Math.abs(expression.mouth - ref.expression.mouth) < LIMITS.sameMouth) holes.push(...fan(FEATURE_CONTOURS.mouth));
-  if (Math.abs(expression.eyes - ref.expression.eyes) < LIMITS.sameEyes) holes.push(...fan(FEATURE_CONTOURS.rightEye), ...fan(FEATURE_CONTOURS.leftEye));
+  if (Math.abs(expression.eyes - ref.expression.eyes) < LIMITS.sameEyes)
+    holes.push(...fan(FEATURE_CONTOURS.rightEye), ...fan(FEATURE_CONTOURS.leftEye));
   const all = new Uint16Array(tris.length + holes.length);
   all.set(tris);
   all.set(holes, tris.length);
@@ -147,7 +171,14 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const inRef = foldedTriangles(ref.mesh, tris);
   const share = flippedShare(tPts, tris, inTarget.folded, inRef.folded);
   if (share > LIMITS.maxFoldedShare) {
-    return { ...refusal(face, 'self_occlusion', `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`), reference: ref.index };
+    return {
+      ...refusal(
+        face,
+        'self_occlusion',
+        `${Math.round(share * 100)}% of the face mesh is seen from the other side than in the closest reference (part of the face hides another); at most ${Math.round(LIMITS.maxFoldedShare * 100)}% can be warped.`,
+      ),
+      reference: ref.index,
+    };
   }
   const hull = convexHull(tPts);
   const maskPoly = convexHull(transferPoints(tPts, hull, TUNING.outlineBand * faceW, ref.skin, skinPoints(target, tPts)));
@@ -163,7 +194,8 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   // Draw order: triangles facing the same way in both faces first; then folded or flipped ones,
   // which only fill what the others left uncovered (a pixel is drawn once).
   const inDst = foldedTriangles(dst, tris).folded;
-  const good: number[] = [], rest: number[] = [];
+  const good: number[] = [],
+    rest: number[] = [];
   for (let t = 0; t < all.length / 3; t++) {
     const bad = t < tris.length / 3 && (inDst[t] || inRef.folded[t]);
     (bad ? rest : good).push(all[t * 3], all[t * 3 + 1], all[t * 3 + 2]);
@@ -182,7 +214,8 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   const alpha = boxBlur(core, ww, wh, r);
 
   // Guidance: the warped reference where triangles drew it (softened at its edges), else the target.
-  const tLab = toLab(target), sLab = toLab(warp.image);
+  const tLab = toLab(target),
+    sLab = toLab(warp.image);
   const beta = boxBlur(Float32Array.from(warp.covered), ww, wh, 1);
   for (let i = 0; i < beta.length; i++) if (!warp.covered[i]) beta[i] = 0;
   // Colour statistics from the skin between the eyes and the chin: hair and brows would skew them.
@@ -192,14 +225,21 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   matchLabStats(sLab, tLab, weight);
   const faceArea = new Float32Array(ww * wh);
   for (let i = 0; i < faceArea.length; i++) faceArea[i] = warp.covered[i] && hullMask[i] ? 1 : 0;
-  shadeLikeTarget(sLab, tLab, faceArea, Math.max(2, Math.round(TUNING.shadingRadius * faceW)), { lightness: TUNING.shading, chroma: TUNING.chromaShading });
+  shadeLikeTarget(sLab, tLab, faceArea, Math.max(2, Math.round(TUNING.shadingRadius * faceW)), {
+    lightness: TUNING.shading,
+    chroma: TUNING.chromaShading,
+  });
   const omega = new Uint8Array(ww * wh);
   for (let y = 1; y < wh - 1; y++) for (let x = 1; x < ww - 1; x++) omega[y * ww + x] = alpha[y * ww + x] > 0 ? 1 : 0;
-  const blended = { width: ww, height: wh, c: [0, 1, 2].map((ch) => {
-    const g = new Float32Array(ww * wh);
-    for (let i = 0; i < g.length; i++) g[i] = tLab.c[ch][i] + beta[i] * (sLab.c[ch][i] - tLab.c[ch][i]);
-    return poissonBlend(g, tLab.c[ch], omega, ww, wh, POISSON);
-  }) as [Float32Array, Float32Array, Float32Array] };
+  const blended = {
+    width: ww,
+    height: wh,
+    c: [0, 1, 2].map((ch) => {
+      const g = new Float32Array(ww * wh);
+      for (let i = 0; i < g.length; i++) g[i] = tLab.c[ch][i] + beta[i] * (sLab.c[ch][i] - tLab.c[ch][i]);
+      return poissonBlend(g, tLab.c[ch], omega, ww, wh, POISSON);
+    }) as [Float32Array, Float32Array, Float32Array],
+  };
   const rgb = fromLab(blended);
   // The change at work scale, weighted by alpha and strength, scaled back and added.
   const delta = new Float32Array(ww * wh * 3);
@@ -210,10 +250,14 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
   }
   for (let y = 0; y < rh; y++) {
     const fy = Math.min(wh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, wh - 1), ay = fy - y0;
+    const y0 = Math.floor(fy),
+      y1 = Math.min(y0 + 1, wh - 1),
+      ay = fy - y0;
     for (let x = 0; x < rw; x++) {
       const fx = Math.min(ww - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, ww - 1), ax = fx - x0;
+      const x0 = Math.floor(fx),
+        x1 = Math.min(x0 + 1, ww - 1),
+        ax = fx - x0;
       const o = ((top + y) * out.width + left + x) * 3;
       for (let c = 0; c < 3; c++) {
         const d =
@@ -228,7 +272,12 @@ export async function transferOneFace(src: RgbImage, out: RgbImage, face: Detect
 }
 
 /** Transfers onto every face of `img` that allows it; returns new pixels and a report per face. */
-export async function meshWarpFaces(img: RgbImage, faces: readonly DetectedFace[], refs: readonly MeshReference[], strength: number): Promise<{ image: RgbImage; reports: FaceTransferReport[] }> {
+export async function meshWarpFaces(
+  img: RgbImage,
+  faces: readonly DetectedFace[],
+  refs: readonly MeshReference[],
+  strength: number,
+): Promise<{ image: RgbImage; reports: FaceTransferReport[] }> {
   if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
   const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
   const tris = await meshTriangles();

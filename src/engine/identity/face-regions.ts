@@ -11,10 +11,12 @@ const BROW_TOPS = [105, 334];
 export function heightAboveEyes(mesh: readonly Point[], p: Point): number {
   const r = [(mesh[33][0] + mesh[133][0]) / 2, (mesh[33][1] + mesh[133][1]) / 2];
   const l = [(mesh[263][0] + mesh[362][0]) / 2, (mesh[263][1] + mesh[362][1]) / 2];
-  const ex = l[0] - r[0], ey = l[1] - r[1];
+  const ex = l[0] - r[0],
+    ey = l[1] - r[1];
   const d = Math.hypot(ex, ey) || 1;
   // Up: the eye axis (subject's right eye to left eye) turned a quarter turn, toward the forehead.
-  const ux = ey / d, uy = -ex / d;
+  const ux = ey / d,
+    uy = -ex / d;
   return ((p[0] - r[0]) * ux + (p[1] - r[1]) * uy) / d;
 }
 
@@ -23,14 +25,24 @@ export function heightAboveEyes(mesh: readonly Point[], p: Point): number {
  * outline and the forehead only where both faces show skin (hair over the forehead or the
  * temples, a collar at the jaw, are neither carried across nor painted over).
  */
-export function transferPoints(mesh: readonly Point[], hull: readonly Point[], outlineBand: number, refSkin: Uint8Array, targetSkin: Uint8Array): Point[] {
+export function transferPoints(
+  mesh: readonly Point[],
+  hull: readonly Point[],
+  outlineBand: number,
+  refSkin: Uint8Array,
+  targetSkin: Uint8Array,
+): Point[] {
   const brow = Math.max(...BROW_TOPS.map((i) => heightAboveEyes(mesh, mesh[i])));
-  return mesh.filter((p, i) => (refSkin[i] === 1 && targetSkin[i] === 1) || (heightAboveEyes(mesh, p) <= brow * 1.1 && distanceToPolygon(p, hull) > outlineBand));
+  return mesh.filter(
+    (p, i) =>
+      (refSkin[i] === 1 && targetSkin[i] === 1) || (heightAboveEyes(mesh, p) <= brow * 1.1 && distanceToPolygon(p, hull) > outlineBand),
+  );
 }
 
 /** Share of the mesh's area (in `pts`) whose triangles fold in one face but not the other. */
 export function flippedShare(pts: readonly Point[], tris: ArrayLike<number>, a: Uint8Array, b: Uint8Array): number {
-  let total = 0, flipped = 0;
+  let total = 0,
+    flipped = 0;
   for (let t = 0; t < a.length; t++) {
     const [p, q, r] = [pts[tris[t * 3]], pts[tris[t * 3 + 1]], pts[tris[t * 3 + 2]]];
     const area = Math.abs((q[0] - p[0]) * (r[1] - p[1]) - (r[0] - p[0]) * (q[1] - p[1])) / 2;
@@ -44,8 +56,10 @@ export function flippedShare(pts: readonly Point[], tris: ArrayLike<number>, a: 
 export function distanceToPolygon(p: Point, poly: readonly Point[]): number {
   let best = Infinity;
   for (let i = 0; i < poly.length; i++) {
-    const a = poly[i], b = poly[(i + 1) % poly.length];
-    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const a = poly[i],
+      b = poly[(i + 1) % poly.length];
+    const dx = b[0] - a[0],
+      dy = b[1] - a[1];
     const t = Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / (dx * dx + dy * dy || 1)));
     best = Math.min(best, Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy));
   }

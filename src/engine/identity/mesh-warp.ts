@@ -39,7 +39,8 @@ export function foldedTriangles(pts: readonly Point[], tris: ArrayLike<number>, 
   }
   const sign = Math.sign(net) || 1;
   const folded = new Uint8Array(n);
-  let total = 0, bad = 0;
+  let total = 0,
+    bad = 0;
   for (let t = 0; t < n; t++) {
     const a = Math.abs(areas[t]);
     total += a;
@@ -62,22 +63,35 @@ export interface MeshWarp {
  * Draws `src` into a width x height grid so that each triangle src[tri] lands on dst[tri]
  * (bilinear sampling, pixel centres). `skip[t]` leaves triangle t out.
  */
-export function warpTriangles(src: RgbImage, srcPts: readonly Point[], dstPts: readonly Point[], tris: ArrayLike<number>, width: number, height: number, skip?: Uint8Array): MeshWarp {
+export function warpTriangles(
+  src: RgbImage,
+  srcPts: readonly Point[],
+  dstPts: readonly Point[],
+  tris: ArrayLike<number>,
+  width: number,
+  height: number,
+  skip?: Uint8Array,
+): MeshWarp {
   const out = new Uint8Array(width * height * 3);
   const covered = new Uint8Array(width * height);
-  const sw = src.width, sh = src.height, s = src.data;
+  const sw = src.width,
+    sh = src.height,
+    s = src.data;
   for (let t = 0; t < tris.length / 3; t++) {
     if (skip?.[t]) continue;
     const [a, b, c] = [dstPts[tris[t * 3]], dstPts[tris[t * 3 + 1]], dstPts[tris[t * 3 + 2]]];
     const [sa, sb, sc] = [srcPts[tris[t * 3]], srcPts[tris[t * 3 + 1]], srcPts[tris[t * 3 + 2]]];
     const det = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
     if (Math.abs(det) < 1e-9) continue;
-    const x0 = Math.max(0, Math.floor(Math.min(a[0], b[0], c[0]))), x1 = Math.min(width - 1, Math.ceil(Math.max(a[0], b[0], c[0])));
-    const y0 = Math.max(0, Math.floor(Math.min(a[1], b[1], c[1]))), y1 = Math.min(height - 1, Math.ceil(Math.max(a[1], b[1], c[1])));
+    const x0 = Math.max(0, Math.floor(Math.min(a[0], b[0], c[0]))),
+      x1 = Math.min(width - 1, Math.ceil(Math.max(a[0], b[0], c[0])));
+    const y0 = Math.max(0, Math.floor(Math.min(a[1], b[1], c[1]))),
+      y1 = Math.min(height - 1, Math.ceil(Math.max(a[1], b[1], c[1])));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         // Barycentric coordinates of the pixel centre in the destination triangle.
-        const px = x - a[0], py = y - a[1];
+        const px = x - a[0],
+          py = y - a[1];
         const u = (px * (c[1] - a[1]) - (c[0] - a[0]) * py) / det;
         const v = ((b[0] - a[0]) * py - px * (b[1] - a[1])) / det;
         const eps = -1e-6;
@@ -88,10 +102,16 @@ export function warpTriangles(src: RgbImage, srcPts: readonly Point[], dstPts: r
         let fy = sa[1] + u * (sb[1] - sa[1]) + v * (sc[1] - sa[1]);
         fx = Math.min(Math.max(fx, 0), sw - 1);
         fy = Math.min(Math.max(fy, 0), sh - 1);
-        const ix = Math.floor(fx), iy = Math.floor(fy);
-        const jx = Math.min(ix + 1, sw - 1), jy = Math.min(iy + 1, sh - 1);
-        const ax = fx - ix, ay = fy - iy;
-        const i00 = (iy * sw + ix) * 3, i01 = (iy * sw + jx) * 3, i10 = (jy * sw + ix) * 3, i11 = (jy * sw + jx) * 3;
+        const ix = Math.floor(fx),
+          iy = Math.floor(fy);
+        const jx = Math.min(ix + 1, sw - 1),
+          jy = Math.min(iy + 1, sh - 1);
+        const ax = fx - ix,
+          ay = fy - iy;
+        const i00 = (iy * sw + ix) * 3,
+          i01 = (iy * sw + jx) * 3,
+          i10 = (jy * sw + ix) * 3,
+          i11 = (jy * sw + jx) * 3;
         for (let ch = 0; ch < 3; ch++) {
           const top = s[i00 + ch] + (s[i01 + ch] - s[i00 + ch]) * ax;
           const bot = s[i10 + ch] + (s[i11 + ch] - s[i10 + ch]) * ax;
@@ -109,7 +129,8 @@ export function convexHull(pts: readonly Point[]): Point[] {
   const p = [...pts].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (p.length < 3) return p;
   const cross = (o: Point, a: Point, b: Point) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: Point[] = [], upper: Point[] = [];
+  const lower: Point[] = [],
+    upper: Point[] = [];
   for (const q of p) {
     while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop();
     lower.push(q);
@@ -128,12 +149,14 @@ export function fillPolygon(poly: readonly Point[], width: number, height: numbe
   for (let y = 0; y < height; y++) {
     const xs: number[] = [];
     for (let i = 0; i < poly.length; i++) {
-      const [ax, ay] = poly[i], [bx, by] = poly[(i + 1) % poly.length];
+      const [ax, ay] = poly[i],
+        [bx, by] = poly[(i + 1) % poly.length];
       if ((ay <= y && by > y) || (by <= y && ay > y)) xs.push(ax + ((y - ay) / (by - ay)) * (bx - ax));
     }
     xs.sort((a, b) => a - b);
     for (let k = 0; k + 1 < xs.length; k += 2) {
-      const from = Math.max(0, Math.ceil(xs[k])), to = Math.min(width - 1, Math.floor(xs[k + 1]));
+      const from = Math.max(0, Math.ceil(xs[k])),
+        to = Math.min(width - 1, Math.floor(xs[k + 1]));
       for (let x = from; x <= to; x++) m[y * width + x] = 1;
     }
   }

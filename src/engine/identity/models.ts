@@ -29,14 +29,34 @@ const INSIGHTFACE_LICENCE = 'InsightFace pretrained weights: non-commercial rese
 
 /** inswapper_128: target [1,3,128,128] + source [1,512] -> [1,3,128,128]; `emap` initializer. */
 export const SWAPPER_CANDIDATES: readonly IdentityModelCandidate[] = [
-  { repo: 'ezioruan/inswapper_128.onnx', file: 'inswapper_128.onnx', size: '554 MB', licence: `${INSIGHTFACE_LICENCE} (no licence stated on the repository)` },
-  { repo: 'netrunner-exe/Insight-Swap-models-onnx', file: 'inswapper_128.fp16.onnx', size: '277 MB', licence: `${INSIGHTFACE_LICENCE} (fp16 conversion; no licence stated on the repository)` },
+  {
+    repo: 'ezioruan/inswapper_128.onnx',
+    file: 'inswapper_128.onnx',
+    size: '554 MB',
+    licence: `${INSIGHTFACE_LICENCE} (no licence stated on the repository)`,
+  },
+  {
+    repo: 'netrunner-exe/Insight-Swap-models-onnx',
+    file: 'inswapper_128.fp16.onnx',
+    size: '277 MB',
+    licence: `${INSIGHTFACE_LICENCE} (fp16 conversion; no licence stated on the repository)`,
+  },
 ];
 
 /** ArcFace R50 trained on WebFace600K (buffalo_l): [N,3,112,112] -> [N,512]. */
 export const RECOGNIZER_CANDIDATES: readonly IdentityModelCandidate[] = [
-  { repo: 'public-data/insightface', file: 'models/buffalo_l/w600k_r50.onnx', size: '174 MB', licence: `${INSIGHTFACE_LICENCE} (mirror of the buffalo_l pack)` },
-  { repo: 'bes-dev/roop', file: 'buffalo_l/w600k_r50.onnx', size: '174 MB', licence: `${INSIGHTFACE_LICENCE} (repository labelled Apache-2.0, weights are InsightFace's)` },
+  {
+    repo: 'public-data/insightface',
+    file: 'models/buffalo_l/w600k_r50.onnx',
+    size: '174 MB',
+    licence: `${INSIGHTFACE_LICENCE} (mirror of the buffalo_l pack)`,
+  },
+  {
+    repo: 'bes-dev/roop',
+    file: 'buffalo_l/w600k_r50.onnx',
+    size: '174 MB',
+    licence: `${INSIGHTFACE_LICENCE} (repository labelled Apache-2.0, weights are InsightFace's)`,
+  },
 ];
 
 /** Hand-copied files: `<modelsDir>/identity/<name>`. */
@@ -68,7 +88,11 @@ function isFile(p: string): boolean {
   }
 }
 
-async function locate(modelsDir: string, candidates: readonly IdentityModelCandidate[], localNames: readonly string[]): Promise<string | undefined> {
+async function locate(
+  modelsDir: string,
+  candidates: readonly IdentityModelCandidate[],
+  localNames: readonly string[],
+): Promise<string | undefined> {
   for (const c of candidates) {
     const dir = await findInstalledModel(modelsDir, c.repo);
     if (dir && isFile(join(dir, ...c.file.split('/')))) return join(dir, ...c.file.split('/'));
@@ -95,9 +119,17 @@ export async function identityModelsStatus(modelsDir: string): Promise<IdentityM
     commands.push(pullCommand(RECOGNIZER_CANDIDATES[0]));
   }
   if (missing.length === 0) {
-    return { ok: true, missing, message: `identity transfer models installed: swapper ${swapperPath}, recogniser ${recognizerPath}`, swapperPath, recognizerPath };
+    return {
+      ok: true,
+      missing,
+      message: `identity transfer models installed: swapper ${swapperPath}, recogniser ${recognizerPath}`,
+      swapperPath,
+      recognizerPath,
+    };
   }
-  const what = missing.map((m) => (m === 'swapper' ? 'the face swapper (inswapper_128)' : 'the ArcFace recogniser (buffalo_l w600k_r50)')).join(' and ');
+  const what = missing
+    .map((m) => (m === 'swapper' ? 'the face swapper (inswapper_128)' : 'the ArcFace recogniser (buffalo_l w600k_r50)'))
+    .join(' and ');
   return {
     ok: false,
     missing,

@@ -38,7 +38,10 @@ class PositionalReader {
   private buf = Buffer.alloc(0);
   private start = 0;
 
-  constructor(private readonly fh: FileHandle, readonly size: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
 
   private async ensure(pos: number, n: number): Promise<void> {
     if (pos >= this.start && pos + n <= this.start + this.buf.length) return;
@@ -113,13 +116,13 @@ function check(f: Field, end: number): Field {
 
 async function readTensorHeader(r: PositionalReader, start: number, end: number, index: number): Promise<InitializerInfo> {
   const info: InitializerInfo = { name: '', index, dims: [], dataType: 0, payload: null, external: false };
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const f = await readField(r, pos, end);
     pos = f.next;
     if (f.number === 1 && f.wire === 0) info.dims.push(f.varint);
     else if (f.number === 1 && f.wire === 2) {
       // packed dims
-      for (let q = f.start; q < f.next; ) {
+      for (let q = f.start; q < f.next;) {
         const [d, n] = await r.varint(q);
         info.dims.push(d);
         q = n;
@@ -140,11 +143,11 @@ export async function listInitializers(path: string): Promise<InitializerInfo[]>
     const size = (await fh.stat()).size;
     const r = new PositionalReader(fh, size);
     const out: InitializerInfo[] = [];
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const f = await readField(r, pos, size);
       pos = f.next;
       if (f.number !== 7 || f.wire !== 2) continue; // ModelProto.graph
-      for (let g = f.start; g < f.next; ) {
+      for (let g = f.start; g < f.next;) {
         const gf = await readField(r, g, f.next);
         g = gf.next;
         if (gf.number === 5 && gf.wire === 2) out.push(await readTensorHeader(r, gf.start, gf.next, out.length));
@@ -162,14 +165,17 @@ export async function readInitializer(path: string, info: InitializerInfo): Prom
   const bytesPer = BYTES_PER[info.dataType];
   if (!bytesPer) throw new Error(`initializer ${info.name} has data type ${info.dataType}, expected float32, float16 or double`);
   const count = info.dims.reduce((a, b) => a * b, 1);
-  if (count > MAX_INITIALIZER_ELEMENTS) throw new Error(`initializer ${info.name} has ${count} elements, more than the ${MAX_INITIALIZER_ELEMENTS} allowed`);
+  if (count > MAX_INITIALIZER_ELEMENTS)
+    throw new Error(`initializer ${info.name} has ${count} elements, more than the ${MAX_INITIALIZER_ELEMENTS} allowed`);
   if (!info.payload) {
     if (count === 0) return new Float32Array(0);
     throw new Error(`initializer ${info.name} carries no values`);
   }
   // Exporters write raw_data; float_data is accepted for float32 tensors, the only type it can hold.
-  if (info.payload.kind === 'float_data' && info.dataType !== FLOAT) throw new Error(`initializer ${info.name} stores type ${info.dataType} values in float_data`);
-  if (info.payload.length !== count * bytesPer) throw new Error(`initializer ${info.name}: ${info.payload.length} bytes of values for ${count} elements`);
+  if (info.payload.kind === 'float_data' && info.dataType !== FLOAT)
+    throw new Error(`initializer ${info.name} stores type ${info.dataType} values in float_data`);
+  if (info.payload.length !== count * bytesPer)
+    throw new Error(`initializer ${info.name}: ${info.payload.length} bytes of values for ${count} elements`);
   const fh = await open(path, 'r');
   let bytes: Buffer;
   try {

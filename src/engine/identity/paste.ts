@@ -36,7 +36,8 @@ export function featherMask(size: number): Float32Array {
  */
 export function matchColours(swapped: RgbImage, original: RgbImage, mask: Float32Array): RgbImage {
   const n = swapped.width * swapped.height;
-  if (original.width !== swapped.width || original.height !== swapped.height || mask.length !== n) throw new Error('matchColours: crop sizes differ');
+  if (original.width !== swapped.width || original.height !== swapped.height || mask.length !== n)
+    throw new Error('matchColours: crop sizes differ');
   const labS = new Float32Array(n * 3);
   const labO = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
@@ -44,7 +45,8 @@ export function matchColours(swapped: RgbImage, original: RgbImage, mask: Float3
     rgbToLab(original.data[i * 3], original.data[i * 3 + 1], original.data[i * 3 + 2], labO, i * 3);
   }
   const stats = (lab: Float32Array) => {
-    const mean = [0, 0, 0], sq = [0, 0, 0];
+    const mean = [0, 0, 0],
+      sq = [0, 0, 0];
     let w = 0;
     for (let i = 0; i < n; i++) {
       const k = mask[i];
@@ -61,7 +63,8 @@ export function matchColours(swapped: RgbImage, original: RgbImage, mask: Float3
       return { mu, sd: Math.sqrt(Math.max(0, sq[c] / w - mu * mu)) };
     });
   };
-  const s = stats(labS), o = stats(labO);
+  const s = stats(labS),
+    o = stats(labO);
   if (!s || !o) return swapped;
   const gain = s.map((sc, c) => (sc.sd < 1e-3 ? 1 : Math.min(MAX_STD_RATIO, Math.max(1 / MAX_STD_RATIO, o[c].sd / sc.sd))));
   const data = new Uint8Array(n * 3);
@@ -77,23 +80,37 @@ export function matchColours(swapped: RgbImage, original: RgbImage, mask: Float3
 /** The aligned crop's corners in image coordinates (the only pixels a paste can touch lie inside). */
 export function cropQuad(toCrop: Affine, size: number): Point[] {
   const inv = invertAffine(toCrop);
-  return ([[0, 0], [size - 1, 0], [size - 1, size - 1], [0, size - 1]] as Point[]).map((p) => applyAffine(inv, p));
+  return (
+    [
+      [0, 0],
+      [size - 1, 0],
+      [size - 1, size - 1],
+      [0, size - 1],
+    ] as Point[]
+  ).map((p) => applyAffine(inv, p));
 }
 
 function sample(img: RgbImage, u: number, v: number, c: number): number {
-  const x0 = Math.floor(u), y0 = Math.floor(v);
-  const x1 = Math.min(x0 + 1, img.width - 1), y1 = Math.min(y0 + 1, img.height - 1);
-  const ax = u - x0, ay = v - y0;
-  const d = img.data, w = img.width;
+  const x0 = Math.floor(u),
+    y0 = Math.floor(v);
+  const x1 = Math.min(x0 + 1, img.width - 1),
+    y1 = Math.min(y0 + 1, img.height - 1);
+  const ax = u - x0,
+    ay = v - y0;
+  const d = img.data,
+    w = img.width;
   const top = d[(y0 * w + x0) * 3 + c] + (d[(y0 * w + x1) * 3 + c] - d[(y0 * w + x0) * 3 + c]) * ax;
   const bottom = d[(y1 * w + x0) * 3 + c] + (d[(y1 * w + x1) * 3 + c] - d[(y1 * w + x0) * 3 + c]) * ax;
   return top + (bottom - top) * ay;
 }
 
 function sampleMask(mask: Float32Array, size: number, u: number, v: number): number {
-  const x0 = Math.floor(u), y0 = Math.floor(v);
-  const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
-  const ax = u - x0, ay = v - y0;
+  const x0 = Math.floor(u),
+    y0 = Math.floor(v);
+  const x1 = Math.min(x0 + 1, size - 1),
+    y1 = Math.min(y0 + 1, size - 1);
+  const ax = u - x0,
+    ay = v - y0;
   const top = mask[y0 * size + x0] + (mask[y0 * size + x1] - mask[y0 * size + x0]) * ax;
   const bottom = mask[y1 * size + x0] + (mask[y1 * size + x1] - mask[y1 * size + x0]) * ax;
   return top + (bottom - top) * ay;

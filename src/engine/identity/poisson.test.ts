@@ -9,7 +9,8 @@ function rect(w: number, h: number, x0: number, y0: number, x1: number, y1: numb
 
 describe('poisson', () => {
   it('harmonicFill reproduces a linear ramp (harmonic) from its border values', () => {
-    const w = 120, h = 100;
+    const w = 120,
+      h = 100;
     const m = rect(w, h, 11, 6, 100, 90);
     const v = new Float32Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (!m[y * w + x]) v[y * w + x] = 2 * x + 3 * y + 7;
@@ -20,9 +21,10 @@ describe('poisson', () => {
   });
 
   it('poissonBlend keeps the source gradients inside and meets the target on the border', () => {
-    const w = 64, h = 48;
+    const w = 64,
+      h = 48;
     const m = rect(w, h, 8, 8, 56, 40);
-    const source = new Float32Array(w * h).map((_, i) => 50 + 10 * Math.sin(i % w / 3));
+    const source = new Float32Array(w * h).map((_, i) => 50 + 10 * Math.sin((i % w) / 3));
     const target = new Float32Array(w * h).fill(120);
     const f = poissonBlend(source, target, m, w, h, { tolerance: 1e-7, maxIterations: 3000 });
     // Outside: the target exactly.
@@ -32,8 +34,13 @@ describe('poisson', () => {
       const d = (i: number) => f[i] - source[i];
       expect(Math.abs(4 * d(c) - d(c - 1) - d(c + 1) - d(c - w) - d(c + w))).toBeLessThan(0.01);
     }
-    let mean = 0, n = 0;
-    for (let i = 0; i < f.length; i++) if (m[i]) { mean += f[i]; n++; }
+    let mean = 0,
+      n = 0;
+    for (let i = 0; i < f.length; i++)
+      if (m[i]) {
+        mean += f[i];
+        n++;
+      }
     expect(mean / n).toBeGreaterThan(110);
     // Just inside the border the value is close to the target: no step.
     expect(Math.abs(f[8 * w + 32] - 120)).toBeLessThan(12);

@@ -25,13 +25,15 @@ export function harmonicFill(values: Float32Array, mask: Uint8Array, width: numb
   if (values.length !== width * height || mask.length !== width * height) throw new Error('harmonicFill: sizes differ');
   // Warm start: the same problem on a half-size grid, upsampled into the masked pixels.
   if (width >= 32 && height >= 32) {
-    const w2 = width >> 1, h2 = height >> 1;
+    const w2 = width >> 1,
+      h2 = height >> 1;
     const v2 = new Float32Array(w2 * h2);
     const m2 = new Uint8Array(w2 * h2);
     // A coarse pixel is unknown when any of its four children is; else it holds their mean.
     for (let y = 0; y < h2; y++) {
       for (let x = 0; x < w2; x++) {
-        let masked = false, sum = 0;
+        let masked = false,
+          sum = 0;
         for (let dy = 0; dy < 2; dy++) {
           for (let dx = 0; dx < 2; dx++) {
             const i = (2 * y + dy) * width + 2 * x + dx;
@@ -49,9 +51,14 @@ export function harmonicFill(values: Float32Array, mask: Uint8Array, width: numb
       for (let x = 0; x < width; x++) {
         const i = y * width + x;
         if (!mask[i]) continue;
-        const fx = Math.min(w2 - 1, Math.max(0, (x - 0.5) / 2)), fy = Math.min(h2 - 1, Math.max(0, (y - 0.5) / 2));
-        const x0 = Math.floor(fx), y0 = Math.floor(fy), x1 = Math.min(x0 + 1, w2 - 1), y1 = Math.min(y0 + 1, h2 - 1);
-        const ax = fx - x0, ay = fy - y0;
+        const fx = Math.min(w2 - 1, Math.max(0, (x - 0.5) / 2)),
+          fy = Math.min(h2 - 1, Math.max(0, (y - 0.5) / 2));
+        const x0 = Math.floor(fx),
+          y0 = Math.floor(fy),
+          x1 = Math.min(x0 + 1, w2 - 1),
+          y1 = Math.min(y0 + 1, h2 - 1);
+        const ax = fx - x0,
+          ay = fy - y0;
         const top = v2[y0 * w2 + x0] * (1 - ax) + v2[y0 * w2 + x1] * ax;
         const bot = v2[y1 * w2 + x0] * (1 - ax) + v2[y1 * w2 + x1] * ax;
         values[i] = top * (1 - ay) + bot * ay;
@@ -75,7 +82,8 @@ function conjugateGradient(values: Float32Array, mask: Uint8Array, width: number
   const x = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const i = idx[k];
-    const cx = i % width, cy = (i - cx) / width;
+    const cx = i % width,
+      cy = (i - cx) / width;
     if (cx === 0 || cy === 0 || cx === width - 1 || cy === height - 1) throw new Error('harmonicFill: masked pixel on the image border');
     const around = [i - 1, i + 1, i - width, i + width];
     let rhs = 0;
@@ -87,7 +95,9 @@ function conjugateGradient(values: Float32Array, mask: Uint8Array, width: number
     b[k] = rhs;
     x[k] = values[i];
   }
-  const r = new Float64Array(n), p = new Float64Array(n), ap = new Float64Array(n);
+  const r = new Float64Array(n),
+    p = new Float64Array(n),
+    ap = new Float64Array(n);
   const apply = (v: Float64Array, out: Float64Array) => {
     for (let k = 0; k < n; k++) {
       let s = 4 * v[k];
@@ -99,7 +109,8 @@ function conjugateGradient(values: Float32Array, mask: Uint8Array, width: number
     }
   };
   apply(x, ap);
-  let bb = 0, rr = 0;
+  let bb = 0,
+    rr = 0;
   for (let k = 0; k < n; k++) {
     r[k] = b[k] - ap[k];
     p[k] = r[k];
@@ -129,7 +140,14 @@ function conjugateGradient(values: Float32Array, mask: Uint8Array, width: number
  * Poisson blend of one channel: returns f with f's gradients = source's inside the mask and
  * f = target outside it. Both planes are width x height floats.
  */
-export function poissonBlend(source: Float32Array, target: Float32Array, mask: Uint8Array, width: number, height: number, opts?: HarmonicOptions): Float32Array {
+export function poissonBlend(
+  source: Float32Array,
+  target: Float32Array,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  opts?: HarmonicOptions,
+): Float32Array {
   const c = new Float32Array(width * height);
   for (let i = 0; i < c.length; i++) c[i] = mask[i] ? 0 : target[i] - source[i];
   harmonicFill(c, mask, width, height, opts);

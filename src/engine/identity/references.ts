@@ -54,7 +54,8 @@ function labAt(img: RgbImage, p: Point): [number, number, number] {
   const px = [0, 0, 0];
   for (let dy = -1; dy <= 1; dy++) {
     for (let dx = -1; dx <= 1; dx++) {
-      const x = Math.min(img.width - 1, Math.max(0, Math.round(p[0]) + dx)), y = Math.min(img.height - 1, Math.max(0, Math.round(p[1]) + dy));
+      const x = Math.min(img.width - 1, Math.max(0, Math.round(p[0]) + dx)),
+        y = Math.min(img.height - 1, Math.max(0, Math.round(p[1]) + dy));
       const o = (y * img.width + x) * 3;
       rgbToLab(img.data[o], img.data[o + 1], img.data[o + 2], px);
       for (let c = 0; c < 3; c++) acc[c] += px[c];
@@ -68,10 +69,12 @@ function labAt(img: RgbImage, p: Point): [number, number, number] {
 export function skinPoints(img: RgbImage, mesh: readonly Point[]): Uint8Array {
   const samples = SKIN_SAMPLES.map((i) => labAt(img, mesh[i]));
   const median = [0, 1, 2].map((c) => samples.map((s) => s[c]).sort((a, b) => a - b)[Math.floor(samples.length / 2)]);
-  return Uint8Array.from(mesh.map((p) => {
-    const [l, a, b] = labAt(img, p);
-    return Math.hypot(l - median[0], a - median[1], b - median[2]) <= SKIN_DISTANCE ? 1 : 0;
-  }));
+  return Uint8Array.from(
+    mesh.map((p) => {
+      const [l, a, b] = labAt(img, p);
+      return Math.hypot(l - median[0], a - median[1], b - median[2]) <= SKIN_DISTANCE ? 1 : 0;
+    }),
+  );
 }
 
 export function expressionOf(mesh: readonly MeshPoint[]): Expression {
@@ -87,7 +90,10 @@ export function meshPoints(mesh: readonly MeshPoint[]): Point[] {
 
 /** The bounding box of points: [x0, y0, x1, y1]. */
 export function bounds(pts: readonly Point[]): [number, number, number, number] {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const [x, y] of pts) {
     if (x < x0) x0 = x;
     if (y < y0) y0 = y;
@@ -101,15 +107,21 @@ export function bounds(pts: readonly Point[]): [number, number, number, number] 
 export async function referenceFromFace(index: number, img: RgbImage, face: DetectedFace): Promise<MeshReference> {
   const pts = meshPoints(face.mesh);
   const [bx0, by0, bx1, by1] = bounds(pts);
-  const mw = bx1 - bx0, mh = by1 - by0;
-  const left = Math.max(0, Math.floor(bx0 - MARGIN * mw)), top = Math.max(0, Math.floor(by0 - MARGIN * mh));
-  const right = Math.min(img.width, Math.ceil(bx1 + MARGIN * mw)), bottom = Math.min(img.height, Math.ceil(by1 + MARGIN * mh));
+  const mw = bx1 - bx0,
+    mh = by1 - by0;
+  const left = Math.max(0, Math.floor(bx0 - MARGIN * mw)),
+    top = Math.max(0, Math.floor(by0 - MARGIN * mh));
+  const right = Math.min(img.width, Math.ceil(bx1 + MARGIN * mw)),
+    bottom = Math.min(img.height, Math.ceil(by1 + MARGIN * mh));
   const scale = Math.min(1, REFERENCE_FACE_WIDTH / mw);
-  const w = Math.max(1, Math.round((right - left) * scale)), h = Math.max(1, Math.round((bottom - top) * scale));
-  const raw = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extract({ left, top, width: right - left, height: bottom - top });
+  const w = Math.max(1, Math.round((right - left) * scale)),
+    h = Math.max(1, Math.round((bottom - top) * scale));
+  const raw = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  }).extract({ left, top, width: right - left, height: bottom - top });
   const data = await (scale < 1 ? raw.resize(w, h, { fit: 'fill' }) : raw).raw().toBuffer();
-  const sx = w / (right - left), sy = h / (bottom - top);
+  const sx = w / (right - left),
+    sy = h / (bottom - top);
   const image = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h };
   // Pixel centres: x' + 0.5 = (x + 0.5 - left) * s.
   const mesh = pts.map(([x, y]) => [(x + 0.5 - left) * sx - 0.5, (y + 0.5 - top) * sy - 0.5] as Point);
@@ -142,7 +154,8 @@ export function referenceDistance(ref: Pick<MeshReference, 'pose' | 'expression'
 }
 
 export function chooseReference(refs: readonly MeshReference[], pose: Pose, expression: Expression): MeshReference | null {
-  let best: MeshReference | null = null, bestD = Infinity;
+  let best: MeshReference | null = null,
+    bestD = Infinity;
   for (const r of refs) {
     const d = referenceDistance(r, pose, expression);
     if (d < bestD) {

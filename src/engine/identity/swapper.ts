@@ -9,7 +9,15 @@
  */
 import type { RgbImage } from '../human/image-tensor.js';
 import { l2normalize } from '../face/vector.js';
-import { fixedDim, floatInput, loadOnnxModel, toFloat32, type ExecutionProviderName, type OnnxModel, type TensorInfo } from '../onnx/index.js';
+import {
+  fixedDim,
+  floatInput,
+  loadOnnxModel,
+  toFloat32,
+  type ExecutionProviderName,
+  type OnnxModel,
+  type TensorInfo,
+} from '../onnx/index.js';
 import { listInitializers, readInitializer } from './onnx-initializers.js';
 
 export interface SwapperModel {
@@ -45,7 +53,8 @@ async function findEmap(path: string, sourceDims: number): Promise<SwapperModel[
   const last = inits[inits.length - 1];
   const pick = named ?? (last && last.dims.length === 2 && last.dims[1] === sourceDims && last.dims[0] === sourceDims ? last : undefined);
   if (!pick) return null;
-  if (pick.dims.length !== 2 || pick.dims[1] !== sourceDims) throw new Error(`${path}: emap is [${pick.dims.join(',')}], expected [E,${sourceDims}]`);
+  if (pick.dims.length !== 2 || pick.dims[1] !== sourceDims)
+    throw new Error(`${path}: emap is [${pick.dims.join(',')}], expected [E,${sourceDims}]`);
   return { rows: pick.dims[0], cols: pick.dims[1], values: await readInitializer(path, pick), from: named ? 'named' : 'last-initializer' };
 }
 

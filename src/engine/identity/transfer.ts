@@ -54,7 +54,11 @@ function isPng(bytes: Buffer): boolean {
 }
 
 export async function encodePng(img: RgbImage): Promise<Buffer> {
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
+    .png()
+    .toBuffer();
 }
 
 /** The input unchanged: the same bytes when already PNG, else its pixels as PNG. */
@@ -67,8 +71,11 @@ export async function unchanged(bytes: Buffer, decoded?: RgbImage): Promise<Buff
 export async function detectFacesScaled(img: RgbImage): Promise<DetectedFace[]> {
   const scale = Math.max(img.width, img.height) / DETECT_MAX_SIDE;
   if (scale <= 1) return detectFaces(img);
-  const w = Math.round(img.width / scale), h = Math.round(img.height / scale);
-  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+  const w = Math.round(img.width / scale),
+    h = Math.round(img.height / scale);
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  })
     .resize(w, h, { fit: 'fill' })
     .raw()
     .toBuffer();
@@ -87,15 +94,20 @@ export async function facesToSwap(img: RgbImage): Promise<Point[][]> {
   const scale = Math.max(img.width, img.height) / DETECT_MAX_SIDE;
   let probe = img;
   if (scale > 1) {
-    const w = Math.round(img.width / scale), h = Math.round(img.height / scale);
-    const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+    const w = Math.round(img.width / scale),
+      h = Math.round(img.height / scale);
+    const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+      raw: { width: img.width, height: img.height, channels: 3 },
+    })
       .resize(w, h, { fit: 'fill' })
       .raw()
       .toBuffer();
     probe = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: w, height: h };
   }
   const s = img.width / probe.width;
-  return (await detectFaces(probe)).filter((f) => f.box[2] * s >= MIN_SWAP_FACE).map((f) => f.fivePoints.map(([x, y]) => [x * s, y * s] as Point));
+  return (await detectFaces(probe))
+    .filter((f) => f.box[2] * s >= MIN_SWAP_FACE)
+    .map((f) => f.fivePoints.map(([x, y]) => [x * s, y * s] as Point));
 }
 
 export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promise<IdentityTransfer> {
@@ -126,10 +138,16 @@ export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promi
 
   function checkInputs(sourceEmbedding: Float32Array, strength: number): void {
     if (!(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be between 0 and 1, got ${strength}`);
-    if (sourceEmbedding.length !== arcface.dims) throw new Error(`source embedding has ${sourceEmbedding.length} values, expected ${arcface.dims}`);
+    if (sourceEmbedding.length !== arcface.dims)
+      throw new Error(`source embedding has ${sourceEmbedding.length} values, expected ${arcface.dims}`);
   }
 
-  async function applyToFaces(img: RgbImage, faces: readonly (readonly Point[])[], sourceEmbedding: Float32Array, strength: number): Promise<RgbImage> {
+  async function applyToFaces(
+    img: RgbImage,
+    faces: readonly (readonly Point[])[],
+    sourceEmbedding: Float32Array,
+    strength: number,
+  ): Promise<RgbImage> {
     checkInputs(sourceEmbedding, strength);
     const out: RgbImage = { data: new Uint8Array(img.data), width: img.width, height: img.height };
     if (strength === 0 || faces.length === 0) return out;
@@ -171,7 +189,8 @@ export async function loadIdentityTransfer(opts: IdentityTransferOptions): Promi
 
     async scoreArcFace(image, sourceEmbedding) {
       let best = 0;
-      for (const f of await detectFacesScaled(image)) best = Math.max(best, cosine(await arcface.embedFace(image, f.fivePoints), sourceEmbedding));
+      for (const f of await detectFacesScaled(image))
+        best = Math.max(best, cosine(await arcface.embedFace(image, f.fivePoints), sourceEmbedding));
       return best;
     },
 

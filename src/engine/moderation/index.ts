@@ -53,7 +53,14 @@ export function nsfwClassifier(opts: ClassifierOptions = {}): ContentClassifier 
     async classifyImage(bytes) {
       const m = await model();
       // The model squashes any image to its square input; resizing here costs less than in tf.
-      const data = await sharp(bytes, { limitInputPixels: maxPixels }).rotate().flatten({ background: '#000000' }).resize(m.size, m.size, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
+      const data = await sharp(bytes, { limitInputPixels: maxPixels })
+        .rotate()
+        .flatten({ background: '#000000' })
+        .resize(m.size, m.size, { fit: 'fill' })
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer();
       return serial(() => m.classify({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), size: m.size }));
     },
     async classifyVideo(bytes) {

@@ -12,6 +12,7 @@ export const DEFAULT_NSFW_MODEL: NsfwModelName = 'MobileNetV2Mid';
 /** Reads OPENSOUL_MODERATION_MODEL. */
 export function nsfwModelName(value: string | undefined): NsfwModelName {
   if (value === undefined || value === '') return DEFAULT_NSFW_MODEL;
-  if (!(NSFW_MODEL_NAMES as string[]).includes(value)) throw new Error(`OPENSOUL_MODERATION_MODEL must be one of ${NSFW_MODEL_NAMES.join(', ')}, got "${value.slice(0, 40)}"`);
+  if (!(NSFW_MODEL_NAMES as string[]).includes(value))
+    throw new Error(`OPENSOUL_MODERATION_MODEL must be one of ${NSFW_MODEL_NAMES.join(', ')}, got "${value.slice(0, 40)}"`);
   return value as NsfwModelName;
 }

@@ -12,7 +12,9 @@ import { astronautPng, lineDrawing } from '../../../test/helpers/drawings.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const astronaut = astronautPng();
-const photos = ['o-detect3.jpg', 'o-detect4.jpg', 'o-tile-1g.jpg'].map((f) => fs.readFileSync(path.join(root, 'test/fixtures/faces/people', f)));
+const photos = ['o-detect3.jpg', 'o-detect4.jpg', 'o-tile-1g.jpg'].map((f) =>
+  fs.readFileSync(path.join(root, 'test/fixtures/faces/people', f)),
+);
 
 const drawnAstronaut = () => lineDrawing(astronaut);
 
@@ -23,7 +25,25 @@ function clipOf(stills: Buffer[], each: number): Buffer {
     stills.forEach((b, i) => fs.writeFileSync(path.join(dir, `s${i}.png`), b));
     const list = stills.map((_, i) => `file 's${i}.png'\nduration ${each / 24}`).join('\n') + `\nfile 's${stills.length - 1}.png'\n`;
     fs.writeFileSync(path.join(dir, 'list.txt'), list);
-    execFileSync(ffmpegPath(), ['-v', 'error', '-f', 'concat', '-safe', '0', '-i', path.join(dir, 'list.txt'), '-vf', 'scale=256:256,fps=24', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-frames:v', String(stills.length * each), path.join(dir, 'out.mp4')]);
+    execFileSync(ffmpegPath(), [
+      '-v',
+      'error',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      path.join(dir, 'list.txt'),
+      '-vf',
+      'scale=256:256,fps=24',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-frames:v',
+      String(stills.length * each),
+      path.join(dir, 'out.mp4'),
+    ]);
     return fs.readFileSync(path.join(dir, 'out.mp4'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -69,7 +69,8 @@ export async function loadNsfwModel(name: NsfwModelName): Promise<NsfwModel> {
     name,
     size: spec.size,
     async classify(input) {
-      if (input.size !== spec.size || input.data.length !== spec.size * spec.size * 3) throw new Error(`${name} takes ${spec.size}x${spec.size} RGB`);
+      if (input.size !== spec.size || input.data.length !== spec.size * spec.size * 3)
+        throw new Error(`${name} takes ${spec.size}x${spec.size} RGB`);
       const pixels = tf.tensor3d(input.data, [spec.size, spec.size, 3], 'int32');
       try {
         // topk = every class, so each score is reported, not just the winners.

@@ -20,7 +20,11 @@ export function sampleIndexes(frames: number, count: number): number[] {
 
 /** Video frames in the video's stream, counted from its packets (a stream copy, nothing decoded). */
 async function countFrames(file: string): Promise<number> {
-  const { stderr } = await run(ffmpegPath(), ['-hide_banner', '-nostats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-', '-progress', 'pipe:2'], { maxBuffer: MAX_OUTPUT, encoding: 'utf8' });
+  const { stderr } = await run(
+    ffmpegPath(),
+    ['-hide_banner', '-nostats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-', '-progress', 'pipe:2'],
+    { maxBuffer: MAX_OUTPUT, encoding: 'utf8' },
+  );
   const counts = [...stderr.matchAll(/^frame=(\d+)/gm)].map((m) => Number(m[1]));
   if (!counts.length) throw new Error('ffmpeg reported no video frames');
   return counts[counts.length - 1];
@@ -41,12 +45,29 @@ export async function sampleVideoFrames(video: Buffer, size: number, count = 3):
     const select = picks.map((i) => `eq(n\\,${i})`).join('+');
     const { stdout } = await run(
       ffmpegPath(),
-      ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `select='${select}',scale=${size}:${size}:flags=bilinear`, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      [
+        '-v',
+        'error',
+        '-i',
+        file,
+        '-map',
+        '0:v:0',
+        '-vf',
+        `select='${select}',scale=${size}:${size}:flags=bilinear`,
+        '-vsync',
+        '0',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ],
       { maxBuffer: MAX_OUTPUT, encoding: 'buffer' },
     );
     const frameBytes = size * size * 3;
     const frames: Uint8Array[] = [];
-    for (let off = 0; off + frameBytes <= stdout.length; off += frameBytes) frames.push(new Uint8Array(stdout.buffer, stdout.byteOffset + off, frameBytes));
+    for (let off = 0; off + frameBytes <= stdout.length; off += frameBytes)
+      frames.push(new Uint8Array(stdout.buffer, stdout.byteOffset + off, frameBytes));
     if (!frames.length) throw new Error('ffmpeg decoded no frames from the video');
     return frames;
   } finally {

@@ -29,7 +29,10 @@ export function onnxRuntimeBinDir(): string {
 
 /** The CUDA provider library onnxruntime-node loads for `cuda` (skipped at npm install unless approved). */
 export function cudaProviderLibrary(): string {
-  return path.join(onnxRuntimeBinDir(), process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
+  return path.join(
+    onnxRuntimeBinDir(),
+    process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+  );
 }
 
 export function cudaProviderInstalled(): boolean {
@@ -61,7 +64,10 @@ export function providerChain(requested: ExecutionProviderName, deviceId = 0): A
 export function cudaFailure(err: unknown): ExecutionProviderError {
   const first = String((err as Error)?.message ?? err).split('\n')[0];
   if (!cudaPlatformSupported()) {
-    return new ExecutionProviderError(`OPENSOUL_EXECUTION_PROVIDER=cuda: onnxruntime-node has no CUDA provider for ${process.platform}/${process.arch}`, 'unset it to run on the CPU');
+    return new ExecutionProviderError(
+      `OPENSOUL_EXECUTION_PROVIDER=cuda: onnxruntime-node has no CUDA provider for ${process.platform}/${process.arch}`,
+      'unset it to run on the CPU',
+    );
   }
   if (!cudaProviderInstalled()) {
     return new ExecutionProviderError(

@@ -25,7 +25,12 @@ export function floatInput(info: TensorInfo, data: Float32Array, dims: readonly 
 export function idsInput(info: TensorInfo, ids: Int32Array, dims: readonly number[]): Tensor {
   checkSize(ids.length, dims);
   if (info.dtype === 'int32') return new Tensor('int32', ids, dims);
-  if (info.dtype === 'int64') return new Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), dims);
+  if (info.dtype === 'int64')
+    return new Tensor(
+      'int64',
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      dims,
+    );
   throw new Error(`input ${info.name} is ${info.dtype}, expected int32 or int64 token ids`);
 }
 

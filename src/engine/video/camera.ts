@@ -74,7 +74,12 @@ export class CameraPath {
           if (!amplitude) continue;
           // One noise stream per axis, so a shake moves x and y independently.
           const rng = streamFor(seed, `shake:${preset.id}:${mi}:${ti}:${axis}`);
-          this.axes.push({ axis, amplitude: amplitude * strength, value: shapeFn(track.shape, durationS, rng), blur: track.motionBlur ?? 0 });
+          this.axes.push({
+            axis,
+            amplitude: amplitude * strength,
+            value: shapeFn(track.shape, durationS, rng),
+            blur: track.motionBlur ?? 0,
+          });
         }
       });
     });
@@ -171,7 +176,12 @@ export function coverNeeded(m: LayerMove, width: number, height: number): number
   const cos = Math.cos(m.rotation);
   const sin = Math.sin(m.rotation);
   let need = 0;
-  for (const [cx, cy] of [[-1, -1], [1, -1], [-1, 1], [1, 1]]) {
+  for (const [cx, cy] of [
+    [-1, -1],
+    [1, -1],
+    [-1, 1],
+    [1, 1],
+  ]) {
     const px = (cx * width) / 2 - m.dx;
     const py = (cy * height) / 2 - m.dy;
     const ux = cos * px + sin * py;

@@ -52,7 +52,13 @@ let filters: Promise<Set<string>> | null = null;
 /** The filter names this ffmpeg has (asked once per process). */
 export function ffmpegFilters(): Promise<Set<string>> {
   filters ??= promisify(execFile)(ffmpegPath(), ['-hide_banner', '-filters'], { maxBuffer: 4 << 20 }).then(
-    ({ stdout }) => new Set(stdout.split('\n').map((l) => /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(l)?.[1]).filter((n): n is string => !!n)),
+    ({ stdout }) =>
+      new Set(
+        stdout
+          .split('\n')
+          .map((l) => /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(l)?.[1])
+          .filter((n): n is string => !!n),
+      ),
     () => new Set<string>(),
   );
   return filters;
@@ -70,7 +76,10 @@ export async function captionPng(width: number, height: number, text: string): P
   const boxW = Math.round(width * 0.9);
   const top = Math.round(height * 0.72);
   const rows = lines
-    .map((l, i) => `<text x="50%" y="${top + fontSize * 1.25 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`)
+    .map(
+      (l, i) =>
+        `<text x="50%" y="${top + fontSize * 1.25 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${(width - boxW) / 2}" y="${top}" rx="${fontSize / 2}" width="${boxW}" height="${boxH}" fill="#000000" fill-opacity="0.55"/>${rows}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
@@ -117,10 +126,49 @@ export async function concatClips(req: ConcatRequest): Promise<ConcatResult> {
     const ps = req.previewShortSide;
     const [pw, ph] = req.width <= req.height ? [ps, even((ps * req.height) / req.width)] : [even((ps * req.width) / req.height), ps];
     g.push(`[joined]split=2[main][p]`, `[p]scale=${pw}:${ph}:flags=area[prev]`);
-    const x264 = (crf: number) => ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-profile:v', 'high', '-r', String(req.fps), '-movflags', '+faststart', '-map_metadata', '-1', '-f', 'mp4'];
+    const x264 = (crf: number) => [
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      String(crf),
+      '-pix_fmt',
+      'yuv420p',
+      '-profile:v',
+      'high',
+      '-r',
+      String(req.fps),
+      '-movflags',
+      '+faststart',
+      '-map_metadata',
+      '-1',
+      '-f',
+      'mp4',
+    ];
     const mainPath = path.join(dir, 'series.mp4');
     const prevPath = path.join(dir, 'preview.mp4');
-    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-progress', 'pipe:1', ...inputs, '-filter_complex', g.join(';'), '-map', '[main]', ...x264(21), '-y', mainPath, '-map', '[prev]', ...x264(27), '-y', prevPath];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-progress',
+      'pipe:1',
+      ...inputs,
+      '-filter_complex',
+      g.join(';'),
+      '-map',
+      '[main]',
+      ...x264(21),
+      '-y',
+      mainPath,
+      '-map',
+      '[prev]',
+      ...x264(27),
+      '-y',
+      prevPath,
+    ];
     await run(args, totalS, req);
     return {
       video: await readFile(mainPath),
@@ -128,7 +176,11 @@ export async function concatClips(req: ConcatRequest): Promise<ConcatResult> {
       durationS: totalS,
       transitions: xfade
         ? { kind: 'xfade', names }
-        : { kind: 'fade_through_black', names: [], ...(n > 1 ? { fallback_reason: `this ffmpeg (${ffmpegPath()}) has no xfade filter` } : {}) },
+        : {
+            kind: 'fade_through_black',
+            names: [],
+            ...(n > 1 ? { fallback_reason: `this ffmpeg (${ffmpegPath()}) has no xfade filter` } : {}),
+          },
       captions: 'overlay_png',
     };
   } finally {
@@ -154,7 +206,8 @@ function run(args: string[], totalS: number, req: ConcatRequest): Promise<void> 
     child.once('close', (code) => {
       req.signal?.removeEventListener('abort', onAbort);
       if (req.signal?.aborted) reject(abortError(req.signal));
-      else if (code !== 0) reject(new Error(`ffmpeg concat failed with exit code ${code}: ${stderr.trim().split('\n').slice(-4).join(' | ')}`));
+      else if (code !== 0)
+        reject(new Error(`ffmpeg concat failed with exit code ${code}: ${stderr.trim().split('\n').slice(-4).join(' | ')}`));
       else resolve();
     });
   });

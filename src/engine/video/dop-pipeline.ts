@@ -4,13 +4,7 @@
  */
 import sharp from 'sharp';
 import type { EffectKind } from '../../domain/motions.js';
-import {
-  BACKGROUND_NEARNESS,
-  CameraPath,
-  clipCoverScale,
-  clipMaxScale,
-  MAX_COVER_SCALE,
-} from './camera.js';
+import { BACKGROUND_NEARNESS, CameraPath, clipCoverScale, clipMaxScale, MAX_COVER_SCALE } from './camera.js';
 import { createEffect, EFFECT_ORDER } from './effects/index.js';
 import { abortError, encodeFrames, type VideoSettings } from './encoder.js';
 import { loadRgbx, outputSizeFor, probeImage } from './image-input.js';
@@ -139,10 +133,7 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
       // Keep more source detail when the camera magnifies, up to what the input really has.
       const inputDetail = Math.max(1, Math.min(probe.width / width, probe.height / height));
       const over = Math.min(MAX_COVER_SCALE, maxScale, inputDetail);
-      const source =
-        over >= MIN_OVERSAMPLE
-          ? await loadRgbx(job.image, Math.round(width * over), Math.round(height * over))
-          : base;
+      const source = over >= MIN_OVERSAMPLE ? await loadRgbx(job.image, Math.round(width * over), Math.round(height * over)) : base;
       if (matte) {
         mode = { kind: 'parallax', layers: buildLayers(source, matte), cover };
         matteName = matte.source;
@@ -186,7 +177,10 @@ export async function renderClip(job: ClipJob): Promise<ClipResult> {
 
   let poster: Buffer | null = null;
   if (job.poster && firstFrame) {
-    poster = await sharp(firstFrame, { raw: { width, height, channels: 4 } }).removeAlpha().jpeg({ quality: 88 }).toBuffer();
+    poster = await sharp(firstFrame, { raw: { width, height, channels: 4 } })
+      .removeAlpha()
+      .jpeg({ quality: 88 })
+      .toBuffer();
   }
   return {
     video: encoded.video,

@@ -62,7 +62,11 @@ function x264Args(s: Omit<VideoSettings, 'width' | 'height'>, fps: number, frame
   ];
 }
 
-export async function encodeFrames(job: EncodeJob, source: FrameSource, onFrame?: (done: number, total: number) => void): Promise<EncodeResult> {
+export async function encodeFrames(
+  job: EncodeJob,
+  source: FrameSource,
+  onFrame?: (done: number, total: number) => void,
+): Promise<EncodeResult> {
   const { width, height, fps, frames, signal } = job;
   if (signal?.aborted) throw abortError(signal);
   const dir = await mkdtemp(path.join(tmpdir(), 'opensoul-dop-'));
@@ -105,7 +109,10 @@ export async function encodeFrames(job: EncodeJob, source: FrameSource, onFrame?
   try {
     const frameBytes = width * height * 4;
     let dead = false;
-    exited.then(() => (dead = true), () => (dead = true));
+    exited.then(
+      () => (dead = true),
+      () => (dead = true),
+    );
     for (let i = 0; i < frames; i++) {
       if (aborted || signal?.aborted) throw abortError(signal!);
       if (dead) break;

@@ -380,7 +380,15 @@ interface Explained {
   quality: Float32Array;
 }
 
-function explain(sa: Float32Array, sb: Float32Array, w: number, h: number, f: FlowField, back: FlowField | null, tmp: Float32Array): Explained {
+function explain(
+  sa: Float32Array,
+  sb: Float32Array,
+  w: number,
+  h: number,
+  f: FlowField,
+  back: FlowField | null,
+  tmp: Float32Array,
+): Explained {
   const n = w * h;
   const judged = new Float32Array(n);
   const e0 = new Float32Array(n);
@@ -433,7 +441,13 @@ function explain(sa: Float32Array, sb: Float32Array, w: number, h: number, f: Fl
  * Pixels carried out of the frame cannot be judged; the picture-wide share stands in for them.
  * `back` is the flow from b to a, for the forward-backward check.
  */
-export function dampUnreliable(a: Grey, b: Grey, f: FlowField, back: FlowField, radius = Math.max(2, Math.round(Math.min(a.width, a.height) / 12))): FlowField {
+export function dampUnreliable(
+  a: Grey,
+  b: Grey,
+  f: FlowField,
+  back: FlowField,
+  radius = Math.max(2, Math.round(Math.min(a.width, a.height) / 12)),
+): FlowField {
   const { width: w, height: h } = a;
   const n = w * h;
   const tmp = new Float32Array(n);

@@ -85,7 +85,8 @@ export async function renderDop(req: DopRequest): Promise<DopResult> {
   const hasEnd = req.endImage !== undefined && req.endImage !== null;
   if (hasEnd && (!Buffer.isBuffer(req.endImage) || req.endImage.length === 0)) throw new DopInputError('end image is empty');
   const durationS = req.durationS ?? DOP_DURATION_S;
-  if (!(CLIP_DURATIONS_S as readonly number[]).includes(durationS)) throw new DopInputError(`duration must be 5 or 10 seconds; got ${JSON.stringify(req.durationS)}`);
+  if (!(CLIP_DURATIONS_S as readonly number[]).includes(durationS))
+    throw new DopInputError(`duration must be 5 or 10 seconds; got ${JSON.stringify(req.durationS)}`);
   const chosen = chooseMotions(req.motions, req.prompt ?? '', hasEnd);
   const clip = await renderClip({
     image: req.image,

@@ -123,7 +123,17 @@ export function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8
       if (Math.min(dist[i], last - i) <= r) set(i);
     }
   };
-  for (let y = 0; y < h; y++) pass((x) => mask[y * w + x], (x) => (tmp[y * w + x] = 1), w);
-  for (let x = 0; x < w; x++) pass((y) => tmp[y * w + x], (y) => (out[y * w + x] = 1), h);
+  for (let y = 0; y < h; y++)
+    pass(
+      (x) => mask[y * w + x],
+      (x) => (tmp[y * w + x] = 1),
+      w,
+    );
+  for (let x = 0; x < w; x++)
+    pass(
+      (y) => tmp[y * w + x],
+      (y) => (out[y * w + x] = 1),
+      h,
+    );
   return out;
 }

@@ -2,13 +2,7 @@
  * Which motions a request renders: the ones it names (validated), else camera words from the
  * prompt, else the default push-in; plus the rules that tie end frames to transitions.
  */
-import {
-  DEFAULT_MOTION,
-  DEFAULT_TRANSITION_ID,
-  findMotion,
-  pickMotionsFromPrompt,
-  type MotionPreset,
-} from '../../domain/motions.js';
+import { DEFAULT_MOTION, DEFAULT_TRANSITION_ID, findMotion, pickMotionsFromPrompt, type MotionPreset } from '../../domain/motions.js';
 import type { WeightedMotion } from './camera.js';
 import { DopInputError } from './errors.js';
 
@@ -64,7 +58,9 @@ export function chooseMotions(requested: unknown, prompt: string, hasEndImage: b
       );
     }
     if (!hasEndImage && transitions.length > 0) {
-      throw new DopInputError(`motion ${describe(transitions[0].preset)} is a start-end-frame transition and needs an end image (input_images_end)`);
+      throw new DopInputError(
+        `motion ${describe(transitions[0].preset)} is a start-end-frame transition and needs an end image (input_images_end)`,
+      );
     }
   } else {
     const picked = pickMotionsFromPrompt(prompt).map((c) => ({ preset: findMotion(c.id)!, strength: c.strength }));
@@ -83,7 +79,9 @@ export function chooseMotions(requested: unknown, prompt: string, hasEndImage: b
   }
   const transitions = motions.filter((m) => m.preset.startEndFrame);
   if (transitions.length > 1) {
-    throw new DopInputError(`only one start-end-frame transition can be used at a time; got ${transitions.map((t) => describe(t.preset)).join(', ')}`);
+    throw new DopInputError(
+      `only one start-end-frame transition can be used at a time; got ${transitions.map((t) => describe(t.preset)).join(', ')}`,
+    );
   }
   return { motions, transition: transitions[0] ?? null, origin };
 }

@@ -27,7 +27,10 @@ let engineDigest: Promise<string> | null = null;
 
 /** Hash of the renderer's source files (see sourceDigest), part of every preview's version. */
 function rendererDigest(): Promise<string> {
-  engineDigest ??= sourceDigest(ENGINE_DIR, SHARED_MODULES.map((m) => path.join('..', m))).catch((err) => {
+  engineDigest ??= sourceDigest(
+    ENGINE_DIR,
+    SHARED_MODULES.map((m) => path.join('..', m)),
+  ).catch((err) => {
     engineDigest = null;
     throw err;
   });
@@ -77,7 +80,13 @@ function previewVersion(preset: MotionPreset, sampleDigest: string, engine: stri
     renderer: engine,
     sample: sampleDigest,
     // What the renderer reads of the motion (the id seeds its shakes); not names or keywords.
-    motion: { id: preset.id, camera: preset.camera, effects: preset.effects, transition: preset.transition ?? null, startEndFrame: preset.startEndFrame },
+    motion: {
+      id: preset.id,
+      camera: preset.camera,
+      effects: preset.effects,
+      transition: preset.transition ?? null,
+      startEndFrame: preset.startEndFrame,
+    },
     shortSide: MOTION_PREVIEW_SHORT_SIDE,
     seed: PREVIEW_SEED,
     encoding: PREVIEW_ENCODING,

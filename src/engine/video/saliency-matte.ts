@@ -18,7 +18,7 @@ function srgbToLinear(v: number): number {
 function toLab(img: RgbImage): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(n * 3);
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
   for (let i = 0; i < n; i++) {
     const r = srgbToLinear(img.data[i * 3]);
     const g = srgbToLinear(img.data[i * 3 + 1]);

@@ -162,7 +162,12 @@ export function destinationBox(box: PremulLayer['box'], m: Affine, dw: number, d
   let y0 = Infinity;
   let x1 = -Infinity;
   let y1 = -Infinity;
-  for (const [px, py] of [[box.x0 - 1, box.y0 - 1], [box.x1 + 1, box.y0 - 1], [box.x0 - 1, box.y1 + 1], [box.x1 + 1, box.y1 + 1]]) {
+  for (const [px, py] of [
+    [box.x0 - 1, box.y0 - 1],
+    [box.x1 + 1, box.y0 - 1],
+    [box.x0 - 1, box.y1 + 1],
+    [box.x1 + 1, box.y1 + 1],
+  ]) {
     const x = inv.a * px + inv.b * py + inv.c;
     const y = inv.d * px + inv.e * py + inv.f;
     x0 = Math.min(x0, x);

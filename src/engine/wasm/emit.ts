@@ -115,14 +115,11 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const types = spec.funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const funcIndices = spec.funcs.map((_, i) => uleb(i));
   const memories = [[0x00, ...uleb(spec.memory.minPages)]]; // limits: min only
-  const exports = [
-    ...spec.funcs.map((f, i) => [...utf8Name(f.name), 0x00, ...uleb(i)]),
-    [...utf8Name(spec.memory.name), 0x02, 0x00],
-  ];
+  const exports = [...spec.funcs.map((f, i) => [...utf8Name(f.name), 0x00, ...uleb(i)]), [...utf8Name(spec.memory.name), 0x02, 0x00]];
   const bodies = spec.funcs.map((f) => {
     // Locals are declared as runs of (count, type).
     const runs: number[][] = [];
-    for (let i = 0; i < f.locals.length; ) {
+    for (let i = 0; i < f.locals.length;) {
       let j = i;
       while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
       runs.push([...uleb(j - i), f.locals[i]]);
@@ -132,8 +129,14 @@ export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
     return [...uleb(code.length), ...code];
   });
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, // \0asm
-    0x01, 0x00, 0x00, 0x00, // version 1
+    0x00,
+    0x61,
+    0x73,
+    0x6d, // \0asm
+    0x01,
+    0x00,
+    0x00,
+    0x00, // version 1
     ...section(1, vec(types)),
     ...section(3, vec(funcIndices)),
     ...section(5, vec(memories)),

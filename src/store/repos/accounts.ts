@@ -18,7 +18,15 @@ export function accountsRepo(db: Db) {
     insertKey(k: { id: string; accountId: string; name: string; secretHash: string }) {
       return db
         .insertInto('api_keys')
-        .values({ id: k.id, account_id: k.accountId, name: k.name, secret_hash: k.secretHash, created_at: nowIso(), revoked_at: null, last_used_at: null })
+        .values({
+          id: k.id,
+          account_id: k.accountId,
+          name: k.name,
+          secret_hash: k.secretHash,
+          created_at: nowIso(),
+          revoked_at: null,
+          last_used_at: null,
+        })
         .execute();
     },
     findKey(id: string) {
@@ -28,12 +36,25 @@ export function accountsRepo(db: Db) {
       return db
         .selectFrom('api_keys')
         .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
-        .select(['api_keys.id', 'api_keys.name', 'api_keys.account_id', 'api_keys.created_at', 'api_keys.revoked_at', 'api_keys.last_used_at', 'accounts.balance_milli'])
+        .select([
+          'api_keys.id',
+          'api_keys.name',
+          'api_keys.account_id',
+          'api_keys.created_at',
+          'api_keys.revoked_at',
+          'api_keys.last_used_at',
+          'accounts.balance_milli',
+        ])
         .orderBy('api_keys.created_at')
         .execute();
     },
     async revokeKey(id: string): Promise<boolean> {
-      const r = await db.updateTable('api_keys').set({ revoked_at: nowIso() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('api_keys')
+        .set({ revoked_at: nowIso() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
   };

@@ -48,15 +48,32 @@ export function charactersRepo(db: Db) {
       return !!(await db.selectFrom('characters').select('id').where('id', '=', id).executeTakeFirst());
     },
     media(id: string) {
-      return db.selectFrom('character_media').select(['id', 'media_key', 'face_crop_key', 'accepted', 'idx']).where('character_id', '=', id).orderBy('idx').execute();
+      return db
+        .selectFrom('character_media')
+        .select(['id', 'media_key', 'face_crop_key', 'accepted', 'idx'])
+        .where('character_id', '=', id)
+        .orderBy('idx')
+        .execute();
     },
     async count(accountId: string): Promise<number> {
-      const row = await db.selectFrom('characters').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('characters')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     /** Newest first. */
     page(accountId: string, limit: number, offset: number) {
-      return db.selectFrom('characters').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+      return db
+        .selectFrom('characters')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(limit)
+        .offset(offset)
+        .execute();
     },
     /**
      * Deletes the character and its photo rows in one transaction; the blob keys they named, or
@@ -65,9 +82,18 @@ export function charactersRepo(db: Db) {
      */
     deleteWithMedia(id: string, accountId: string): Promise<string[] | null> {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.deleteFrom('characters').where('id', '=', id).where('account_id', '=', accountId).returning('thumbnail_key').executeTakeFirst();
+        const row = await trx
+          .deleteFrom('characters')
+          .where('id', '=', id)
+          .where('account_id', '=', accountId)
+          .returning('thumbnail_key')
+          .executeTakeFirst();
         if (!row) return null;
-        const media = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
+        const media = await trx
+          .deleteFrom('character_media')
+          .where('character_id', '=', id)
+          .returning(['media_key', 'face_crop_key'])
+          .execute();
         return keysOf(row.thumbnail_key, media);
       });
     },
@@ -80,14 +106,28 @@ export function charactersRepo(db: Db) {
       return !!(await lockRow(db, id));
     },
     markInProgress(id: string) {
-      return db.updateTable('characters').set({ status: 'in_progress', in_progress_at: nowIso() }).where('id', '=', id).where('status', 'in', ['queued', 'in_progress']).execute();
+      return db
+        .updateTable('characters')
+        .set({ status: 'in_progress', in_progress_at: nowIso() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'in_progress'])
+        .execute();
     },
     /** `failed` unless it already ended; keeps the quality report written so far. */
     failIfUnfinished(id: string) {
-      return db.updateTable('characters').set({ status: 'failed', finished_at: nowIso() }).where('id', '=', id).where('status', 'in', ['queued', 'in_progress']).execute();
+      return db
+        .updateTable('characters')
+        .set({ status: 'failed', finished_at: nowIso() })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'in_progress'])
+        .execute();
     },
     fail(id: string, qualityReport: string) {
-      return db.updateTable('characters').set({ status: 'failed', quality_report: qualityReport, finished_at: nowIso() }).where('id', '=', id).execute();
+      return db
+        .updateTable('characters')
+        .set({ status: 'failed', quality_report: qualityReport, finished_at: nowIso() })
+        .where('id', '=', id)
+        .execute();
     },
     /**
      * Records a build in one transaction, replacing an earlier run's photo rows: the blob keys
@@ -99,11 +139,21 @@ export function charactersRepo(db: Db) {
       return db.transaction().execute(async (trx) => {
         const prev = await lockRow(trx, id);
         if (!prev) return null;
-        const old = await trx.deleteFrom('character_media').where('character_id', '=', id).returning(['media_key', 'face_crop_key']).execute();
+        const old = await trx
+          .deleteFrom('character_media')
+          .where('character_id', '=', id)
+          .returning(['media_key', 'face_crop_key'])
+          .execute();
         for (const r of rows) await trx.insertInto('character_media').values(r).execute();
         await trx
           .updateTable('characters')
-          .set({ status: build.status, thumbnail_key: build.thumbnailKey, centroid: build.centroid, quality_report: build.qualityReport, finished_at: nowIso() })
+          .set({
+            status: build.status,
+            thumbnail_key: build.thumbnailKey,
+            centroid: build.centroid,
+            quality_report: build.qualityReport,
+            finished_at: nowIso(),
+          })
           .where('id', '=', id)
           .execute();
         return keysOf(prev.thumbnail_key, old);
@@ -113,5 +163,10 @@ export function charactersRepo(db: Db) {
 }
 
 function lockRow(db: Db, id: string) {
-  return db.updateTable('characters').set((eb) => ({ status: eb.ref('status') })).where('id', '=', id).returning('thumbnail_key').executeTakeFirst();
+  return db
+    .updateTable('characters')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('id', '=', id)
+    .returning('thumbnail_key')
+    .executeTakeFirst();
 }

@@ -10,7 +10,15 @@ export function idempotencyRepo(db: Db) {
     async begin(accountId: string, key: string, requestHash: string): Promise<boolean> {
       const r = await db
         .insertInto('idempotency')
-        .values({ account_id: accountId, key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, created_at: nowIso() })
+        .values({
+          account_id: accountId,
+          key,
+          request_hash: requestHash,
+          state: 'in_flight',
+          response_status: null,
+          response_body: null,
+          created_at: nowIso(),
+        })
         .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst();

@@ -88,7 +88,9 @@ function setSelect(db: Db) {
 function compileHotQueries(db: Db) {
   return {
     setById: prepared((id: string) => setSelect(db).where('s.id', '=', id).orderBy('j.idx')),
-    setOfAccount: prepared((id: string, accountId: string) => setSelect(db).where('s.id', '=', id).where('s.account_id', '=', accountId).orderBy('j.idx')),
+    setOfAccount: prepared((id: string, accountId: string) =>
+      setSelect(db).where('s.id', '=', id).where('s.account_id', '=', accountId).orderBy('j.idx'),
+    ),
   };
 }
 const hotQueries: Partial<Record<DbEngine, ReturnType<typeof compileHotQueries>>> = {};
@@ -167,7 +169,11 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     const res = await (claim as RawBuilder<JobsTable>).execute(db);
     const row = res.rows[0];
     if (!row) return undefined;
-    await db.updateTable('job_sets').set({ version: sql`version + 1`, status: setStatus }).where('id', '=', row.job_set_id).execute();
+    await db
+      .updateTable('job_sets')
+      .set({ version: sql`version + 1`, status: setStatus })
+      .where('id', '=', row.job_set_id)
+      .execute();
     return rowToJob(row);
   }
 
@@ -327,7 +333,13 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * rows are left alone, so a duplicate delivery claims nothing. A single-row UPDATE by key:
      * concurrent claimers serialise on the row and only the first sees `queued`.
      */
-    async claimById(id: string, workerId: string, leaseMs: number, kinds: string[] | undefined, setStatus: JobStatus): Promise<Job | undefined> {
+    async claimById(
+      id: string,
+      workerId: string,
+      leaseMs: number,
+      kinds: string[] | undefined,
+      setStatus: JobStatus,
+    ): Promise<Job | undefined> {
       const now = nowIso();
       const expires = new Date(Date.now() + leaseMs).toISOString();
       const kindFilter = kinds?.length ? sql`and kind in (${sql.join(kinds)})` : sql``;
@@ -438,7 +450,12 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     },
 
     markSetFinished(jobSetId: string) {
-      return db.updateTable('job_sets').set({ finished_at: nowIso() }).where('id', '=', jobSetId).where('finished_at', 'is', null).executeTakeFirst();
+      return db
+        .updateTable('job_sets')
+        .set({ finished_at: nowIso() })
+        .where('id', '=', jobSetId)
+        .where('finished_at', 'is', null)
+        .executeTakeFirst();
     },
 
     /**
@@ -454,9 +471,24 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     },
 
     /** Rewrite what a set and its jobs were asked (scrubbing personal data); `hideAt` makes the set read as missing. */
-    async redactSet(jobSetId: string, inputParams: Record<string, unknown>, jobInputs: Map<string, Record<string, unknown>>, hideAt: string) {
-      await db.updateTable('job_sets').set({ input_params: JSON.stringify(inputParams), visible_until: hideAt }).where('id', '=', jobSetId).execute();
-      for (const [id, input] of jobInputs) await db.updateTable('jobs').set({ input: JSON.stringify(input) }).where('id', '=', id).where('job_set_id', '=', jobSetId).execute();
+    async redactSet(
+      jobSetId: string,
+      inputParams: Record<string, unknown>,
+      jobInputs: Map<string, Record<string, unknown>>,
+      hideAt: string,
+    ) {
+      await db
+        .updateTable('job_sets')
+        .set({ input_params: JSON.stringify(inputParams), visible_until: hideAt })
+        .where('id', '=', jobSetId)
+        .execute();
+      for (const [id, input] of jobInputs)
+        await db
+          .updateTable('jobs')
+          .set({ input: JSON.stringify(input) })
+          .where('id', '=', id)
+          .where('job_set_id', '=', jobSetId)
+          .execute();
     },
 
     /** Newest sets first, of one account or all; `open`: only sets with a job still queued or running. */
@@ -473,12 +505,22 @@ export function jobsRepo(db: Db, engine: DbEngine) {
      * so concurrent transitions of one set's jobs are serialised and the last one sees them all.
      */
     async bumpSetVersion(jobSetId: string): Promise<void> {
-      await db.updateTable('job_sets').set({ version: sql`version + 1` }).where('id', '=', jobSetId).execute();
+      await db
+        .updateTable('job_sets')
+        .set({ version: sql`version + 1` })
+        .where('id', '=', jobSetId)
+        .execute();
     },
 
     /** The set's waiting jobs become claimable; returns them for the dispatcher. */
     async queueWaiting(jobSetId: string): Promise<{ id: string; kind: JobKind; priority: number; attempts: number }[]> {
-      const rows = await db.updateTable('jobs').set({ status: 'queued' }).where('job_set_id', '=', jobSetId).where('status', '=', 'waiting').returning(['id', 'kind', 'priority', 'attempts']).execute();
+      const rows = await db
+        .updateTable('jobs')
+        .set({ status: 'queued' })
+        .where('job_set_id', '=', jobSetId)
+        .where('status', '=', 'waiting')
+        .returning(['id', 'kind', 'priority', 'attempts'])
+        .execute();
       return rows.map((r) => ({ id: r.id, kind: r.kind as JobKind, priority: Number(r.priority), attempts: Number(r.attempts) }));
     },
 
@@ -517,14 +559,30 @@ export function jobsRepo(db: Db, engine: DbEngine) {
     async listSets(accountId: string, f: SetListFilter): Promise<StoredJobSet[]> {
       const sets = await this.listSetsQuery(accountId, f).execute();
       if (!sets.length) return [];
-      const jobs = await db.selectFrom('jobs').selectAll().where('job_set_id', 'in', sets.map((x) => x.id)).orderBy('job_set_id').orderBy('idx').execute();
+      const jobs = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where(
+          'job_set_id',
+          'in',
+          sets.map((x) => x.id),
+        )
+        .orderBy('job_set_id')
+        .orderBy('idx')
+        .execute();
       const bySet = new Map<string, Job[]>(sets.map((x) => [x.id, []]));
       for (const j of jobs) bySet.get(j.job_set_id)!.push(rowToJob(j));
       return sets.map((x) => rowToSet(x, bySet.get(x.id)!));
     },
 
     async listSetIds(accountId: string, limit: number) {
-      const rows = await db.selectFrom('job_sets').select('id').where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
+      const rows = await db
+        .selectFrom('job_sets')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map((r) => r.id);
     },
   };

@@ -11,7 +11,16 @@ export function mediaRepo(db: Db) {
         .insertInto('media')
         .values(row)
         .onConflict((oc) =>
-          oc.column('key').doUpdateSet({ content_type: row.content_type, size: row.size, width: row.width, height: row.height, moderation: row.moderation, created_at: row.created_at, expires_at: row.expires_at, deleted_at: null }),
+          oc.column('key').doUpdateSet({
+            content_type: row.content_type,
+            size: row.size,
+            width: row.width,
+            height: row.height,
+            moderation: row.moderation,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            deleted_at: null,
+          }),
         )
         .execute();
     },
@@ -32,14 +41,27 @@ export function mediaRepo(db: Db) {
     insertSlot(s: { token: string; accountId: string; mediaKey: string; contentType: string; expiresAt: string; maxBytes: number | null }) {
       return db
         .insertInto('upload_slots')
-        .values({ token: s.token, account_id: s.accountId, media_key: s.mediaKey, content_type: s.contentType, expires_at: s.expiresAt, used_at: null, max_bytes: s.maxBytes })
+        .values({
+          token: s.token,
+          account_id: s.accountId,
+          media_key: s.mediaKey,
+          content_type: s.contentType,
+          expires_at: s.expiresAt,
+          used_at: null,
+          max_bytes: s.maxBytes,
+        })
         .execute();
     },
     getSlot(token: string) {
       return db.selectFrom('upload_slots').selectAll().where('token', '=', token).executeTakeFirst();
     },
     async useSlot(token: string): Promise<boolean> {
-      const r = await db.updateTable('upload_slots').set({ used_at: nowIso() }).where('token', '=', token).where('used_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .updateTable('upload_slots')
+        .set({ used_at: nowIso() })
+        .where('token', '=', token)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
   };

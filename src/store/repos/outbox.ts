@@ -9,10 +9,34 @@ export type OutboxAttemptPatch = Pick<OutboxTable, 'state' | 'attempts' | 'first
 
 export function outboxRepo(db: Db, engine: DbEngine) {
   return {
-    insert(o: Omit<OutboxTable, 'state' | 'attempts' | 'first_attempt_at' | 'last_error' | 'last_status' | 'created_at' | 'delivered_at' | 'claimed_by' | 'lease_until'>) {
+    insert(
+      o: Omit<
+        OutboxTable,
+        | 'state'
+        | 'attempts'
+        | 'first_attempt_at'
+        | 'last_error'
+        | 'last_status'
+        | 'created_at'
+        | 'delivered_at'
+        | 'claimed_by'
+        | 'lease_until'
+      >,
+    ) {
       return db
         .insertInto('outbox')
-        .values({ ...o, state: 'pending', attempts: 0, first_attempt_at: null, last_error: null, last_status: null, created_at: nowIso(), delivered_at: null, claimed_by: null, lease_until: null })
+        .values({
+          ...o,
+          state: 'pending',
+          attempts: 0,
+          first_attempt_at: null,
+          last_error: null,
+          last_status: null,
+          created_at: nowIso(),
+          delivered_at: null,
+          claimed_by: null,
+          lease_until: null,
+        })
         .execute();
     },
 

@@ -14,7 +14,18 @@ export function dopRunner(opts: { matteProvider?: MatteProvider } = {}): JobRunn
       const endImage = p.endImageUrl ? await ctx.loadImage(p.endImageUrl) : undefined;
       let out;
       try {
-        out = await renderDop({ image, endImage, motions: p.motions, prompt: p.prompt, tier: p.tier, seed: p.seed, durationS: p.durationS, matteProvider: opts.matteProvider, signal: ctx.signal, onProgress: (f, t) => ctx.progress(f, t) });
+        out = await renderDop({
+          image,
+          endImage,
+          motions: p.motions,
+          prompt: p.prompt,
+          tier: p.tier,
+          seed: p.seed,
+          durationS: p.durationS,
+          matteProvider: opts.matteProvider,
+          signal: ctx.signal,
+          onProgress: (f, t) => ctx.progress(f, t),
+        });
       } catch (e) {
         if (e instanceof DopInputError) throw new JobFailure(e.message);
         throw e;

@@ -89,8 +89,11 @@ export function seriesConcatRunner(): JobRunner {
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(Math.round(done * 10), Math.round(total * 10)),
       });
-      if (out.transitions.fallback_reason) ctx.log('ffmpeg has no xfade; clips joined with fades through black', { reason: out.transitions.fallback_reason });
-      const poster = await sharp(await set.output(clips[0].results!.poster ?? first)).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
+      if (out.transitions.fallback_reason)
+        ctx.log('ffmpeg has no xfade; clips joined with fades through black', { reason: out.transitions.fallback_reason });
+      const poster = await sharp(await set.output(clips[0].results!.poster ?? first))
+        .jpeg({ quality: 85 })
+        .toBuffer({ resolveWithObject: true });
       return {
         raw: { bytes: out.video, contentType: 'video/mp4', type: 'video', width: first.width, height: first.height },
         min: { bytes: out.preview, contentType: 'video/mp4', type: 'video' },

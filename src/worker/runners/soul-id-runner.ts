@@ -32,8 +32,12 @@ export function soulIdRunner(characters: CharacterService, engine: CharacterEngi
         await characters.fail(characterId, unreadable);
         throw new JobFailure(`No photo could be used. ${unreadable.map((r) => `photo ${r.index + 1}: ${r.message}`).join('; ')}`);
       }
-      const result = await engine.build(photos, (done, total) => ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2));
-      const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort((a, b) => a.index - b.index);
+      const result = await engine.build(photos, (done, total) =>
+        ctx.progress(imageUrls.length + Math.round((done / total) * imageUrls.length), imageUrls.length * 2),
+      );
+      const refused = [...unreadable, ...result.refused.map((r) => ({ ...r, index: readableIdx[r.index] }))].sort(
+        (a, b) => a.index - b.index,
+      );
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const stored = await characters.storeBuild(characterId, ctx.job.accountId, photos, { ...result, refused });
       // Deleted meanwhile: nothing was kept. The job ends canceled if this worker has heard of the
@@ -76,7 +80,12 @@ export function identityHook(characters: CharacterService, engine: CharacterEngi
       score_after: round4(r.identityScore),
       ...(r.arcfaceScore !== undefined ? { arcface_score: round4(r.arcfaceScore) } : {}),
       faces_transferred: r.faces,
-      faces: r.reports.map((f) => ({ box: f.box.map(Math.round), transferred: f.transferred, ...(f.code ? { code: f.code, reason: f.reason } : {}), ...(f.reference !== undefined ? { reference: f.reference } : {}) })),
+      faces: r.reports.map((f) => ({
+        box: f.box.map(Math.round),
+        transferred: f.transferred,
+        ...(f.code ? { code: f.code, reason: f.reason } : {}),
+        ...(f.reference !== undefined ? { reference: f.reference } : {}),
+      })),
       ...(r.reports.length === 0 ? { reason: 'No face was found in the generated image, so none was transferred.' } : {}),
     };
     return { image: r.image, extras: { identity_score: round4(r.identityScore), faces_swapped: r.faces, identity } };

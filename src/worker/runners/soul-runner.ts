@@ -40,7 +40,10 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
           signal: ctx.signal,
         });
         userPrompt = enhanced.prompt;
-        fallbacks.prompt_enhancer = { source: enhanced.source, ...(enhanced.fallbackReason ? { fallback_reason: enhanced.fallbackReason } : {}) };
+        fallbacks.prompt_enhancer = {
+          source: enhanced.source,
+          ...(enhanced.fallbackReason ? { fallback_reason: enhanced.fallbackReason } : {}),
+        };
         if (enhanced.fallbackReason) ctx.log('prompt enhancer fell back to rules', { reason: enhanced.fallbackReason });
       }
       const styled = buildStyledPrompt(userPrompt, style, input.styleStrength);
@@ -68,7 +71,11 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
       }
       if (result.scheduler.substitutedFor) {
         fallbacks.scheduler = { used: result.scheduler.className, substituted_for: result.scheduler.substitutedFor };
-        ctx.log('model scheduler not implemented; a compatible one ran instead', { model: result.model, configured: result.scheduler.substitutedFor, used: result.scheduler.className });
+        ctx.log('model scheduler not implemented; a compatible one ran instead', {
+          model: result.model,
+          configured: result.scheduler.substitutedFor,
+          used: result.scheduler.className,
+        });
       }
       let image = result.images[0];
       let { width, height } = result;
@@ -77,7 +84,13 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         ({ width, height } = input.finalSize);
         image = await sharp(image).resize(width, height, { fit: 'cover', position: 'attention' }).png({ compressionLevel: 4 }).toBuffer();
       }
-      let extras: Record<string, unknown> = { seed: input.seed, model: result.model, prompt_used: styled.prompt, timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) }, ...fallbacks };
+      let extras: Record<string, unknown> = {
+        seed: input.seed,
+        model: result.model,
+        prompt_used: styled.prompt,
+        timings_ms: { total: Math.round(result.timings.totalMs), onnx: Math.round(result.timings.onnxMs) },
+        ...fallbacks,
+      };
       if (input.paletteUrls?.length) {
         // Every image of a set is matched to the same references' colours (Popcorn).
         const refs = await Promise.all(input.paletteUrls.map((u) => ctx.loadImage(u)));
@@ -91,7 +104,10 @@ export function soulRunner(opts: SoulRunnerOptions): JobRunner {
         extras = { ...extras, ...r.extras };
       }
       const overlay = input.overlayText ? await renderOverlay(image, input.overlayText) : null;
-      const min = await sharp(image).resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside' }).jpeg({ quality: 82 }).toBuffer({ resolveWithObject: true });
+      const min = await sharp(image)
+        .resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside' })
+        .jpeg({ quality: 82 })
+        .toBuffer({ resolveWithObject: true });
       return {
         raw: { bytes: image, contentType: 'image/png', type: 'image', width, height },
         ...(overlay ? { overlay: { bytes: overlay, contentType: 'image/png', type: 'image', width, height } } : {}),

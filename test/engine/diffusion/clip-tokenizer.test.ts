@@ -12,21 +12,42 @@ const MERGES = new URL('../../fixtures/clip/bpe_simple_vocab_16e6.txt.gz', impor
  * with the `regex` package) on these exact strings, none of which ftfy would change.
  */
 const REFERENCE: [string, number[]][] = [
-  ["a photo of a cat", [49406, 320, 1125, 539, 320, 2368, 49407]],
-  ["A Photo Of A CAT!!", [49406, 320, 1125, 539, 320, 2368, 748, 49407]],
-  ["Heroic dragonborn warrior standing proudly on a rocky cliff, wearing ancient armor infused with glowing runes, holding a massive battle axe.", [49406, 24255, 9187, 2683, 8148, 2862, 11203, 525, 320, 9648, 10625, 267, 3309, 5810, 16167, 21461, 593, 18437, 1639, 542, 267, 5050, 320, 4818, 3528, 19861, 269, 49407]],
-  ["don't stop, it's 1080p & 4K -- 2007 flash!", [49406, 847, 713, 1691, 267, 585, 568, 272, 271, 279, 271, 335, 261, 275, 330, 2432, 273, 271, 271, 278, 5815, 256, 49407]],
-  ["I'll be there; we've seen they're 12345 ok'd", [49406, 328, 1342, 655, 997, 282, 649, 1200, 2041, 889, 982, 272, 273, 274, 275, 276, 2481, 1896, 49407]],
-  ["café naïve résumé", [49406, 15304, 1097, 35689, 563, 29106, 7054, 4166, 49407]],
-  ["東京の夜 night in tokyo", [49406, 48338, 21078, 105, 21575, 23170, 506, 930, 530, 6667, 49407]],
-  ["emoji 🐉🔥 dragon", [49406, 16327, 2074, 231, 3016, 5471, 49407]],
-  ["&amp;lt;b&amp;gt; html &quot;quoted&quot;", [49406, 283, 321, 285, 18231, 257, 27706, 257, 49407]],
-  ["  lots\t of \n\n whitespace   ", [49406, 2958, 539, 4699, 2138, 49407]],
-  ["mixedCASE words_with_underscores and hyphen-ated", [49406, 29376, 2068, 2709, 318, 593, 318, 1473, 7039, 537, 1441, 745, 576, 268, 943, 49407]],
-  ["<|startoftext|>hello<|endoftext|>", [49406, 49406, 3306, 49407, 49407]],
-  ["", [49406, 49407]],
-  ["x", [49406, 343, 49407]],
-  ["(masterpiece:1.2), [blurry], {brackets} #hashtag @user 50% $100", [49406, 263, 12066, 281, 272, 269, 273, 2361, 314, 21977, 34067, 346, 36183, 348, 258, 9238, 287, 7031, 276, 271, 260, 259, 272, 271, 271, 49407]],
+  ['a photo of a cat', [49406, 320, 1125, 539, 320, 2368, 49407]],
+  ['A Photo Of A CAT!!', [49406, 320, 1125, 539, 320, 2368, 748, 49407]],
+  [
+    'Heroic dragonborn warrior standing proudly on a rocky cliff, wearing ancient armor infused with glowing runes, holding a massive battle axe.',
+    [
+      49406, 24255, 9187, 2683, 8148, 2862, 11203, 525, 320, 9648, 10625, 267, 3309, 5810, 16167, 21461, 593, 18437, 1639, 542, 267, 5050,
+      320, 4818, 3528, 19861, 269, 49407,
+    ],
+  ],
+  [
+    "don't stop, it's 1080p & 4K -- 2007 flash!",
+    [49406, 847, 713, 1691, 267, 585, 568, 272, 271, 279, 271, 335, 261, 275, 330, 2432, 273, 271, 271, 278, 5815, 256, 49407],
+  ],
+  [
+    "I'll be there; we've seen they're 12345 ok'd",
+    [49406, 328, 1342, 655, 997, 282, 649, 1200, 2041, 889, 982, 272, 273, 274, 275, 276, 2481, 1896, 49407],
+  ],
+  ['café naïve résumé', [49406, 15304, 1097, 35689, 563, 29106, 7054, 4166, 49407]],
+  ['東京の夜 night in tokyo', [49406, 48338, 21078, 105, 21575, 23170, 506, 930, 530, 6667, 49407]],
+  ['emoji 🐉🔥 dragon', [49406, 16327, 2074, 231, 3016, 5471, 49407]],
+  ['&amp;lt;b&amp;gt; html &quot;quoted&quot;', [49406, 283, 321, 285, 18231, 257, 27706, 257, 49407]],
+  ['  lots\t of \n\n whitespace   ', [49406, 2958, 539, 4699, 2138, 49407]],
+  [
+    'mixedCASE words_with_underscores and hyphen-ated',
+    [49406, 29376, 2068, 2709, 318, 593, 318, 1473, 7039, 537, 1441, 745, 576, 268, 943, 49407],
+  ],
+  ['<|startoftext|>hello<|endoftext|>', [49406, 49406, 3306, 49407, 49407]],
+  ['', [49406, 49407]],
+  ['x', [49406, 343, 49407]],
+  [
+    '(masterpiece:1.2), [blurry], {brackets} #hashtag @user 50% $100',
+    [
+      49406, 263, 12066, 281, 272, 269, 273, 2361, 314, 21977, 34067, 346, 36183, 348, 258, 9238, 287, 7031, 276, 271, 260, 259, 272, 271,
+      271, 49407,
+    ],
+  ],
 ];
 
 let tok: ClipTokenizer;
@@ -60,7 +81,9 @@ describe('ClipTokenizer.encode', () => {
     expect(tok.encode('don\u2019t stop')).toEqual([49406, 847, 713, 1691, 49407]);
     expect(tok.encode('a \u201cquoted\u201d word')).toEqual([49406, 320, 257, 27706, 257, 2653, 49407]);
     expect(tok.encode('\ufb01 ligature')).toEqual([49406, 3589, 19915, 4490, 49407]);
-    expect(tok.encode('\uff46\uff55\uff4c\uff4c \uff57\uff49\uff44\uff54\uff48 \uff41\uff42\uff43')).toEqual([49406, 1476, 23571, 5334, 49407]);
+    expect(tok.encode('\uff46\uff55\uff4c\uff4c \uff57\uff49\uff44\uff54\uff48 \uff41\uff42\uff43')).toEqual([
+      49406, 1476, 23571, 5334, 49407,
+    ]);
     expect(tok.encode('tab\u0001control')).toEqual([49406, 2648, 3366, 49407]);
   });
 

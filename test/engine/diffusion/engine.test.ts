@@ -5,14 +5,26 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFixtureModel } from '../../../src/engine/diffusion/fixture/index.js';
-import { createDiffusionEngine, ModelMissingError, type DiffusionEngine, type SoulRenderRequest } from '../../../src/engine/diffusion/index.js';
+import {
+  createDiffusionEngine,
+  ModelMissingError,
+  type DiffusionEngine,
+  type SoulRenderRequest,
+} from '../../../src/engine/diffusion/index.js';
 import { readPngText } from '../../../src/engine/diffusion/png-text.js';
 
 const root = mkdtempSync(join(tmpdir(), 'opensoul-engine-'));
 const engines: DiffusionEngine[] = [];
 
 function engine(dir: string, extra: { vae?: 'auto' | 'full' | 'tiny' } = {}): DiffusionEngine {
-  const e = createDiffusionEngine({ modelPath: join(root, dir), modelsDir: join(root, 'cache'), defaultModel: 'SimianLuo/LCM_Dreamshaper_v7', provider: 'cpu', threads: 1, ...extra });
+  const e = createDiffusionEngine({
+    modelPath: join(root, dir),
+    modelsDir: join(root, 'cache'),
+    defaultModel: 'SimianLuo/LCM_Dreamshaper_v7',
+    provider: 'cpu',
+    threads: 1,
+    ...extra,
+  });
   engines.push(e);
   return e;
 }
@@ -32,7 +44,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const base: SoulRenderRequest = { prompt: 'a portrait of a woman in a red coat, film grain', width: 256, height: 256, seed: 1234, steps: 3 };
+const base: SoulRenderRequest = {
+  prompt: 'a portrait of a woman in a red coat, film grain',
+  width: 256,
+  height: 256,
+  seed: 1234,
+  steps: 3,
+};
 const raw = (img: Buffer) => sharp(img).removeAlpha().raw().toBuffer();
 const maxDiff = (a: Buffer, b: Buffer) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
@@ -49,10 +67,17 @@ describe('warm()', () => {
   });
 
   it('a missing model rejects with the pull command', async () => {
-    const e = createDiffusionEngine({ modelsDir: join(root, 'empty-cache'), defaultModel: 'SimianLuo/LCM_Dreamshaper_v7', provider: 'cpu' });
+    const e = createDiffusionEngine({
+      modelsDir: join(root, 'empty-cache'),
+      defaultModel: 'SimianLuo/LCM_Dreamshaper_v7',
+      provider: 'cpu',
+    });
     engines.push(e);
     await expect(e.warm()).rejects.toThrow(ModelMissingError);
-    expect(await e.readiness()).toMatchObject({ ready: false, fix: expect.stringMatching(/^npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7 --only /) });
+    expect(await e.readiness()).toMatchObject({
+      ready: false,
+      fix: expect.stringMatching(/^npx opensoul models pull SimianLuo\/LCM_Dreamshaper_v7 --only /),
+    });
   });
 });
 
@@ -73,7 +98,11 @@ describe('txt2img on the sd fixture', () => {
     expect(params).toContain('a portrait of a woman in a red coat');
     expect(params).toContain('Seed: 1234');
     expect(params).toContain('Steps: 3');
-    expect(steps).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(steps).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     expect(r).toMatchObject({ width: 256, height: 256, seed: 1234, model: 'opensoul/fixture-sd' });
     expect(r.timings.steps).toBe(3);
     expect(r.timings.stepMs).toHaveLength(3);
@@ -124,8 +153,12 @@ describe('txt2img on the sd fixture', () => {
   });
 
   it('img2img: strength picks the steps; the init image and seed shape the result', async () => {
-    const init = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#d04020' } }).png().toBuffer();
-    const other = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2040d0' } }).jpeg().toBuffer();
+    const init = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#d04020' } })
+      .png()
+      .toBuffer();
+    const other = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2040d0' } })
+      .jpeg()
+      .toBuffer();
     const totals: number[] = [];
     const a = await e.render({ ...base, steps: 4, initImage: init, strength: 0.5, onStep: (_s, t) => totals.push(t) });
     expect(a.timings.steps).toBe(2);
@@ -146,7 +179,15 @@ describe('txt2img on the sd fixture', () => {
   it('cancels between steps with an AbortError and keeps working afterwards', async () => {
     const ac = new AbortController();
     const seen: number[] = [];
-    const p = e.render({ ...base, steps: 4, signal: ac.signal, onStep: (s) => { seen.push(s); if (s === 1) ac.abort(); } });
+    const p = e.render({
+      ...base,
+      steps: 4,
+      signal: ac.signal,
+      onStep: (s) => {
+        seen.push(s);
+        if (s === 1) ac.abort();
+      },
+    });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toEqual([1]);
     const pre = new AbortController();
@@ -159,7 +200,7 @@ describe('txt2img on the sd fixture', () => {
   it('validates requests', async () => {
     await expect(e.render({ ...base, batchSize: 3 as 4 })).rejects.toThrow(RangeError);
     await expect(e.render({ ...base, width: 10000 })).rejects.toThrow(RangeError);
-    await expect(e.render({ ...base, strength: 0 , initImage: Buffer.alloc(1) })).rejects.toThrow(RangeError);
+    await expect(e.render({ ...base, strength: 0, initImage: Buffer.alloc(1) })).rejects.toThrow(RangeError);
     await expect(e.render({ ...base, seed: -1 })).rejects.toThrow(RangeError);
   });
 });

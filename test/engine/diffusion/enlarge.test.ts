@@ -60,6 +60,8 @@ describe('enlargeToCover', () => {
   });
 
   it('refuses to shrink', async () => {
-    await expect(enlargeToCover(Buffer.alloc(64 * 64 * 3), { width: 64, height: 64 }, { width: 32, height: 32 })).rejects.toThrow(RangeError);
+    await expect(enlargeToCover(Buffer.alloc(64 * 64 * 3), { width: 64, height: 64 }, { width: 32, height: 32 })).rejects.toThrow(
+      RangeError,
+    );
   });
 });

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFixtureModel } from '../../../src/engine/diffusion/fixture/index.js';
 import { ClipTokenizer } from '../../../src/engine/diffusion/tokenizer/clip-tokenizer.js';
-import { floatInput, idsInput, loadOnnxModel, timestepInput, toFloat32, type OnnxModel, type SessionDescription } from '../../../src/engine/onnx/index.js';
+import {
+  floatInput,
+  idsInput,
+  loadOnnxModel,
+  timestepInput,
+  toFloat32,
+  type OnnxModel,
+  type SessionDescription,
+} from '../../../src/engine/onnx/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'opensoul-fixture-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -47,7 +55,7 @@ describe('makeFixtureModel sd', () => {
     expect(sched).toMatchObject({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing', prediction_type: 'epsilon' });
   });
 
-  it('has the real exports\' tensor names, dtypes and ranks', async () => {
+  it("has the real exports' tensor names, dtypes and ranks", async () => {
     const te = await open(dir, 'text_encoder');
     expect(sig(te.description)).toEqual({
       inputs: { input_ids: 'int32[batch_size,sequence_length]' },
@@ -62,7 +70,9 @@ describe('makeFixtureModel sd', () => {
       },
       outputs: { out_sample: 'float32[batch_size,4,height,width]' },
     });
-    expect(sig((await open(dir, 'vae_encoder')).description).outputs).toEqual({ latent_parameters: 'float32[batch_size,8,latent_height,latent_width]' });
+    expect(sig((await open(dir, 'vae_encoder')).description).outputs).toEqual({
+      latent_parameters: 'float32[batch_size,8,latent_height,latent_width]',
+    });
     expect(sig((await open(dir, 'vae_decoder')).description)).toEqual({
       inputs: { latent_sample: 'float32[batch_size,4,latent_height,latent_width]' },
       outputs: { sample: 'float32[batch_size,3,height,width]' },
@@ -74,7 +84,8 @@ describe('makeFixtureModel sd', () => {
     const te = await open(dir, 'text_encoder');
     const tok = await ClipTokenizer.fromDirectory(join(dir, 'tokenizer'));
     expect(tok.padTokenId).toBe(0); // SD-Turbo-like tokenizer pads with "!"
-    const embed = async (p: string) => toFloat32((await te.run({ input_ids: idsInput(te.description.inputs[0], tok.encodePadded(p), [1, 77]) })).last_hidden_state);
+    const embed = async (p: string) =>
+      toFloat32((await te.run({ input_ids: idsInput(te.description.inputs[0], tok.encodePadded(p), [1, 77]) })).last_hidden_state);
     const a = await embed('a red fox');
     expect(a).toHaveLength(77 * 32);
     expect(a).not.toEqual(await embed('a blue whale'));
@@ -104,12 +115,23 @@ describe('makeFixtureModel variants', () => {
     const dir = join(root, 'sdxl');
     await makeFixtureModel(dir, 'sdxl');
     const te1 = sig((await open(dir, 'text_encoder')).description).outputs;
-    expect(Object.keys(te1)).toEqual(['last_hidden_state', 'pooler_output', 'hidden_states.0', 'hidden_states.1', 'hidden_states.2', 'hidden_states.3']);
+    expect(Object.keys(te1)).toEqual([
+      'last_hidden_state',
+      'pooler_output',
+      'hidden_states.0',
+      'hidden_states.1',
+      'hidden_states.2',
+      'hidden_states.3',
+    ]);
     const te2 = sig((await open(dir, 'text_encoder_2')).description).outputs;
     expect(Object.keys(te2).slice(0, 2)).toEqual(['text_embeds', 'last_hidden_state']);
     expect(te2.text_embeds).toBe('float32[batch_size,40]');
     const unet = sig((await open(dir, 'unet')).description).inputs;
-    expect(unet).toMatchObject({ encoder_hidden_states: 'float32[batch_size,sequence_length,80]', text_embeds: 'float32[batch_size,40]', time_ids: 'float32[batch_size,6]' });
+    expect(unet).toMatchObject({
+      encoder_hidden_states: 'float32[batch_size,sequence_length,80]',
+      text_embeds: 'float32[batch_size,40]',
+      time_ids: 'float32[batch_size,6]',
+    });
     expect(existsSync(join(dir, 'tokenizer_2/vocab.json'))).toBe(true);
     expect((await ClipTokenizer.fromDirectory(join(dir, 'tokenizer'))).padTokenId).toBe(49407);
     expect((await ClipTokenizer.fromDirectory(join(dir, 'tokenizer_2'))).padTokenId).toBe(0);
@@ -120,7 +142,9 @@ describe('makeFixtureModel variants', () => {
     await makeFixtureModel(dir, 'lcm', { timestep: 'int64', vaeEncoderOutput: 'latent_sample' });
     const unet = sig((await open(dir, 'unet')).description).inputs;
     expect(unet).toMatchObject({ timestep: 'int64[steps]', timestep_cond: 'float32[batch_size,256]' });
-    expect(sig((await open(dir, 'vae_encoder')).description).outputs).toEqual({ latent_sample: 'float32[batch_size,4,latent_height,latent_width]' });
+    expect(sig((await open(dir, 'vae_encoder')).description).outputs).toEqual({
+      latent_sample: 'float32[batch_size,4,latent_height,latent_width]',
+    });
     expect(JSON.parse(readFileSync(join(dir, 'scheduler/scheduler_config.json'), 'utf8'))._class_name).toBe('LCMScheduler');
   });
 
@@ -130,7 +154,11 @@ describe('makeFixtureModel variants', () => {
     await makeFixtureModel(a, 'sd', { fp16: true, seed: 5, timestep: 'float16' });
     await makeFixtureModel(b, 'sd', { fp16: true, seed: 5, timestep: 'float16' });
     const unet = sig((await open(a, 'unet')).description);
-    expect(unet.inputs).toMatchObject({ sample: 'float16[batch_size,4,height,width]', timestep: 'float16[]', encoder_hidden_states: 'float16[batch_size,sequence_length,32]' });
+    expect(unet.inputs).toMatchObject({
+      sample: 'float16[batch_size,4,height,width]',
+      timestep: 'float16[]',
+      encoder_hidden_states: 'float16[batch_size,sequence_length,32]',
+    });
     expect(unet.outputs.out_sample).toBe('float16[batch_size,4,height,width]');
     expect(sig((await open(a, 'text_encoder')).description).outputs.last_hidden_state).toMatch(/^float16/);
     expect(readFileSync(join(a, 'unet/model.onnx'))).toEqual(readFileSync(join(b, 'unet/model.onnx')));

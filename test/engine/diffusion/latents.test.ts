@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applyGuidance, concatLastAxis, rgbToTensor, sampleLatentParameters, scale, sdxlTimeIds, tensorToRgb } from '../../../src/engine/diffusion/latents.js';
+import {
+  applyGuidance,
+  concatLastAxis,
+  rgbToTensor,
+  sampleLatentParameters,
+  scale,
+  sdxlTimeIds,
+  tensorToRgb,
+} from '../../../src/engine/diffusion/latents.js';
 import { createImg2ImgSchedule } from '../../../src/engine/diffusion/schedulers/index.js';
 import { FAMILIES } from '../../../src/engine/diffusion/families.js';
 

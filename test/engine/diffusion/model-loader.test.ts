@@ -14,20 +14,60 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('detectFamily', () => {
   const sd = ['sample', 'timestep', 'encoder_hidden_states'];
   it('tells the families apart from what a folder shows', () => {
-    expect(detectFamily({ modelIndex: { _class_name: 'StableDiffusionPipeline' }, schedulerConfig: { _class_name: 'PNDMScheduler' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe('sd');
-    expect(detectFamily({ modelIndex: { _name_or_path: 'stabilityai/sd-turbo' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe('sd-turbo');
-    expect(detectFamily({ modelIndex: {}, schedulerConfig: { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe('sd-turbo');
-    expect(detectFamily({ modelIndex: { _class_name: 'LatentConsistencyModelPipeline' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe('lcm');
+    expect(
+      detectFamily({
+        modelIndex: { _class_name: 'StableDiffusionPipeline' },
+        schedulerConfig: { _class_name: 'PNDMScheduler' },
+        unetInputs: sd,
+        hasTextEncoder2: false,
+      }).id,
+    ).toBe('sd');
+    expect(detectFamily({ modelIndex: { _name_or_path: 'stabilityai/sd-turbo' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe(
+      'sd-turbo',
+    );
+    expect(
+      detectFamily({
+        modelIndex: {},
+        schedulerConfig: { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' },
+        unetInputs: sd,
+        hasTextEncoder2: false,
+      }).id,
+    ).toBe('sd-turbo');
+    expect(detectFamily({ modelIndex: { _class_name: 'LatentConsistencyModelPipeline' }, unetInputs: sd, hasTextEncoder2: false }).id).toBe(
+      'lcm',
+    );
     expect(detectFamily({ modelIndex: {}, unetInputs: [...sd, 'timestep_cond'], hasTextEncoder2: false }).id).toBe('lcm');
-    expect(detectFamily({ modelIndex: { _class_name: 'ORTStableDiffusionXLPipeline' }, schedulerConfig: { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'leading' }, unetInputs: [...sd, 'text_embeds', 'time_ids'], hasTextEncoder2: true }).id).toBe('sdxl');
-    expect(detectFamily({ modelIndex: { _name_or_path: 'stabilityai/sdxl-turbo' }, unetInputs: [...sd, 'text_embeds', 'time_ids'], hasTextEncoder2: true }).id).toBe('sdxl-turbo');
+    expect(
+      detectFamily({
+        modelIndex: { _class_name: 'ORTStableDiffusionXLPipeline' },
+        schedulerConfig: { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'leading' },
+        unetInputs: [...sd, 'text_embeds', 'time_ids'],
+        hasTextEncoder2: true,
+      }).id,
+    ).toBe('sdxl');
+    expect(
+      detectFamily({
+        modelIndex: { _name_or_path: 'stabilityai/sdxl-turbo' },
+        unetInputs: [...sd, 'text_embeds', 'time_ids'],
+        hasTextEncoder2: true,
+      }).id,
+    ).toBe('sdxl-turbo');
   });
 
   it('keeps the per-family constants of engine-facts §1.3-1.4 and §2', () => {
     expect(FAMILIES['sd-turbo']).toMatchObject({ vaeScalingFactor: 0.18215, padToken: '!', defaultGuidance: 0, nativeSize: 512 });
     expect(FAMILIES.sd).toMatchObject({ padToken: '<|endoftext|>', predictionType: 'epsilon' });
-    expect(FAMILIES.sdxl).toMatchObject({ vaeScalingFactor: 0.13025, padToken: '<|endoftext|>', padToken2: '!', nativeSize: 1024, zeroNegativeForEmptyPrompt: true });
-    expect(FAMILIES['sdxl-turbo'].schedulerDefaults).toMatchObject({ _class_name: 'EulerAncestralDiscreteScheduler', timestep_spacing: 'trailing' });
+    expect(FAMILIES.sdxl).toMatchObject({
+      vaeScalingFactor: 0.13025,
+      padToken: '<|endoftext|>',
+      padToken2: '!',
+      nativeSize: 1024,
+      zeroNegativeForEmptyPrompt: true,
+    });
+    expect(FAMILIES['sdxl-turbo'].schedulerDefaults).toMatchObject({
+      _class_name: 'EulerAncestralDiscreteScheduler',
+      timestep_spacing: 'trailing',
+    });
     expect(FAMILIES.lcm).toMatchObject({ guidanceViaEmbedding: true, defaultSteps: 4 });
   });
 });

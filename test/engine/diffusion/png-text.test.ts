@@ -4,7 +4,9 @@ import { readPngText, withPngText } from '../../../src/engine/diffusion/png-text
 
 describe('PNG text chunks', () => {
   it('writes tEXt for Latin-1 and iTXt for other text, and the PNG still decodes', async () => {
-    const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const a = withPngText(png, 'parameters', 'a cat, Steps: 2, Seed: 42');
     expect(a.includes(Buffer.from('tEXtparameters\0a cat', 'latin1'))).toBe(true);
     const b = withPngText(a, 'comment', 'кот в шляпе 🐱');

@@ -13,7 +13,9 @@ describe('rule-based enhancement', () => {
     const b = await enhancePrompt('a woman on a rooftop', realistic);
     expect(a).toBe(b);
     expect(a.startsWith('a woman on a rooftop, ')).toBe(true);
-    expect(a).toBe('a woman on a rooftop, expressive face, detailed eyes, raw photo, subtle film grain, accurate white balance, micro detail');
+    expect(a).toBe(
+      'a woman on a rooftop, expressive face, detailed eyes, raw photo, subtle film grain, accurate white balance, micro detail',
+    );
   });
 
   it("adds the style's vocabulary and subject detail, without repeating what is there", () => {
@@ -25,7 +27,9 @@ describe('rule-based enhancement', () => {
   });
 
   it('adds a lighting cue only when neither prompt nor style has one, and generic detail without a style', () => {
-    expect(enhancePromptByRules('a red bicycle', undefined)).toBe('a red bicycle, high detail, sharp focus, balanced composition, soft natural lighting');
+    expect(enhancePromptByRules('a red bicycle', undefined)).toBe(
+      'a red bicycle, high detail, sharp focus, balanced composition, soft natural lighting',
+    );
     expect(enhancePromptByRules('a red bicycle at sunset', undefined)).not.toContain('soft natural lighting');
     expect(enhancePromptByRules('   ', undefined)).toBe('');
   });
@@ -61,7 +65,16 @@ describe('chat endpoint enhancement', () => {
   it('POSTs an OpenAI chat request with the style vocabulary and uses the cleaned answer', async () => {
     reply = () => ({
       status: 200,
-      body: { choices: [{ message: { role: 'assistant', content: '"Prompt: a woman on a rooftop at dusk, city lights, 35mm, candid"\n\nThis prompt adds...' } }] },
+      body: {
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              content: '"Prompt: a woman on a rooftop at dusk, city lights, 35mm, candid"\n\nThis prompt adds...',
+            },
+          },
+        ],
+      },
     });
     const out = await enhancePromptDetailed('a woman on a rooftop', realistic, { endpoint: url, model: 'qwen2.5', apiKey: 'sk-local' });
     expect(out).toEqual({ prompt: 'a woman on a rooftop at dusk, city lights, 35mm, candid', source: 'llm' });

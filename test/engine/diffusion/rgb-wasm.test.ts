@@ -49,7 +49,8 @@ function awkwardData(n: number, seed: number): Float32Array {
     const r = rand();
     if (r < 0.05) x[i] = specials[Math.floor(rand() * specials.length)];
     else if (r < 0.35) x[i] = boundaries[Math.floor(rand() * boundaries.length)];
-    else if (r < 0.45) x[i] = (rand() - 0.5) * 1e-6; // tiny, around the midpoint
+    else if (r < 0.45)
+      x[i] = (rand() - 0.5) * 1e-6; // tiny, around the midpoint
     else x[i] = rand() * 3 - 1.5; // a third out of [-1, 1]
   }
   return x;
@@ -65,11 +66,18 @@ describe('tensorToRgb wasm SIMD kernel', () => {
     expect(WebAssembly.validate(rgbModuleBytes())).toBe(true);
     expect(rgbWasmAvailable()).toBe(true);
     expect(301 * 299).toBeGreaterThan(RGB_STRIP_PIXELS);
-    expect((301 * 299) % RGB_STRIP_PIXELS % 16).not.toBe(0);
+    expect(((301 * 299) % RGB_STRIP_PIXELS) % 16).not.toBe(0);
   });
 
   // 7x5 and 33x3 are not multiples of 16; 301x299 spans two strips with a ragged last one.
-  const sizes: [number, number][] = [[1, 1], [7, 5], [16, 1], [33, 3], [64, 64], [301, 299]];
+  const sizes: [number, number][] = [
+    [1, 1],
+    [7, 5],
+    [16, 1],
+    [33, 3],
+    [64, 64],
+    [301, 299],
+  ];
 
   for (const range of ['signed', 'unit'] as const) {
     for (const [w, h] of sizes) {

@@ -20,9 +20,7 @@ interface Tables {
   trajectories: Record<string, { start: number[]; steps: { scaled: number[]; out: number[] }[] }>;
   guidance_embedding: Record<string, number[]>;
 }
-const golden = JSON.parse(
-  readFileSync(new URL('../../fixtures/schedulers/diffusers-tables.json', import.meta.url), 'utf8'),
-) as Tables;
+const golden = JSON.parse(readFileSync(new URL('../../fixtures/schedulers/diffusers-tables.json', import.meta.url), 'utf8')) as Tables;
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-4): void {
   expect(actual.length).toBe(expected.length);
@@ -181,11 +179,24 @@ describe('step trajectories against diffusers', () => {
   const cases: [string, SchedulerConfig, number?][] = [];
   for (const pred of ['epsilon', 'v_prediction']) {
     for (const spacing of ['leading', 'trailing', 'linspace']) {
-      cases.push([`euler/${spacing}/${pred}/4`, { ...SD, _class_name: 'EulerDiscreteScheduler', timestep_spacing: spacing, prediction_type: pred }]);
-      cases.push([`euler_a/${spacing}/${pred}/4`, { ...SD, _class_name: 'EulerAncestralDiscreteScheduler', timestep_spacing: spacing, prediction_type: pred }]);
+      cases.push([
+        `euler/${spacing}/${pred}/4`,
+        { ...SD, _class_name: 'EulerDiscreteScheduler', timestep_spacing: spacing, prediction_type: pred },
+      ]);
+      cases.push([
+        `euler_a/${spacing}/${pred}/4`,
+        { ...SD, _class_name: 'EulerAncestralDiscreteScheduler', timestep_spacing: spacing, prediction_type: pred },
+      ]);
     }
     cases.push([`lcm/${pred}/4`, { ...SD, steps_offset: 0, _class_name: 'LCMScheduler', prediction_type: pred }]);
-    const ddim = { ...SD, _class_name: 'DDIMScheduler', timestep_spacing: 'leading', prediction_type: pred, clip_sample: false, set_alpha_to_one: false };
+    const ddim = {
+      ...SD,
+      _class_name: 'DDIMScheduler',
+      timestep_spacing: 'leading',
+      prediction_type: pred,
+      clip_sample: false,
+      set_alpha_to_one: false,
+    };
     cases.push([`ddim/${pred}/4`, ddim]);
     cases.push([`ddim-eta1/${pred}/4`, ddim, 1]);
   }
@@ -246,9 +257,29 @@ describe('step trajectories against diffusers', () => {
 
   it('rejects step indices outside the schedule and mismatched lengths', () => {
     const s = createScheduler({ ...SD, _class_name: 'EulerDiscreteScheduler' }, 2);
-    expect(() => s.step(modelOut(0), 2, vec(() => 0))).toThrow(RangeError);
-    expect(() => s.step(new Float32Array(3), 0, vec(() => 0))).toThrow(/length/);
-    expect(() => s.step(modelOut(0), 0, vec(() => 0), undefined, new Float32Array(3))).toThrow(/output buffer/);
+    expect(() =>
+      s.step(
+        modelOut(0),
+        2,
+        vec(() => 0),
+      ),
+    ).toThrow(RangeError);
+    expect(() =>
+      s.step(
+        new Float32Array(3),
+        0,
+        vec(() => 0),
+      ),
+    ).toThrow(/length/);
+    expect(() =>
+      s.step(
+        modelOut(0),
+        0,
+        vec(() => 0),
+        undefined,
+        new Float32Array(3),
+      ),
+    ).toThrow(/output buffer/);
   });
 });
 

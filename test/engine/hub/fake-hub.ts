@@ -43,8 +43,16 @@ const gitOid = (b: Buffer) => createHash('sha1').update(`blob ${b.length}\0`).up
 export function tinyModelFiles(): FakeFile[] {
   const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2));
   return [
-    { path: 'model_index.json', content: json({ _class_name: 'OnnxStableDiffusionPipeline', unet: ['diffusers', 'OnnxRuntimeModel'] }), lfs: false },
-    { path: 'scheduler/scheduler_config.json', content: json({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' }), lfs: false },
+    {
+      path: 'model_index.json',
+      content: json({ _class_name: 'OnnxStableDiffusionPipeline', unet: ['diffusers', 'OnnxRuntimeModel'] }),
+      lfs: false,
+    },
+    {
+      path: 'scheduler/scheduler_config.json',
+      content: json({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing' }),
+      lfs: false,
+    },
     { path: 'tokenizer/merges.txt', content: Buffer.from('#version: 0.2\ni n\nt h\n'), lfs: false },
     { path: 'text_encoder/model.onnx', content: randomBytes(60_000), lfs: true },
     { path: 'unet/model.onnx', content: randomBytes(300_000), lfs: true },
@@ -90,7 +98,13 @@ export async function startFakeHub(files: FakeFile[] = tinyModelFiles(), pageSiz
   const requests: SeenRequest[] = [];
   const cutAfter = new Map<string, { bytes: number; times: number }>();
   const record = (server: 'hub' | 'cdn', req: IncomingMessage) =>
-    requests.push({ server, method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization, range: req.headers.range });
+    requests.push({
+      server,
+      method: req.method ?? 'GET',
+      url: req.url ?? '',
+      authorization: req.headers.authorization,
+      range: req.headers.range,
+    });
   const takeCut = (path: string) => {
     const c = cutAfter.get(path);
     if (!c || c.times <= 0) return undefined;
@@ -131,9 +145,12 @@ export async function startFakeHub(files: FakeFile[] = tinyModelFiles(), pageSiz
     }
     if (url.pathname === `/api/models/${repo}/tree/${commit}` && url.searchParams.get('recursive') === 'true') {
       // The hub lists folders too; the client must skip them.
-      const entries = [
-        ...new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/')).filter(Boolean)),
-      ].map((d) => ({ type: 'directory', path: d, oid: 'd'.repeat(40), size: 0 }));
+      const entries = [...new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/')).filter(Boolean))].map((d) => ({
+        type: 'directory',
+        path: d,
+        oid: 'd'.repeat(40),
+        size: 0,
+      }));
       const all = [
         ...entries,
         ...files.map((f) => ({

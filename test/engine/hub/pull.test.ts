@@ -78,9 +78,7 @@ describe('pullModel', () => {
     expect(last).toMatchObject({ doneBytes: manifest.totalBytes, totalBytes: manifest.totalBytes });
 
     const models = await listModels(cacheDir);
-    expect(models).toEqual([
-      expect.objectContaining({ repo: hub.repo, revision: 'main', commit: hub.commit, files: 6, dir: result.dir }),
-    ]);
+    expect(models).toEqual([expect.objectContaining({ repo: hub.repo, revision: 'main', commit: hub.commit, files: 6, dir: result.dir })]);
     expect(await findInstalledModel(cacheDir, hub.repo)).toBe(result.dir);
   });
 
@@ -120,7 +118,9 @@ describe('pullModel', () => {
     hub.cutAfter.set('unet/model.onnx', { bytes: 120_000, times: 1 });
     const events: PullProgressEvent[] = [];
     const { dir } = await pullModel({ ...base(), onProgress: (e) => events.push(e) });
-    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(true);
+    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(
+      true,
+    );
     const unet = hub.requests.filter((r) => r.server === 'cdn' && r.url.includes(hubSha('unet/model.onnx')));
     expect(unet).toHaveLength(2);
     expect(unet[0].range).toBeUndefined();
@@ -148,7 +148,9 @@ describe('pullModel', () => {
     expect(await listModels(cacheDir)).toEqual([]);
 
     const { dir } = await pullModel(base());
-    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(true);
+    expect(sameBytes(await readFile(join(dir, 'unet/model.onnx')), hub.files.find((f) => f.path === 'unet/model.onnx')!.content)).toBe(
+      true,
+    );
     expect(existsSync(part)).toBe(false);
     expect(hub.requests.filter((r) => r.server === 'cdn' && r.range === 'bytes=150000-')).toHaveLength(1);
   });
@@ -251,7 +253,14 @@ describe('helpers', () => {
     report({ type: 'start', repo: 'a/b', revision: 'main', commit: 'f'.repeat(40), files: 1, totalBytes: 2_000_000 });
     report({ type: 'file-start', path: 'unet/model.onnx', size: 2_000_000, resumeFrom: 0 });
     t = 1000;
-    report({ type: 'progress', path: 'unet/model.onnx', fileBytes: 1_000_000, fileSize: 2_000_000, doneBytes: 1_000_000, totalBytes: 2_000_000 });
+    report({
+      type: 'progress',
+      path: 'unet/model.onnx',
+      fileBytes: 1_000_000,
+      fileSize: 2_000_000,
+      doneBytes: 1_000_000,
+      totalBytes: 2_000_000,
+    });
     report({ type: 'file-done', path: 'unet/model.onnx', size: 2_000_000, skipped: false });
     report({ type: 'done', dir: '/x', downloadedBytes: 2_000_000, totalBytes: 2_000_000 });
     expect(out).not.toContain('\r');
@@ -267,7 +276,14 @@ describe('helpers', () => {
     report({ type: 'start', repo: 'a/b', revision: 'main', commit: 'f'.repeat(40), files: 1, totalBytes: 4_000_000 });
     report({ type: 'file-start', path: 'unet/model.onnx', size: 4_000_000, resumeFrom: 0 });
     t = 2000;
-    report({ type: 'progress', path: 'unet/model.onnx', fileBytes: 1_000_000, fileSize: 4_000_000, doneBytes: 1_000_000, totalBytes: 4_000_000 });
+    report({
+      type: 'progress',
+      path: 'unet/model.onnx',
+      fileBytes: 1_000_000,
+      fileSize: 4_000_000,
+      doneBytes: 1_000_000,
+      totalBytes: 4_000_000,
+    });
     // eslint-disable-next-line no-control-regex -- the bar ends with the terminal's erase-line escape
     expect(out).toMatch(/\r\[=+>\s+\]\s+25% 1\.0 MB\/4\.0 MB 500 kB\/s ETA 0:06 unet\/model\.onnx\x1b\[K$/);
   });

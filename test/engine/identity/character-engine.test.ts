@@ -28,7 +28,12 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const character = (cacheKey: string, faceCrops = built.faceCrops, photos: Buffer[] = [astronaut]) => ({ centroid: built.centroid!, faceCrops, photos: async () => photos, cacheKey });
+const character = (cacheKey: string, faceCrops = built.faceCrops, photos: Buffer[] = [astronaut]) => ({
+  centroid: built.centroid!,
+  faceCrops,
+  photos: async () => photos,
+  cacheKey,
+});
 
 describe('faceCharacterEngine', () => {
   it('build: the astronaut becomes a character with a centroid, a thumbnail and a face crop', async () => {
@@ -69,7 +74,9 @@ describe('faceCharacterEngine', () => {
   });
 
   it('transfer: an image without a face scores 0', async () => {
-    const sky = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#5080c0' } }).png().toBuffer();
+    const sky = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#5080c0' } })
+      .png()
+      .toBuffer();
     const r = await engine.transfer(sky, character('c1'), 1);
     expect(r).toMatchObject({ faces: 0, identityScore: 0, scoreBefore: 0, reports: [] });
     expect(r.image.equals(sky)).toBe(true);

@@ -44,31 +44,36 @@ function dilatedHull(img: RgbImage, face: DetectedFace): Uint8Array {
 describe('mesh-warp identity transfer on real faces', () => {
   const frontal = ['facedetect-4', 'facedetect-5', 'facematch-2', 'faceid'];
 
-  it.each(frontal)('%s: raises the score to the character, changes nothing outside the face, leaves no seam', async (name) => {
-    const { img, face } = await target(name);
-    const before = await scoreIdentityRgb(img, centroid, [face]);
-    const r = await meshWarpFaces(img, [face], refs, 1);
-    expect(r.reports).toEqual([expect.objectContaining({ transferred: true, reference: expect.any(Number) })]);
-    const after = await scoreIdentityRgb(r.image, centroid);
-    expect(before).toBeLessThan(0.5); // another person
-    expect(after).toBeGreaterThan(before + 0.15);
+  it.each(frontal)(
+    '%s: raises the score to the character, changes nothing outside the face, leaves no seam',
+    async (name) => {
+      const { img, face } = await target(name);
+      const before = await scoreIdentityRgb(img, centroid, [face]);
+      const r = await meshWarpFaces(img, [face], refs, 1);
+      expect(r.reports).toEqual([expect.objectContaining({ transferred: true, reference: expect.any(Number) })]);
+      const after = await scoreIdentityRgb(r.image, centroid);
+      expect(before).toBeLessThan(0.5); // another person
+      expect(after).toBeGreaterThan(before + 0.15);
 
-    const changed = changedPixels(img, r.image);
-    const allowed = dilatedHull(img, face);
-    let outside = 0, inside = 0;
-    for (let i = 0; i < changed.length; i++) {
-      if (!changed[i]) continue;
-      if (allowed[i]) inside++;
-      else outside++;
-    }
-    expect(outside).toBe(0);
-    expect(inside).toBeGreaterThan(1000);
+      const changed = changedPixels(img, r.image);
+      const allowed = dilatedHull(img, face);
+      let outside = 0,
+        inside = 0;
+      for (let i = 0; i < changed.length; i++) {
+        if (!changed[i]) continue;
+        if (allowed[i]) inside++;
+        else outside++;
+      }
+      expect(outside).toBe(0);
+      expect(inside).toBeGreaterThan(1000);
 
-    // Seam: along the border of the changed region the edges are no stronger than the target's own
-    // (a hard paste of the same face scores 8.0 against 3.3 on faceid).
-    const seam = seamGradients(img, r.image);
-    expect(seam.after).toBeLessThanOrEqual(seam.before * 1.15 + 0.5);
-  }, 60_000);
+      // Seam: along the border of the changed region the edges are no stronger than the target's own
+      // (a hard paste of the same face scores 8.0 against 3.3 on faceid).
+      const seam = seamGradients(img, r.image);
+      expect(seam.after).toBeLessThanOrEqual(seam.before * 1.15 + 0.5);
+    },
+    60_000,
+  );
 
   it('raises most frontal targets to the same-person threshold', async () => {
     let reached = 0;
@@ -81,7 +86,10 @@ describe('mesh-warp identity transfer on real faces', () => {
   }, 120_000);
 
   it('refuses a face turned toward profile, and one behind sunglasses, with their reasons; pixels untouched', async () => {
-    for (const [name, code, words] of [['profile', 'profile', /turned too far/], ['sunglasses-1', 'occluded', /covered/]] as const) {
+    for (const [name, code, words] of [
+      ['profile', 'profile', /turned too far/],
+      ['sunglasses-1', 'occluded', /covered/],
+    ] as const) {
       const { img, face } = await target(name);
       const r = await meshWarpFaces(img, [face], refs, 1);
       expect(r.reports).toEqual([expect.objectContaining({ transferred: false, code, reason: expect.stringMatching(words) })]);
@@ -93,14 +101,24 @@ describe('mesh-warp identity transfer on real faces', () => {
     const { img, face } = await target('facedetect-4');
     // The same face's mesh shrunk to a tenth around its centre: under the minimum width.
     const [cx, cy] = [face.box[0] + face.box[2] / 2, face.box[1] + face.box[3] / 2];
-    const small = { ...face, mesh: face.mesh.map(([x, y, z]) => [cx + (x - cx) / 10, cy + (y - cy) / 10, z] as typeof face.mesh[number]) };
+    const small = {
+      ...face,
+      mesh: face.mesh.map(([x, y, z]) => [cx + (x - cx) / 10, cy + (y - cy) / 10, z] as (typeof face.mesh)[number]),
+    };
     const r1 = await meshWarpFaces(img, [small], refs, 1);
-    expect(r1.reports).toEqual([expect.objectContaining({ transferred: false, code: 'too_small', reason: expect.stringContaining('px wide') })]);
+    expect(r1.reports).toEqual([
+      expect.objectContaining({ transferred: false, code: 'too_small', reason: expect.stringContaining('px wide') }),
+    ]);
     // The image-right half of the mesh folded back across the nose: those triangles face away.
     const noseX = face.mesh[1][0];
-    const folded = { ...face, mesh: face.mesh.map(([x, y, z]) => [x > noseX ? noseX - (x - noseX) * 0.3 : x, y, z] as typeof face.mesh[number]) };
+    const folded = {
+      ...face,
+      mesh: face.mesh.map(([x, y, z]) => [x > noseX ? noseX - (x - noseX) * 0.3 : x, y, z] as (typeof face.mesh)[number]),
+    };
     const r2 = await meshWarpFaces(img, [folded], refs, 1);
-    expect(r2.reports).toEqual([expect.objectContaining({ transferred: false, code: 'self_occlusion', reason: expect.stringContaining('other side') })]);
+    expect(r2.reports).toEqual([
+      expect.objectContaining({ transferred: false, code: 'self_occlusion', reason: expect.stringContaining('other side') }),
+    ]);
     expect(Buffer.from(r2.image.data).equals(Buffer.from(img.data))).toBe(true);
   }, 60_000);
 
@@ -110,7 +128,8 @@ describe('mesh-warp identity transfer on real faces', () => {
     expect(Buffer.from(zero.image.data).equals(Buffer.from(img.data))).toBe(true);
     const full = await meshWarpFaces(img, [face], refs, 1);
     const half = await meshWarpFaces(img, [face], refs, 0.5);
-    let dHalf = 0, dFull = 0;
+    let dHalf = 0,
+      dFull = 0;
     for (let i = 0; i < img.data.length; i++) {
       dHalf += Math.abs(half.image.data[i] - img.data[i]);
       dFull += Math.abs(full.image.data[i] - img.data[i]);

@@ -32,7 +32,17 @@ async function installInHub(modelsDir: string, repo: string, file: string, from:
   const dest = path.join(dir, ...file.split('/'));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.copyFileSync(from, dest);
-  await writeManifest(dir, { format: 1, repo, revision: 'main', commit: 'f'.repeat(40), endpoint: 'https://huggingface.co', only: [file], pulledAt: new Date().toISOString(), totalBytes: fs.statSync(dest).size, files: [{ path: file, size: fs.statSync(dest).size, verified: 'size' }] });
+  await writeManifest(dir, {
+    format: 1,
+    repo,
+    revision: 'main',
+    commit: 'f'.repeat(40),
+    endpoint: 'https://huggingface.co',
+    only: [file],
+    pulledAt: new Date().toISOString(),
+    totalBytes: fs.statSync(dest).size,
+    files: [{ path: file, size: fs.statSync(dest).size, verified: 'size' }],
+  });
 }
 
 describe('identity models: status and locations', () => {
@@ -114,7 +124,11 @@ describe('fixture models and the initializer reader', () => {
     try {
       expect(a.emap).toBeNull();
       const e = new Float32Array(512).fill(0.5);
-      expect(Array.from(a.latent(e)).slice(0, 3).map((v) => +v.toFixed(6))).toEqual([0.044194, 0.044194, 0.044194]);
+      expect(
+        Array.from(a.latent(e))
+          .slice(0, 3)
+          .map((v) => +v.toFixed(6)),
+      ).toEqual([0.044194, 0.044194, 0.044194]);
     } finally {
       await a.release();
     }

@@ -67,7 +67,9 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
     expect((await sharp(r.image).metadata()).format).toBe('png');
     const out = await pixels(r.image);
     const box = dilated(0.5);
-    let changedInside = 0, changedOutside = 0, inside = 0;
+    let changedInside = 0,
+      changedOutside = 0,
+      inside = 0;
     for (let y = 0; y < original.height; y++) {
       for (let x = 0; x < original.width; x++) {
         const i = (y * original.width + x) * 3;
@@ -92,7 +94,8 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
         return (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]) >= -1; // within a pixel of the edge
       });
     const out = (await t.applyToFaces(original, [fivePoints], source, 1)).data;
-    let outside = 0, inside = 0;
+    let outside = 0,
+      inside = 0;
     for (let y = 0; y < original.height; y++) {
       for (let x = 0; x < original.width; x++) {
         const i = (y * original.width + x) * 3;
@@ -111,16 +114,19 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
     const full = (await t.applyToFaces(original, points, source, 1)).data;
     const half = (await t.applyToFaces(original, points, source, 0.5)).data;
     expect(Buffer.from((await t.applyToFaces(original, points, source, 0)).data).equals(Buffer.from(original.data))).toBe(true);
-    let moved = 0, outside = 0;
+    let moved = 0,
+      outside = 0;
     for (let i = 0; i < half.length; i++) {
-      const lo = Math.min(original.data[i], full[i]) - 1, hi = Math.max(original.data[i], full[i]) + 1;
+      const lo = Math.min(original.data[i], full[i]) - 1,
+        hi = Math.max(original.data[i], full[i]) + 1;
       if (half[i] < lo || half[i] > hi) outside++;
       if (half[i] !== original.data[i]) moved++;
     }
     expect(outside).toBe(0);
     expect(moved).toBeGreaterThan(1000);
     // Half the way, on average: well short of the full swap's change.
-    let dHalf = 0, dFull = 0;
+    let dHalf = 0,
+      dFull = 0;
     for (let i = 0; i < half.length; i++) {
       dHalf += Math.abs(half[i] - original.data[i]);
       dFull += Math.abs(full[i] - original.data[i]);
@@ -143,7 +149,11 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
   });
 
   it('no face: the image comes back unchanged and 0 faces are reported', async () => {
-    const noise = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+    const noise = await sharp({
+      create: { width: 320, height: 240, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
+      .png()
+      .toBuffer();
     const r = await t.apply({ image: noise, sourceEmbedding: source, strength: 1 });
     expect(r.faces).toBe(0);
     expect(r.image.equals(noise)).toBe(true);
@@ -168,7 +178,9 @@ describe('identity transfer (fixture swapper + recogniser)', () => {
 
   it('refuses an image over the pixel limit before decoding it', async () => {
     // A 5000x5000 PNG of one colour is small on disk but over the 4096x4096 limit.
-    const big = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#808080' } }).png().toBuffer();
+    const big = await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     await expect(t.apply({ image: big, sourceEmbedding: source, strength: 1 })).rejects.toThrow(/pixels/);
   });
 });

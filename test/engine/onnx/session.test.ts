@@ -85,7 +85,9 @@ describe('loadOnnxModel', () => {
     const path = writeUnet('cuda', 'float', 'scalar');
     if (!cudaProviderInstalled()) {
       await expect(loadOnnxModel(path, { provider: 'cuda', intraOpThreads: 1 })).rejects.toThrow(ExecutionProviderError);
-      await expect(loadOnnxModel(path, { provider: 'cuda', intraOpThreads: 1 })).rejects.toThrow(/CUDA provider is not installed.*npx opensoul gpu setup/);
+      await expect(loadOnnxModel(path, { provider: 'cuda', intraOpThreads: 1 })).rejects.toThrow(
+        /CUDA provider is not installed.*npx opensoul gpu setup/,
+      );
       await expect(verifyExecutionProvider('cuda')).rejects.toThrow(/npx opensoul gpu setup/);
     } else {
       const m = await loadOnnxModel(path, { provider: 'cuda', intraOpThreads: 1 });
@@ -98,7 +100,9 @@ describe('loadOnnxModel', () => {
 
   it('rejects token ids of the wrong dtype and missing files clearly', async () => {
     expect(() => idsInput({ name: 'input_ids', dtype: 'float32', shape: [] }, new Int32Array(2), [1, 2])).toThrow(/int32 or int64/);
-    expect(idsInput({ name: 'input_ids', dtype: 'int64', shape: [] }, Int32Array.of(49406, 49407), [1, 2]).data).toEqual(BigInt64Array.of(49406n, 49407n));
+    expect(idsInput({ name: 'input_ids', dtype: 'int64', shape: [] }, Int32Array.of(49406, 49407), [1, 2]).data).toEqual(
+      BigInt64Array.of(49406n, 49407n),
+    );
     await expect(loadOnnxModel(join(dir, 'absent.onnx'))).rejects.toThrow(/not found/);
   });
 });

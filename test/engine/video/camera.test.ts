@@ -15,7 +15,18 @@ const motion = (name: string, strength = 1) => ({ preset: MOTIONS.find((m) => m.
 
 describe('easing', () => {
   it('starts at 0 and ends at 1 exactly, monotonically', () => {
-    for (const e of ['linear', 'sine', 'quadIn', 'quadOut', 'quadInOut', 'cubicIn', 'cubicOut', 'cubicInOut', 'expoIn', 'expoOut'] as const) {
+    for (const e of [
+      'linear',
+      'sine',
+      'quadIn',
+      'quadOut',
+      'quadInOut',
+      'cubicIn',
+      'cubicOut',
+      'cubicInOut',
+      'expoIn',
+      'expoOut',
+    ] as const) {
       expect(ease(e, 0)).toBe(0);
       expect(ease(e, 1)).toBe(1);
       let prev = 0;

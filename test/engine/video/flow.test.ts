@@ -13,7 +13,12 @@ function crop(canvas: Uint8Array, cw: number, x0: number, y0: number, w: number,
 }
 
 async function canvas(w: number, h: number, seed: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(await texture(w, h, seed)).removeAlpha().raw().toBuffer());
+  return new Uint8Array(
+    await sharp(await texture(w, h, seed))
+      .removeAlpha()
+      .raw()
+      .toBuffer(),
+  );
 }
 
 /** Median of u and v over the interior (a margin where content enters or leaves is skipped). */
@@ -83,7 +88,15 @@ describe('optical flow', () => {
       }
     }
     const f = flowBetween(rgbToRgbx(rgb, w, h), rgbToRgbx(zoomed, w, h));
-    for (const [x, y] of [[80, 60], [240, 60], [80, 180], [240, 180], [160, 120], [50, 120], [270, 120]]) {
+    for (const [x, y] of [
+      [80, 60],
+      [240, 60],
+      [80, 180],
+      [240, 180],
+      [160, 120],
+      [50, 120],
+      [270, 120],
+    ]) {
       const i = y * w + x;
       const eu = f.u[i] - (Z - 1) * (x + 0.5 - w / 2);
       const ev = f.v[i] - (Z - 1) * (y + 0.5 - h / 2);

@@ -126,7 +126,7 @@ describe('parallax layers', () => {
     expect(layers.subject.data.length).toBe((w + 2) * (h + 2));
     expect(layers.subject.data[padded] >>> 24).toBe(255);
     expect(layers.subject.data[padded] & 0xffffff).toBe(img.data[centre] & 0xffffff);
-    expect(layers.subject.data[(w + 2) + 1]).toBe(0);
+    expect(layers.subject.data[w + 2 + 1]).toBe(0);
     expect(layers.background.data[0]).toBe(img.data[0]);
     // The background no longer shows the warm subject at its centre.
     const warm = (p: number) => (p & 255) - ((p >>> 16) & 255);

@@ -20,7 +20,12 @@ const DISC = { x: 500, y: 300, r: 36 };
 
 /** A dark textured scene with one white disc (RGB, CW x CH). */
 async function scene(): Promise<Uint8Array> {
-  const rgb = new Uint8Array(await sharp(await texture(CW, CH, 21, [40, 40, 50])).removeAlpha().raw().toBuffer());
+  const rgb = new Uint8Array(
+    await sharp(await texture(CW, CH, 21, [40, 40, 50]))
+      .removeAlpha()
+      .raw()
+      .toBuffer(),
+  );
   for (let y = DISC.y - DISC.r - 2; y <= DISC.y + DISC.r + 2; y++) {
     for (let x = DISC.x - DISC.r - 2; x <= DISC.x + DISC.r + 2; x++) {
       // Anti-aliased edge, so a sub-pixel shift changes the picture smoothly.
@@ -126,7 +131,10 @@ describe('Morph transition clip', () => {
     const W = 854;
     const H = 480;
     const rgb = await scene();
-    const png = (x0: number, y0: number) => sharp(cropRgb(rgb, x0, y0, W, H), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+    const png = (x0: number, y0: number) =>
+      sharp(cropRgb(rgb, x0, y0, W, H), { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toBuffer();
     // Content moves (+60, -30) from start to end; the disc sits at (400, 260) in the start.
     const image = await png(100, 40);
     const endImage = await png(40, 70);

@@ -10,7 +10,10 @@ describe('chooseMotions', () => {
   it('uses the requested motions, strength defaulting to 1 as in the SDK', () => {
     const c = chooseMotions([{ id: id('Zoom In') }, { id: id('Rain'), strength: 0.3 }], 'pan left', false);
     expect(c.origin).toBe('request');
-    expect(names(c)).toEqual([['Zoom In', 1], ['Rain', 0.3]]);
+    expect(names(c)).toEqual([
+      ['Zoom In', 1],
+      ['Rain', 0.3],
+    ]);
     expect(c.transition).toBeNull();
   });
 
@@ -31,7 +34,13 @@ describe('chooseMotions', () => {
 
   it('refuses malformed lists', () => {
     expect(() => chooseMotions([{ strength: 1 }], '', false)).toThrow(DopInputError);
-    expect(() => chooseMotions(Array.from({ length: MAX_MOTIONS + 1 }, () => ({ id: id('Zoom In') })), '', false)).toThrow(/at most/);
+    expect(() =>
+      chooseMotions(
+        Array.from({ length: MAX_MOTIONS + 1 }, () => ({ id: id('Zoom In') })),
+        '',
+        false,
+      ),
+    ).toThrow(/at most/);
     expect(() => chooseMotions([{ id: id('Zoom In'), strength: -0.1 }], '', false)).toThrow(/from 0 to 1/);
     expect(() => chooseMotions([{ id: id('Zoom In'), strength: '1' }], '', false)).toThrow(/from 0 to 1/);
   });

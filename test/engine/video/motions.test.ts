@@ -22,10 +22,37 @@ describe('motion library', () => {
 
   it('covers the camera moves, ambient and weather effects and transitions of the brief', () => {
     const names = [
-      'Zoom In', 'Zoom Out', 'Crash Zoom In', 'Crash Zoom Out', 'Dolly In', 'Dolly Out', 'Dolly Zoom', 'Pan Left',
-      'Pan Right', 'Tilt Up', 'Tilt Down', 'Roll Clockwise', 'Orbit Left', 'Orbit Right', 'Crane Up', 'Crane Down',
-      'Overhead Drift', 'Whip Pan', 'Handheld', 'Parallax Float', 'Breathing Ambient', 'Light Sweep', 'Flicker', 'Rain',
-      'Snow', 'Dust', 'Fog Drift', 'Film Grain', 'Morph', 'Zoom Through', 'Whip Transition',
+      'Zoom In',
+      'Zoom Out',
+      'Crash Zoom In',
+      'Crash Zoom Out',
+      'Dolly In',
+      'Dolly Out',
+      'Dolly Zoom',
+      'Pan Left',
+      'Pan Right',
+      'Tilt Up',
+      'Tilt Down',
+      'Roll Clockwise',
+      'Orbit Left',
+      'Orbit Right',
+      'Crane Up',
+      'Crane Down',
+      'Overhead Drift',
+      'Whip Pan',
+      'Handheld',
+      'Parallax Float',
+      'Breathing Ambient',
+      'Light Sweep',
+      'Flicker',
+      'Rain',
+      'Snow',
+      'Dust',
+      'Fog Drift',
+      'Film Grain',
+      'Morph',
+      'Zoom Through',
+      'Whip Transition',
     ];
     for (const n of names) expect(byName(n)).toBeDefined();
   });
@@ -38,7 +65,11 @@ describe('motion library', () => {
       expect(m.keywords.length).toBeGreaterThan(0);
       expect(m.description.length).toBeGreaterThan(10);
     }
-    expect(MOTIONS.filter((m) => m.startEndFrame).map((m) => m.transition).sort()).toEqual(['morph', 'whip', 'zoomThrough']);
+    expect(
+      MOTIONS.filter((m) => m.startEndFrame)
+        .map((m) => m.transition)
+        .sort(),
+    ).toEqual(['morph', 'whip', 'zoomThrough']);
   });
 
   it('finds motions by id, case-insensitively, and nothing else', () => {

@@ -12,7 +12,11 @@ describe('render control', () => {
     const image = await texture(640, 360, 4);
     const seen: number[] = [];
     const ok = await renderDop({
-      image, motions: [{ id: id('Zoom In'), strength: 1 }], prompt: '', tier: 'lite', seed: 1,
+      image,
+      motions: [{ id: id('Zoom In'), strength: 1 }],
+      prompt: '',
+      tier: 'lite',
+      seed: 1,
       onProgress: (done, total) => {
         expect(total).toBe(120);
         seen.push(done);
@@ -25,12 +29,20 @@ describe('render control', () => {
     let last = 0;
     const started = Date.now();
     const err = await renderDop({
-      image, motions: [{ id: id('Zoom In'), strength: 1 }], prompt: '', tier: 'turbo', seed: 1, signal: ctl.signal,
+      image,
+      motions: [{ id: id('Zoom In'), strength: 1 }],
+      prompt: '',
+      tier: 'turbo',
+      seed: 1,
+      signal: ctl.signal,
       onProgress: (done) => {
         last = done;
         if (done === 10) ctl.abort();
       },
-    }).then(() => null, (e: unknown) => e);
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as Error).name).toBe('AbortError');
     expect(last).toBe(10);
     expect(Date.now() - started).toBeLessThan(30_000);

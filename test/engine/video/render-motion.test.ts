@@ -59,7 +59,10 @@ describe('DoP camera motion, measured in decoded frames', () => {
     const image = astronaut();
     const r = await renderDop({
       image,
-      motions: [{ id: id('Zoom In'), strength: 0 }, { id: id('Handheld'), strength: 0 }],
+      motions: [
+        { id: id('Zoom In'), strength: 0 },
+        { id: id('Handheld'), strength: 0 },
+      ],
       prompt: 'fast crash zoom',
       tier: 'lite',
       seed: 5,
@@ -93,7 +96,11 @@ describe('DoP camera motion, measured in decoded frames', () => {
   it('parallax on a person uses the segmentation model and is byte-identical for the same request', async () => {
     const req = {
       image: astronaut(),
-      motions: [{ id: id('Truck Left'), strength: 1 }, { id: id('Rain'), strength: 0.6 }, { id: id('Handheld'), strength: 0.5 }],
+      motions: [
+        { id: id('Truck Left'), strength: 1 },
+        { id: id('Rain'), strength: 0.6 },
+        { id: id('Handheld'), strength: 0.5 },
+      ],
       prompt: '',
       tier: 'lite' as const,
       seed: 77,

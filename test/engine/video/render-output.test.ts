@@ -17,7 +17,10 @@ describe('DoP output files', () => {
   ])('%s from %ix%i gives a %ix%i H.264 clip of 5.0 s at 24 fps', async (tier, iw, ih, w, h) => {
     const r = await renderDop({
       image: await texture(iw, ih, 21),
-      motions: [{ id: id('Dolly In'), strength: 0.7 }, { id: id('Dust'), strength: 0.5 }],
+      motions: [
+        { id: id('Dolly In'), strength: 0.7 },
+        { id: id('Dust'), strength: 0.5 },
+      ],
       prompt: '',
       tier,
       seed: 9,

@@ -13,11 +13,16 @@ describe('first-last-frame transitions', () => {
   it.each(['Morph', 'Zoom Through', 'Whip Transition'])('%s starts at the start image and ends at the end image', async (name) => {
     const image = astronaut();
     // A different end still with another aspect ratio: it is cropped to the start's frame.
-    const endImage = await sharp(await texture(600, 400, 3, [200, 90, 140])).jpeg({ quality: 92 }).toBuffer();
+    const endImage = await sharp(await texture(600, 400, 3, [200, 90, 140]))
+      .jpeg({ quality: 92 })
+      .toBuffer();
     const r = await renderDop({
       image,
       endImage,
-      motions: [{ id: id(name), strength: 1 }, { id: id('Handheld'), strength: 0.6 }],
+      motions: [
+        { id: id(name), strength: 1 },
+        { id: id('Handheld'), strength: 0.6 },
+      ],
       prompt: '',
       tier: 'lite',
       seed: 4,
@@ -34,7 +39,14 @@ describe('first-last-frame transitions', () => {
   });
 
   it('adds the default morph when an end image comes without motions', async () => {
-    const r = await renderDop({ image: astronaut(), endImage: await texture(300, 300, 8), motions: [], prompt: 'slow pan left', tier: 'lite', seed: 1 });
+    const r = await renderDop({
+      image: astronaut(),
+      endImage: await texture(300, 300, 8),
+      motions: [],
+      prompt: 'slow pan left',
+      tier: 'lite',
+      seed: 1,
+    });
     expect(r.motions.map((m) => MOTIONS.find((x) => x.id === m.id)!.name)).toEqual(['Morph', 'Pan Left']);
   });
 });
@@ -70,11 +82,22 @@ describe('bad requests', () => {
     await rejects({ ...base(), image: Buffer.from('<html>not an image</html>') }, /not a decodable image/);
     await rejects({ ...base(), image: Buffer.alloc(0) }, /image is missing/);
     await rejects({ ...base(), image: undefined as unknown as Buffer }, /image is missing/);
-    await rejects({ ...base(), endImage: Buffer.from('GIF89a broken'), motions: [{ id: id('Morph') }] }, /end image is not a decodable image/);
+    await rejects(
+      { ...base(), endImage: Buffer.from('GIF89a broken'), motions: [{ id: id('Morph') }] },
+      /end image is not a decodable image/,
+    );
   });
 
   it('rejects tiny images, bad strengths, tiers and seeds', async () => {
-    await rejects({ ...base(), image: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).png().toBuffer() }, /at least 16/);
+    await rejects(
+      {
+        ...base(),
+        image: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+          .png()
+          .toBuffer(),
+      },
+      /at least 16/,
+    );
     await rejects({ ...base(), motions: [{ id: id('Zoom In'), strength: 1.5 }] }, /strength must be a number from 0 to 1/);
     await rejects({ ...base(), motions: [{ id: id('Zoom In'), strength: Number.NaN }] }, /strength/);
     await rejects({ ...base(), tier: 'ultra' as DopRequest['tier'] }, /tier must be/);

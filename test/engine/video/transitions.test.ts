@@ -27,7 +27,17 @@ const kinds = ['morph', 'zoomThrough', 'whip'] as const;
 
 function frames(kind: (typeof kinds)[number], withCamera: boolean): Uint32Array[] {
   const envelope = (t: number) => Math.sin(Math.PI * t);
-  const camera = new CameraPath(withCamera ? [{ preset: MOTIONS.find((m) => m.name === 'Handheld')!, strength: 1 }, { preset: MOTIONS.find((m) => m.name === 'Zoom In')!, strength: 1 }] : [], 3, 5, envelope);
+  const camera = new CameraPath(
+    withCamera
+      ? [
+          { preset: MOTIONS.find((m) => m.name === 'Handheld')!, strength: 1 },
+          { preset: MOTIONS.find((m) => m.name === 'Zoom In')!, strength: 1 },
+        ]
+      : [],
+    3,
+    5,
+    envelope,
+  );
   const r = new FrameRenderer({
     width: W,
     height: H,

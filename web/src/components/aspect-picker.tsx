@@ -11,7 +11,14 @@ export function AspectPicker({ value, onChange }: { value: SoulSize; onChange: (
           const k = 26 / Math.max(w, h);
           return (
             <label key={s} class={s === value ? 'aspect checked' : 'aspect'} title={s.replace('x', ' × ')}>
-              <input type="radio" name="size" value={s} checked={s === value} onChange={() => onChange(s)} aria-label={`${ratioLabel(s)}, ${s.replace('x', ' by ')}`} />
+              <input
+                type="radio"
+                name="size"
+                value={s}
+                checked={s === value}
+                onChange={() => onChange(s)}
+                aria-label={`${ratioLabel(s)}, ${s.replace('x', ' by ')}`}
+              />
               <span class="shape" aria-hidden="true">
                 <span style={{ width: `${Math.round(w * k)}px`, height: `${Math.round(h * k)}px` }} />
               </span>

@@ -5,7 +5,10 @@ import { api, type Character } from '../api';
 export function CharacterSelect({ value, onChange }: { value: string | null; onChange: (id: string | null) => void }) {
   const [characters, setCharacters] = useState<Character[]>([]);
   useEffect(() => {
-    api.characters().then((r) => setCharacters(r.items.filter((c) => c.status === 'completed')), () => setCharacters([]));
+    api.characters().then(
+      (r) => setCharacters(r.items.filter((c) => c.status === 'completed')),
+      () => setCharacters([]),
+    );
   }, []);
   return (
     <>

@@ -35,7 +35,17 @@ export function CodeSamples({ request }: { request: StudioRequest }) {
       </div>
       <div role="tablist" aria-label="Language" class="sample-tabs" onKeyDown={onKey}>
         {list.map((s) => (
-          <button key={s.id} id={`sample-tab-${s.id}`} type="button" role="tab" aria-selected={s.id === current.id} aria-controls="sample-panel" tabIndex={s.id === current.id ? 0 : -1} class="sample-tab" onClick={() => setTab(s.id)}>
+          <button
+            key={s.id}
+            id={`sample-tab-${s.id}`}
+            type="button"
+            role="tab"
+            aria-selected={s.id === current.id}
+            aria-controls="sample-panel"
+            tabIndex={s.id === current.id ? 0 : -1}
+            class="sample-tab"
+            onClick={() => setTab(s.id)}
+          >
             {s.label}
           </button>
         ))}

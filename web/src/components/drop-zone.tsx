@@ -5,7 +5,17 @@ import { api } from '../api';
  * Drag-and-drop or pick files; each goes through the upload-URL flow and comes back as the
  * URL a request can name. Keyboard users reach the same picker through the button.
  */
-export function DropZone({ label, multiple = false, onUploaded, hint }: { label: string; multiple?: boolean; hint?: string; onUploaded: (urls: string[], files: File[]) => void }) {
+export function DropZone({
+  label,
+  multiple = false,
+  onUploaded,
+  hint,
+}: {
+  label: string;
+  multiple?: boolean;
+  hint?: string;
+  onUploaded: (urls: string[], files: File[]) => void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const [busy, setBusy] = useState(0);
@@ -43,11 +53,22 @@ export function DropZone({ label, multiple = false, onUploaded, hint }: { label:
         void take(e.dataTransfer?.files ?? null);
       }}
     >
-      <input ref={input} type="file" accept="image/png,image/jpeg,image/webp" multiple={multiple} class="visually-hidden" aria-label={label} tabIndex={-1} onChange={(e) => {
+      <input
+        ref={input}
+        type="file"
+        accept="image/png,image/jpeg,image/webp"
+        multiple={multiple}
+        class="visually-hidden"
+        aria-label={label}
+        tabIndex={-1}
+        onChange={(e) => {
           const el = e.currentTarget;
           void take(el.files).then(() => (el.value = ''));
-        }} />
-      <span class="drop-icon" aria-hidden="true">⇪</span>
+        }}
+      />
+      <span class="drop-icon" aria-hidden="true">
+        ⇪
+      </span>
       <span>{busy ? `Uploading ${busy} image${busy > 1 ? 's' : ''}…` : multiple ? 'Drop images here or' : 'Drop an image here or'}</span>
       {!busy && (
         <button type="button" class="link" onClick={() => input.current?.click()}>

@@ -9,7 +9,14 @@ import { Lightbox } from './lightbox';
 import { WorkflowResult } from './workflow-result';
 import { useAccount } from '../account-context';
 
-const TYPE_LABEL: Record<string, string> = { text2image_soul: 'Image', text2image_popcorn: 'Popcorn', image2video: 'Video', soul_id: 'Character', social_carousel: 'Carousel', social_video_series: 'Video series' };
+const TYPE_LABEL: Record<string, string> = {
+  text2image_soul: 'Image',
+  text2image_popcorn: 'Popcorn',
+  image2video: 'Video',
+  soul_id: 'Character',
+  social_carousel: 'Carousel',
+  social_video_series: 'Video series',
+};
 const WORKFLOWS = ['social_carousel', 'social_video_series'];
 
 /** A part's name in its set: a carousel's slides, a series' clips and its join. */
@@ -37,7 +44,14 @@ export function useLiveJobSet<T extends JobSet>(initial: T, onEnd?: (set: T) => 
     return followJobSet(set.id, {
       status: (s) => setSet((prev) => ({ ...prev, ...s })),
       progress: (p) =>
-        setSet((prev) => ({ ...prev, jobs: prev.jobs.map((j) => (j.id === p.job_id ? { ...j, status: j.status === 'queued' ? 'in_progress' : j.status, progress: { step: p.step, total: p.total } } : j)) })),
+        setSet((prev) => ({
+          ...prev,
+          jobs: prev.jobs.map((j) =>
+            j.id === p.job_id
+              ? { ...j, status: j.status === 'queued' ? 'in_progress' : j.status, progress: { step: p.step, total: p.total } }
+              : j,
+          ),
+        })),
       done: (s) => setSet((prev) => ({ ...prev, ...s })),
       error: (e) => setError(`Live updates stopped: ${e.message}`),
     });
@@ -52,7 +66,15 @@ function Output({ job, index, setId }: { job: Job; index: number; setId: string 
   if (r.raw.type === 'video') {
     return (
       <figure class="output video">
-        <video controls playsInline preload="metadata" src={r.raw.url} poster={job.poster_url} aria-label={`Video output ${index + 1}`} data-testid="output-video" />
+        <video
+          controls
+          playsInline
+          preload="metadata"
+          src={r.raw.url}
+          poster={job.poster_url}
+          aria-label={`Video output ${index + 1}`}
+          data-testid="output-video"
+        />
         <figcaption>
           <a href={r.raw.url} download={`${setId}-${index + 1}.mp4`}>
             Download MP4
@@ -87,7 +109,15 @@ function runAgain(set: JobSet) {
 }
 const canRunAgain = (type: string) => ['text2image_soul', 'image2video', ...WORKFLOWS].includes(type);
 
-export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSet | ListedJobSet; compact?: boolean; onEnd?: (s: JobSet) => void }) {
+export function JobSetView({
+  initial,
+  compact = false,
+  onEnd,
+}: {
+  initial: JobSet | ListedJobSet;
+  compact?: boolean;
+  onEnd?: (s: JobSet) => void;
+}) {
   const { refresh } = useAccount();
   const [set, setSet, liveError] = useLiveJobSet<JobSet | ListedJobSet>(initial, (s) => {
     void refresh();
@@ -116,7 +146,13 @@ export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSe
   };
 
   return (
-    <article class="card jobset" data-testid="job-set" data-id={set.id} data-status={status} aria-label={`${TYPE_LABEL[set.type] ?? set.type} ${when(set.created_at)}, ${status}`}>
+    <article
+      class="card jobset"
+      data-testid="job-set"
+      data-id={set.id}
+      data-status={status}
+      aria-label={`${TYPE_LABEL[set.type] ?? set.type} ${when(set.created_at)}, ${status}`}
+    >
       <header class="jobset-head">
         <div>
           <span class="kind">{TYPE_LABEL[set.type] ?? set.type}</span>
@@ -128,7 +164,8 @@ export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSe
         <div class="jobset-actions">
           {listed && (
             <span class="small money" data-testid="cost">
-              {credits(listed.cost_credits)} cr{listed.refunded_credits > 0 && <span class="refund"> · refunded {credits(listed.refunded_credits)}</span>}
+              {credits(listed.cost_credits)} cr
+              {listed.refunded_credits > 0 && <span class="refund"> · refunded {credits(listed.refunded_credits)}</span>}
             </span>
           )}
           {active && (
@@ -154,7 +191,9 @@ export function JobSetView({ initial, compact = false, onEnd }: { initial: JobSe
         {typeof p.target_duration === 'number' && <span>{`≥ ${p.target_duration} s, ${String(p.clip_duration)} s clips`}</span>}
         {typeof p.resolution === 'string' && <span>{p.resolution}</span>}
         {typeof p.seed === 'number' && <span data-testid="seed">seed {p.seed}</span>}
-        {Array.isArray(p.motions) && p.motions.length > 0 && <span>{(p.motions as { id: string; strength: number }[]).length} motion(s)</span>}
+        {Array.isArray(p.motions) && p.motions.length > 0 && (
+          <span>{(p.motions as { id: string; strength: number }[]).length} motion(s)</span>
+        )}
       </p>
       {(active || compact) && (
         <div class={set.jobs.length > 4 ? 'progress-list many' : 'progress-list'}>

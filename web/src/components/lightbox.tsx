@@ -7,7 +7,13 @@ export function Lightbox({ src, onClose, name }: { src: string; name: string; on
     ref.current?.showModal();
   }, []);
   return (
-    <dialog ref={ref} class="lightbox" aria-label="Image preview" onClose={onClose} onClick={(e) => e.target === ref.current && ref.current?.close()}>
+    <dialog
+      ref={ref}
+      class="lightbox"
+      aria-label="Image preview"
+      onClose={onClose}
+      onClick={(e) => e.target === ref.current && ref.current?.close()}
+    >
       <img src={src} alt="Full-size output" />
       <div class="lightbox-bar">
         <a class="button primary" href={src} download={name}>

@@ -7,7 +7,12 @@ export function OutputPicker({ onPick, selected, label }: { onPick: (url: string
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.jobSets({ kind: 'soul', status: 'completed', limit: 12 }).then(
-      (page) => setUrls(page.items.flatMap((s) => s.jobs.filter((j) => j.results?.raw.type === 'image').map((j) => ({ min: j.results!.min.url, raw: j.results!.raw.url })))),
+      (page) =>
+        setUrls(
+          page.items.flatMap((s) =>
+            s.jobs.filter((j) => j.results?.raw.type === 'image').map((j) => ({ min: j.results!.min.url, raw: j.results!.raw.url })),
+          ),
+        ),
       (e: Error) => setError(e.message),
     );
   }, []);
@@ -17,7 +22,14 @@ export function OutputPicker({ onPick, selected, label }: { onPick: (url: string
   return (
     <div class="picker" role="group" aria-label={label}>
       {urls.map((u, i) => (
-        <button type="button" key={u.raw} class={`pick ${selected === u.raw ? 'selected' : ''}`} aria-pressed={selected === u.raw} onClick={() => onPick(u.raw)} aria-label={`Use output ${i + 1}`}>
+        <button
+          type="button"
+          key={u.raw}
+          class={`pick ${selected === u.raw ? 'selected' : ''}`}
+          aria-pressed={selected === u.raw}
+          onClick={() => onPick(u.raw)}
+          aria-label={`Use output ${i + 1}`}
+        >
           <img src={u.min} alt="" loading="lazy" />
         </button>
       ))}

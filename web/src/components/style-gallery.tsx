@@ -17,18 +17,36 @@ export function StyleGallery({ value, onChange }: { value: string | null; onChan
 
   return (
     <fieldset class="styles">
-      <legend>
-        Style{chosen ? <span class="muted">: {chosen.name}</span> : <span class="muted">: none</span>}
-      </legend>
-      <input type="search" placeholder="Search styles" aria-label="Search styles" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+      <legend>Style{chosen ? <span class="muted">: {chosen.name}</span> : <span class="muted">: none</span>}</legend>
+      <input
+        type="search"
+        placeholder="Search styles"
+        aria-label="Search styles"
+        value={query}
+        onInput={(e) => setQuery(e.currentTarget.value)}
+      />
       {error && <p class="error small">{error}</p>}
       <div class="style-grid" role="group" aria-label="Styles">
-        <button type="button" class={`style ${value === null ? 'selected' : ''}`} aria-pressed={value === null} onClick={() => onChange(null)}>
-          <span class="style-none" aria-hidden="true">∅</span>
+        <button
+          type="button"
+          class={`style ${value === null ? 'selected' : ''}`}
+          aria-pressed={value === null}
+          onClick={() => onChange(null)}
+        >
+          <span class="style-none" aria-hidden="true">
+            ∅
+          </span>
           <span class="style-name">No style</span>
         </button>
         {shown.map((s) => (
-          <button type="button" key={s.id} class={`style ${value === s.id ? 'selected' : ''}`} aria-pressed={value === s.id} title={s.description} onClick={() => onChange(s.id)}>
+          <button
+            type="button"
+            key={s.id}
+            class={`style ${value === s.id ? 'selected' : ''}`}
+            aria-pressed={value === s.id}
+            title={s.description}
+            onClick={() => onChange(s.id)}
+          >
             <img src={s.preview_url} alt="" loading="lazy" width={96} height={128} />
             <span class="style-name">{s.name}</span>
           </button>

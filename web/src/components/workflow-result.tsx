@@ -43,7 +43,11 @@ function Slide({ s, setId }: { s: CarouselSlide; setId: string }) {
   return (
     <li class="slide" data-testid="slide">
       <div class="slide-pair">
-        {s.overlay_image_url ? <SlideImage url={s.overlay_image_url} alt={`Slide ${n} with text`} name={`${setId}-slide-${n}-text.png`} /> : <div class="slide-empty muted small">{s.status ?? 'no image'}</div>}
+        {s.overlay_image_url ? (
+          <SlideImage url={s.overlay_image_url} alt={`Slide ${n} with text`} name={`${setId}-slide-${n}-text.png`} />
+        ) : (
+          <div class="slide-empty muted small">{s.status ?? 'no image'}</div>
+        )}
         {s.image_url && <SlideImage url={s.image_url} alt={`Slide ${n} clean`} name={`${setId}-slide-${n}.png`} />}
       </div>
       <p class="small">
@@ -86,7 +90,18 @@ function CarouselResult({ c, setId }: { c: NonNullable<V2Status['carousel']>; se
 function Scene({ s }: { s: SeriesScene }) {
   return (
     <li class="scene" data-testid="scene">
-      {s.video_url ? <video controls playsInline preload="none" src={s.video_url} poster={s.keyframe_url ?? undefined} aria-label={`Clip ${s.index + 1}`} /> : <div class="scene-empty muted small">{s.status ?? ''}</div>}
+      {s.video_url ? (
+        <video
+          controls
+          playsInline
+          preload="none"
+          src={s.video_url}
+          poster={s.keyframe_url ?? undefined}
+          aria-label={`Clip ${s.index + 1}`}
+        />
+      ) : (
+        <div class="scene-empty muted small">{s.status ?? ''}</div>
+      )}
       <div class="scene-plan small">
         <p>
           <strong>
@@ -125,7 +140,9 @@ function SeriesResult({ s, open }: { s: NonNullable<V2Status['series']>; open: b
           </figcaption>
         </figure>
       ) : (
-        <p class="muted small">No joined video{joined?.status === 'canceled' ? ' (canceled)' : joined?.error ? `: ${joined.error}` : ''}.</p>
+        <p class="muted small">
+          No joined video{joined?.status === 'canceled' ? ' (canceled)' : joined?.error ? `: ${joined.error}` : ''}.
+        </p>
       )}
       <details class="scenes-wrap" open={open}>
         <summary>

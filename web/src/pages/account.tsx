@@ -11,7 +11,10 @@ export function AccountPage() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     void refresh();
-    api.ledger(100).then((r) => setLedger(r.items), (e: Error) => setError(e.message));
+    api.ledger(100).then(
+      (r) => setLedger(r.items),
+      (e: Error) => setError(e.message),
+    );
   }, []);
   const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
 
@@ -19,12 +22,18 @@ export function AccountPage() {
     <div class="narrow">
       <div class="page-head">
         <h1 tabIndex={-1}>Account</h1>
-        {account && <span class="muted small">{account.name} · key {account.key_id}</span>}
+        {account && (
+          <span class="muted small">
+            {account.name} · key {account.key_id}
+          </span>
+        )}
       </div>
       <div class="stats">
         <div class="card stat">
           <span class="muted small">Balance</span>
-          <strong class="num big" data-testid="account-balance">{account ? credits(account.credits) : '…'}</strong>
+          <strong class="num big" data-testid="account-balance">
+            {account ? credits(account.credits) : '…'}
+          </strong>
           <span class="muted small">credits</span>
         </div>
         <div class="card stat">
@@ -35,7 +44,11 @@ export function AccountPage() {
         <div class="card stat">
           <span class="muted small">Limits</span>
           <span class="small">{account ? `${account.limits.requests_per_minute} requests / minute` : '…'}</span>
-          <span class="small">{account ? `uploads up to ${mb(account.limits.upload_max_bytes)}, ${Math.round(account.limits.upload_max_pixels / 1e6)} MP` : ''}</span>
+          <span class="small">
+            {account
+              ? `uploads up to ${mb(account.limits.upload_max_bytes)}, ${Math.round(account.limits.upload_max_pixels / 1e6)} MP`
+              : ''}
+          </span>
         </div>
       </div>
       <section class="card" aria-labelledby="ledger-title">
@@ -49,9 +62,15 @@ export function AccountPage() {
                 <tr>
                   <th scope="col">When</th>
                   <th scope="col">What</th>
-                  <th scope="col" class="right">Credits</th>
-                  <th scope="col" class="right">Balance</th>
-                  <th scope="col" class="hide-narrow">Job set</th>
+                  <th scope="col" class="right">
+                    Credits
+                  </th>
+                  <th scope="col" class="right">
+                    Balance
+                  </th>
+                  <th scope="col" class="hide-narrow">
+                    Job set
+                  </th>
                 </tr>
               </thead>
               <tbody>

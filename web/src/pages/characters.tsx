@@ -28,7 +28,12 @@ function PhotoChecks({ c, photos }: { c: Character; photos: { url: string }[] })
         const m = media[i];
         const ok = !building(c) && !issue && (m ? m.accepted : c.status === 'completed');
         return (
-          <li key={p.url} class={`photo ${building(c) ? 'pending' : ok ? 'ok' : 'refused'}`} data-testid="photo-check" data-accepted={building(c) ? 'pending' : String(ok)}>
+          <li
+            key={p.url}
+            class={`photo ${building(c) ? 'pending' : ok ? 'ok' : 'refused'}`}
+            data-testid="photo-check"
+            data-accepted={building(c) ? 'pending' : String(ok)}
+          >
             <img src={m?.face_crop_url ?? m?.media_url ?? p.url} alt={`Photo ${i + 1}`} />
             <span class="photo-verdict">{building(c) ? 'Checking…' : ok ? '✓ Accepted' : `✗ ${issue?.message ?? 'Not used'}`}</span>
             {issue && <span class="muted small mono">{issue.code}</span>}
@@ -47,25 +52,35 @@ export function CharactersPage() {
   const { busy, error, setError, run } = useAction();
   const { refresh } = useAccount();
 
-  const load = () => api.characters(1, 100).then((r) => setList(r.items), (e: Error) => setError(e.message));
+  const load = () =>
+    api.characters(1, 100).then(
+      (r) => setList(r.items),
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => void load(), []);
 
   // A build takes seconds; its checks arrive with the finished character.
   useEffect(() => {
     if (!created || !building(created.c)) return;
     const t = setTimeout(() => {
-      api.character(created.c.id).then((c) => {
-        setCreated((prev) => (prev && prev.c.id === c.id ? { ...prev, c } : prev));
-        if (!building(c)) {
-          void load();
-          void refresh();
-        }
-      }, (e: Error) => setError(e.message));
+      api.character(created.c.id).then(
+        (c) => {
+          setCreated((prev) => (prev && prev.c.id === c.id ? { ...prev, c } : prev));
+          if (!building(c)) {
+            void load();
+            void refresh();
+          }
+        },
+        (e: Error) => setError(e.message),
+      );
     }, 700);
     return () => clearTimeout(t);
   }, [created]);
 
-  const request = characterRequest(name || 'My character', photos.map((p) => p.url));
+  const request = characterRequest(
+    name || 'My character',
+    photos.map((p) => p.url),
+  );
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -74,7 +89,12 @@ export function CharactersPage() {
       return;
     }
     await run(async () => {
-      const c = await api.submit(characterRequest(name, photos.map((p) => p.url)));
+      const c = await api.submit(
+        characterRequest(
+          name,
+          photos.map((p) => p.url),
+        ),
+      );
       setCreated({ c: c as unknown as Character, photos });
       setPhotos([]);
       setName('');
@@ -99,10 +119,20 @@ export function CharactersPage() {
         <h1 id="chars-title" tabIndex={-1}>
           Characters <span class="muted h-sub">Soul ID</span>
         </h1>
-        <p class="muted small">One or more clear photos of one person: face visible, eyes open, even light. Each photo is checked and the reasons are shown on it.</p>
+        <p class="muted small">
+          One or more clear photos of one person: face visible, eyes open, even light. Each photo is checked and the reasons are shown on
+          it.
+        </p>
         <label for="char-name">Name</label>
         <input id="char-name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="Ada" />
-        <DropZone label="Choose photos" multiple onUploaded={(urls, files) => setPhotos((p) => [...p, ...urls.map((u, i) => ({ url: u, preview: URL.createObjectURL(files[i]) }))])} hint="JPEG, PNG or WebP" />
+        <DropZone
+          label="Choose photos"
+          multiple
+          onUploaded={(urls, files) =>
+            setPhotos((p) => [...p, ...urls.map((u, i) => ({ url: u, preview: URL.createObjectURL(files[i]) }))])
+          }
+          hint="JPEG, PNG or WebP"
+        />
         {photos.length > 0 && (
           <ul class="photo-checks" aria-label="Photos to send">
             {photos.map((p, i) => (
@@ -115,7 +145,12 @@ export function CharactersPage() {
             ))}
           </ul>
         )}
-        <SubmitBar price={<Price request={photos.length ? request : characterRequest('x', [`${location.origin}/favicon.svg`])} />} label="Create character" busy={busy} error={error} />
+        <SubmitBar
+          price={<Price request={photos.length ? request : characterRequest('x', [`${location.origin}/favicon.svg`])} />}
+          label="Create character"
+          busy={busy}
+          error={error}
+        />
         {created && (
           <section class="created" aria-live="polite" data-testid="created-character" data-status={created.c.status}>
             <h2>

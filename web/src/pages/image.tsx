@@ -43,19 +43,46 @@ export function ImagePage() {
           Image <span class="muted h-sub">Soul</span>
         </h1>
         <label for="prompt">Prompt</label>
-        <textarea id="prompt" rows={4} required placeholder="A portrait in soft window light, film grain" value={form.prompt} onInput={(e) => set('prompt', e.currentTarget.value)} />
+        <textarea
+          id="prompt"
+          rows={4}
+          required
+          placeholder="A portrait in soft window light, film grain"
+          value={form.prompt}
+          onInput={(e) => set('prompt', e.currentTarget.value)}
+        />
         <label class="check">
           <input type="checkbox" checked={form.enhancePrompt} onChange={(e) => set('enhancePrompt', e.currentTarget.checked)} />
           Enhance prompt
         </label>
         <AspectPicker value={form.size} onChange={(s) => set('size', s)} />
         <div class="row">
-          <Segmented name="quality" legend="Quality" value={form.quality} options={[{ value: '720p', label: '720p' }, { value: '1080p', label: '1080p' }]} onChange={(v) => set('quality', v)} />
-          <Segmented name="batch" legend="Images" value={form.batch} options={[{ value: 1, label: '1' }, { value: 4, label: '4' }]} onChange={(v) => set('batch', v)} />
+          <Segmented
+            name="quality"
+            legend="Quality"
+            value={form.quality}
+            options={[
+              { value: '720p', label: '720p' },
+              { value: '1080p', label: '1080p' },
+            ]}
+            onChange={(v) => set('quality', v)}
+          />
+          <Segmented
+            name="batch"
+            legend="Images"
+            value={form.batch}
+            options={[
+              { value: 1, label: '1' },
+              { value: 4, label: '4' },
+            ]}
+            onChange={(v) => set('batch', v)}
+          />
         </div>
         <SeedField seed={form.seed} onChange={(s) => set('seed', s)} />
         <StyleGallery value={form.styleId} onChange={(id) => set('styleId', id)} />
-        {form.styleId && <Slider id="style-strength" label="Style strength" value={form.styleStrength} onChange={(v) => set('styleStrength', v)} />}
+        {form.styleId && (
+          <Slider id="style-strength" label="Style strength" value={form.styleStrength} onChange={(v) => set('styleStrength', v)} />
+        )}
 
         <fieldset>
           <legend>Image reference</legend>
@@ -63,8 +90,21 @@ export function ImagePage() {
             <ChosenImage url={form.imageReferenceUrl} label="Image reference" onClear={() => set('imageReferenceUrl', null)} />
           ) : (
             <>
-              <Segmented name="ref-from" legend="Source" value={refFrom} options={[{ value: 'upload', label: 'Upload' }, { value: 'outputs', label: 'My outputs' }]} onChange={setRefFrom} />
-              {refFrom === 'upload' ? <DropZone label="Choose reference image" onUploaded={([u]) => set('imageReferenceUrl', u)} /> : <OutputPicker label="Your outputs" selected={form.imageReferenceUrl} onPick={(u) => set('imageReferenceUrl', u)} />}
+              <Segmented
+                name="ref-from"
+                legend="Source"
+                value={refFrom}
+                options={[
+                  { value: 'upload', label: 'Upload' },
+                  { value: 'outputs', label: 'My outputs' },
+                ]}
+                onChange={setRefFrom}
+              />
+              {refFrom === 'upload' ? (
+                <DropZone label="Choose reference image" onUploaded={([u]) => set('imageReferenceUrl', u)} />
+              ) : (
+                <OutputPicker label="Your outputs" selected={form.imageReferenceUrl} onPick={(u) => set('imageReferenceUrl', u)} />
+              )}
             </>
           )}
         </fieldset>
@@ -72,7 +112,14 @@ export function ImagePage() {
         <fieldset>
           <legend>Character (Soul ID)</legend>
           <CharacterSelect value={form.characterId} onChange={(id) => set('characterId', id)} />
-          {form.characterId && <Slider id="character-strength" label="Character strength" value={form.characterStrength} onChange={(v) => set('characterStrength', v)} />}
+          {form.characterId && (
+            <Slider
+              id="character-strength"
+              label="Character strength"
+              value={form.characterStrength}
+              onChange={(v) => set('characterStrength', v)}
+            />
+          )}
         </fieldset>
 
         <SubmitBar price={<Price request={quoteRequest} />} label="Generate" busy={busy} error={error} />
@@ -81,7 +128,11 @@ export function ImagePage() {
       <div class="results">
         <section aria-labelledby="runs-title" class="runs">
           <h2 id="runs-title">This session</h2>
-          {runs.length === 0 && <p class="empty muted">Your images appear here as they render, with a progress bar per image. Everything you make is also in History.</p>}
+          {runs.length === 0 && (
+            <p class="empty muted">
+              Your images appear here as they render, with a progress bar per image. Everything you make is also in History.
+            </p>
+          )}
           {runs.map((r) => (
             <JobSetView key={r.id} initial={r} compact />
           ))}

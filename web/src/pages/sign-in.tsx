@@ -25,9 +25,23 @@ export function SignIn({ onSignIn }: { onSignIn: (c: Credential, a: Account) => 
           <span class="brand-sub">studio</span>
         </div>
         <h1 id="signin-title">Sign in</h1>
-        <p class="muted">Paste the API key printed when opensoul started. It stays in this tab only (sessionStorage) and is sent as the <code>hf-api-key</code> / <code>hf-secret</code> headers.</p>
+        <p class="muted">
+          Paste the API key printed when opensoul started. It stays in this tab only (sessionStorage) and is sent as the{' '}
+          <code>hf-api-key</code> / <code>hf-secret</code> headers.
+        </p>
         <label for="api-key">API key</label>
-        <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} placeholder="KEY_ID:KEY_SECRET" value={text} onInput={(e) => setText(e.currentTarget.value)} aria-describedby={error ? 'signin-error' : undefined} required />
+        <input
+          id="api-key"
+          name="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck={false}
+          placeholder="KEY_ID:KEY_SECRET"
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          aria-describedby={error ? 'signin-error' : undefined}
+          required
+        />
         {error && (
           <p id="signin-error" class="error" role="alert">
             {error}

@@ -27,7 +27,19 @@ function MotionCard({ m, selected, disabled, onToggle }: { m: Motion; selected: 
     }
   };
   return (
-    <button type="button" class={`motion ${selected ? 'selected' : ''}`} aria-pressed={selected} disabled={disabled && !selected} onClick={onToggle} onMouseEnter={play} onMouseLeave={stop} onFocus={play} onBlur={stop} title={m.description} data-motion={m.id}>
+    <button
+      type="button"
+      class={`motion ${selected ? 'selected' : ''}`}
+      aria-pressed={selected}
+      disabled={disabled && !selected}
+      onClick={onToggle}
+      onMouseEnter={play}
+      onMouseLeave={stop}
+      onFocus={play}
+      onBlur={stop}
+      title={m.description}
+      data-motion={m.id}
+    >
       <video ref={video} src={m.preview_url} muted loop playsInline preload="none" aria-hidden="true" tabIndex={-1} />
       <span class="play" aria-hidden="true">
         ▶
@@ -46,14 +58,28 @@ function ImageInput({ label, url, onChange }: { label: string; url: string | nul
   return (
     <>
       <div class="inline-toggle" role="group" aria-label={`${label} source`}>
-        <button type="button" class={from === 'outputs' ? 'chip on' : 'chip'} aria-pressed={from === 'outputs'} onClick={() => setFrom('outputs')}>
+        <button
+          type="button"
+          class={from === 'outputs' ? 'chip on' : 'chip'}
+          aria-pressed={from === 'outputs'}
+          onClick={() => setFrom('outputs')}
+        >
           My outputs
         </button>
-        <button type="button" class={from === 'upload' ? 'chip on' : 'chip'} aria-pressed={from === 'upload'} onClick={() => setFrom('upload')}>
+        <button
+          type="button"
+          class={from === 'upload' ? 'chip on' : 'chip'}
+          aria-pressed={from === 'upload'}
+          onClick={() => setFrom('upload')}
+        >
           Upload
         </button>
       </div>
-      {from === 'upload' ? <DropZone label={`Choose ${label.toLowerCase()}`} onUploaded={([u]) => onChange(u)} /> : <OutputPicker label={label} selected={url} onPick={onChange} />}
+      {from === 'upload' ? (
+        <DropZone label={`Choose ${label.toLowerCase()}`} onUploaded={([u]) => onChange(u)} />
+      ) : (
+        <OutputPicker label={label} selected={url} onPick={onChange} />
+      )}
     </>
   );
 }
@@ -80,7 +106,12 @@ export function VideoPage() {
   const needsEnd = form.motions.some((m) => byId.get(m.id)?.start_end_frame);
   const request = useMemo(() => dopRequest(form), [form]);
   // Prices depend on the tier only; each tier is quoted with this form's complete body.
-  const quoteBase = { ...form, prompt: form.prompt, imageUrl: form.imageUrl ?? `${location.origin}/favicon.svg`, endImageUrl: needsEnd ? (form.endImageUrl ?? `${location.origin}/favicon.svg`) : form.endImageUrl };
+  const quoteBase = {
+    ...form,
+    prompt: form.prompt,
+    imageUrl: form.imageUrl ?? `${location.origin}/favicon.svg`,
+    endImageUrl: needsEnd ? (form.endImageUrl ?? `${location.origin}/favicon.svg`) : form.endImageUrl,
+  };
   const shown = motions.filter((m) => !query.trim() || `${m.name} ${m.description}`.toLowerCase().includes(query.trim().toLowerCase()));
 
   const toggle = (id: string) =>
@@ -116,16 +147,42 @@ export function VideoPage() {
         </fieldset>
         <fieldset class="motions-field">
           <legend>
-            Motions <span class="muted">({form.motions.length}/{MAX_MOTIONS}; none: picked from camera words in the prompt)</span>
+            Motions{' '}
+            <span class="muted">
+              ({form.motions.length}/{MAX_MOTIONS}; none: picked from camera words in the prompt)
+            </span>
           </legend>
-          <input type="search" placeholder="Search motions" aria-label="Search motions" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          <input
+            type="search"
+            placeholder="Search motions"
+            aria-label="Search motions"
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
           <div class="motion-grid">
             {shown.map((m) => (
-              <MotionCard key={m.id} m={m} selected={form.motions.some((x) => x.id === m.id)} disabled={form.motions.length >= MAX_MOTIONS} onToggle={() => toggle(m.id)} />
+              <MotionCard
+                key={m.id}
+                m={m}
+                selected={form.motions.some((x) => x.id === m.id)}
+                disabled={form.motions.length >= MAX_MOTIONS}
+                onToggle={() => toggle(m.id)}
+              />
             ))}
           </div>
           {form.motions.map((m) => (
-            <Slider key={m.id} id={`motion-${m.id}`} label={`${byId.get(m.id)?.name ?? m.id} strength`} value={m.strength} onChange={(v) => set('motions', form.motions.map((x) => (x.id === m.id ? { ...x, strength: v } : x)))} />
+            <Slider
+              key={m.id}
+              id={`motion-${m.id}`}
+              label={`${byId.get(m.id)?.name ?? m.id} strength`}
+              value={m.strength}
+              onChange={(v) =>
+                set(
+                  'motions',
+                  form.motions.map((x) => (x.id === m.id ? { ...x, strength: v } : x)),
+                )
+              }
+            />
           ))}
         </fieldset>
         {needsEnd && (
@@ -135,7 +192,13 @@ export function VideoPage() {
           </fieldset>
         )}
         <label for="dop-prompt">Prompt</label>
-        <textarea id="dop-prompt" rows={3} placeholder="Slow push in, warm evening light" value={form.prompt} onInput={(e) => set('prompt', e.currentTarget.value)} />
+        <textarea
+          id="dop-prompt"
+          rows={3}
+          placeholder="Slow push in, warm evening light"
+          value={form.prompt}
+          onInput={(e) => set('prompt', e.currentTarget.value)}
+        />
         <label class="check">
           <input type="checkbox" checked={form.enhancePrompt} onChange={(e) => set('enhancePrompt', e.currentTarget.checked)} />
           Enhance prompt

@@ -8,10 +8,21 @@ import { Price } from '../components/price';
 import { SubmitBar } from '../components/submit-bar';
 import { useAccount } from '../account-context';
 import { takeHandoff } from '../nav';
-import { CAROUSEL_RATIOS, DEFAULT_WORKFLOW, SERIES_RESOLUTIONS, SERIES_TEMPLATES, type WorkflowForm, type WorkflowKind, workflowRequest } from '../requests';
+import {
+  CAROUSEL_RATIOS,
+  DEFAULT_WORKFLOW,
+  SERIES_RESOLUTIONS,
+  SERIES_TEMPLATES,
+  type WorkflowForm,
+  type WorkflowKind,
+  workflowRequest,
+} from '../requests';
 import { useAction } from '../use-action';
 
-const KINDS: { id: WorkflowKind; label: string; hint: string }[] = [{ id: 'carousel', label: 'Instagram carousel', hint: 'Slides with overlay copy, caption, hashtags' }, ...SERIES_TEMPLATES.map((t) => ({ id: t.id, label: `Series: ${t.label}`, hint: `9:16 clips joined into one video. ${t.hint}` }))];
+const KINDS: { id: WorkflowKind; label: string; hint: string }[] = [
+  { id: 'carousel', label: 'Instagram carousel', hint: 'Slides with overlay copy, caption, hashtags' },
+  ...SERIES_TEMPLATES.map((t) => ({ id: t.id, label: `Series: ${t.label}`, hint: `9:16 clips joined into one video. ${t.hint}` })),
+];
 
 /** Creator workflows: a brief becomes a planned carousel or video series, one job set of many parts. */
 export function WorkflowsPage() {
@@ -42,7 +53,12 @@ export function WorkflowsPage() {
           Workflows <span class="muted h-sub">carousel, video series</span>
         </h1>
         <label for="workflow-kind">Workflow</label>
-        <select id="workflow-kind" value={form.kind} onChange={(e) => set('kind', e.currentTarget.value as WorkflowKind)} aria-describedby="workflow-hint">
+        <select
+          id="workflow-kind"
+          value={form.kind}
+          onChange={(e) => set('kind', e.currentTarget.value as WorkflowKind)}
+          aria-describedby="workflow-hint"
+        >
           {KINDS.map((k) => (
             <option key={k.id} value={k.id}>
               {k.label}
@@ -53,26 +69,71 @@ export function WorkflowsPage() {
           {KINDS.find((k) => k.id === form.kind)?.hint}
         </p>
         <label for="topic">Topic</label>
-        <textarea id="topic" rows={3} required maxLength={2000} placeholder={carousel ? 'Five habits of calm mornings' : 'How to repot a houseplant'} value={form.topic} onInput={(e) => set('topic', e.currentTarget.value)} />
+        <textarea
+          id="topic"
+          rows={3}
+          required
+          maxLength={2000}
+          placeholder={carousel ? 'Five habits of calm mornings' : 'How to repot a houseplant'}
+          value={form.topic}
+          onInput={(e) => set('topic', e.currentTarget.value)}
+        />
 
         {carousel ? (
           <div class="row">
             <div class="field">
               <label for="slide-count">Slides</label>
-              <input id="slide-count" type="number" min={2} max={10} step={1} value={form.slideCount} onInput={(e) => set('slideCount', Math.trunc(Number(e.currentTarget.value)))} />
+              <input
+                id="slide-count"
+                type="number"
+                min={2}
+                max={10}
+                step={1}
+                value={form.slideCount}
+                onInput={(e) => set('slideCount', Math.trunc(Number(e.currentTarget.value)))}
+              />
             </div>
-            <Segmented name="carousel-aspect" legend="Aspect" value={form.aspectRatio} options={CAROUSEL_RATIOS.map((r) => ({ value: r, label: r }))} onChange={(v) => set('aspectRatio', v)} />
+            <Segmented
+              name="carousel-aspect"
+              legend="Aspect"
+              value={form.aspectRatio}
+              options={CAROUSEL_RATIOS.map((r) => ({ value: r, label: r }))}
+              onChange={(v) => set('aspectRatio', v)}
+            />
           </div>
         ) : (
           <>
             <div class="row">
               <div class="field">
                 <label for="target-duration">Target duration (s)</label>
-                <input id="target-duration" type="number" min={90} max={300} step={5} value={form.targetDuration} onInput={(e) => set('targetDuration', Math.trunc(Number(e.currentTarget.value)))} />
+                <input
+                  id="target-duration"
+                  type="number"
+                  min={90}
+                  max={300}
+                  step={5}
+                  value={form.targetDuration}
+                  onInput={(e) => set('targetDuration', Math.trunc(Number(e.currentTarget.value)))}
+                />
               </div>
-              <Segmented name="clip-duration" legend="Clip duration" value={form.clipDuration} options={[{ value: 5, label: '5 s' }, { value: 10, label: '10 s' }]} onChange={(v) => set('clipDuration', v)} />
+              <Segmented
+                name="clip-duration"
+                legend="Clip duration"
+                value={form.clipDuration}
+                options={[
+                  { value: 5, label: '5 s' },
+                  { value: 10, label: '10 s' },
+                ]}
+                onChange={(v) => set('clipDuration', v)}
+              />
             </div>
-            <Segmented name="resolution" legend="Resolution" value={form.resolution} options={SERIES_RESOLUTIONS.map((r) => ({ value: r, label: r }))} onChange={(v) => set('resolution', v)} />
+            <Segmented
+              name="resolution"
+              legend="Resolution"
+              value={form.resolution}
+              options={SERIES_RESOLUTIONS.map((r) => ({ value: r, label: r }))}
+              onChange={(v) => set('resolution', v)}
+            />
           </>
         )}
 
@@ -87,7 +148,12 @@ export function WorkflowsPage() {
       <div class="results">
         <section aria-labelledby="wruns-title" class="runs">
           <h2 id="wruns-title">This session</h2>
-          {runs.length === 0 && <p class="empty muted">Each part gets its own progress bar; the slides, caption and hashtags, or the joined video with its clips and scene plan, appear here when the set ends.</p>}
+          {runs.length === 0 && (
+            <p class="empty muted">
+              Each part gets its own progress bar; the slides, caption and hashtags, or the joined video with its clips and scene plan,
+              appear here when the set ends.
+            </p>
+          )}
           {runs.map((r) => (
             <JobSetView key={r.id} initial={r} compact />
           ))}

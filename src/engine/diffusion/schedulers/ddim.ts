@@ -5,7 +5,18 @@
  *   x0 and ε̂ from the prediction; σ_t = η·√((1 − ᾱ_prev)/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_prev))
  *   x' = √ᾱ_prev·x0 + √(1 − ᾱ_prev − σ_t²)·ε̂ (+ σ_t·z when η > 0)
  */
-import { DDPM_DEFAULTS, addDdpmNoise, checkSameLength, checkStepCount, checkStepIndex, identityScale, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import {
+  DDPM_DEFAULTS,
+  addDdpmNoise,
+  checkSameLength,
+  checkStepCount,
+  checkStepIndex,
+  identityScale,
+  mapIndex,
+  noiseScheduleParams,
+  predictionType,
+  timestepSpacing,
+} from './config.js';
 import { alphasCumprod, spacedTimesteps } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -69,23 +80,27 @@ export class DdimScheduler implements Scheduler {
       if (!rng) throw new Error('DDIMScheduler.step with eta > 0 needs a noise source');
       noise = rng.normal(sample.length);
     }
-    return mapIndex(sample.length, (i) => {
-      let x0: number;
-      let eps: number;
-      if (this.predictionType === 'epsilon') {
-        x0 = (sample[i] - sqrtBeta * modelOutput[i]) / sqrtAlpha;
-        eps = modelOutput[i];
-      } else if (this.predictionType === 'v_prediction') {
-        x0 = sqrtAlpha * sample[i] - sqrtBeta * modelOutput[i];
-        eps = sqrtAlpha * modelOutput[i] + sqrtBeta * sample[i];
-      } else {
-        x0 = modelOutput[i];
-        eps = (sample[i] - sqrtAlpha * x0) / sqrtBeta;
-      }
-      // diffusers clips x0 but keeps ε̂ from the raw prediction (use_clipped_model_output=False).
-      if (clip !== undefined) x0 = Math.min(clip, Math.max(-clip, x0));
-      return sqrtAlphaPrev * x0 + dirScale * eps + (noise ? std * noise[i] : 0);
-    }, out);
+    return mapIndex(
+      sample.length,
+      (i) => {
+        let x0: number;
+        let eps: number;
+        if (this.predictionType === 'epsilon') {
+          x0 = (sample[i] - sqrtBeta * modelOutput[i]) / sqrtAlpha;
+          eps = modelOutput[i];
+        } else if (this.predictionType === 'v_prediction') {
+          x0 = sqrtAlpha * sample[i] - sqrtBeta * modelOutput[i];
+          eps = sqrtAlpha * modelOutput[i] + sqrtBeta * sample[i];
+        } else {
+          x0 = modelOutput[i];
+          eps = (sample[i] - sqrtAlpha * x0) / sqrtBeta;
+        }
+        // diffusers clips x0 but keeps ε̂ from the raw prediction (use_clipped_model_output=False).
+        if (clip !== undefined) x0 = Math.min(clip, Math.max(-clip, x0));
+        return sqrtAlphaPrev * x0 + dirScale * eps + (noise ? std * noise[i] : 0);
+      },
+      out,
+    );
   }
 
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {

@@ -6,7 +6,17 @@
  *   Ancestral:  σ_up = √(σ_next²(σ² − σ_next²)/σ²), σ_down = √(σ_next² − σ_up²)
  *               x' = x + (x − x0)/σ · (σ_down − σ) + z·σ_up
  */
-import { DDPM_DEFAULTS, checkOutput, checkSameLength, checkStepCount, checkStepIndex, mapIndex, noiseScheduleParams, predictionType, timestepSpacing } from './config.js';
+import {
+  DDPM_DEFAULTS,
+  checkOutput,
+  checkSameLength,
+  checkStepCount,
+  checkStepIndex,
+  mapIndex,
+  noiseScheduleParams,
+  predictionType,
+  timestepSpacing,
+} from './config.js';
 import { alphasCumprod, interpolateTable, spacedTimesteps, trainingSigmas } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 
@@ -34,8 +44,10 @@ export class EulerScheduler implements Scheduler {
     for (const flag of ['use_karras_sigmas', 'use_exponential_sigmas', 'use_beta_sigmas'] as const) {
       if (config[flag]) throw new Error(`${this.className}: ${flag} is not supported`);
     }
-    if ((config.interpolation_type ?? 'linear') !== 'linear') throw new Error(`${this.className}: only interpolation_type "linear" is supported`);
-    if ((config.timestep_type ?? 'discrete') !== 'discrete') throw new Error(`${this.className}: only timestep_type "discrete" is supported`);
+    if ((config.interpolation_type ?? 'linear') !== 'linear')
+      throw new Error(`${this.className}: only interpolation_type "linear" is supported`);
+    if ((config.timestep_type ?? 'discrete') !== 'discrete')
+      throw new Error(`${this.className}: only timestep_type "discrete" is supported`);
 
     const params = noiseScheduleParams(config, DDPM_DEFAULTS);
     checkStepCount(numSteps, params.numTrainTimesteps);
@@ -63,7 +75,13 @@ export class EulerScheduler implements Scheduler {
     return out;
   }
 
-  step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, rng?: NoiseSource, out: Float32Array = new Float32Array(sample.length)): Float32Array {
+  step(
+    modelOutput: Float32Array,
+    stepIndex: number,
+    sample: Float32Array,
+    rng?: NoiseSource,
+    out: Float32Array = new Float32Array(sample.length),
+  ): Float32Array {
     checkSameLength(modelOutput, sample, 'step');
     checkOutput(out, sample.length);
     const sigma = this.sigmaAt(stepIndex);

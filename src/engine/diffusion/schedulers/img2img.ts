@@ -52,7 +52,10 @@ export function createImg2ImgSchedule(
   }
   const start = img2imgStart(numSteps, strength);
   if (start.steps < 1) {
-    const hint = strength > 0 ? `use at least ${minStepsForStrength(numSteps, strength)} steps or a higher strength` : 'strength 0 leaves the image unchanged';
+    const hint =
+      strength > 0
+        ? `use at least ${minStepsForStrength(numSteps, strength)} steps or a higher strength`
+        : 'strength 0 leaves the image unchanged';
     throw new RangeError(`img2img with ${numSteps} steps at strength ${strength} runs no step; ${hint}`);
   }
   return { scheduler: probe, ...start };

@@ -7,7 +7,16 @@
  * c_skip = σd²/(s² + σd²), c_out = s/√(s² + σd²), s = t·timestep_scaling, σd = 0.5;
  * then x' = √ᾱ_prev·denoised + √(1 − ᾱ_prev)·z, except on the last step, which returns denoised.
  */
-import { addDdpmNoise, checkSameLength, checkStepCount, checkStepIndex, identityScale, mapIndex, noiseScheduleParams, predictionType } from './config.js';
+import {
+  addDdpmNoise,
+  checkSameLength,
+  checkStepCount,
+  checkStepIndex,
+  identityScale,
+  mapIndex,
+  noiseScheduleParams,
+  predictionType,
+} from './config.js';
 import { alphasCumprod } from './noise-schedule.js';
 import type { NoiseSource, PredictionType, Scheduler, SchedulerConfig } from './types.js';
 

@@ -16,9 +16,7 @@ export const END_OF_WORD = '</w>';
 export const CLIP_MERGE_COUNT = 49152 - 256 - 2;
 
 /** The merges file shipped with the project (OpenAI CLIP, MIT; see assets/clip/LICENSE). */
-export const DEFAULT_MERGES_GZ_PATH = fileURLToPath(
-  new URL('../../../../assets/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url),
-);
+export const DEFAULT_MERGES_GZ_PATH = fileURLToPath(new URL('../../../../assets/clip/bpe_simple_vocab_16e6.txt.gz', import.meta.url));
 
 /**
  * The reversible byte -> printable character map of GPT-2 / CLIP: printable Latin-1 bytes map
@@ -75,13 +73,7 @@ export function parseMergesTxt(text: string): Merge[] {
 /** CLIP's token list (index = id) built from its merges, exactly as CLIP builds it. */
 export function vocabFromMerges(merges: readonly Merge[]): string[] {
   const alphabet = byteAlphabetInVocabOrder();
-  return [
-    ...alphabet,
-    ...alphabet.map((c) => c + END_OF_WORD),
-    ...merges.map(([a, b]) => a + b),
-    BOS_TOKEN,
-    EOS_TOKEN,
-  ];
+  return [...alphabet, ...alphabet.map((c) => c + END_OF_WORD), ...merges.map(([a, b]) => a + b), BOS_TOKEN, EOS_TOKEN];
 }
 
 export async function readDefaultMerges(path: string = DEFAULT_MERGES_GZ_PATH): Promise<Merge[]> {

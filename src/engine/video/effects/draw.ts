@@ -1,7 +1,17 @@
 /** Small drawing primitives shared by the particle effects. */
 
 /** Blends pixel (x, y) towards colour by alpha (0..1); out-of-frame pixels are ignored. */
-export function blendPixel(frame: Uint8Array, w: number, h: number, x: number, y: number, r: number, g: number, b: number, alpha: number): void {
+export function blendPixel(
+  frame: Uint8Array,
+  w: number,
+  h: number,
+  x: number,
+  y: number,
+  r: number,
+  g: number,
+  b: number,
+  alpha: number,
+): void {
   if (x < 0 || y < 0 || x >= w || y >= h || alpha <= 0) return;
   const i = (y * w + x) * 4;
   const a = alpha > 1 ? 1 : alpha;
@@ -11,7 +21,17 @@ export function blendPixel(frame: Uint8Array, w: number, h: number, x: number, y
 }
 
 /** Adds light (r, g, b scaled by alpha) to pixel (x, y), saturating at 255. */
-export function addPixel(frame: Uint8Array, w: number, h: number, x: number, y: number, r: number, g: number, b: number, alpha: number): void {
+export function addPixel(
+  frame: Uint8Array,
+  w: number,
+  h: number,
+  x: number,
+  y: number,
+  r: number,
+  g: number,
+  b: number,
+  alpha: number,
+): void {
   if (x < 0 || y < 0 || x >= w || y >= h || alpha <= 0) return;
   const i = (y * w + x) * 4;
   frame[i] = Math.min(255, frame[i] + r * alpha + 0.5);
@@ -24,8 +44,16 @@ export function addPixel(frame: Uint8Array, w: number, h: number, x: number, y: 
  * `soft` pixels. mode 'blend' mixes towards the colour, 'add' adds light.
  */
 export function softDot(
-  frame: Uint8Array, w: number, h: number, cx: number, cy: number, r: number, soft: number,
-  color: readonly [number, number, number], alpha: number, mode: 'blend' | 'add',
+  frame: Uint8Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+  soft: number,
+  color: readonly [number, number, number],
+  alpha: number,
+  mode: 'blend' | 'add',
 ): void {
   const reach = r + soft;
   const x0 = Math.max(0, Math.floor(cx - reach));
@@ -49,8 +77,15 @@ export function softDot(
  * each step splits its alpha between the two nearest columns.
  */
 export function streak(
-  frame: Uint8Array, w: number, h: number, x0: number, y0: number, x1: number, y1: number,
-  color: readonly [number, number, number], alpha: number,
+  frame: Uint8Array,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  color: readonly [number, number, number],
+  alpha: number,
 ): void {
   const len = Math.hypot(x1 - x0, y1 - y0);
   const steps = Math.max(1, Math.ceil(len));

@@ -80,7 +80,12 @@ function windowed(gray: Uint8Array, width: number, x0: number, y0: number, n: nu
  * from the peak of the normalised cross-power spectrum, refined to sub-pixel by a parabola.
  */
 export function phaseCorrelate(
-  a: Uint8Array, b: Uint8Array, width: number, x0: number, y0: number, n: number,
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  x0: number,
+  y0: number,
+  n: number,
 ): { dx: number; dy: number; peak: number } {
   const ar = windowed(a, width, x0, y0, n);
   const br = windowed(b, width, x0, y0, n);

@@ -28,7 +28,12 @@ function noise(n: number, seed: number): Uint8Array {
  * A photo-like texture: smooth colour gradients plus blurred noise blobs (rich in detail at
  * several scales, so shifts and zooms are measurable).
  */
-export async function texture(width: number, height: number, seed: number, tint: [number, number, number] = [120, 140, 110]): Promise<Buffer> {
+export async function texture(
+  width: number,
+  height: number,
+  seed: number,
+  tint: [number, number, number] = [120, 140, 110],
+): Promise<Buffer> {
   const small = Math.max(8, Math.round(width / 12));
   const smallH = Math.max(8, Math.round(height / 12));
   const blobs = await sharp(Buffer.from(noise(small * smallH * 3, seed)), { raw: { width: small, height: smallH, channels: 3 } })
@@ -46,7 +51,9 @@ export async function texture(width: number, height: number, seed: number, tint:
       }
     }
   }
-  return sharp(px, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -54,8 +61,12 @@ export async function texture(width: number, height: number, seed: number, tint:
  * finds it and both layers carry measurable detail.
  */
 export async function subjectScene(width: number, height: number): Promise<Buffer> {
-  const bg = await sharp(await texture(width, height, 11, [70, 110, 150])).raw().toBuffer();
-  const fg = await sharp(await texture(width, height, 29, [235, 120, 60])).raw().toBuffer();
+  const bg = await sharp(await texture(width, height, 11, [70, 110, 150]))
+    .raw()
+    .toBuffer();
+  const fg = await sharp(await texture(width, height, 29, [235, 120, 60]))
+    .raw()
+    .toBuffer();
   const r = Math.min(width, height) * 0.24;
   const px = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -66,7 +77,9 @@ export async function subjectScene(width: number, height: number): Promise<Buffe
       for (let c = 0; c < 3; c++) px[i + c] = Math.round(fg[i + c] * a + bg[i + c] * (1 - a));
     }
   }
-  return sharp(px, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** The exact RGB a clip of width x height should show at rest for this still (same resize as the engine). */

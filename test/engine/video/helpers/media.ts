@@ -15,7 +15,9 @@ function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`)),
+    );
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? Buffer.alloc(0));
   });
@@ -69,10 +71,25 @@ export async function probe(video: Buffer): Promise<ProbeFacts> {
 }
 
 /** Decodes every frame as 8-bit grey or RGB (BT.709 matrix, like the encoder). */
-export async function decodeFrames(video: Buffer, pixFmt: 'gray' | 'rgb24' = 'gray'): Promise<{ frames: Uint8Array[]; width: number; height: number }> {
+export async function decodeFrames(
+  video: Buffer,
+  pixFmt: 'gray' | 'rgb24' = 'gray',
+): Promise<{ frames: Uint8Array[]; width: number; height: number }> {
   const facts = await probe(video);
   const raw = await withTempFile(video, 'mp4', (file) =>
-    run(FFMPEG, ['-v', 'error', '-i', file, '-vf', 'scale=in_color_matrix=bt709:in_range=tv:flags=bicubic+accurate_rnd+full_chroma_int', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1']),
+    run(FFMPEG, [
+      '-v',
+      'error',
+      '-i',
+      file,
+      '-vf',
+      'scale=in_color_matrix=bt709:in_range=tv:flags=bicubic+accurate_rnd+full_chroma_int',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      pixFmt,
+      'pipe:1',
+    ]),
   );
   const size = facts.width * facts.height * (pixFmt === 'gray' ? 1 : 3);
   const frames: Uint8Array[] = [];
