@@ -42,8 +42,8 @@ export async function startStudioServer(): Promise<{ server: TestServer; cleanup
     characterEngine: faces,
     surfaces: [dopRoutes((id) => renderMotionPreview(id)), stylePreviewRoutes((id) => styles.get(id))],
     runners: (ctx) => {
-      // 200 steps: long enough (several seconds) that the page sees the bar between 0 and 100 %.
-      const real = soulRunner({ engine: diffusion, steps: 200, identity: identityHook(ctx.characters, faces) });
+      // The engine's most steps (MAX_STEPS, 100): the run lasts long enough for the page to see the bar mid-way.
+      const real = soulRunner({ engine: diffusion, steps: 100, identity: identityHook(ctx.characters, faces) });
       const soul: JobRunner = {
         kind: 'soul',
         run: (job) => ((job.job.input as { prompt: string }).prompt.startsWith('SLOW') ? slow.run(job) : real.run(job)),

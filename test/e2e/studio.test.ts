@@ -179,7 +179,8 @@ describe.skipIf(!hasChromium)('the studio in Chromium', () => {
     await run.locator('[data-testid=job-progress][data-status=in_progress]').waitFor({ timeout: 60_000 });
     await run.getByRole('button', { name: 'Cancel' }).click();
     await run.locator('[data-testid=job-progress][data-status=canceled]').waitFor();
-    expect(await run.getAttribute('data-status')).toBe('canceled');
+    // The set's own status follows its job's on the next set event.
+    await expect.poll(() => run.getAttribute('data-status'), { timeout: 10_000 }).toBe('canceled');
     const canceledId = await run.getAttribute('data-id');
     await open(page, 'account');
     await page.locator('[data-testid=ledger] tr[data-reason=refund]').first().waitFor();
