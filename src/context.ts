@@ -13,6 +13,8 @@ import type { ModerationService } from './services/moderation.js';
 import { loadSigningIdentity, ProvenanceService } from './services/provenance.js';
 import { Metrics } from './services/metrics.js';
 import { PopcornService } from './services/popcorn-service.js';
+import { CarouselService } from './services/carousel.js';
+import { VideoSeriesService } from './services/video-series-service.js';
 import { SoulService } from './services/soul-service.js';
 import { WebhookService } from './services/webhooks.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -53,6 +55,8 @@ export interface AppContext {
   soul: SoulService;
   dop: DopService;
   popcorn: PopcornService;
+  carousel: CarouselService;
+  videoSeries: VideoSeriesService;
   characters: CharacterService;
   workers: WorkerPool | null;
   /** Per-key request budget: in this process, or shared through Redis when one is configured. */
@@ -161,6 +165,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     soul,
     dop: new DopService(generation, prices),
     popcorn: new PopcornService(generation, prices),
+    carousel: new CarouselService(generation, prices, () => characters.gate),
+    videoSeries: new VideoSeriesService(generation, prices, () => characters.gate),
     characters,
     workers: null,
     rateLimiter,

@@ -146,8 +146,7 @@ export class CharacterService {
    */
   async delete(id: string, accountId: string): Promise<boolean> {
     if (!(await this.get(id, accountId))) return false;
-    const repo = this.generation.repo();
-    const builds = await repo.jobsByInput(accountId, 'soul_id', 'characterId', id);
+    const builds = await this.generation.jobsByInput(accountId, 'soul_id', 'characterId', id);
     // A build still under way is stopped first, through the one cancel path: a queued job ends
     // now with its refund; a running one stops at its next step and finishJob refunds it then
     // (if it gets as far as storeBuild, that finds the character gone and records nothing).
@@ -168,11 +167,11 @@ export class CharacterService {
     // readable while visible_until is not yet strictly before now.
     const hideAt = new Date(Date.now() - 1000).toISOString();
     for (const setId of new Set(builds.map((j) => j.jobSetId))) {
-      const set = await repo.getSet(setId, accountId);
+      const set = await this.generation.setForCleanup(setId, accountId);
       if (!set) continue;
       keys.push(...set.jobs.flatMap(outputKeys));
       const inputs = new Map(set.jobs.map((j) => [j.id, { ...j.input, imageUrls: [] }]));
-      await repo.redactSet(setId, { input_images: [] }, inputs, hideAt);
+      await this.generation.redactSet(setId, { input_images: [] }, inputs, hideAt);
     }
     await this.media.deleteKeys(keys);
     return true;

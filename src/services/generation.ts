@@ -127,6 +127,26 @@ export class GenerationService {
     return this.repo().getJob(id);
   }
 
+  /** An account's `kind` jobs whose input has `field` = `value` (the builds of a Soul ID character). */
+  jobsByInput(accountId: string, kind: JobKind, field: string, value: string): Promise<Job[]> {
+    return this.repo().jobsByInput(accountId, kind, field, value);
+  }
+
+  /** An account's set whatever its visibility window: cleaning up what it stored. */
+  setForCleanup(jobSetId: string, accountId: string): Promise<StoredJobSet | undefined> {
+    return this.repo().getSet(jobSetId, accountId);
+  }
+
+  /** Scrubs what a set and its jobs were asked (personal data); from `hideAt` the set reads as missing. */
+  redactSet(
+    jobSetId: string,
+    inputParams: Record<string, unknown>,
+    jobInputs: Map<string, Record<string, unknown>>,
+    hideAt: string,
+  ): Promise<void> {
+    return this.repo().redactSet(jobSetId, inputParams, jobInputs, hideAt);
+  }
+
   /** Operators (CLI): a set by its id or one of its jobs' ids, any account. */
   async findSetForOperator(setOrJobId: string): Promise<StoredJobSet | undefined> {
     const repo = this.repo();

@@ -3,7 +3,6 @@ import type { AppContext } from '../../context.js';
 import { CAROUSEL_FIELDS, type CarouselRequest, readCarousel, templateCarouselPlan } from '../../domain/carousel.js';
 import { objectSchema } from '../../domain/fields.js';
 import { v2QueuedSchema } from '../schemas.js';
-import { CarouselService } from '../../services/carousel.js';
 import { planCarousel, planVideoSeries } from '../../services/social-planner.js';
 import {
   readVideoSeries,
@@ -12,7 +11,6 @@ import {
   templateSeriesPlan,
   VIDEO_SERIES_FIELDS,
 } from '../../domain/video-series.js';
-import { VideoSeriesService } from '../../services/video-series-service.js';
 import { principalOf } from '../auth.js';
 import type { Quoter } from '../quote.js';
 import { v2Urls } from './higgsfield-render.js';
@@ -32,7 +30,7 @@ const SERIES_SUMMARY: Record<SeriesTemplate, string> = {
 
 /** Creator workflows (seed 002's "Creator Workflows"): the Instagram carousel and the five video series. */
 export function socialRoutes(app: FastifyInstance, ctx: AppContext) {
-  const carousel = new CarouselService(ctx.generation, ctx.prices, () => ctx.characters.gate);
+  const carousel = ctx.carousel;
   const planner = () => ({ endpoint: ctx.config.promptEnhancerUrl, model: ctx.config.promptEnhancerModel });
   // The price depends on the slide count only, so a quote plans with the template (no LLM call).
   const quote: Quoter = {
@@ -65,7 +63,7 @@ export function socialRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   );
 
-  const series = new VideoSeriesService(ctx.generation, ctx.prices, () => ctx.characters.gate);
+  const series = ctx.videoSeries;
   for (const template of SERIES_TEMPLATES) {
     const model = seriesModel(template);
     // The price depends on the clip count only, so a quote plans with the template (no LLM call).
