@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { toList } from './auth.js';
 import type { Db } from '../store/db.js';
 import { idempotencyRepo } from '../store/repos/idempotency.js';
+import { submitScope } from '../services/submit-scope.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -79,10 +80,15 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
       );
     return payload;
   };
+  // Callback style so the rest of the request (the handler and the submit) runs inside the scope.
+  const enterSubmitScope = (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    if (!req.idempotencyKey || !req.principal) return done();
+    submitScope.run({ accountId: req.principal.accountId, idempotencyKey: req.idempotencyKey }, done);
+  };
   // Only submit routes carry the hooks (they run after the route's auth preHandler).
   app.addHook('onRoute', (route) => {
     if (!(route.config as { idempotent?: boolean } | undefined)?.idempotent) return;
-    route.preHandler = [...toList(route.preHandler), before];
+    route.preHandler = [...toList(route.preHandler), before, enterSubmitScope];
     route.onSend = [...toList(route.onSend), after] as typeof route.onSend;
   });
 }

@@ -6,6 +6,8 @@ import type { Db } from '../store/db.js';
 import { nowIso } from '../util/now.js';
 import { type JobsRepo, type SetListFilter, type StoredJobSet, type WebhookTarget, jobsRepo } from '../store/repos/jobs.js';
 import { ledgerRepo } from '../store/repos/ledger.js';
+import { idempotencyRepo } from '../store/repos/idempotency.js';
+import { submitScope } from './submit-scope.js';
 import { mediaRepo } from '../store/repos/media.js';
 import { jobOutputKeys } from '../domain/output-keys.js';
 import type { DbEngine } from '../store/db.js';
@@ -170,9 +172,24 @@ export class GenerationService {
   }
 
   async submit(accountId: string, plan: SubmitPlan): Promise<StoredJobSet> {
+    // Under an Idempotency-Key the set is linked to the key in its own transaction; the first
+    // submit of a request that finds a link (a retry after the first process died past its commit)
+    // answers that set, uncharged again.
+    const scope = submitScope.getStore();
+    const key = scope && scope.accountId === accountId && !scope.linked ? scope.idempotencyKey : null;
+    if (scope && key) scope.linked = true;
+    let replayed = false;
     // The answer is read inside the transaction: nothing that can fail runs after the commit, so
     // an error answer (which frees the Idempotency-Key for a retry) means nothing was submitted.
     const stored = await this.db.transaction().execute(async (trx) => {
+      if (key) {
+        const prior = await idempotencyRepo(trx).committedSet(accountId, key);
+        const set = prior ? await this.repo(trx).getSet(prior, accountId) : undefined;
+        if (set) {
+          replayed = true;
+          return set;
+        }
+      }
       const total = plan.jobs.reduce((s, j) => s + j.costMilli, 0);
       // Charging first takes the account row lock on PostgreSQL, serialising the in-flight check.
       if (total > 0) {
@@ -208,8 +225,10 @@ export class GenerationService {
           waiting: j.waiting,
         })),
       });
+      if (key) await idempotencyRepo(trx).linkSet(accountId, key, plan.id);
       return (await this.repo(trx).getSet(plan.id, accountId))!;
     });
+    if (replayed) return stored;
     this.lifecycle.submitted(
       plan.jobs.map((j) => ({ id: j.id, jobSetId: plan.id, accountId, kind: j.kind ?? plan.kind })),
       plan.dialect,

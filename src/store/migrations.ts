@@ -273,6 +273,13 @@ export function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, M
         await db.schema.alterTable('media').addColumn('moderation', 'text').execute();
       },
     },
+    // The set a keyed submit committed: a retry that takes over a key abandoned by a dead process
+    // finds it here instead of submitting (and charging) a second set.
+    '0015_idempotency_set': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('idempotency').addColumn('job_set_id', 'text').execute();
+      },
+    },
     '0014_data_key': {
       async up(db: Kysely<any>) {
         await db.schema

@@ -93,6 +93,8 @@ export interface IdempotencyTable {
   response_status: number | null;
   response_body: string | null;
   created_at: string;
+  /** The set the keyed submit committed (null until then). */
+  job_set_id: string | null;
 }
 
 export interface MediaTable {

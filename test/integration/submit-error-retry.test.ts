@@ -3,6 +3,7 @@
 // Idempotency-Key, and the client's retry with the same key submitted (and charged) a second
 // set. An error answer to a submit must mean nothing was submitted.
 import { afterEach, describe, expect, it } from 'vitest';
+import { IN_FLIGHT_LOCK_MS } from '../../src/api/idempotency.js';
 import type { JobsRepo } from '../../src/store/repos/jobs.js';
 import { hfHeaders, startServer, type TestServer } from '../helpers/server.js';
 
@@ -54,5 +55,49 @@ describe('a submit that fails while reading its set back', () => {
     expect(charges).toHaveLength(1);
     // A replay answers the same set.
     expect(((await (await send()).json()) as { id: string }).id).toBe(id);
+  });
+});
+
+describe('a retry that takes over a key whose first process died after its submit committed', () => {
+  it('answers the set that was committed, charged once', async () => {
+    s = await startServer({ workers: false });
+    const a = await s.account(100);
+    const send = () =>
+      fetch(`${s!.url}/v1/text2image/soul`, {
+        method: 'POST',
+        headers: { ...hfHeaders(a), 'idempotency-key': 'died-after-commit' },
+        body: JSON.stringify({ params: { prompt: 'once', quality: '720p', batch_size: 1 } }),
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    const id = ((await first.json()) as { id: string }).id;
+    const db = s.ctx.db.db;
+    // What a process killed between the commit and recording the answer leaves: the key still in
+    // flight, older than the in-flight lock, so the next attempt may take it over.
+    const old = new Date(Date.now() - IN_FLIGHT_LOCK_MS - 1000).toISOString();
+    await db
+      .updateTable('idempotency')
+      .set({ state: 'in_flight', response_status: null, response_body: null, created_at: old })
+      .where('account_id', '=', a.accountId)
+      .execute();
+    const retry = await send();
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(((await retry.json()) as { id: string }).id).toBe(id);
+    expect(await db.selectFrom('job_sets').select('id').where('account_id', '=', a.accountId).execute()).toHaveLength(1);
+    const charges = await db
+      .selectFrom('ledger')
+      .select('id')
+      .where('account_id', '=', a.accountId)
+      .where('reason', '=', 'charge')
+      .execute();
+    expect(charges).toHaveLength(1);
+    // Another key is another set.
+    const other = await fetch(`${s.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: { ...hfHeaders(a), 'idempotency-key': 'another' },
+      body: JSON.stringify({ params: { prompt: 'once', quality: '720p', batch_size: 1 } }),
+    });
+    expect(((await other.json()) as { id: string }).id).not.toBe(id);
   });
 });

@@ -16,6 +16,7 @@ export function idempotencyRepo(db: Db) {
           request_hash: requestHash,
           state: 'in_flight',
           response_status: null,
+          job_set_id: null,
           response_body: null,
           created_at: nowIso(),
         })
@@ -38,6 +39,25 @@ export function idempotencyRepo(db: Db) {
         .where('created_at', '=', seenCreatedAt)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
+    },
+    /** The set a keyed submit already committed, if any. */
+    async committedSet(accountId: string, key: string): Promise<string | null> {
+      const row = await db
+        .selectFrom('idempotency')
+        .select('job_set_id')
+        .where('account_id', '=', accountId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      return row?.job_set_id ?? null;
+    },
+    /** Records the set inside the submit's transaction, so the link commits with the set. */
+    async linkSet(accountId: string, key: string, jobSetId: string) {
+      await db
+        .updateTable('idempotency')
+        .set({ job_set_id: jobSetId })
+        .where('account_id', '=', accountId)
+        .where('key', '=', key)
+        .execute();
     },
     /** Keys are remembered for a day (as Stripe does); older rows are deleted. */
     purgeOlderThan(cutoffIso: string) {
