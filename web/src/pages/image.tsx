@@ -1,5 +1,4 @@
 import { useMemo, useState } from 'preact/hooks';
-import { api, type JobSet } from '../api';
 import { CharacterSelect } from '../components/character-select';
 import { AspectPicker } from '../components/aspect-picker';
 import { CodeSamples } from '../components/code-samples';
@@ -9,18 +8,15 @@ import { JobSetView } from '../components/job-set';
 import { ChosenImage, OutputPicker } from '../components/output-picker';
 import { Price } from '../components/price';
 import { StyleGallery } from '../components/style-gallery';
-import { useAccount } from '../account-context';
 import { takeHandoff } from '../nav';
 import { DEFAULT_SOUL, type SoulForm, soulRequest } from '../requests';
-import { useAction } from '../use-action';
+import { useSubmitRuns } from '../use-submit-runs';
 import { SubmitBar } from '../components/submit-bar';
 
 export function ImagePage() {
   const [form, setForm] = useState<SoulForm>(() => ({ ...DEFAULT_SOUL, ...takeHandoff()?.soul }));
-  const [runs, setRuns] = useState<JobSet[]>([]);
-  const { busy, error, run } = useAction();
+  const { runs, busy, error, submit } = useSubmitRuns();
   const [refFrom, setRefFrom] = useState<'upload' | 'outputs'>('upload');
-  const { refresh } = useAccount();
   const set = <K extends keyof SoulForm>(k: K, v: SoulForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   const request = useMemo(() => soulRequest(form), [form]);
@@ -29,11 +25,7 @@ export function ImagePage() {
 
   const generate = async (e: Event) => {
     e.preventDefault();
-    await run(async () => {
-      const s = await api.submit(request);
-      setRuns((r) => [s, ...r]);
-      void refresh();
-    });
+    await submit(request);
   };
 
   return (

@@ -1,16 +1,15 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type JobSet, type Motion, type StudioRequest } from '../api';
+import { api, type Motion, type StudioRequest } from '../api';
 import { CodeSamples } from '../components/code-samples';
 import { DropZone } from '../components/drop-zone';
 import { SeedField, Slider } from '../components/fields';
 import { JobSetView } from '../components/job-set';
 import { ChosenImage, OutputPicker } from '../components/output-picker';
 import { useQuote } from '../components/price';
-import { useAccount } from '../account-context';
 import { credits } from '../format';
 import { takeHandoff } from '../nav';
 import { DEFAULT_DOP, DOP_TIERS, type DopForm, type DopTier, dopRequest, MAX_MOTIONS } from '../requests';
-import { useAction } from '../use-action';
+import { useSubmitRuns } from '../use-submit-runs';
 import { SubmitBar } from '../components/submit-bar';
 
 const TIER_INFO: Record<DopTier, string> = { lite: 'Fast and light', turbo: 'Priority queue', standard: 'Best quality' };
@@ -93,9 +92,7 @@ export function VideoPage() {
   const [form, setForm] = useState<DopForm>(() => ({ ...DEFAULT_DOP, ...takeHandoff()?.dop }));
   const [motions, setMotions] = useState<Motion[]>([]);
   const [query, setQuery] = useState('');
-  const [runs, setRuns] = useState<JobSet[]>([]);
-  const { busy, error, setError, run } = useAction();
-  const { refresh } = useAccount();
+  const { runs, busy, error, setError, submit } = useSubmitRuns();
   const set = <K extends keyof DopForm>(k: K, v: DopForm[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   useEffect(() => {
@@ -128,11 +125,7 @@ export function VideoPage() {
       setError('Choose a start image first.');
       return;
     }
-    await run(async () => {
-      const s = await api.submit(request);
-      setRuns((r) => [s, ...r]);
-      void refresh();
-    });
+    await submit(request);
   };
 
   return (

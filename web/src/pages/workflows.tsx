@@ -1,12 +1,10 @@
 import { useMemo, useState } from 'preact/hooks';
-import { api, type JobSet } from '../api';
 import { CharacterSelect } from '../components/character-select';
 import { CodeSamples } from '../components/code-samples';
 import { Segmented, SeedField } from '../components/fields';
 import { JobSetView } from '../components/job-set';
 import { Price } from '../components/price';
 import { SubmitBar } from '../components/submit-bar';
-import { useAccount } from '../account-context';
 import { takeHandoff } from '../nav';
 import {
   CAROUSEL_RATIOS,
@@ -17,7 +15,7 @@ import {
   type WorkflowKind,
   workflowRequest,
 } from '../requests';
-import { useAction } from '../use-action';
+import { useSubmitRuns } from '../use-submit-runs';
 
 const KINDS: { id: WorkflowKind; label: string; hint: string }[] = [
   { id: 'carousel', label: 'Instagram carousel', hint: 'Slides with overlay copy, caption, hashtags' },
@@ -27,9 +25,7 @@ const KINDS: { id: WorkflowKind; label: string; hint: string }[] = [
 /** Creator workflows: a brief becomes a planned carousel or video series, one job set of many parts. */
 export function WorkflowsPage() {
   const [form, setForm] = useState<WorkflowForm>(() => ({ ...DEFAULT_WORKFLOW, ...takeHandoff()?.workflow }));
-  const [runs, setRuns] = useState<JobSet[]>([]);
-  const { busy, error, run } = useAction();
-  const { refresh } = useAccount();
+  const { runs, busy, error, submit: submitRequest } = useSubmitRuns();
   const set = <K extends keyof WorkflowForm>(k: K, v: WorkflowForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const carousel = form.kind === 'carousel';
 
@@ -39,11 +35,7 @@ export function WorkflowsPage() {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    await run(async () => {
-      const s = await api.submit(request);
-      setRuns((r) => [s, ...r]);
-      void refresh();
-    });
+    await submitRequest(request);
   };
 
   return (
