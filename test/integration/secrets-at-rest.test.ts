@@ -221,7 +221,11 @@ describe('a sealed secret changed in the database', () => {
     const setId = await submitV1(s.url, a, hooks.url('/x'), 'per-request');
     const row = await waitFor(async () => (await s.ctx.webhooks.deliveries(setId))[0]);
     const sealed = JSON.parse(row.headers)['X-Webhook-Secret-Key'] as string;
-    const changed = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
+    // Flip a bit of the tag's last byte (editing base64 text can leave the bytes unchanged when only padding bits move).
+    const prefix = 'enc:v1:';
+    const raw = Buffer.from(sealed.slice(prefix.length), 'base64url');
+    raw[raw.length - 1] ^= 1;
+    const changed = prefix + raw.toString('base64url');
     await s.ctx.db.db
       .updateTable('outbox')
       .set({ headers: JSON.stringify({ 'X-Webhook-Secret-Key': changed }) })
