@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { DEFAULT_PRICES } from './domain/pricing.js';
 import { MAX_STEPS } from './engine/diffusion/limits.js';
-import type { Config } from './config.js';
+import type { Config } from './config-types.js';
 import { parseDataKey } from './services/secret-box.js';
 import { MODERATION_MODES } from './domain/moderation.js';
 
