@@ -258,8 +258,11 @@ describe('request logs', () => {
       const sig = new URL(signed).searchParams.get('sig')!;
       expect((await fetch(signed)).status).toBe(200);
       await fetch(`${url}/v1/account?token=abc123secret`, { headers: { authorization: `Key ${k.keyId}:${k.secret}` } });
-      await new Promise((r) => setTimeout(r, 50));
-      const log = lines.join('');
+      // The access line is written when the response ends, which can come after fetch resolves.
+      const log = await waitFor(async () => {
+        const text = lines.join('');
+        return text.split('"msg":"request completed"').length - 1 >= 2 && text;
+      }, 5000);
       expect(log).toContain('sig=[REDACTED]');
       expect(log).not.toContain(sig);
       expect(log).not.toContain('abc123secret');

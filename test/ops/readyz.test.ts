@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { EngineWarmup } from '../../src/services/warmup.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, type TestServer, waitFor } from '../helpers/server.js';
 
 let s: TestServer | null = null;
 afterEach(async () => {
@@ -95,9 +95,11 @@ describe('/readyz', () => {
     });
     // The models get pulled while the server runs: the next look retries the load.
     identityInstalled = true;
-    await readyz();
-    await new Promise((res) => setTimeout(res, 20));
-    r = await readyz();
+    // The retry runs in the background of a readiness call; a later call sees its result.
+    r = await waitFor(async () => {
+      const next = await readyz();
+      return next.code === 200 && next;
+    }, 5000);
     expect(r.code).toBe(200);
     expect(r.body.status).toBe('ready');
     expect(warmup.ready).toBe(true);
