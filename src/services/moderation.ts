@@ -29,7 +29,8 @@ export interface ReviewedMedia {
  * reads (references, DoP stills, Soul ID photos).
  */
 export class ModerationService {
-  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop', 'series_clip']);
+  // The joined series video is classified too: its captions and cross-fades are new pixels its clips' reviews never saw.
+  static readonly KINDS: ReadonlySet<JobKind> = new Set(['soul', 'dop', 'series_clip', 'series_concat']);
 
   constructor(
     private readonly scorer: ContentScorer,

@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS } from '../../src/domain/moderation.js';
 import { SERIES_TEMPLATES } from '../../src/domain/video-series.js';
 import { createDiffusionEngine, makeFixtureModel } from '../../src/engine/diffusion/index.js';
+import { nsfwClassifier } from '../../src/engine/moderation/index.js';
+import { ModerationService } from '../../src/services/moderation.js';
 import { seriesClipRunner, seriesConcatRunner } from '../../src/worker/runners/series-runner.js';
 import { soulRunner } from '../../src/worker/runners/soul-runner.js';
 import { call, expectGolden } from '../dialects/golden.js';
@@ -61,7 +64,12 @@ beforeAll(async () => {
   });
   hooks = await startLocalServer((_req, res) => res.end('ok'));
   [s, idle, llmServer, brokenLlmServer] = await Promise.all([
-    startServer({ runners: [soul, seriesClipRunner({ soul }), seriesConcatRunner()], config: { workers: 2 } }),
+    startServer({
+      runners: [soul, seriesClipRunner({ soul }), seriesConcatRunner()],
+      config: { workers: 2 },
+      // The real classifier under flag: every clip and the joined video are reviewed, none withheld.
+      moderation: new ModerationService(nsfwClassifier(), { mode: 'flag', thresholds: DEFAULT_THRESHOLDS }),
+    }),
     startServer({ workers: false }),
     startServer({ workers: false, config: { promptEnhancerUrl: llm.url('/v1'), promptEnhancerModel: 'stub' } }),
     startServer({ workers: false, config: { promptEnhancerUrl: brokenLlm.url('/v1') } }),
@@ -178,6 +186,11 @@ describe('POST /social/video-series/tutorial on the fixture model', () => {
       videos: expect.arrayContaining([expect.objectContaining({ kind: 'concatenated' })]),
     });
     expect(await balance(s, a)).toBe(200_000 - 20 * DRAFT_CLIP_MILLI);
+    // Moderation reviewed every clip and the joined video: 3 frames each plus its poster.
+    const jobs = (await s.ctx.generation.get(sub.body.request_id, a.accountId))!.jobs;
+    const reviews = jobs.map((j) => ({ kind: j.kind, samples: (j.extras.moderation as { samples?: number } | undefined)?.samples }));
+    expect(reviews.filter((r) => r.kind === 'series_clip').every((r) => r.samples === 4)).toBe(true);
+    expect(reviews.at(-1)).toEqual({ kind: 'series_concat', samples: 4 });
   }, 900_000);
 });
 
