@@ -31,6 +31,7 @@ const FLAGS = {
   drain: ['600', 'seconds the queue and the webhook outbox may take to drain'],
   seed: ['15', 'seed of the fault choices'],
   'keep-logs': ['false', 'keep the process logs folder'],
+  progress: ['15', 'seconds between progress lines while the load runs (0: none)'],
 } as const;
 
 const { values } = parseArgs({
@@ -80,6 +81,7 @@ const report = await runSoak({
   },
   drainMs: s('drain'),
   keepLogs: opt('keep-logs') === 'true',
+  progressEveryMs: s('progress'),
   log: (m) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`),
 });
 console.log(formatReport(report));

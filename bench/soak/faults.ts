@@ -35,6 +35,7 @@ export async function runFaults(
   plan: FaultPlan,
   t0: number,
   stopped: () => boolean,
+  onFault: (fault: FaultRecord) => void = () => {},
 ): Promise<FaultRecord[]> {
   const done: FaultRecord[] = [];
   const random = mulberry32(plan.seed);
@@ -51,6 +52,7 @@ export async function runFaults(
     } catch (e) {
       done.push({ at, what, recovered: false, detail: String(e) });
     }
+    onFault(done[done.length - 1]);
   };
 
   const workerKills = (async () => {

@@ -17,6 +17,14 @@ export interface LoadOptions {
   replayEvery: number;
   pollMs: number;
   runTag: string;
+  /** Counts the load keeps up to date while it runs, for progress lines. */
+  progress?: LoadProgress;
+}
+
+export interface LoadProgress {
+  submitted: number;
+  ended: number;
+  errors: number;
 }
 
 export interface SetRecord {
@@ -106,7 +114,9 @@ export async function runLoad(
         submittedAt: Date.now() - t0,
       };
       records.push(rec);
+      if (opts.progress) opts.progress.submitted++;
       await one(i, rec).catch((e) => (rec.error = String(e)));
+      if (opts.progress) opts.progress[rec.error ? 'errors' : 'ended']++;
     }
   }
 

@@ -11,7 +11,7 @@ import { FailoverClient, LatencyLog, percentile } from './client.js';
 import { Deployment } from './deployment.js';
 import { type FaultPlan, type FaultRecord, runFaults } from './faults.js';
 import { type Check, checkInvariants } from './invariants.js';
-import { type LoadOptions, runLoad, type SetRecord } from './load.js';
+import { type LoadOptions, type LoadProgress, runLoad, type SetRecord } from './load.js';
 import { WebhookReceiver } from './receiver.js';
 import type { SoakAccount } from './dialects.js';
 
@@ -30,6 +30,8 @@ export interface SoakOptions {
   /** Extra OPENSOUL_* settings for every process. */
   env?: Record<string, string>;
   log?: (msg: string) => void;
+  /** A progress line (sets ended, jobs/s, faults) this often while the load runs; 0 = none. */
+  progressEveryMs?: number;
 }
 
 export interface SoakFigures {
@@ -112,10 +114,38 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const t0 = Date.now();
     const client = new FailoverClient(dep.apiUrls(), t0, latency);
     let loadDone = false;
-    const faultsRun = runFaults(dep, receiver, opts.faults, t0, () => loadDone);
-    const records = await runLoad(client, accounts, receiver, { ...opts.load, runTag: randomBytes(3).toString('hex') }, t0).finally(
-      () => (loadDone = true),
+    const progress: LoadProgress = { submitted: 0, ended: 0, errors: 0 };
+    let faultCount = 0;
+    const faultsRun = runFaults(
+      dep,
+      receiver,
+      opts.faults,
+      t0,
+      () => loadDone,
+      (f) => {
+        faultCount++;
+        log(`fault at ${(f.at / 1000).toFixed(1)} s: ${f.what} ${f.recovered ? 'recovered' : `NOT recovered: ${f.detail}`}`);
+      },
     );
+    const ticker = opts.progressEveryMs
+      ? setInterval(() => {
+          const s = (Date.now() - t0) / 1000;
+          log(
+            `load ${s.toFixed(0)} s: ${progress.submitted}/${opts.load.sets} sets submitted, ${progress.ended} seen ended` +
+              `${progress.errors ? `, ${progress.errors} client errors` : ''} (${(progress.ended / s).toFixed(2)} sets/s), ${faultCount} faults`,
+          );
+        }, opts.progressEveryMs)
+      : null;
+    const records = await runLoad(
+      client,
+      accounts,
+      receiver,
+      { ...opts.load, runTag: randomBytes(3).toString('hex'), progress },
+      t0,
+    ).finally(() => {
+      loadDone = true;
+      if (ticker) clearInterval(ticker);
+    });
     const loadMs = Date.now() - t0;
     const faults = await faultsRun;
     log(`load done in ${loadMs} ms (${records.length} sets); ${faults.length} faults`);
