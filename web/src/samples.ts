@@ -57,19 +57,13 @@ export function v2Form(req: StudioRequest): { path: string; body: Params } | nul
   return null;
 }
 
-function pythonSample(base: string, req: StudioRequest): string {
-  const poll = req.path === '/v1/custom-references' ? '/v1/custom-references/' : '/v1/job-sets/';
-  const done =
-    req.path === '/v1/custom-references'
-      ? 'result["status"] in ("completed", "failed")'
-      : 'all(j["status"] not in ("queued", "in_progress") for j in result["jobs"])';
+/** A standard-library Python client (imports, headers, `call`) that has just submitted the request as `result`. */
+function pythonPrelude(base: string, req: StudioRequest, authHeaders: string[]): string {
   return `import json, os, time, urllib.request
 
 BASE = ${JSON.stringify(base)}
 HEADERS = {
-    "hf-api-key": os.environ["OPENSOUL_KEY_ID"],
-    "hf-secret": os.environ["OPENSOUL_KEY_SECRET"],
-    "content-type": "application/json",
+${authHeaders.map((h) => `    ${h},\n`).join('')}    "content-type": "application/json",
 }
 
 def call(method, path, body=None):
@@ -79,7 +73,16 @@ def call(method, path, body=None):
         return json.load(r)
 
 body = json.loads(${JSON.stringify(JSON.stringify(req.body))})
-result = call("POST", ${JSON.stringify(req.path)}, body)
+result = call("POST", ${JSON.stringify(req.path)}, body)`;
+}
+
+function pythonSample(base: string, req: StudioRequest): string {
+  const poll = req.path === '/v1/custom-references' ? '/v1/custom-references/' : '/v1/job-sets/';
+  const done =
+    req.path === '/v1/custom-references'
+      ? 'result["status"] in ("completed", "failed")'
+      : 'all(j["status"] not in ("queued", "in_progress") for j in result["jobs"])';
+  return `${pythonPrelude(base, req, ['"hf-api-key": os.environ["OPENSOUL_KEY_ID"]', '"hf-secret": os.environ["OPENSOUL_KEY_SECRET"]'])}
 while not (${done}):
     time.sleep(1)
     result = call("GET", ${JSON.stringify(poll)} + result["id"])
@@ -112,22 +115,7 @@ for (const job of jobSet.jobs) console.log(job.status, job.results?.raw.url);`;
  * so their samples poll the v2 status and the JavaScript one uses the official v2 client.
  */
 function workflowSamples(req: StudioRequest, base: string): Sample[] {
-  const python = `import json, os, time, urllib.request
-
-BASE = ${JSON.stringify(base)}
-HEADERS = {
-    "Authorization": "Key " + os.environ["OPENSOUL_KEY_ID"] + ":" + os.environ["OPENSOUL_KEY_SECRET"],
-    "content-type": "application/json",
-}
-
-def call(method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(BASE + path, data=data, headers=HEADERS, method=method)
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
-
-body = json.loads(${JSON.stringify(JSON.stringify(req.body))})
-result = call("POST", ${JSON.stringify(req.path)}, body)
+  const python = `${pythonPrelude(base, req, ['"Authorization": "Key " + os.environ["OPENSOUL_KEY_ID"] + ":" + os.environ["OPENSOUL_KEY_SECRET"]'])}
 while result["status"] in ("queued", "in_progress"):
     time.sleep(2)
     result = call("GET", "/requests/" + result["request_id"] + "/status")
