@@ -53,13 +53,15 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
     }
     const prior = await repo.get(accountId, key);
     if (!prior) throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
+    // The body is compared first: a key names one request, also when its first attempt was abandoned
+    // (a takeover may answer the set that attempt committed, which another body must never get).
+    if (prior.request_hash !== hash)
+      throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request (endpoint or body)');
     const abandoned = prior.state === 'in_flight' && Date.parse(prior.created_at) < Date.now() - IN_FLIGHT_LOCK_MS;
-    if (abandoned && (await repo.takeOver(accountId, key, prior.created_at, hash))) {
+    if (abandoned && (await repo.takeOver(accountId, key, prior.created_at))) {
       req.idempotencyKey = key;
       return;
     }
-    if (prior.request_hash !== hash)
-      throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was used with a different request (endpoint or body)');
     if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
     reply.header('idempotent-replayed', 'true');
     return reply

@@ -80,6 +80,14 @@ describe('a retry that takes over a key whose first process died after its submi
       .set({ state: 'in_flight', response_status: null, response_body: null, created_at: old })
       .where('account_id', '=', a.accountId)
       .execute();
+    // The same key with another body is refused as a mismatch, never answered with that set.
+    const changed = await fetch(`${s.url}/v1/text2image/soul`, {
+      method: 'POST',
+      headers: { ...hfHeaders(a), 'idempotency-key': 'died-after-commit' },
+      body: JSON.stringify({ params: { prompt: 'something else', quality: '720p', batch_size: 1 } }),
+    });
+    expect(changed.status).toBe(422);
+    expect(await changed.text()).toContain('different request');
     const retry = await send();
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBeNull();

@@ -29,10 +29,10 @@ export function idempotencyRepo(db: Db) {
      * Takes over a key whose first request never finished (its process died between begin and
      * complete): only an in_flight row that is still the one seen, so two retries cannot both win.
      */
-    async takeOver(accountId: string, key: string, seenCreatedAt: string, requestHash: string): Promise<boolean> {
+    async takeOver(accountId: string, key: string, seenCreatedAt: string): Promise<boolean> {
       const r = await db
         .updateTable('idempotency')
-        .set({ request_hash: requestHash, created_at: nowIso() })
+        .set({ created_at: nowIso() })
         .where('account_id', '=', accountId)
         .where('key', '=', key)
         .where('state', '=', 'in_flight')
