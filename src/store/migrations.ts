@@ -262,10 +262,6 @@ export function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, M
         await sql`create index media_live_expiry on media (expires_at) where deleted_at is null`.execute(db);
       },
     },
-    // Webhook secrets are sealed with the data key (src/services/secret-box.ts). One row records
-    // which key: a process started with another key stops with a clear error instead of failing
-    // every webhook. Plain secrets of older versions are sealed at start (src/services/data-key.ts).
-    // Its id is the key's purpose: 'data', and 'media' for the media URL secret (src/services/media-secret.ts).
     // Uploads are classified as they arrive (OPENSOUL_INPUT_MODERATION): the verdict and scores
     // of each stored upload are kept with it.
     '0014_media_moderation': {
@@ -280,6 +276,11 @@ export function buildMigrations(engine: 'sqlite' | 'postgres'): Record<string, M
         await db.schema.alterTable('idempotency').addColumn('job_set_id', 'text').execute();
       },
     },
+    // Webhook secrets are sealed with the data key (src/services/secret-box.ts). One row records
+    // which key: a process started with another key stops with a clear error instead of failing
+    // every webhook. Plain secrets of older versions are sealed at start (src/services/data-key.ts).
+    // Its id is the key's purpose: 'data', and 'media' for the media URL secret (src/services/media-secret.ts).
+    // Listed last, under its original name: databases have recorded it (unordered migrations are allowed).
     '0014_data_key': {
       async up(db: Kysely<any>) {
         await db.schema
