@@ -39,6 +39,10 @@ describe('SecretBox', () => {
     expect(parseDataKey(key.toString('hex') + '\n')).toEqual(key);
     expect(parseDataKey(randomBytes(16).toString('base64'))).toBeNull();
     expect(parseDataKey('not a key')).toBeNull();
-    expect(new SecretBox(key).keyId).toBe(new SecretBox(Buffer.from(key)).keyId);
+    // The key id names a key without revealing it: another key, another id and check; no part of the key in either.
+    const other = randomBytes(32);
+    expect(new SecretBox(other).keyId).not.toBe(new SecretBox(key).keyId);
+    expect(new SecretBox(other).check).not.toBe(new SecretBox(key).check);
+    expect(key.toString('hex')).not.toContain(new SecretBox(key).keyId);
   });
 });
