@@ -49,7 +49,11 @@ const XFADES = ['fade', 'smoothleft', 'smoothup', 'circleopen', 'fadeblack', 'sl
 
 let filters: Promise<Set<string>> | null = null;
 
-/** The filter names this ffmpeg has (asked once per process). */
+/**
+ * The filter names this ffmpeg has (asked once per process). A failed ask is not kept: it
+ * rejects (the join fails with ffmpeg's error) and the next join asks again, rather than every
+ * later series quietly falling back to fades as if this ffmpeg had no xfade.
+ */
 export function ffmpegFilters(): Promise<Set<string>> {
   filters ??= promisify(execFile)(ffmpegPath(), ['-hide_banner', '-filters'], { maxBuffer: 4 << 20 }).then(
     ({ stdout }) =>
@@ -59,7 +63,10 @@ export function ffmpegFilters(): Promise<Set<string>> {
           .map((l) => /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(l)?.[1])
           .filter((n): n is string => !!n),
       ),
-    () => new Set<string>(),
+    (e: unknown) => {
+      filters = null;
+      throw e;
+    },
   );
   return filters;
 }
