@@ -1,4 +1,5 @@
 import type { StudioRequest } from './api';
+import { isWorkflowPath } from './requests';
 
 /**
  * "Copy as" code for the exact request the studio sends. The key is read from environment
@@ -146,7 +147,7 @@ console.log(result.status, result.carousel?.caption ?? result.videos?.at(-1)?.ur
 }
 
 export function samples(req: StudioRequest, base: string): Sample[] {
-  if (req.path.startsWith('/social/')) return workflowSamples(req, base);
+  if (isWorkflowPath(req.path)) return workflowSamples(req, base);
   const out: Sample[] = [
     {
       id: 'curl-v1',
