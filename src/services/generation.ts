@@ -318,7 +318,6 @@ export class GenerationService {
 
   /** finishJob for several jobs in one transaction; throws NotAllMoved (nothing applied) unless every one moved. */
   private async finishJobs(jobs: FinishingJob[], from: FinishFrom, outcome: JobOutcome): Promise<void> {
-    const refunds = REFUNDED_STATUSES.has(outcome.status);
     const dialects = new Map<string, string>();
     let released: QueuedRef[] = [];
     let settled: { job: FinishingJob; outcome: JobOutcome }[] = [];
@@ -326,29 +325,14 @@ export class GenerationService {
       released = [];
       settled = [];
       const repo = this.repo(trx);
-      for (const job of jobs) {
-        if (!(await repo.finish(job.id, from, outcome))) throw new NotAllMoved();
-        if (refunds && job.cost > 0) {
-          await ledgerRepo(trx).apply({
-            accountId: job.accountId,
-            deltaMilli: job.cost,
-            reason: 'refund',
-            jobSetId: job.jobSetId,
-            jobId: job.id,
-            note: outcome.status,
-          });
-        }
-        // Files an earlier run stored before its worker died belong to no result now: the
-        // retention sweep deletes them on its next pass rather than after the retention period.
-        if (outcome.status !== 'completed') await mediaRepo(trx).expireNow(jobOutputKeys(job.accountId, job.id));
-      }
+      for (const job of jobs) if (!(await this.endJob(trx, job, from, outcome))) throw new NotAllMoved();
       for (const setId of new Set(jobs.map((j) => j.jobSetId))) {
         // Locks the set row first: of two jobs of one set ending at once, the second to commit
         // sees the first's status, so the set's stored status and its end are never missed.
         await repo.bumpSetVersion(setId);
         let set = await repo.getSet(setId);
-        if (set && set.jobs.some((j) => j.status === 'waiting') && set.jobs.every((j) => j.status === 'waiting' || isTerminal(j.status))) {
-          const s = await this.settleWaiting(trx, set);
+        const s = set ? await this.settleWaiting(trx, set) : null;
+        if (s) {
           released.push(...s.released);
           settled.push(...s.ended);
           set = await repo.getSet(setId);
@@ -375,36 +359,48 @@ export class GenerationService {
   }
 
   /**
-   * Every other job of the set has ended (same transaction): its waiting jobs become queued when
-   * all of those completed, else they end unrun with their exact refund: canceled when the set was
-   * canceled, failed otherwise (a video series is not concatenated from some of its clips, which
-   * would come out shorter than the target).
+   * One job's end inside the caller's transaction: the guarded transition, the exact refund of
+   * what it cost when it did not complete, and its stray files expired. False when it had moved.
+   */
+  private async endJob(trx: Db, job: FinishingJob, from: FinishFrom, outcome: JobOutcome): Promise<boolean> {
+    if (!(await this.repo(trx).finish(job.id, from, outcome))) return false;
+    if (REFUNDED_STATUSES.has(outcome.status) && job.cost > 0) {
+      await ledgerRepo(trx).apply({
+        accountId: job.accountId,
+        deltaMilli: job.cost,
+        reason: 'refund',
+        jobSetId: job.jobSetId,
+        jobId: job.id,
+        note: outcome.status,
+      });
+    }
+    // Files an earlier run stored before its worker died belong to no result now: the
+    // retention sweep deletes them on its next pass rather than after the retention period.
+    if (outcome.status !== 'completed') await mediaRepo(trx).expireNow(jobOutputKeys(job.accountId, job.id));
+    return true;
+  }
+
+  /**
+   * Once every other job of the set has ended (same transaction), its waiting jobs become queued
+   * when all of those completed, else they end unrun with their exact refund: canceled when the
+   * set was canceled, failed otherwise (a video series is not concatenated from some of its clips,
+   * which would come out shorter than the target). Null while nothing waits or other jobs are open.
    */
   private async settleWaiting(
     trx: Db,
     set: StoredJobSet,
-  ): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] }> {
-    const repo = this.repo(trx);
+  ): Promise<{ released: QueuedRef[]; ended: { job: FinishingJob; outcome: JobOutcome }[] } | null> {
+    const waiting = set.jobs.filter((j) => j.status === 'waiting');
     const others = set.jobs.filter((j) => j.status !== 'waiting');
+    if (!waiting.length || !others.every((j) => isTerminal(j.status))) return null;
+    const repo = this.repo(trx);
     if (others.every((j) => j.status === 'completed')) return { released: await repo.queueWaiting(set.id), ended: [] };
     const bad = others.find((j) => j.status !== 'completed')!;
     const outcome: JobOutcome = others.some((j) => j.status === 'canceled')
       ? { status: 'canceled', error: 'Canceled by the user' }
       : { status: 'failed', error: `Not run: part ${bad.index + 1} of this request ended ${bad.status}` };
     const ended: { job: FinishingJob; outcome: JobOutcome }[] = [];
-    for (const job of set.jobs.filter((j) => j.status === 'waiting')) {
-      if (!(await repo.finish(job.id, { status: 'waiting' }, outcome))) continue;
-      if (job.cost > 0)
-        await ledgerRepo(trx).apply({
-          accountId: job.accountId,
-          deltaMilli: job.cost,
-          reason: 'refund',
-          jobSetId: job.jobSetId,
-          jobId: job.id,
-          note: outcome.status,
-        });
-      ended.push({ job, outcome });
-    }
+    for (const job of waiting) if (await this.endJob(trx, job, { status: 'waiting' }, outcome)) ended.push({ job, outcome });
     return { released: [], ended };
   }
 
