@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { secretsRepo } from '../store/repos/secrets.js';
+import { openCheckedSecret, SecretCheckError } from './checked-secret.js';
 import { SecretBox, parseDataKey } from './secret-box.js';
 
 export interface DataKeySettings {
@@ -11,17 +10,6 @@ export interface DataKeySettings {
   dataKey: string | null;
 }
 
-/** A start-up failure about the data key: the process must not run with secrets it cannot open. */
-export class DataKeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataKeyError';
-  }
-}
-
-const SAME_EVERYWHERE =
-  'every API and worker process sharing this database must use the same key: set OPENSOUL_DATA_KEY to one value everywhere';
-
 /**
  * The key that seals webhook secrets: OPENSOUL_DATA_KEY, else `<dataDir>/data-key` (0600, made on
  * the first start of a database that has none). The database remembers a keyed check of the
@@ -29,51 +17,37 @@ const SAME_EVERYWHERE =
  * message, instead of every webhook failing later.
  */
 export async function openSecretBox(s: DataKeySettings, db: Db): Promise<SecretBox> {
-  const repo = secretsRepo(db);
-  let recorded = await repo.keyCheck('data');
-  const file = path.join(s.dataDir, 'data-key');
-  let key: Buffer;
-  let source: string;
-  if (s.dataKey) {
-    const parsed = parseDataKey(s.dataKey);
-    if (!parsed) throw new DataKeyError('OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64)');
-    key = parsed;
-    source = 'OPENSOUL_DATA_KEY';
-  } else if (fs.existsSync(file)) {
-    const parsed = parseDataKey(fs.readFileSync(file, 'utf8'));
-    if (!parsed) throw new DataKeyError(`${file} does not hold a data key (32 bytes as base64 or hex)`);
-    key = parsed;
-    source = file;
-  } else if (recorded) {
-    throw new DataKeyError(
-      `this database's webhook secrets are sealed with data key ${recorded.key_id}, but OPENSOUL_DATA_KEY is not set and ${file} does not exist: ` +
-        `restore that file or set OPENSOUL_DATA_KEY (${SAME_EVERYWHERE})`,
-    );
-  } else {
-    key = randomBytes(32);
-    fs.mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
-    // wx: a process starting beside this one may have just written it; then use theirs.
-    try {
-      fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      key = parseDataKey(fs.readFileSync(file, 'utf8')) ?? key;
-    }
-    source = file;
-  }
-  const box = new SecretBox(key);
-  if (!recorded) {
-    await repo.recordKeyCheck(box.keyId, box.check, 'data');
-    recorded = await repo.keyCheck('data');
-  }
-  const ok =
-    recorded && recorded.key_check.length === box.check.length && timingSafeEqual(Buffer.from(recorded.key_check), Buffer.from(box.check));
-  if (!ok) {
-    throw new DataKeyError(
-      `data key ${box.keyId} (from ${source}) is not the key this database's webhook secrets are sealed with (${recorded?.key_id}); ${SAME_EVERYWHERE}`,
-    );
-  }
-  return box;
+  const key = await openCheckedSecret(
+    {
+      purpose: 'data',
+      label: 'data key',
+      noun: 'key',
+      guards: 'webhook secrets are sealed with',
+      envName: 'OPENSOUL_DATA_KEY',
+      envValue: s.dataKey,
+      dataDir: s.dataDir,
+      fileName: 'data-key',
+      restoreHint: 'restore that file',
+      sameEverywhere:
+        'every API and worker process sharing this database must use the same key: set OPENSOUL_DATA_KEY to one value everywhere',
+      parse(text, source) {
+        const parsed = parseDataKey(text);
+        if (parsed) return parsed;
+        throw new SecretCheckError(
+          source === 'OPENSOUL_DATA_KEY'
+            ? 'OPENSOUL_DATA_KEY must be 32 bytes as base64 (44 characters) or hex (64)'
+            : `${source} does not hold a data key (32 bytes as base64 or hex)`,
+        );
+      },
+      generate() {
+        const value = randomBytes(32);
+        return { value, text: value.toString('base64') };
+      },
+      material: (key) => key,
+    },
+    db,
+  );
+  return new SecretBox(key);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { secretCheck } from './checked-secret.js';
 
 /** Marks a sealed value; the version names the algorithm so a later one can be told apart. */
 export const SEALED_PREFIX = 'enc:v1:';
@@ -32,8 +33,7 @@ export class SecretBox {
 
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('the data key must be 32 bytes');
-    this.check = createHmac('sha256', key).update('opensoul data key check').digest('base64url');
-    this.keyId = createHmac('sha256', key).update('opensoul data key id').digest('hex').slice(0, 12);
+    ({ keyId: this.keyId, check: this.check } = secretCheck(key, 'data key'));
   }
 
   static isSealed(value: string): boolean {
