@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     idempotencyKey?: string;
+    /** The key was taken over from an attempt whose process died (it may have committed a set). */
+    idempotencyTakenOver?: boolean;
   }
 }
 
@@ -60,6 +62,7 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
     const abandoned = prior.state === 'in_flight' && Date.parse(prior.created_at) < Date.now() - IN_FLIGHT_LOCK_MS;
     if (abandoned && (await repo.takeOver(accountId, key, prior.created_at))) {
       req.idempotencyKey = key;
+      req.idempotencyTakenOver = true;
       return;
     }
     if (prior.state !== 'done') throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
@@ -85,7 +88,10 @@ export function installIdempotency(app: FastifyInstance, db: Db) {
   // Callback style so the rest of the request (the handler and the submit) runs inside the scope.
   const enterSubmitScope = (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
     if (!req.idempotencyKey || !req.principal) return done();
-    submitScope.run({ accountId: req.principal.accountId, idempotencyKey: req.idempotencyKey }, done);
+    submitScope.run(
+      { accountId: req.principal.accountId, idempotencyKey: req.idempotencyKey, takenOver: req.idempotencyTakenOver === true },
+      done,
+    );
   };
   // Only submit routes carry the hooks (they run after the route's auth preHandler).
   app.addHook('onRoute', (route) => {

@@ -177,12 +177,13 @@ export class GenerationService {
     // answers that set, uncharged again.
     const scope = submitScope.getStore();
     const key = scope && scope.accountId === accountId && !scope.linked ? scope.idempotencyKey : null;
-    if (scope && key) scope.linked = true;
+    if (key) scope!.linked = true;
     let replayed = false;
     // The answer is read inside the transaction: nothing that can fail runs after the commit, so
     // an error answer (which frees the Idempotency-Key for a retry) means nothing was submitted.
     const stored = await this.db.transaction().execute(async (trx) => {
-      if (key) {
+      // Only a taken-over key can have a set already: a fresh one was free until this request.
+      if (key && scope!.takenOver) {
         const prior = await idempotencyRepo(trx).committedSet(accountId, key);
         const set = prior ? await this.repo(trx).getSet(prior, accountId) : undefined;
         if (set) {

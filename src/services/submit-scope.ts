@@ -12,6 +12,8 @@ export interface SubmitScope {
   idempotencyKey: string;
   /** Set by the request's first submit: only it is linked to the key. */
   linked?: boolean;
+  /** The key was taken over from an abandoned attempt, which may have committed a set already. */
+  takenOver?: boolean;
 }
 
 export const submitScope = new AsyncLocalStorage<SubmitScope>();
