@@ -4,7 +4,8 @@
  */
 import sharp from 'sharp';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Text as SVG character data or an attribute value. */
+export const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Greedy word wrap to at most `perLine` characters a line. */
 export function wrapText(text: string, perLine: number): string[] {
@@ -34,7 +35,7 @@ export async function renderOverlay(image: Buffer, text: string): Promise<Buffer
   const tspans = lines
     .map(
       (l, i) =>
-        `<text x="50%" y="${top + fontSize * 1.3 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`,
+        `<text x="50%" y="${top + fontSize * 1.3 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escapeXml(l)}</text>`,
     )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="0" y="${top}" width="${width}" height="${band}" fill="#000000" fill-opacity="0.55"/>${tspans}</svg>`;

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { wrapText } from '../diffusion/overlay.js';
+import { escapeXml, wrapText } from '../diffusion/overlay.js';
 import { abortError } from './encoder.js';
 import { ffmpegPath } from './ffmpeg-path.js';
+import { outputSizeFor } from './image-input.js';
 
 export interface ConcatClip {
   video: Buffer;
@@ -71,8 +72,6 @@ export function ffmpegFilters(): Promise<Set<string>> {
   return filters;
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** A transparent frame-sized PNG with the caption in a rounded dark box in the lower third. */
 export async function captionPng(width: number, height: number, text: string): Promise<Buffer> {
   const fontSize = Math.round(width / 18);
@@ -85,7 +84,7 @@ export async function captionPng(width: number, height: number, text: string): P
   const rows = lines
     .map(
       (l, i) =>
-        `<text x="50%" y="${top + fontSize * 1.25 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escape(l)}</text>`,
+        `<text x="50%" y="${top + fontSize * 1.25 + i * lineHeight}" text-anchor="middle" font-family="sans-serif" font-weight="bold" font-size="${fontSize}" fill="#ffffff">${escapeXml(l)}</text>`,
     )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${(width - boxW) / 2}" y="${top}" rx="${fontSize / 2}" width="${boxW}" height="${boxH}" fill="#000000" fill-opacity="0.55"/>${rows}</svg>`;
@@ -130,9 +129,8 @@ export async function concatClips(req: ConcatRequest): Promise<ConcatResult> {
     } else {
       g.push(`${Array.from({ length: n }, (_, i) => `[c${i}]`).join('')}concat=n=${n}:v=1:a=0[joined]`);
     }
-    const ps = req.previewShortSide;
-    const [pw, ph] = req.width <= req.height ? [ps, even((ps * req.height) / req.width)] : [even((ps * req.width) / req.height), ps];
-    g.push(`[joined]split=2[main][p]`, `[p]scale=${pw}:${ph}:flags=area[prev]`);
+    const preview = outputSizeFor(req.width, req.height, req.previewShortSide);
+    g.push(`[joined]split=2[main][p]`, `[p]scale=${preview.width}:${preview.height}:flags=area[prev]`);
     const x264 = (crf: number) => [
       '-c:v',
       'libx264',
@@ -194,8 +192,6 @@ export async function concatClips(req: ConcatRequest): Promise<ConcatResult> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const even = (v: number) => Math.round(v / 2) * 2;
 
 function run(args: string[], totalS: number, req: ConcatRequest): Promise<void> {
   return new Promise((resolve, reject) => {
