@@ -12,7 +12,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Job } from '../src/domain/job.js';
-import { readVideoSeries, SERIES_RENDER, type SeriesResolution, type SeriesClipInput } from '../src/domain/video-series.js';
+import {
+  readVideoSeries,
+  SERIES_RENDER,
+  seriesKeyframeSize,
+  type SeriesResolution,
+  type SeriesClipInput,
+} from '../src/domain/video-series.js';
 import { createDiffusionEngine, makeFixtureModel } from '../src/engine/diffusion/index.js';
 import { concatClips } from '../src/engine/video/concat.js';
 import { DOP_FPS, PREVIEW_SHORT_SIDE, renderDop } from '../src/engine/video/index.js';
@@ -119,7 +125,7 @@ const keyframes: Buffer[] = [];
 for (const input of inputs) keyframes.push((await soul.run(ctxFor(input.keyframe as unknown as Record<string, unknown>))).raw.bytes);
 times.keyframes = performance.now() - t;
 console.log(
-  `keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x ${SERIES_RENDER[resolution].keyframe.width}x${SERIES_RENDER[resolution].keyframe.height}, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`,
+  `keyframes  ${s(times.keyframes).padStart(7)} s  ${keyframes.length} x ${seriesKeyframeSize(resolution).width}x${seriesKeyframeSize(resolution).height}, ${(times.keyframes / keyframes.length / 1000).toFixed(2)} s each`,
 );
 
 t = performance.now();

@@ -5,8 +5,8 @@
  */
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
-import { mulberry32 } from './mulberry32.js';
-import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief } from './creator-brief.js';
+import { mulberry32, pick, shuffled } from './mulberry32.js';
+import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief, shortTopic } from './creator-brief.js';
 
 export const CAROUSEL_RATIOS = ['4:5', '3:4'] as const;
 export type CarouselRatio = (typeof CAROUSEL_RATIOS)[number];
@@ -116,15 +116,6 @@ const STOP = new Set([
   'that',
 ]);
 
-function pick<T>(list: readonly T[], rnd: () => number): T {
-  return list[Math.floor(rnd() * list.length)];
-}
-
-function short(topic: string, max = 48): string {
-  const t = topic.replace(/\s+/g, ' ').trim();
-  return t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')}…`;
-}
-
 export function hashtagsFor(topic: string, extra: string[] = []): string[] {
   const words = topic
     .toLowerCase()
@@ -138,13 +129,9 @@ export function hashtagsFor(topic: string, extra: string[] = []): string[] {
 /** Hook, points, closer: N slides whose prompts share the topic and a look, so the set reads as one. */
 export function templateCarouselPlan(req: CarouselRequest): CarouselPlan {
   const rnd = mulberry32(req.seed);
-  const topic = short(req.topic);
+  const topic = shortTopic(req.topic);
   const look = pick(LOOKS, rnd);
-  const points = [...POINTS];
-  for (let i = points.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [points[i], points[j]] = [points[j], points[i]];
-  }
+  const points = shuffled(POINTS, rnd);
   const slides: CarouselSlide[] = [];
   for (let i = 0; i < req.slideCount; i++) {
     const first = i === 0;

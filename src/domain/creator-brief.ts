@@ -51,3 +51,9 @@ export function readCreatorBrief(r: FieldReader): CreatorBrief {
     language: language?.trim() ?? F.language.default,
   };
 }
+
+/** The topic as the template planners quote it: spaces collapsed, cut at a word within `max` characters. */
+export function shortTopic(topic: string, max = 48): string {
+  const t = topic.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')}…`;
+}

@@ -5,13 +5,14 @@
  * written by an LLM when one is configured (src/services/social-planner.ts) or by the
  * deterministic template planner here.
  */
-import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief } from './creator-brief.js';
+import { CREATOR_BRIEF_FIELDS, type CreatorBrief, readCreatorBrief, shortTopic } from './creator-brief.js';
 import type { DopTier } from './dop.js';
 import { type FieldIssue, ValidationError } from './errors.js';
 import { FieldReader, type FieldSpec } from './fields.js';
 import { KLING_FALLBACK_MOTION } from './kling.js';
 import { findMotion, type MotionChoice, pickMotionsFromPrompt } from './motions.js';
-import { mulberry32 } from './mulberry32.js';
+import { mulberry32, pick, shuffled } from './mulberry32.js';
+import { outputSize, type PixelSize, type SoulQuality } from './sizes.js';
 import type { SoulJobInput } from './soul.js';
 
 /** A series clip job's input: the Soul keyframe, then the video engine's motions over it. */
@@ -44,17 +45,18 @@ export const SERIES_TRANSITION_S = 0.5;
 export const SERIES_RESOLUTIONS = ['480p', '720p', '1080p'] as const;
 export type SeriesResolution = (typeof SERIES_RESOLUTIONS)[number];
 /**
- * Per resolution: the Soul 9:16 keyframe (1152x2048 at 720p or 1080p) and the DoP tier whose
- * short side is the clip's width (lite 480x854, turbo 720x1280, standard 1080x1920).
+ * Per resolution: the Soul quality of the 9:16 keyframe (its price, and its size: 1152x2048 at
+ * 1080p, 768x1366 at 720p) and the DoP tier whose short side is the clip's width (lite 480x854,
+ * turbo 720x1280, standard 1080x1920).
  */
-export const SERIES_RENDER: Record<
-  SeriesResolution,
-  { keyframe: { width: number; height: number }; soulPrice: 'soul.720p' | 'soul.1080p'; tier: DopTier }
-> = {
-  '480p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'lite' },
-  '720p': { keyframe: { width: 768, height: 1366 }, soulPrice: 'soul.720p', tier: 'turbo' },
-  '1080p': { keyframe: { width: 1152, height: 2048 }, soulPrice: 'soul.1080p', tier: 'standard' },
+export const SERIES_RENDER: Record<SeriesResolution, { quality: SoulQuality; tier: DopTier }> = {
+  '480p': { quality: '720p', tier: 'lite' },
+  '720p': { quality: '720p', tier: 'turbo' },
+  '1080p': { quality: '1080p', tier: 'standard' },
 };
+
+/** The keyframe's pixels at a resolution: the 9:16 Soul size at the resolution's quality. */
+export const seriesKeyframeSize = (resolution: SeriesResolution): PixelSize => outputSize('1152x2048', SERIES_RENDER[resolution].quality);
 /** Motions per scene, as DoP v2 accepts them. */
 export const SERIES_MAX_MOTIONS = 2;
 
@@ -283,25 +285,12 @@ const POINTS: Record<SeriesTemplate, string[]> = {
   ],
 };
 
-function pick<T>(list: readonly T[], rnd: () => number): T {
-  return list[Math.floor(rnd() * list.length)];
-}
-
-function short(topic: string, max = 48): string {
-  const t = topic.replace(/\s+/g, ' ').trim();
-  return t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')}…`;
-}
-
 export function templateSeriesPlan(req: VideoSeriesRequest): SeriesPlan {
   const rnd = mulberry32(req.seed);
   const s = STRUCTURES[req.template];
-  const topic = short(req.topic);
+  const topic = shortTopic(req.topic);
   const look = pick(s.look, rnd);
-  const points = [...POINTS[req.template]];
-  for (let i = points.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [points[i], points[j]] = [points[j], points[i]];
-  }
+  const points = shuffled(POINTS[req.template], rnd);
   const count = seriesClipCount(req.targetDurationS, req.clipDurationS);
   const middleCount = Math.max(0, count - s.open.length - s.close.length);
   // Opening and closing beats frame the middle; a series too short for all of them keeps the opening.

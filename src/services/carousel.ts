@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CAROUSEL_SIZES, type CarouselPlan, type CarouselRequest } from '../domain/carousel.js';
 import type { PriceTable } from '../domain/pricing.js';
-import { type SoulJobInput, seedForImage } from '../domain/soul.js';
-import { DEFAULT_STYLE_ID } from '../domain/styles.js';
-import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
+import type { SoulJobInput } from '../domain/soul.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
+import { briefParams, creatorKeyframe } from './creator-keyframe.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
 import { type CharacterGate, checkCharacter } from './soul-service.js';
 
@@ -38,11 +37,7 @@ export class CarouselService {
       model: meta.model,
       dialect: meta.dialect,
       inputParams: {
-        topic: req.topic,
-        image_urls: req.imageUrls,
-        custom_reference_id: req.customReferenceId,
-        seed: req.seed,
-        language: req.language,
+        ...briefParams(req),
         slide_count: req.slideCount,
         aspect_ratio: req.aspectRatio,
         width: size.width,
@@ -67,22 +62,9 @@ export class CarouselService {
 
 function slideInput(req: CarouselRequest, prompt: string, overlay: string, index: number): SoulJobInput {
   const size = CAROUSEL_SIZES[req.aspectRatio];
-  const refs = req.imageUrls;
+  // Generated at the 3:4 Soul size, then cover-cropped to the slide's own size.
   return {
-    prompt,
-    negativePrompt: 'text, watermark, letters',
-    width: 1536,
-    height: 2048,
-    seed: seedForImage(req.seed, index),
-    styleId: DEFAULT_STYLE_ID,
-    styleStrength: 1,
-    enhancePrompt: false,
-    imageReferenceUrl: null,
-    imageStrength: 0.6,
-    customReferenceId: req.customReferenceId,
-    customReferenceStrength: 1,
-    sharedNoise: { seed: req.seed, weight: POPCORN_SHARED_NOISE },
-    ...(refs.length ? { paletteUrls: refs, paletteAmount: POPCORN_PALETTE_AMOUNT } : {}),
+    ...creatorKeyframe(req, prompt, index, { width: 1536, height: 2048 }),
     finalSize: { width: size.width, height: size.height },
     overlayText: overlay,
   };

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PriceTable } from '../domain/pricing.js';
-import { POPCORN_PALETTE_AMOUNT, POPCORN_SHARED_NOISE } from '../domain/popcorn.js';
-import { type SoulJobInput, seedForImage } from '../domain/soul.js';
-import { DEFAULT_STYLE_ID } from '../domain/styles.js';
+import { seedForImage } from '../domain/soul.js';
 import {
   SERIES_RENDER,
+  seriesKeyframeSize,
   type SeriesClipInput,
   type SeriesConcatInput,
   type SeriesPlan,
@@ -12,6 +11,7 @@ import {
   type VideoSeriesRequest,
 } from '../domain/video-series.js';
 import type { WebhookTarget } from '../store/repos/jobs.js';
+import { briefParams, creatorKeyframe } from './creator-keyframe.js';
 import type { GenerationService, SubmitPlan } from './generation.js';
 import { type CharacterGate, checkCharacter } from './soul-service.js';
 
@@ -40,7 +40,7 @@ export class VideoSeriesService {
 
   plan(req: VideoSeriesRequest, plan: SeriesPlan, meta: SeriesSubmitMeta): SubmitPlan {
     const render = SERIES_RENDER[req.resolution];
-    const each = this.prices.milli(render.soulPrice) + this.prices.milli(`dop.${render.tier}`);
+    const each = this.prices.milli(`soul.${render.quality}`) + this.prices.milli(`dop.${render.tier}`);
     const concat: SeriesConcatInput = {
       captions: plan.scenes.map((s) => s.caption),
       clipDurationS: plan.clip_duration,
@@ -53,11 +53,7 @@ export class VideoSeriesService {
       model: meta.model,
       dialect: meta.dialect,
       inputParams: {
-        topic: req.topic,
-        image_urls: req.imageUrls,
-        custom_reference_id: req.customReferenceId,
-        seed: req.seed,
-        language: req.language,
+        ...briefParams(req),
         target_duration: req.targetDurationS,
         clip_duration: req.clipDurationS,
         resolution: req.resolution,
@@ -90,25 +86,9 @@ export class VideoSeriesService {
 }
 
 function clipInput(req: VideoSeriesRequest, scene: SeriesScene): SeriesClipInput {
-  const refs = req.imageUrls;
-  const keyframe: SoulJobInput = {
-    prompt: scene.image_prompt,
-    negativePrompt: 'text, watermark, letters',
-    ...SERIES_RENDER[req.resolution].keyframe,
-    seed: seedForImage(req.seed, scene.index),
-    styleId: DEFAULT_STYLE_ID,
-    styleStrength: 1,
-    enhancePrompt: false,
-    imageReferenceUrl: null,
-    imageStrength: 0.6,
-    customReferenceId: req.customReferenceId,
-    customReferenceStrength: 1,
-    sharedNoise: { seed: req.seed, weight: POPCORN_SHARED_NOISE },
-    ...(refs.length ? { paletteUrls: refs, paletteAmount: POPCORN_PALETTE_AMOUNT } : {}),
-  };
   return {
     index: scene.index,
-    keyframe,
+    keyframe: creatorKeyframe(req, scene.image_prompt, scene.index, seriesKeyframeSize(req.resolution)),
     camera: scene.camera,
     motions: scene.motions.map(({ id, strength }) => ({ id, strength })),
     tier: SERIES_RENDER[req.resolution].tier,
