@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.js';
+import { SECRET_HEADERS } from '../domain/sealed.js';
 import { secretsRepo } from '../store/repos/secrets.js';
 import { openCheckedSecret, SecretCheckError } from './checked-secret.js';
 import { SecretBox, parseDataKey } from './secret-box.js';
@@ -86,9 +87,6 @@ export async function sealPlainSecrets(db: Db, box: SecretBox): Promise<number> 
     ))
   );
 }
-
-/** Outbox headers that carry a secret; the rest are sent as stored. */
-export const SECRET_HEADERS = ['X-Webhook-Secret-Key'];
 
 export function sealHeaders(box: SecretBox, headers: Record<string, string>): Record<string, string> {
   const out = { ...headers };

@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SEALED_PREFIX } from '../domain/sealed.js';
 import { secretCheck } from './checked-secret.js';
 
-/** Marks a sealed value; the version names the algorithm so a later one can be told apart. */
-export const SEALED_PREFIX = 'enc:v1:';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Binds every sealed value to this use of the key. */

@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { SEALED_PREFIX, SECRET_HEADERS } from '../../domain/sealed.js';
 import { nowIso } from '../../util/now.js';
 
 const PAGE = 500;
@@ -31,7 +32,7 @@ export function secretsRepo(db: Db) {
         .selectFrom('accounts')
         .select(['id', 'webhook_secret as value'])
         .where('id', '>', after)
-        .where('webhook_secret', 'not like', 'enc:v1:%')
+        .where('webhook_secret', 'not like', `${SEALED_PREFIX}%`)
         .orderBy('id')
         .limit(PAGE)
         .execute();
@@ -46,7 +47,7 @@ export function secretsRepo(db: Db) {
         .select(['id', 'webhook as value'])
         .where('id', '>', after)
         .where('webhook', 'like', '%"secret":"%')
-        .where('webhook', 'not like', '%"secret":"enc:v1:%')
+        .where('webhook', 'not like', `%"secret":"${SEALED_PREFIX}%`)
         .orderBy('id')
         .limit(PAGE)
         .execute();
@@ -60,8 +61,13 @@ export function secretsRepo(db: Db) {
         .selectFrom('outbox')
         .select(['id', 'headers as value'])
         .where('id', '>', after)
-        .where('headers', 'like', '%"X-Webhook-Secret-Key":"%')
-        .where('headers', 'not like', '%"X-Webhook-Secret-Key":"enc:v1:%')
+        .where((eb) =>
+          eb.or(
+            SECRET_HEADERS.map((h) =>
+              eb.and([eb('headers', 'like', `%"${h}":"%`), eb('headers', 'not like', `%"${h}":"${SEALED_PREFIX}%`)]),
+            ),
+          ),
+        )
         .orderBy('id')
         .limit(PAGE)
         .execute();
