@@ -1,19 +1,13 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { StudioRequest } from '../api';
 import { samples } from '../samples';
+import { CopyButton } from './copy-button';
 
 /** "Copy as": tabs of samples rendered from the request the studio is about to send. */
 export function CodeSamples({ request }: { request: StudioRequest }) {
   const list = useMemo(() => samples(request, location.origin), [request]);
   const [tab, setTab] = useState(list[0].id);
-  const [copied, setCopied] = useState<string | null>(null);
   const current = list.find((s) => s.id === tab) ?? list[0];
-
-  const copy = async () => {
-    await navigator.clipboard.writeText(current.code);
-    setCopied(current.id);
-    setTimeout(() => setCopied(null), 1500);
-  };
 
   const onKey = (e: KeyboardEvent) => {
     const i = list.findIndex((s) => s.id === current.id);
@@ -29,9 +23,8 @@ export function CodeSamples({ request }: { request: StudioRequest }) {
     <section class="card samples" aria-labelledby="samples-title">
       <div class="card-head">
         <h2 id="samples-title">Code for these inputs</h2>
-        <button type="button" class="ghost small" onClick={() => void copy()} data-testid="copy-sample">
-          {copied === current.id ? 'Copied' : `Copy ${current.label}`}
-        </button>
+        {/* Keyed by sample: "Copied" belongs to the sample that was copied, not to the next tab. */}
+        <CopyButton key={current.id} text={current.code} label={`Copy ${current.label}`} testId="copy-sample" />
       </div>
       <div role="tablist" aria-label="Language" class="sample-tabs" onKeyDown={onKey}>
         {list.map((s) => (

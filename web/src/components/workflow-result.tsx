@@ -1,21 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type CarouselSlide, type SeriesScene, type V2Status } from '../api';
+import { CopyButton } from './copy-button';
 import { Lightbox } from './lightbox';
-
-/** Copies a text to the clipboard; says so for a moment. */
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [done, setDone] = useState(false);
-  const copy = async () => {
-    await navigator.clipboard.writeText(text);
-    setDone(true);
-    setTimeout(() => setDone(false), 1500);
-  };
-  return (
-    <button type="button" class="ghost small" onClick={() => void copy()}>
-      {done ? 'Copied' : label}
-    </button>
-  );
-}
 
 function PlannedBy({ plan }: { plan: { planner: string; fallback_reason?: string } }) {
   return (
